@@ -1,0 +1,4 @@
+import { runAction } from '@hub-image-actions/action-io';
+import { main, post } from './main.js';
+
+await runAction('build-image', main, post);

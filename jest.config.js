@@ -1,0 +1,30 @@
+// Native ESM jest (run with --experimental-vm-modules); ts-jest only transpiles, `tsc` type-checks.
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.base.json' }] },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{actions,packages}/*/__tests__/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/node_modules/'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: [
+        '<rootDir>/{actions,packages}/*/__tests__/**/*.e2e.test.ts',
+        '<rootDir>/test/**/*.e2e.test.ts',
+      ],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      testTimeout: 120_000,
+      slowTestThreshold: 30,
+    },
+  ],
+};

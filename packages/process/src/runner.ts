@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+
+export interface RunOptions {
+  cwd?: string;
+  /** Replaces the environment when given; merge with process.env yourself to extend it. */
+  env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, then stdin is closed. Use it for secrets: argv is visible to every process. */
+  stdin?: string | Buffer;
+  /** Copy the child's output to our stdout as it arrives (for build logs). Off by default. */
+  echo?: boolean;
+  /** Called with each complete line of stdout and of stderr. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Kill the child after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** Set when the child was killed by a signal, e.g. after a timeout. */
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ProcessRunner {
+  /** Runs `command` with `args` as argv, never through a shell. Resolves whatever the exit code. */
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+}
+
+const STDERR_TAIL_LINES = 20;
+
+export function tailLines(text: string, count = STDERR_TAIL_LINES): string[] {
+  const trimmed = text.replace(/\s+$/, '');
+  return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+
+/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
+export class ProcessError extends Error {
+  readonly stderrTail: string[];
+  constructor(
+    readonly command: string,
+    readonly args: readonly string[],
+    readonly result: RunResult,
+  ) {
+    const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+    const how = result.timedOut
+      ? 'timed out'
+      : result.signal !== null
+        ? `was killed by ${result.signal}`
+        : `exited with code ${result.exitCode}`;
+    super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
+    this.name = 'ProcessError';
+    this.stderrTail = tail;
+  }
+}
+
+/** Runs and throws a ProcessError unless the exit code is 0. */
+export async function runChecked(
+  runner: ProcessRunner,
+  command: string,
+  args: readonly string[],
+  options?: RunOptions,
+): Promise<RunResult> {
+  const result = await runner.run(command, args, options);
+  if (result.exitCode !== 0 || result.timedOut) throw new ProcessError(command, args, result);
+  return result;
+}
+
+function lineSplitter(emit: (line: string) => void): { push: (chunk: string) => void; end: () => void } {
+  let pending = '';
+  return {
+    push(chunk) {
+      pending += chunk;
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        emit(pending.slice(0, newline).replace(/\r$/, ''));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+      }
+    },
+    end() {
+      if (pending !== '') emit(pending);
+      pending = '';
+    },
+  };
+}
+
+/** The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. */
+export const systemRunner: ProcessRunner = {
+  run(command, args, options = {}) {
+    return new Promise((resolve) => {
+      const child = spawn(command, [...args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let timedOut = false;
+      let settled = false;
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              child.kill('SIGKILL');
+            }, options.timeoutMs);
+      const splitters = {
+        stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
+        stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout.push(chunk);
+        if (options.echo) process.stdout.write(chunk);
+        splitters.stdout.push(chunk.toString('utf8'));
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr.push(chunk);
+        if (options.echo) process.stdout.write(chunk);
+        splitters.stderr.push(chunk.toString('utf8'));
+      });
+      const finish = (exitCode: number, signal: NodeJS.Signals | null, extraStderr = ''): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        splitters.stdout.end();
+        splitters.stderr.end();
+        resolve({
+          exitCode,
+          signal,
+          timedOut,
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
+        });
+      };
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
+      });
+      child.on('close', (code, signal) => finish(code ?? 128, signal));
+      child.stdin.on('error', () => {
+        // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
+      });
+      if (options.stdin !== undefined) child.stdin.end(options.stdin);
+      else child.stdin.end();
+    });
+  },
+};
