@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
+import { InputErrors, InputReader, inputsFrom } from '@hub-image-actions/action-io';
+import { parseServiceAccountKey, readGarAuth } from '../src/index.js';
+
+const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+const key = {
+  type: 'service_account',
+  project_id: 'hub-images',
+  private_key_id: 'abc',
+  private_key: pem,
+  client_email: 'pusher@hub-images.iam.gserviceaccount.com',
+  token_uri: 'https://oauth2.googleapis.com/token',
+};
+const PROVIDER = 'projects/123456/locations/global/workloadIdentityPools/github/providers/actions';
+const SA = 'image-pusher@hub-images.iam.gserviceaccount.com';
+
+function read(values: Record<string, string>, required = true) {
+  const r = new InputReader(inputsFrom(values));
+  const auth = readGarAuth(r, { required });
+  try {
+    r.finish();
+    return { auth, problems: [] as string[] };
+  } catch (error) {
+    return { auth, problems: (error as InputErrors).errors.map((e) => e.message) };
+  }
+}
+
+describe('readGarAuth', () => {
+  it('reads each mode', () => {
+    expect(read({ 'workload-identity-provider': PROVIDER, 'service-account': SA }).auth).toEqual({
+      mode: 'workload-identity',
+      provider: PROVIDER,
+      serviceAccount: SA,
+    });
+    expect(read({ 'access-token': 'ya29.abcdefgh' }).auth).toEqual({
+      mode: 'access-token',
+      token: 'ya29.abcdefgh',
+    });
+    expect(read({ 'credentials-json': JSON.stringify(key) }).auth).toMatchObject({
+      mode: 'credentials-json',
+      key: { client_email: key.client_email, token_uri: key.token_uri },
+    });
+  });
+
+  it('accepts a base64-encoded key, as the legacy secret sometimes is', () => {
+    const encoded = Buffer.from(JSON.stringify(key)).toString('base64');
+    expect(read({ 'credentials-json': encoded }).auth?.mode).toBe('credentials-json');
+  });
+
+  it('allows no auth when not required (a public registry)', () => {
+    expect(read({}, false)).toEqual({ auth: undefined, problems: [] });
+  });
+
+  it.each([
+    [{}, /is required: give one auth mode/],
+    [
+      { 'access-token': 'ya29.abcdefgh', 'credentials-json': JSON.stringify(key) },
+      /conflicts: "credentials-json" and "access-token" were all given/,
+    ],
+    [{ 'workload-identity-provider': PROVIDER }, /"service-account" is required for keyless auth/],
+    [{ 'service-account': SA }, /"workload-identity-provider" is required for keyless auth/],
+    [
+      {
+        'workload-identity-provider':
+          'projects/hub-images/locations/global/workloadIdentityPools/p/providers/q',
+        'service-account': SA,
+      },
+      /the project number, not its id/,
+    ],
+    [
+      { 'workload-identity-provider': PROVIDER, 'service-account': 'image-pusher' },
+      /expected a service-account e-mail/,
+    ],
+    [{ 'credentials-json': '{not json' }, /is not valid JSON/],
+    [{ 'credentials-json': JSON.stringify({ type: 'authorized_user' }) }, /of type "authorized_user"/],
+    [{ 'credentials-json': JSON.stringify({ ...key, private_key: '' }) }, /has no "private_key"/],
+    [
+      { 'credentials-json': JSON.stringify({ ...key, token_uri: 'http://evil.example/token' }) },
+      /"token_uri" that is not https/,
+    ],
+  ])('rejects %j', (values, message) => {
+    const { problems } = read(values as Record<string, string>);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('never quotes a key in its error', () => {
+    const broken = JSON.stringify({ ...key, type: 'nope' });
+    const { problems } = read({ 'credentials-json': broken });
+    expect(problems.join('\n')).not.toContain('PRIVATE KEY');
+    expect(problems.join('\n')).not.toContain(key.client_email);
+  });
+});
+
+describe('parseServiceAccountKey', () => {
+  it('keeps a loopback http token_uri (private endpoints and tests) and defaults a missing one', () => {
+    expect(
+      parseServiceAccountKey(JSON.stringify({ ...key, token_uri: 'http://127.0.0.1:8080/token' })),
+    ).toMatchObject({
+      token_uri: 'http://127.0.0.1:8080/token',
+    });
+    const { token_uri: _unused, ...withoutUri } = key;
+    expect(parseServiceAccountKey(JSON.stringify(withoutUri))).toMatchObject({
+      token_uri: 'https://oauth2.googleapis.com/token',
+    });
+  });
+});

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { ConfigurationError } from '@hub-image-actions/action-io';
+import { RegistryClient } from '@hub-image-actions/registry-client';
+import {
+  createAccessTokenSource,
+  parseServiceAccountKey,
+  registryCredentials,
+  type ServiceAccountKey,
+} from '../src/index.js';
+import { FakeGoogle } from '../../../test/harness/fake-google.js';
+import { TestRegistry } from '../../../test/harness/registry.js';
+
+let registry: TestRegistry;
+let google: FakeGoogle;
+
+beforeAll(async () => {
+  registry = await TestRegistry.start();
+  google = await FakeGoogle.start({ registry });
+});
+
+afterAll(async () => {
+  await google?.stop();
+  await registry?.stop();
+});
+
+beforeEach(() => {
+  google.tokenLifetimeSeconds = 3600;
+  google.clearFailures();
+});
+
+function keyFrom(json: string): ServiceAccountKey {
+  const key = parseServiceAccountKey(json);
+  if (typeof key === 'string') throw new Error(key);
+  return key;
+}
+
+async function registryAccepts(password: string): Promise<number> {
+  const response = await fetch(`${registry.url}/v2/`, {
+    headers: { authorization: `Basic ${Buffer.from(`oauth2accesstoken:${password}`).toString('base64')}` },
+  });
+  return response.status;
+}
+
+describe('service-account key', () => {
+  it('mints a token at the key token_uri that the registry accepts, and caches it', async () => {
+    const source = createAccessTokenSource({
+      mode: 'credentials-json',
+      key: keyFrom(google.serviceAccountKey().json),
+    });
+    expect(source.minted).toBe(0);
+    const first = await source.token('initial');
+    expect(first.token).toMatch(/^ya29\./);
+    expect(first.expiresAt).toBeGreaterThan(Date.now() + 3_000_000);
+    expect(await registryAccepts(first.token)).toBe(200);
+    expect((await source.token('initial')).token).toBe(first.token);
+    expect(source.minted).toBe(1);
+  });
+
+  it('mints a new token when the registry rejected the last one', async () => {
+    const source = createAccessTokenSource({
+      mode: 'credentials-json',
+      key: keyFrom(google.serviceAccountKey().json),
+    });
+    const first = await source.token('initial');
+    await google.expireNow();
+    expect(await registryAccepts(first.token)).toBe(401);
+    const client = new RegistryClient({ registry: registry.host, credentials: registryCredentials(source) });
+    expect(await client.headManifest('p/r/missing', 'v1')).toBeUndefined();
+    expect(source.minted).toBe(2);
+  });
+
+  it('turns a refused key into a configuration error that names the account', async () => {
+    const good = JSON.parse(google.serviceAccountKey().json) as Record<string, string>;
+    const otherGoogle = await FakeGoogle.start();
+    const other = JSON.parse(otherGoogle.serviceAccountKey().json) as Record<string, string>;
+    await otherGoogle.stop();
+    const forged = keyFrom(JSON.stringify({ ...good, private_key: other['private_key'] }));
+    const error = await createAccessTokenSource({ mode: 'credentials-json', key: forged })
+      .token('initial')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`key of ${forged.client_email} was refused by Google \\(400: invalid_grant`),
+    );
+  });
+});
+
+describe('keyless (workload identity federation)', () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  function keylessEnv(): NodeJS.ProcessEnv {
+    return {
+      ...google.oidcEnv(),
+      HUB_IMAGE_ACTIONS_STS_URL: google.stsUrl,
+      HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL: google.iamCredentialsUrl,
+    };
+  }
+
+  it('exchanges the job OIDC token for a service-account token the registry accepts', async () => {
+    const env = keylessEnv();
+    Object.assign(process.env, env); // @actions/core reads the OIDC request variables from process.env
+    const source = createAccessTokenSource(
+      {
+        mode: 'workload-identity',
+        provider: google.workloadIdentityProvider,
+        serviceAccount: google.serviceAccount,
+      },
+      { env },
+    );
+    const { token } = await source.token('initial');
+    expect(await registryAccepts(token)).toBe(200);
+    expect(google.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(
+      expect.arrayContaining([
+        'GET /oidc/token 200',
+        'POST /v1/token 200',
+        `POST /v1/projects/-/serviceAccounts/${google.serviceAccount}:generateAccessToken 200`,
+      ]),
+    );
+  });
+
+  it('says the job needs id-token: write when it cannot request an OIDC token', async () => {
+    const source = createAccessTokenSource(
+      {
+        mode: 'workload-identity',
+        provider: google.workloadIdentityProvider,
+        serviceAccount: google.serviceAccount,
+      },
+      { env: {} },
+    );
+    await expect(source.token('initial')).rejects.toThrow(/permissions: id-token: write/);
+  });
+
+  it('explains a service account the pool may not impersonate', async () => {
+    const env = keylessEnv();
+    Object.assign(process.env, env);
+    const other = 'someone-else@hub-images.iam.gserviceaccount.com';
+    const error = await createAccessTokenSource(
+      { mode: 'workload-identity', provider: google.workloadIdentityProvider, serviceAccount: other },
+      { env },
+    )
+      .token('initial')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(
+      /was refused by Google \(403: Permission 'iam.serviceAccounts.getAccessToken' denied/,
+    );
+    expect((error as Error).message).toMatch(/roles\/iam.workloadIdentityUser/);
+  });
+});
+
+describe('access token from an earlier step', () => {
+  it('is handed out as given and never minted', async () => {
+    const source = createAccessTokenSource({ mode: 'access-token', token: 'ya29.given-token-value' });
+    expect(await source.token('initial')).toEqual({ token: 'ya29.given-token-value', expiresAt: undefined });
+    expect(await source.token('rejected')).toEqual({ token: 'ya29.given-token-value', expiresAt: undefined });
+    expect(source.minted).toBe(0);
+  });
+});

@@ -1,0 +1,150 @@
+import type { InputReader } from '@hub-image-actions/action-io';
+
+export interface ServiceAccountKey {
+  client_email: string;
+  private_key: string;
+  private_key_id?: string;
+  project_id?: string;
+  token_uri: string;
+}
+
+/** How to get an access token for Artifact Registry. Exactly one mode per run. */
+export type GarAuth =
+  | { mode: 'workload-identity'; provider: string; serviceAccount: string }
+  | { mode: 'credentials-json'; key: ServiceAccountKey }
+  | { mode: 'access-token'; token: string };
+
+export const AUTH_INPUT_NAMES = [
+  'workload-identity-provider',
+  'service-account',
+  'credentials-json',
+  'access-token',
+] as const;
+
+const WIF_PROVIDER =
+  /^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/;
+const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.:-]+\.iam\.gserviceaccount\.com$/;
+const MODES =
+  '"workload-identity-provider" + "service-account" (keyless), "credentials-json" (a key) or "access-token"';
+const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+
+function isLoopbackHttp(url: URL): boolean {
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/**
+ * Parses a service-account key given as JSON or base64-encoded JSON. The problem is returned as text that
+ * never quotes the key itself.
+ */
+export function parseServiceAccountKey(value: string): ServiceAccountKey | string {
+  const text = value.trim().startsWith('{') ? value : Buffer.from(value.trim(), 'base64').toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'is not valid JSON (nor base64-encoded JSON); expected the service-account key file as downloaded';
+  }
+  const key = parsed as Partial<Record<string, unknown>>;
+  if (typeof key !== 'object' || key === null || key['type'] !== 'service_account') {
+    return `is a JSON document of type ${JSON.stringify(key?.['type'] ?? null)}; expected a key with "type": "service_account"`;
+  }
+  for (const field of ['client_email', 'private_key'] as const) {
+    if (typeof key[field] !== 'string' || key[field] === '')
+      return `has no "${field}"; expected a complete service-account key`;
+  }
+  if (!String(key['private_key']).includes('-----BEGIN PRIVATE KEY-----')) {
+    return 'has a "private_key" that is not a PEM private key';
+  }
+  const tokenUri =
+    typeof key['token_uri'] === 'string' && key['token_uri'] !== '' ? key['token_uri'] : GOOGLE_TOKEN_URI;
+  let url: URL;
+  try {
+    url = new URL(tokenUri);
+  } catch {
+    return `has a "token_uri" that is not a URL`;
+  }
+  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) return `has a "token_uri" that is not https`;
+  return {
+    client_email: String(key['client_email']),
+    private_key: String(key['private_key']),
+    token_uri: tokenUri,
+    ...(typeof key['private_key_id'] === 'string' ? { private_key_id: key['private_key_id'] } : {}),
+    ...(typeof key['project_id'] === 'string' ? { project_id: key['project_id'] } : {}),
+  };
+}
+
+/**
+ * Reads the auth inputs shared by every action that talks to Artifact Registry. With `required`, exactly one
+ * mode must be given; otherwise none means anonymous access (a public registry).
+ */
+export function readGarAuth(r: InputReader, options: { required: boolean }): GarAuth | undefined {
+  const provider = r.optional('workload-identity-provider');
+  const serviceAccount = r.optional('service-account');
+  const json = r.secret('credentials-json');
+  const token = r.secret('access-token');
+  const given = [
+    provider !== undefined || serviceAccount !== undefined,
+    json !== undefined,
+    token !== undefined,
+  ].filter(Boolean).length;
+  if (given === 0) {
+    if (options.required)
+      r.reject('workload-identity-provider', undefined, `is required: give one auth mode, ${MODES}`);
+    return undefined;
+  }
+  if (given > 1) {
+    const names = [
+      provider !== undefined || serviceAccount !== undefined
+        ? '"workload-identity-provider"/"service-account"'
+        : undefined,
+      json !== undefined ? '"credentials-json"' : undefined,
+      token !== undefined ? '"access-token"' : undefined,
+    ].filter((name) => name !== undefined);
+    r.reject(
+      'credentials-json',
+      undefined,
+      `conflicts: ${names.join(' and ')} were all given; give exactly one auth mode, ${MODES}`,
+    );
+    return undefined;
+  }
+  if (token !== undefined) return { mode: 'access-token', token };
+  if (json !== undefined) {
+    const key = parseServiceAccountKey(json);
+    if (typeof key === 'string') {
+      r.reject(
+        'credentials-json',
+        undefined,
+        key,
+        'Paste the whole key file into the secret, or switch to keyless auth.',
+      );
+      return undefined;
+    }
+    return { mode: 'credentials-json', key };
+  }
+  if (provider === undefined || serviceAccount === undefined) {
+    r.reject(
+      provider === undefined ? 'workload-identity-provider' : 'service-account',
+      undefined,
+      'is required for keyless auth: give both "workload-identity-provider" and "service-account"',
+    );
+    return undefined;
+  }
+  let valid = true;
+  if (!WIF_PROVIDER.test(provider)) {
+    valid = false;
+    r.reject(
+      'workload-identity-provider',
+      provider,
+      'expected projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER (the project number, not its id)',
+    );
+  }
+  if (!SERVICE_ACCOUNT.test(serviceAccount)) {
+    valid = false;
+    r.reject(
+      'service-account',
+      serviceAccount,
+      'expected a service-account e-mail, NAME@PROJECT.iam.gserviceaccount.com',
+    );
+  }
+  return valid ? { mode: 'workload-identity', provider, serviceAccount } : undefined;
+}
