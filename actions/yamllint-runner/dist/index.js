@@ -28976,7 +28976,7 @@ async function listFiles(call, paths) {
     });
     const list = readFileList(result);
     if ('configProblem' in list) {
-        throw new YamllintConfigError(`the yamllint configuration is not usable:\n${list.configProblem}\n`, FIX_CONFIG[call.config.kind]);
+        throw new YamllintConfigError(`the yamllint configuration is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${FIX_CONFIG[call.config.kind]}`);
     }
     return list.files;
 }

@@ -36,8 +36,7 @@ export async function listFiles(call: YamllintCall, paths: readonly string[]): P
   const list = readFileList(result);
   if ('configProblem' in list) {
     throw new YamllintConfigError(
-      `the yamllint configuration is not usable:\n${list.configProblem}\n`,
-      FIX_CONFIG[call.config.kind],
+      `the yamllint configuration is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${FIX_CONFIG[call.config.kind]}`,
     );
   }
   return list.files;
