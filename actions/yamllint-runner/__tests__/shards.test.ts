@@ -24,8 +24,8 @@ describe('planShards', () => {
   it('makes a few shards per process, but not for a handful of files', () => {
     expect(planShards(files(2000), { jobs: 2 })).toHaveLength(6);
     expect(planShards(files(2000), { jobs: 2, shardsPerJob: 1 })).toHaveLength(2);
-    expect(planShards(files(20), { jobs: 8 })).toHaveLength(1);
-    expect(planShards(files(40), { jobs: 8 })).toHaveLength(2);
+    expect(planShards(files(60), { jobs: 8 })).toHaveLength(1);
+    expect(planShards(files(100), { jobs: 8 })).toHaveLength(2);
   });
 
   it('balances shards by bytes, not by file count', () => {

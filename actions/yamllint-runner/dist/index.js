@@ -28870,7 +28870,7 @@ function groupByFile(problems) {
 function planShards(files, limits) {
     if (files.length === 0)
         return [];
-    const minFiles = limits.minFilesPerShard ?? 16;
+    const minFiles = limits.minFilesPerShard ?? 50;
     const wanted = limits.jobs <= 1 ? 1 : limits.jobs * (limits.shardsPerJob ?? 3);
     const count = Math.max(1, Math.min(wanted, Math.floor(files.length / minFiles)));
     const maxArgBytes = limits.maxArgBytes ?? 256 * 1024;
