@@ -17,7 +17,8 @@ const expected = {
   'push-to-gar': /::error::push-to-gar action failed: .*input "tags" is required/,
   'bump-hubploy': /::error::bump-hubploy action failed: .*input "image" is required/,
   // No inputs in an empty workspace: yamllint runs and finds nothing to lint, a failure that names "paths".
-  'yamllint-runner': /::error::yamllint-runner action failed: no YAML files to lint in "\." \(input "paths"\)/,
+  'yamllint-runner':
+    /::error::yamllint-runner action failed: no YAML files to lint in "\." \(input "paths"\)/,
 };
 const loadFailure =
   /ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|Cannot find (module|package)|SyntaxError|is not defined/;
