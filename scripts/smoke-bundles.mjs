@@ -16,7 +16,9 @@ const expected = {
   'build-image': /::error::build-image action failed: input "image" is required/,
   'push-to-gar': /::error::push-to-gar action failed: .*input "tags" is required/,
   'bump-hubploy': /::error::bump-hubploy action failed: .*input "image" is required/,
-  'yamllint-runner': /::error::yamllint-runner action failed: /,
+  // No inputs in an empty workspace: yamllint runs and finds nothing to lint, a failure that names "paths".
+  'yamllint-runner':
+    /::error::yamllint-runner action failed: no YAML files to lint in "\." \(input "paths"\)/,
 };
 const loadFailure =
   /ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|Cannot find (module|package)|SyntaxError|is not defined/;

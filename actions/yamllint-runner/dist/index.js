@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9520);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1548);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('yamllint-runner', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9520:
+/***/ 1548:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28398,27 +28398,326 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(7550);
 // EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
 var src = __nccwpck_require__(7788);
+;// CONCATENATED MODULE: ../../packages/git-changes/src/pull-request.ts
+const SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+function field(value, ...keys) {
+    let current = value;
+    for (const key of keys) {
+        if (current === null || typeof current !== 'object')
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+/**
+ * Reads base and head from a `pull_request` event payload (`pull_request.base.sha`, `pull_request.head.sha`).
+ * Other events have no pull request to compare, and `pull_request_target` runs on the base branch's files, so
+ * its changed files are not the ones in the workspace.
+ */
+function pullRequestRange(eventName, payload) {
+    if (eventName !== 'pull_request') {
+        return { reason: `the event is ${eventName || 'unknown'}, not pull_request` };
+    }
+    const base = field(payload, 'pull_request', 'base', 'sha');
+    const head = field(payload, 'pull_request', 'head', 'sha');
+    const number = field(payload, 'pull_request', 'number');
+    for (const [name, value] of [
+        ['base', base],
+        ['head', head],
+    ]) {
+        if (typeof value !== 'string' || !SHA.test(value)) {
+            return {
+                reason: `the pull_request event payload has no valid pull_request.${name}.sha (got ${JSON.stringify(value) ?? 'nothing'})`,
+            };
+        }
+    }
+    return {
+        base: base,
+        head: head,
+        number: typeof number === 'number' ? number : undefined,
+    };
+}
+/** `git diff --name-only -z` output → paths. */
+function parseNulSeparated(output) {
+    return output.split('\0').filter((path) => path !== '');
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
+
+const STDERR_TAIL_LINES = 20;
+function tailLines(text, count = STDERR_TAIL_LINES) {
+    const trimmed = text.replace(/\s+$/, '');
+    return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
+class ProcessError extends Error {
+    command;
+    args;
+    result;
+    stderrTail;
+    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+    constructor(command, args, result) {
+        const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+        const how = result.timedOut
+            ? 'timed out'
+            : result.signal !== null
+                ? `was killed by ${result.signal}`
+                : `exited with code ${result.exitCode}`;
+        super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
+        this.name = 'ProcessError';
+        this.command = command;
+        this.args = args;
+        this.result = result;
+        this.stderrTail = tail;
+    }
+}
+/** Runs and throws a ProcessError unless the exit code is 0. */
+async function runChecked(runner, command, args, options) {
+    const result = await runner.run(command, args, options);
+    if (result.exitCode !== 0 || result.timedOut)
+        throw new ProcessError(command, args, result);
+    return result;
+}
+function lineSplitter(emit) {
+    let pending = '';
+    return {
+        push(chunk) {
+            pending += chunk;
+            let newline = pending.indexOf('\n');
+            while (newline >= 0) {
+                emit(pending.slice(0, newline).replace(/\r$/, ''));
+                pending = pending.slice(newline + 1);
+                newline = pending.indexOf('\n');
+            }
+        },
+        end() {
+            if (pending !== '')
+                emit(pending);
+            pending = '';
+        },
+    };
+}
+/** The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. */
+const systemRunner = {
+    run(command, args, options = {}) {
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                shell: false,
+                stdio: ['pipe', 'pipe', 'pipe'],
+            });
+            const stdout = [];
+            const stderr = [];
+            let timedOut = false;
+            let settled = false;
+            const timer = options.timeoutMs === undefined
+                ? undefined
+                : setTimeout(() => {
+                    timedOut = true;
+                    child.kill('SIGKILL');
+                }, options.timeoutMs);
+            const splitters = {
+                stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
+                stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
+            };
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stdout.push(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stderr.push(chunk.toString('utf8'));
+            });
+            const finish = (exitCode, signal, extraStderr = '') => {
+                if (settled)
+                    return;
+                settled = true;
+                if (timer)
+                    clearTimeout(timer);
+                splitters.stdout.end();
+                splitters.stderr.end();
+                resolve({
+                    exitCode,
+                    signal,
+                    timedOut,
+                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
+                });
+            };
+            child.on('error', (error) => {
+                finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
+            });
+            child.on('close', (code, signal) => finish(code ?? 128, signal));
+            child.stdin.on('error', () => {
+                // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
+            });
+            if (options.stdin !== undefined)
+                child.stdin.end(options.stdin);
+            else
+                child.stdin.end();
+        });
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/process/src/index.ts
+
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ../../packages/git-changes/src/changed-files.ts
+
+
+
+const DEFAULT_DEEPEN = [50, 200, 1000];
+function changed_files_short(sha) {
+    return sha.slice(0, 12);
+}
+function lastLine(result) {
+    return (tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr, 1)[0] ?? `exit ${result.exitCode}`);
+}
+/**
+ * The files a pull request changed: `git diff` from the merge base of base and head to head, like GitHub's
+ * "Files changed" tab. A shallow or partial checkout (actions/checkout's default depth of 1) lacks the
+ * commits, so they are fetched from the remote by SHA with --depth=1, then the history is deepened step by
+ * step until the merge base appears. Fetches use the checkout's own credentials (actions/checkout keeps them
+ * in the repo's config); nothing secret is passed on the command line.
+ */
+async function changedFilesSinceMergeBase(range, options) {
+    const remote = options.remote ?? 'origin';
+    const env = { ...(options.env ?? process.env), GIT_TERMINAL_PROMPT: '0' };
+    const fetches = [];
+    const note = (line) => {
+        fetches.push(line);
+        options.log?.(line);
+    };
+    const git = (args) => options.runner.run('git', args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000 });
+    const fetch = (args) => git(['-c', 'protocol.version=2', 'fetch', '--no-tags', '--no-recurse-submodules', '--quiet', ...args]);
+    const top = await git(['rev-parse', '--show-toplevel']);
+    if (top.exitCode !== 0)
+        return { found: false, reason: `${options.cwd} is not inside a git checkout (${lastLine(top)})` };
+    const topLevel = top.stdout.trim();
+    for (const [name, sha] of [
+        ['base', range.base],
+        ['head', range.head],
+    ]) {
+        if ((await git(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0)
+            continue;
+        const fetched = await fetch(['--depth=1', remote, sha]);
+        if (fetched.exitCode !== 0) {
+            return {
+                found: false,
+                reason: `the ${name} commit ${changed_files_short(sha)} is not in the checkout and fetching it from "${remote}" failed: ${lastLine(fetched)}`,
+            };
+        }
+        note(`fetched the ${name} commit ${changed_files_short(sha)} from ${remote} (--depth=1)`);
+    }
+    const mergeBase = async () => {
+        const result = await git(['merge-base', range.base, range.head]);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    };
+    const isShallow = async () => (await git(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+    let base = await mergeBase();
+    for (const step of options.deepenSteps ?? DEFAULT_DEEPEN) {
+        if (base !== undefined || !(await isShallow()))
+            break;
+        const deepened = await fetch([`--deepen=${step}`, remote, range.base, range.head]);
+        if (deepened.exitCode !== 0) {
+            return {
+                found: false,
+                reason: `deepening the shallow checkout to find the merge base failed: ${lastLine(deepened)}`,
+            };
+        }
+        note(`deepened the history of base and head by ${step} commits to look for their merge base`);
+        base = await mergeBase();
+    }
+    if (base === undefined && (await isShallow())) {
+        const unshallowed = await fetch(['--unshallow', remote, range.base, range.head]);
+        if (unshallowed.exitCode !== 0) {
+            return {
+                found: false,
+                reason: `fetching the full history to find the merge base failed: ${lastLine(unshallowed)}`,
+            };
+        }
+        note('fetched the full history of base and head to look for their merge base');
+        base = await mergeBase();
+    }
+    if (base === undefined) {
+        return {
+            found: false,
+            reason: `base ${changed_files_short(range.base)} and head ${changed_files_short(range.head)} have no common ancestor`,
+        };
+    }
+    // --no-renames: a renamed file is a new file at its new path; lowercase d drops deletions (gone in head).
+    const diff = await git([
+        '-c',
+        'core.quotePath=false',
+        'diff',
+        '--name-only',
+        '-z',
+        '--no-renames',
+        '--no-ext-diff',
+        '--diff-filter=d',
+        base,
+        range.head,
+        '--',
+    ]);
+    if (diff.exitCode !== 0)
+        return { found: false, reason: `git diff ${changed_files_short(base)} ${changed_files_short(range.head)} failed: ${lastLine(diff)}` };
+    return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(diff.stdout), fetches };
+}
+/** Absolute paths of changed files, for matching against a file list made from another directory. */
+function absoluteChangedPaths(changed) {
+    return new Set(changed.files.map((file) => (0,external_node_path_namespaceObject.join)(changed.topLevel, file)));
+}
+
+;// CONCATENATED MODULE: ../../packages/git-changes/src/index.ts
+
+
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/context.ts
 
+
+/** Default of `yamllint-version`: Debian 12's yamllint, the version whose output this action is tested against. */
+const DEFAULT_YAMLLINT_VERSION = '1.29.0';
 const VERSION = /^(any|[0-9]+(\.[0-9]+){1,2})$/;
 /** Reads and validates every input; throws all problems at once, before yamllint runs. */
 function readInputs(source = src/* runnerInputs */.ax) {
     const r = new src/* InputReader */.i_(source);
     const configFile = r.optional('config-file');
-    const configData = r.optional('config-data');
+    // Inline YAML: keep its indentation, only blank edges go.
+    const configDataRaw = source('config-data') ?? '';
+    const configData = configDataRaw.trim() === '' ? undefined : configDataRaw.replace(/^\s*\n/, '').trimEnd();
     if (configFile !== undefined && configData !== undefined) {
         r.reject('config-data', undefined, 'cannot be combined with "config-file"', 'Give one of the two.');
     }
-    const yamllintVersion = r.string('yamllint-version', '1.29.0');
+    const yamllintVersion = r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
     if (!VERSION.test(yamllintVersion))
-        r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0, or "any"');
+        r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
     const jobsValue = r.string('jobs', 'auto');
     const jobs = jobsValue === 'auto' ? undefined : r.integer('jobs', 1, { min: 1, max: 256 });
     const paths = r.list('paths', 'newline');
     const inputs = {
         paths: paths.length === 0 ? ['.'] : paths,
-        configFile,
-        configData,
+        config: configFile !== undefined
+            ? { kind: 'file', path: configFile }
+            : configData !== undefined
+                ? { kind: 'data', yaml: configData }
+                : { kind: 'discovery' },
         yamllintVersion,
         changedOnly: r.boolean('changed-only', false),
         strict: r.boolean('strict', false),
@@ -28429,15 +28728,966 @@ function readInputs(source = src/* runnerInputs */.ax) {
     r.finish();
     return inputs;
 }
+function readRunnerContext(env = process.env) {
+    const cwd = process.cwd();
+    return {
+        cwd,
+        workspace: env['GITHUB_WORKSPACE'] || cwd,
+        eventName: env['GITHUB_EVENT_NAME'] ?? '',
+        eventPath: env['GITHUB_EVENT_PATH'] || undefined,
+        toolRoot: env['RUNNER_TOOL_CACHE'] || env['RUNNER_TEMP'] || (0,external_node_os_namespaceObject.tmpdir)(),
+        cores: (0,external_node_os_namespaceObject.availableParallelism)(),
+        env,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+
+/** The yamllint configuration is missing or invalid. Plain yamllint exits 1 or 255 for this; we tell it apart. */
+class YamllintConfigError extends src/* ConfigurationError */.j1 {
+    constructor(message, fix) {
+        super(message, fix);
+        this.name = 'YamllintConfigError';
+    }
+}
+/** No yamllint satisfies `yamllint-version`, and none could be installed. */
+class YamllintUnavailableError extends src/* ConfigurationError */.j1 {
+    constructor(message, fix) {
+        super(message, fix);
+        this.name = 'YamllintUnavailableError';
+    }
+}
+/** yamllint stopped without a verdict on some file (unreadable, not text, vanished while linting). */
+class YamllintStoppedError extends src/* ConfigurationError */.j1 {
+    constructor(message, fix) {
+        super(message, fix);
+        this.name = 'YamllintStoppedError';
+    }
+}
+/** yamllint's verdict on the files is a failure: errors, or warnings under strict. */
+class LintFailedError extends src/* ConfigurationError */.j1 {
+    constructor(message) {
+        super(message);
+        this.name = 'LintFailedError';
+    }
+}
+function outcomeOf(error) {
+    if (error instanceof LintFailedError)
+        return 'failed';
+    return error instanceof YamllintConfigError ? 'config-error' : 'error';
+}
+
+;// CONCATENATED MODULE: ./src/problems.ts
+/** yamllint's parsable output, read back into problems, and the counts the report is made of. Pure. */
+/** Thrown when yamllint prints something that is not a parsable problem line: a different format or a bug. */
+class UnexpectedOutputError extends Error {
+    line;
+    constructor(line) {
+        super(`yamllint printed a line that is not in its parsable format: ${JSON.stringify(line)}`);
+        this.line = line;
+        this.name = 'UnexpectedOutputError';
+    }
+}
+const LOCATION = /:([0-9]+):([0-9]+): \[(error|warning)\] /g;
+const RULE_SUFFIX = / \(([a-z][a-z0-9-]*)\)$/;
+/**
+ * Parses `file:line:col: [level] message` lines. File names may contain colons and spaces, so the file is
+ * the longest prefix that is one of `files` (the paths this yamllint process was given); messages end with
+ * ` (rule)` when a rule reported them (syntax errors end with ` (syntax)`).
+ */
+function parseParsable(output, files) {
+    const problems = [];
+    for (const raw of output.split('\n')) {
+        const line = raw.replace(/\r$/, '');
+        if (line === '')
+            continue;
+        problems.push(parseLine(line, files));
+    }
+    return problems;
+}
+function parseLine(line, files) {
+    for (const match of line.matchAll(LOCATION)) {
+        const file = line.slice(0, match.index);
+        if (!files.has(file))
+            continue;
+        const message = line.slice(match.index + match[0].length);
+        const rule = RULE_SUFFIX.exec(message);
+        return {
+            file,
+            line: Number(match[1]),
+            column: Number(match[2]),
+            level: match[3],
+            description: rule === null ? message : message.slice(0, rule.index),
+            rule: rule?.[1],
+            raw: line,
+        };
+    }
+    throw new UnexpectedOutputError(line);
+}
+function countLevels(problems) {
+    let errors = 0;
+    for (const problem of problems)
+        if (problem.level === 'error')
+            errors += 1;
+    return { errors, warnings: problems.length - errors };
+}
+/** Problems per rule, most frequent first, then by name. */
+function countByRule(problems) {
+    const byRule = new Map();
+    for (const problem of problems) {
+        const rule = problem.rule ?? '(none)';
+        const entry = byRule.get(rule) ?? { rule, errors: 0, warnings: 0 };
+        if (problem.level === 'error')
+            entry.errors += 1;
+        else
+            entry.warnings += 1;
+        byRule.set(rule, entry);
+    }
+    return [...byRule.values()].sort((a, b) => b.errors + b.warnings - (a.errors + a.warnings) || a.rule.localeCompare(b.rule));
+}
+/** Problems grouped by file, files in the order yamllint reported them. */
+function groupByFile(problems) {
+    const groups = new Map();
+    for (const problem of problems) {
+        const list = groups.get(problem.file);
+        if (list === undefined)
+            groups.set(problem.file, [problem]);
+        else
+            list.push(problem);
+    }
+    return [...groups].map(([file, list]) => ({ file, problems: list }));
+}
+
+;// CONCATENATED MODULE: ./src/shards.ts
+/**
+ * How the file list is split across yamllint processes. Pure.
+ *
+ * Shards are contiguous runs of the list, so concatenating their outputs in shard order gives exactly the
+ * output of one yamllint process over the whole list. There are a few more shards than processes (a pool
+ * takes the next shard as a process finishes), so a slow shard or a busy core does not leave the others
+ * idle; shards are cut by bytes, since yamllint's time follows the size of a file more than its count.
+ */
+function planShards(files, limits) {
+    if (files.length === 0)
+        return [];
+    const minFiles = limits.minFilesPerShard ?? 50;
+    const wanted = limits.jobs <= 1 ? 1 : limits.jobs * (limits.shardsPerJob ?? 3);
+    const count = Math.max(1, Math.min(wanted, Math.floor(files.length / minFiles)));
+    const maxArgBytes = limits.maxArgBytes ?? 256 * 1024;
+    // Each file weighs its size plus a fixed cost (opening it, the per-file work), so empty files still count.
+    const weight = (file) => file.bytes + 512;
+    const total = files.reduce((sum, file) => sum + weight(file), 0);
+    const shards = [];
+    let current = [];
+    let currentArgBytes = 0;
+    let done = 0;
+    for (const file of files) {
+        const argBytes = Buffer.byteLength(file.path) + 1;
+        const boundary = (total * (shards.length + 1)) / count;
+        const full = shards.length < count - 1 && done >= boundary;
+        if (current.length > 0 && (full || currentArgBytes + argBytes > maxArgBytes)) {
+            shards.push(current);
+            current = [];
+            currentArgBytes = 0;
+        }
+        current.push(file.path);
+        currentArgBytes += argBytes;
+        done += weight(file);
+    }
+    shards.push(current);
+    return shards;
+}
+/** `auto` means one process per core the machine offers; never more processes than shards. */
+function processCount(jobs, cores) {
+    return Math.max(1, jobs ?? cores);
+}
+
+;// CONCATENATED MODULE: ./src/yamllint-cli.ts
+/** yamllint's command line: the argv we run, and what its exit codes and stderr mean. Pure. */
+
+function configArgs(config) {
+    switch (config.kind) {
+        case 'file':
+            return ['-c', config.path];
+        case 'data':
+            return ['-d', config.yaml];
+        case 'discovery':
+            return [];
+    }
+}
+/** Lists the files yamllint would lint, after loading (and so validating) the configuration. */
+function listFilesArgv(config, paths) {
+    return [...configArgs(config), '--list-files', '--', ...paths];
+}
+/**
+ * Lints `files` in the parsable format. No `--strict` (the verdict is ours, from the problems) and no
+ * `--no-warnings` (hidden warnings still count under strict, as they do in yamllint).
+ */
+function lintArgv(config, files) {
+    return [...configArgs(config), '-f', 'parsable', '--', ...files];
+}
+/**
+ * The file list from `--list-files`, or the configuration problem that stopped it. yamllint exits 255
+ * ("invalid config: …") for a configuration it cannot use, and 1 with a Python traceback when the config
+ * file cannot be read; `--list-files` lints nothing, so any failure is about the configuration.
+ */
+function readFileList(result) {
+    if (result.exitCode === 0)
+        return { files: result.stdout.split('\n').filter((line) => line !== '') };
+    return { configProblem: describeConfigProblem(result.stderr, result.exitCode) };
+}
+function describeConfigProblem(stderr, exitCode) {
+    const lines = stderr.replace(/\s+$/, '').split('\n');
+    const invalid = lines.findIndex((line) => line.startsWith('invalid config:'));
+    if (invalid >= 0)
+        return lines.slice(invalid, invalid + 12).join('\n');
+    // An unreadable config file ends in a traceback whose last line is "FileNotFoundError: [Errno 2] …".
+    const oserror = [...lines].reverse().find((line) => /^[A-Za-z]*Error: \[Errno [0-9]+\]/.test(line));
+    if (oserror !== undefined)
+        return oserror.replace(/^[A-Za-z]*Error: /, '');
+    const tail = tailLines(stderr, 5);
+    return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
+}
+
+;// CONCATENATED MODULE: ./src/lint-run.ts
+/** Runs yamllint: the file list (which also validates the configuration), then the shards in parallel. */
+
+
+
+
+
+
+
+const FIX_CONFIG = {
+    file: 'Fix the file named by "config-file", or point "config-file" at another one',
+    data: 'Fix the YAML given in "config-data"',
+    discovery: 'Fix the configuration file yamllint found (.yamllint, .yamllint.yaml or .yamllint.yml in the working directory, or the user\'s config), or give one with "config-file" or "config-data"',
+};
+/**
+ * The files yamllint would lint for `paths`, in its own order, by `yamllint --list-files`: the same walk,
+ * `yaml-files` patterns and `ignore` rules as a lint run, from the same code. The configuration is loaded
+ * first, so an invalid one fails here, before anything is linted.
+ */
+async function listFiles(call, paths) {
+    const result = await call.runner.run(call.command, listFilesArgv(call.config, paths), {
+        cwd: call.cwd,
+        env: call.env,
+        timeoutMs: 300_000,
+    });
+    const list = readFileList(result);
+    if ('configProblem' in list) {
+        throw new YamllintConfigError(`the yamllint configuration is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${FIX_CONFIG[call.config.kind]}`);
+    }
+    return list.files;
+}
+async function sizeOf(cwd, file) {
+    try {
+        return (await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.resolve)(cwd, file))).size;
+    }
+    catch {
+        return 0;
+    }
+}
+/**
+ * Lints `files` in concurrent yamllint processes over contiguous shards and concatenates their problems in
+ * shard order: the same problems, in the same order, as one process over the list.
+ */
+async function lintFiles(call, files, options) {
+    const sized = await Promise.all(files.map(async (path) => ({ path, bytes: await sizeOf(call.cwd, path) })));
+    const shards = planShards(sized, { jobs: options.jobs });
+    const results = new Array(shards.length);
+    const processes = Math.min(options.jobs, shards.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+        while (next < shards.length) {
+            const index = next;
+            next += 1;
+            results[index] = await lintShard(call, shards[index] ?? []);
+            done += 1;
+            options.onShard?.(done, shards.length);
+        }
+    };
+    await Promise.all(Array.from({ length: processes }, worker));
+    return { problems: results.flat(), shards: shards.length, processes };
+}
+async function lintShard(call, files) {
+    const result = await call.runner.run(call.command, lintArgv(call.config, files), {
+        cwd: call.cwd,
+        env: call.env,
+    });
+    const where = files.length === 1 ? files[0] : `one of ${files.length} files from ${files[0]} to ${files.at(-1)}`;
+    const stopped = (why) => new YamllintStoppedError(`yamllint stopped without a verdict while linting ${where}: ${why}`, 'A file yamllint lints must be readable UTF-8 text: fix or remove it, or leave it out with the "ignore" setting of the yamllint configuration');
+    if (result.exitCode !== 0 && result.exitCode !== 1) {
+        throw stopped(`exit code ${result.exitCode}\n${tailLines(result.stderr || result.stdout, 8).join('\n')}`);
+    }
+    let problems;
+    try {
+        problems = parseParsable(result.stdout, new Set(files));
+    }
+    catch (error) {
+        if (error instanceof UnexpectedOutputError)
+            throw stopped(error.message);
+        throw error;
+    }
+    // Exit 1 means an error was printed; exit 1 with none is Python dying on a file (a traceback on stderr).
+    const hasError = problems.some((problem) => problem.level === 'error');
+    if ((result.exitCode === 1) !== hasError || result.stderr.includes('Traceback (most recent call last)')) {
+        throw stopped(`exit code ${result.exitCode}\n${tailLines(result.stderr, 8).join('\n')}`);
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/local-files.ts
+/** Checks of the local files the inputs name, and how the configuration in use is described in the log. */
+
+
+
+
+
+async function exists(path) {
+    try {
+        await (0,promises_namespaceObject.access)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Every path in `paths`, and `config-file`, must exist: checked before yamllint is installed or run. */
+async function checkLocalFiles(inputs, cwd) {
+    if (inputs.config.kind === 'file') {
+        const path = (0,external_node_path_namespaceObject.resolve)(cwd, inputs.config.path);
+        const isFile = await (0,promises_namespaceObject.stat)(path).then((info) => info.isFile(), () => false);
+        if (!isFile) {
+            throw new YamllintConfigError(`the yamllint configuration file ${JSON.stringify(inputs.config.path)} (input "config-file") does not exist in ${cwd}`, 'Commit it, fix the path (relative to the working directory), or leave "config-file" empty to let yamllint find .yamllint, .yamllint.yaml or .yamllint.yml');
+        }
+    }
+    const missing = [];
+    for (const path of inputs.paths) {
+        if (!(await exists((0,external_node_path_namespaceObject.resolve)(cwd, path)))) {
+            missing.push(new src/* InputError */.dz('paths', path, `does not exist in ${cwd}`, 'List files or directories of the checkout, one per line'));
+        }
+    }
+    if (missing.length > 0)
+        throw new src/* InputErrors */.G(missing);
+}
+const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
+/** The configuration yamllint will use, for the log and the summary (yamllint 1.29's discovery order). */
+async function describeConfig(config, cwd, env) {
+    if (config.kind === 'file')
+        return `${config.path} (config-file)`;
+    if (config.kind === 'data')
+        return 'inline YAML (config-data)';
+    for (const name of DISCOVERED) {
+        if (await exists((0,external_node_path_namespaceObject.join)(cwd, name)))
+            return `${name} (found by yamllint in the working directory)`;
+    }
+    const user = env['YAMLLINT_CONFIG_FILE']
+        ? (0,external_node_path_namespaceObject.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
+        : (0,external_node_path_namespaceObject.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
+    if (await exists(user))
+        return `${user} (the user's yamllint configuration)`;
+    return "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)";
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+/** What the user sees: the verdict, which problems become annotations, the job summary. Pure. */
+
+
+/** GitHub shows at most this many error and this many warning annotations per step. */
+const ANNOTATIONS_PER_LEVEL = 10;
+/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
+const SUMMARY_BUDGET_BYTES = 900 * 1024;
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+function describeCounts(counts, hiddenWarnings) {
+    const warnings = `${plural(counts.warnings, 'warning')}${hiddenWarnings && counts.warnings > 0 ? ' (hidden by no-warnings)' : ''}`;
+    if (counts.errors === 0 && counts.warnings === 0)
+        return 'no problems';
+    if (counts.warnings === 0)
+        return plural(counts.errors, 'error');
+    if (counts.errors === 0)
+        return warnings;
+    return `${plural(counts.errors, 'error')} and ${warnings}`;
+}
+/**
+ * yamllint's own verdict: errors fail; warnings fail only with strict, and count under strict even when
+ * no-warnings hides them (as `yamllint --strict --no-warnings` exits 2).
+ */
+function verdict(found, options) {
+    return { failed: found.errors > 0 || (options.strict && found.warnings > 0) };
+}
+/**
+ * The first problems of each level, in yamllint's order, up to what GitHub displays. A failing step's own
+ * failure message is an error annotation too, so it keeps one error slot for it.
+ */
+function planAnnotations(problems, failing) {
+    const errorCap = failing ? ANNOTATIONS_PER_LEVEL - 1 : ANNOTATIONS_PER_LEVEL;
+    const annotated = [];
+    let errors = 0;
+    let warnings = 0;
+    let errorTotal = 0;
+    for (const problem of problems) {
+        if (problem.level === 'error') {
+            errorTotal += 1;
+            if (errors < errorCap) {
+                errors += 1;
+                annotated.push(problem);
+            }
+        }
+        else if (warnings < ANNOTATIONS_PER_LEVEL) {
+            warnings += 1;
+            annotated.push(problem);
+        }
+    }
+    const warningTotal = problems.length - errorTotal;
+    return {
+        annotated,
+        errors: { shown: errors, total: errorTotal },
+        warnings: { shown: warnings, total: warningTotal },
+        cut: errors < errorTotal || warnings < warningTotal,
+    };
+}
+function annotationTitle(problem) {
+    return `yamllint ${problem.level}${problem.rule === undefined ? '' : ` (${problem.rule})`}`;
+}
+function describeCut(plan) {
+    const parts = [];
+    if (plan.errors.shown < plan.errors.total)
+        parts.push(`${plan.errors.shown} of ${plan.errors.total} errors`);
+    if (plan.warnings.shown < plan.warnings.total)
+        parts.push(`${plan.warnings.shown} of ${plan.warnings.total} warnings`);
+    return `annotations show the first ${parts.join(' and ')} (GitHub displays at most ${ANNOTATIONS_PER_LEVEL} of each per step)`;
+}
+function failureMessage(context) {
+    const strictNote = context.found.errors === 0 ? ' (strict: true fails on warnings)' : '';
+    const where = [
+        'the job summary and the step log list every problem',
+        context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`,
+        context.plan.cut ? describeCut(context.plan) : undefined,
+    ].filter((part) => part !== undefined);
+    return (`yamllint found ${describeCounts(context.found, context.noWarnings)} in ${context.filesWithProblems} of ` +
+        `${plural(context.filesChecked, 'file')}${strictNote}; ${where.join('; ')}`);
+}
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** A table cell: HTML-escaped (messages say things like `<stream end>`), pipes and newlines escaped. */
+function cell(text) {
+    return escapeHtml(text);
+}
+function code(text) {
+    return `<code>${escapeHtml(text)}</code>`;
+}
+function summaryMarkdown(input) {
+    const files = groupByFile(input.problems);
+    const status = input.verdict.failed ? 'failed' : 'passed';
+    const parts = [
+        `### yamllint ${status}: ${describeCounts(input.found, input.noWarnings)} in ${input.filesWithProblems} of ${plural(input.filesChecked, 'file')}`,
+        '',
+        ...input.facts.map(([name, value]) => `- **${name}**: ${value}`),
+        '',
+    ];
+    for (const note of input.notes)
+        parts.push(`> ${escapeHtml(note)}`, '');
+    if (input.plan.cut)
+        parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
+    if (input.problems.length === 0)
+        return `${parts.join('\n')}\n`;
+    parts.push('#### Problems per rule', '', (0,src/* markdownTable */.Qj)(['Rule', 'Errors', 'Warnings'], countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)])), '', '#### Problems per file', '');
+    const budget = input.budgetBytes ?? SUMMARY_BUDGET_BYTES;
+    let used = Buffer.byteLength(parts.join('\n'));
+    const open = files.length <= 10 ? ' open' : '';
+    let listed = 0;
+    for (const { file, problems } of files) {
+        const counts = describeCounts({
+            errors: problems.filter((p) => p.level === 'error').length,
+            warnings: problems.filter((p) => p.level === 'warning').length,
+        }, false);
+        const section = [
+            `<details${open}><summary>${code(input.repoPath(file))}: ${counts}</summary>`,
+            '',
+            (0,src/* markdownTable */.Qj)(['Line', 'Column', 'Level', 'Rule', 'Message'], problems.map((p) => [String(p.line), String(p.column), p.level, p.rule ?? '', cell(p.description)])),
+            '',
+            '</details>',
+            '',
+        ].join('\n');
+        const size = Buffer.byteLength(section);
+        if (used + size > budget)
+            break;
+        parts.push(section);
+        used += size;
+        listed += 1;
+    }
+    if (listed < files.length) {
+        const rest = files.slice(listed);
+        const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
+        parts.push(`> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
+            `summary (GitHub's limit is 1 MiB); the step log lists every problem.`, '');
+    }
+    return `${parts.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/sarif.ts
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+/** What yamllint's documentation says each rule checks; unknown rules (newer yamllint) get a generic text. */
+const RULE_DESCRIPTIONS = {
+    anchors: 'Anchors and aliases: undeclared aliases, duplicated or unused anchors.',
+    braces: 'Spaces inside braces {} and whether flow mappings are allowed.',
+    brackets: 'Spaces inside brackets [] and whether flow sequences are allowed.',
+    colons: 'Spaces before and after colons.',
+    commas: 'Spaces before and after commas.',
+    comments: 'Spaces after the # of a comment and before inline comments.',
+    'comments-indentation': 'Comments indented like the content.',
+    'document-end': 'The document end marker (...).',
+    'document-start': 'The document start marker (---).',
+    'empty-lines': 'Too many blank lines.',
+    'empty-values': 'Empty values in mappings and sequences.',
+    'float-values': 'Float values that are ambiguous or special (.nan, .inf, 1e3).',
+    hyphens: 'Spaces after the hyphen of a sequence item.',
+    indentation: 'Indentation of mappings and sequences.',
+    'key-duplicates': 'A key repeated in the same mapping.',
+    'key-ordering': 'Keys in alphabetical order.',
+    'line-length': 'Lines longer than the maximum.',
+    'new-line-at-end-of-file': 'A newline at the end of the file.',
+    'new-lines': 'The kind of line endings (unix or dos).',
+    'octal-values': 'Implicit and explicit octal values.',
+    'quoted-strings': 'Quoting of strings.',
+    'trailing-spaces': 'Spaces at the end of lines.',
+    truthy: 'Truthy values other than the allowed ones (yes, on, True…).',
+    syntax: 'The file is not valid YAML.',
+};
+function helpUri(rule) {
+    if (rule === 'syntax')
+        return 'https://yamllint.readthedocs.io/en/stable/';
+    return `https://yamllint.readthedocs.io/en/stable/rules.html#module-yamllint.rules.${rule.replace(/-/g, '_')}`;
+}
+function encodeUri(path) {
+    return path.split('/').map(encodeURIComponent).join('/');
+}
+/**
+ * One run, one tool. Rules are those that reported something (code scanning needs only those), each with its
+ * help link; levels are yamllint's, and each result points at the file (relative to %SRCROOT%), line and
+ * column yamllint named.
+ */
+function toSarif(input) {
+    const ruleIds = [...new Set(input.problems.map((problem) => problem.rule ?? 'yamllint'))].sort();
+    const ruleIndex = new Map(ruleIds.map((id, index) => [id, index]));
+    const defaultLevel = (id) => input.problems.some((problem) => (problem.rule ?? 'yamllint') === id && problem.level === 'error')
+        ? 'error'
+        : 'warning';
+    return {
+        $schema: SARIF_SCHEMA,
+        version: '2.1.0',
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: 'yamllint',
+                        version: input.yamllintVersion,
+                        semanticVersion: input.yamllintVersion,
+                        informationUri: 'https://github.com/adrienverge/yamllint',
+                        rules: ruleIds.map((id) => ({
+                            id,
+                            name: id,
+                            shortDescription: { text: RULE_DESCRIPTIONS[id] ?? `yamllint rule ${id}.` },
+                            helpUri: helpUri(id),
+                            defaultConfiguration: { level: defaultLevel(id) },
+                        })),
+                    },
+                },
+                originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
+                columnKind: 'unicodeCodePoints',
+                results: input.problems.map((problem) => {
+                    const id = problem.rule ?? 'yamllint';
+                    return {
+                        ruleId: id,
+                        ruleIndex: ruleIndex.get(id),
+                        level: problem.level,
+                        message: { text: problem.description },
+                        locations: [
+                            {
+                                physicalLocation: {
+                                    artifactLocation: { uri: encodeUri(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
+                                    region: { startLine: problem.line, startColumn: problem.column },
+                                },
+                            },
+                        ],
+                    };
+                }),
+            },
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** Which yamllint versions satisfy `yamllint-version`, and what to ask pip for. Pure. */
+/** `yamllint --version` prints "yamllint 1.29.0". */
+function parseVersionOutput(output) {
+    return /^yamllint\s+([0-9]+(?:\.[0-9]+)*)\b/m.exec(output)?.[1];
+}
+function components(version) {
+    return version.split('.').map(Number);
+}
+/**
+ * `any` accepts every version. Otherwise each component given must match: `1.29` accepts 1.29.0 and 1.29.3,
+ * `1.29.0` only 1.29.0 (a missing trailing component counts as 0, so "1.29" found satisfies "1.29.0").
+ */
+function versionSatisfies(found, wanted) {
+    if (wanted === 'any')
+        return true;
+    const have = components(found);
+    return components(wanted).every((part, index) => (have[index] ?? 0) === part);
+}
+/** The pip requirement for a wanted version: exact for x.y.z, the newest patch for x.y. */
+function pipRequirement(wanted) {
+    return components(wanted).length >= 3 ? `yamllint==${wanted}` : `yamllint==${wanted}.*`;
+}
+
+;// CONCATENATED MODULE: ./src/yamllint-setup.ts
+/**
+ * Finds a yamllint that satisfies `yamllint-version`: the one on PATH, one this action installed earlier, or
+ * a fresh install with pip into a virtual environment of its own (never into the system's Python).
+ */
+
+
+
+
+
+
+/** The first executable `name` on PATH, like the shell finds it. */
+async function findOnPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_namespaceObject.delimiter)) {
+        if (dir === '')
+            continue;
+        const candidate = (0,external_node_path_namespaceObject.join)(dir, name);
+        try {
+            await (0,promises_namespaceObject.access)(candidate, external_node_fs_namespaceObject.constants.X_OK);
+            return candidate;
+        }
+        catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+async function versionOf(command, options) {
+    const result = await options.runner.run(command, ['--version'], { env: options.env, timeoutMs: 60_000 });
+    return result.exitCode === 0 ? parseVersionOutput(`${result.stdout}\n${result.stderr}`) : undefined;
+}
+function venvDir(toolRoot, wanted) {
+    return (0,external_node_path_namespaceObject.join)(toolRoot, 'hub-image-actions-yamllint', wanted);
+}
+const COMPLETE_MARKER = '.install-complete';
+async function resolveYamllint(options) {
+    const onPath = await findOnPath('yamllint', options.env['PATH']);
+    const pathVersion = onPath === undefined ? undefined : await versionOf(onPath, options);
+    if (onPath !== undefined && pathVersion !== undefined && versionSatisfies(pathVersion, options.wanted)) {
+        return { command: onPath, version: pathVersion, source: 'path' };
+    }
+    const found = onPath === undefined
+        ? 'there is no yamllint on PATH'
+        : pathVersion === undefined
+            ? `${onPath} did not report a version`
+            : `PATH has yamllint ${pathVersion} (${onPath})`;
+    if (options.wanted === 'any') {
+        throw new YamllintUnavailableError(`yamllint-version is "any" but ${found}`, 'Install yamllint before this step (it ships on GitHub-hosted Ubuntu runners; on Debian: apt-get install yamllint), or set yamllint-version to a version to install with pip');
+    }
+    options.log(`yamllint ${options.wanted} is wanted and ${found}: installing it with pip.`);
+    const dir = venvDir(options.toolRoot, options.wanted);
+    const command = (0,external_node_path_namespaceObject.join)(dir, 'bin', 'yamllint');
+    if (await yamllint_setup_exists((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER))) {
+        const version = await versionOf(command, options);
+        if (version !== undefined && versionSatisfies(version, options.wanted)) {
+            return { command, version, source: 'cached' };
+        }
+    }
+    const requirement = pipRequirement(options.wanted);
+    const fail = (why) => new YamllintUnavailableError(`yamllint ${options.wanted} (input "yamllint-version") is needed, ${found}, and installing it with pip failed: ${why}`, `Install yamllint ${options.wanted} before this step (pip install ${requirement}), make pip's index reachable ` +
+        `(PIP_INDEX_URL for a mirror), or set yamllint-version to "any" to use the yamllint on PATH` +
+        (pathVersion === undefined ? '' : ` or to "${pathVersion}"`));
+    const python = await findOnPath('python3', options.env['PATH']);
+    if (python === undefined)
+        throw fail('there is no python3 on PATH to install it with');
+    await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    const venv = await options.runner.run(python, ['-m', 'venv', dir], {
+        env: options.env,
+        timeoutMs: 300_000,
+    });
+    if (venv.exitCode !== 0) {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        throw fail(`${python} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`);
+    }
+    const pip = await options.runner.run((0,external_node_path_namespaceObject.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
+    if (pip.exitCode !== 0) {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
+        throw fail(`pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`);
+    }
+    const version = await versionOf(command, options);
+    if (version === undefined || !versionSatisfies(version, options.wanted)) {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        throw fail(`the installed ${command} reports ${version ?? 'no version'}`);
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER), `${version}\n`);
+    return { command, version, source: 'installed' };
+}
+async function yamllint_setup_exists(path) {
+    try {
+        await (0,promises_namespaceObject.access)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
 
+
+
+
+
+
+
+
+
+
+
+
+
+
+const SOURCE = {
+    path: 'found on PATH',
+    cached: 'installed by an earlier run',
+    installed: 'installed with pip now',
+};
 async function main() {
-    readInputs();
-    core/* info */.pq('Inputs are valid.');
-    throw new src/* ConfigurationError */.j1('this version of yamllint-runner validates its inputs only; the behaviour comes with issue #6');
+    const inputs = readInputs();
+    const context = readRunnerContext();
+    try {
+        await lint(inputs, context);
+    }
+    catch (error) {
+        core/* setOutput */.uH('outcome', outcomeOf(error));
+        throw error;
+    }
+}
+async function lint(inputs, context) {
+    await checkLocalFiles(inputs, context.cwd);
+    const yamllint = await core/* group */.Os('yamllint', async () => {
+        const found = await resolveYamllint({
+            wanted: inputs.yamllintVersion,
+            runner: systemRunner,
+            env: context.env,
+            toolRoot: context.toolRoot,
+            log: (line) => core/* info */.pq(line),
+        });
+        core/* info */.pq(`Using yamllint ${found.version}: ${found.command}, ${SOURCE[found.source]}.`);
+        core/* setOutput */.uH('yamllint-version', found.version);
+        return found;
+    });
+    const call = {
+        command: yamllint.command,
+        runner: systemRunner,
+        cwd: context.cwd,
+        env: context.env,
+        config: inputs.config,
+    };
+    const { files, configLabel } = await core/* group */.Os('Configuration and files', async () => {
+        const label = await describeConfig(inputs.config, context.cwd, context.env);
+        core/* info */.pq(`Configuration: ${label}.`);
+        const listed = await listFiles(call, inputs.paths);
+        core/* info */.pq(`yamllint lints ${listed.length} files in ${inputs.paths.join(', ')} (its yaml-files and ignore settings applied).`);
+        return { files: listed, configLabel: label };
+    });
+    const selection = inputs.changedOnly
+        ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context))
+        : {
+            files,
+            description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
+            notes: [],
+            changedOnly: false,
+        };
+    if (selection.files.length === 0) {
+        if (!selection.changedOnly) {
+            throw new src/* ConfigurationError */.j1(`no YAML files to lint in ${inputs.paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"): ` +
+                `nothing there matches the yaml-files patterns (${configLabel}) outside the ignored paths`, 'Check out the repository before this step (actions/checkout), point "paths" at the YAML files, or widen "yaml-files" in the yamllint configuration');
+        }
+        core/* info */.pq('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
+    }
+    const started = Date.now();
+    const jobs = inputs.jobs ?? context.cores;
+    const result = selection.files.length === 0
+        ? { problems: [], shards: 0, processes: 0 }
+        : await core/* group */.Os(`Lint ${selection.files.length} files`, async () => {
+            const linted = await lintFiles(call, selection.files, {
+                jobs,
+                onShard: (done, total) => core/* info */.pq(`yamllint finished ${done} of ${total} shards`),
+            });
+            core/* info */.pq(`${linted.processes} concurrent yamllint processes over ${linted.shards} shards, ${(0,src/* formatDuration */.a3)(Date.now() - started)}.`);
+            return linted;
+        });
+    const elapsed = Date.now() - started;
+    await report(inputs, context, {
+        yamllint,
+        configLabel,
+        selection,
+        result,
+        elapsed,
+    });
+}
+async function selectChangedFiles(files, inputs, context) {
+    const everything = (reason, unexpected) => {
+        const note = `changed-only: linting all ${files.length} files because ${reason}.`;
+        if (unexpected)
+            core/* notice */.lm(note);
+        else
+            core/* info */.pq(note);
+        return {
+            files,
+            description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
+            notes: [note],
+            changedOnly: false,
+        };
+    };
+    let payload;
+    if (context.eventName === 'pull_request') {
+        if (context.eventPath === undefined)
+            return everything('GITHUB_EVENT_PATH is not set', true);
+        try {
+            payload = JSON.parse(await (0,promises_namespaceObject.readFile)(context.eventPath, 'utf8'));
+        }
+        catch (error) {
+            return everything(`the event payload ${context.eventPath} could not be read (${error instanceof Error ? error.message : String(error)})`, true);
+        }
+    }
+    const range = pullRequestRange(context.eventName, payload);
+    if ('reason' in range)
+        return everything(range.reason, context.eventName === 'pull_request');
+    core/* info */.pq(`Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`);
+    const changed = await changedFilesSinceMergeBase(range, {
+        runner: systemRunner,
+        cwd: context.cwd,
+        env: context.env,
+        log: (line) => core/* info */.pq(line),
+    });
+    if (!changed.found)
+        return everything(changed.reason, true);
+    const changedPaths = absoluteChangedPaths(changed);
+    const cwd = (0,external_node_fs_namespaceObject.realpathSync)(context.cwd);
+    const selected = files.filter((file) => changedPaths.has((0,external_node_path_namespaceObject.resolve)(cwd, file)));
+    core/* info */.pq(`${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
+        `${selected.length} of them are YAML files yamllint lints here:`);
+    for (const file of selected)
+        core/* info */.pq(`  ${file}`);
+    return {
+        files: selected,
+        description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,
+        notes: [],
+        changedOnly: true,
+    };
+}
+async function report(inputs, context, facts) {
+    const { result, selection } = facts;
+    const found = countLevels(result.problems);
+    const shown = inputs.noWarnings
+        ? result.problems.filter((problem) => problem.level === 'error')
+        : result.problems;
+    const decision = verdict(found, { strict: inputs.strict });
+    const repoPath = repoPathOf(context);
+    const filesWithProblems = new Set(result.problems.map((problem) => problem.file)).size;
+    printProblems(shown, found, inputs.noWarnings, filesWithProblems, selection.files.length);
+    const plan = planAnnotations(shown, decision.failed);
+    for (const problem of plan.annotated) {
+        const properties = {
+            title: annotationTitle(problem),
+            file: repoPath(problem.file),
+            startLine: problem.line,
+            startColumn: problem.column,
+        };
+        if (problem.level === 'error')
+            core/* error */.z3(problem.description, properties);
+        else
+            core/* warning */.$e(problem.description, properties);
+    }
+    let sarifPath;
+    if (inputs.sarifFile !== undefined) {
+        sarifPath = (0,external_node_path_namespaceObject.resolve)(context.cwd, inputs.sarifFile);
+        const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(sarifPath), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
+        core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
+        core/* setOutput */.uH('sarif-file', sarifPath);
+    }
+    await (0,src/* appendSummary */.fe)(summaryMarkdown({
+        verdict: decision,
+        found,
+        problems: shown,
+        noWarnings: inputs.noWarnings,
+        filesWithProblems,
+        filesChecked: selection.files.length,
+        plan,
+        facts: [
+            [
+                'yamllint',
+                `${facts.yamllint.version} (<code>${facts.yamllint.command}</code>, ${SOURCE[facts.yamllint.source]})`,
+            ],
+            ['configuration', facts.configLabel],
+            ['files', selection.description],
+            [
+                'run',
+                result.processes === 0
+                    ? 'nothing to lint'
+                    : `${result.processes} concurrent processes over ${result.shards} shards, ${(0,src/* formatDuration */.a3)(facts.elapsed)}`,
+            ],
+            ...(sarifPath === undefined ? [] : [['SARIF', `<code>${sarifPath}</code>`]]),
+        ],
+        notes: selection.notes,
+        repoPath,
+    }));
+    core/* setOutput */.uH('errors', String(found.errors));
+    core/* setOutput */.uH('warnings', String(found.warnings));
+    core/* setOutput */.uH('files-checked', String(selection.files.length));
+    if (decision.failed) {
+        throw new LintFailedError(failureMessage({
+            verdict: decision,
+            found,
+            noWarnings: inputs.noWarnings,
+            filesWithProblems,
+            filesChecked: selection.files.length,
+            plan,
+            sarifFile: sarifPath,
+        }));
+    }
+    core/* setOutput */.uH('outcome', 'passed');
+}
+/** yamllint prints paths relative to the working directory; annotations and SARIF want them from the repo root. */
+function repoPathOf(context) {
+    const cache = new Map();
+    return (file) => {
+        let path = cache.get(file);
+        if (path === undefined) {
+            path = (0,external_node_path_namespaceObject.relative)(context.workspace, (0,external_node_path_namespaceObject.resolve)(context.cwd, file)).split(external_node_path_namespaceObject.sep).join('/');
+            cache.set(file, path);
+        }
+        return path;
+    };
+}
+/**
+ * Every problem shown, as yamllint printed it. File names and messages come from the repository, so workflow
+ * commands are switched off while they are printed: a file named `::error::…` stays text.
+ */
+function printProblems(problems, found, noWarnings, filesWithProblems, filesChecked) {
+    core/* info */.pq(`yamllint found ${describeCounts(found, noWarnings)} in ${filesWithProblems} of ${filesChecked} files.`);
+    if (problems.length === 0)
+        return;
+    const token = `yamllint-output-${(0,external_node_crypto_.randomUUID)()}`;
+    process.stdout.write(`::stop-commands::${token}\n${problems.map((problem) => problem.raw).join('\n')}\n::${token}::\n`);
 }
 
 
@@ -28450,12 +29700,17 @@ async function main() {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   j1: () => (/* reexport */ ConfigurationError),
+  dz: () => (/* reexport */ InputError),
+  G: () => (/* reexport */ InputErrors),
   i_: () => (/* reexport */ InputReader),
+  fe: () => (/* reexport */ appendSummary),
+  a3: () => (/* reexport */ formatDuration),
+  Qj: () => (/* reexport */ markdownTable),
   Cs: () => (/* reexport */ runAction),
   ax: () => (/* reexport */ runnerInputs)
 });
 
-// UNUSED EXPORTS: InputError, InputErrors, SavedState, appendSummary, describeFailure, escapeCell, formatBytes, formatDuration, inputsFrom, isPostStep, markdownTable, maskSecret, secretForms
+// UNUSED EXPORTS: SavedState, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -28745,7 +30000,7 @@ function formatDuration(ms) {
 async function appendSummary(markdown) {
     if (!process.env['GITHUB_STEP_SUMMARY'])
         return;
-    await core.summary.addRaw(markdown, true).write();
+    await lib_core/* summary */.z.addRaw(markdown, true).write();
 }
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
@@ -28962,13 +30217,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   z3: () => (/* binding */ error),
+  Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
   LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
-  Pq: () => (/* binding */ core_setSecret)
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, setCommandEcho, setOutput, startGroup, summary, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, isDebug, markdownSummary, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -28994,7 +30254,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -30366,7 +31626,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/path-utils.js
 
@@ -31758,10 +33018,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -31805,7 +33065,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -31813,7 +33073,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -31821,7 +33081,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -31838,13 +33098,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.

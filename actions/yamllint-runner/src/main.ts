@@ -1,11 +1,311 @@
 import * as core from '@actions/core';
-import { ConfigurationError } from '@hub-image-actions/action-io';
-import { readInputs } from './context.js';
+import { appendSummary, ConfigurationError, formatDuration } from '@hub-image-actions/action-io';
+import {
+  absoluteChangedPaths,
+  changedFilesSinceMergeBase,
+  pullRequestRange,
+} from '@hub-image-actions/git-changes';
+import { systemRunner } from '@hub-image-actions/process';
+import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from './context.js';
+import { LintFailedError, outcomeOf } from './errors.js';
+import { type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
+import { checkLocalFiles, describeConfig } from './local-files.js';
+import { countLevels, type Problem } from './problems.js';
+import {
+  annotationTitle,
+  describeCounts,
+  failureMessage,
+  planAnnotations,
+  summaryMarkdown,
+  verdict,
+} from './report.js';
+import { toSarif } from './sarif.js';
+import { resolveYamllint, type Yamllint } from './yamllint-setup.js';
+
+const SOURCE = {
+  path: 'found on PATH',
+  cached: 'installed by an earlier run',
+  installed: 'installed with pip now',
+};
 
 export async function main(): Promise<void> {
-  readInputs();
-  core.info('Inputs are valid.');
-  throw new ConfigurationError(
-    'this version of yamllint-runner validates its inputs only; the behaviour comes with issue #6',
+  const inputs = readInputs();
+  const context = readRunnerContext();
+  try {
+    await lint(inputs, context);
+  } catch (error) {
+    core.setOutput('outcome', outcomeOf(error));
+    throw error;
+  }
+}
+
+async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
+  await checkLocalFiles(inputs, context.cwd);
+
+  const yamllint = await core.group('yamllint', async () => {
+    const found = await resolveYamllint({
+      wanted: inputs.yamllintVersion,
+      runner: systemRunner,
+      env: context.env,
+      toolRoot: context.toolRoot,
+      log: (line) => core.info(line),
+    });
+    core.info(`Using yamllint ${found.version}: ${found.command}, ${SOURCE[found.source]}.`);
+    core.setOutput('yamllint-version', found.version);
+    return found;
+  });
+  const call: YamllintCall = {
+    command: yamllint.command,
+    runner: systemRunner,
+    cwd: context.cwd,
+    env: context.env,
+    config: inputs.config,
+  };
+
+  const { files, configLabel } = await core.group('Configuration and files', async () => {
+    const label = await describeConfig(inputs.config, context.cwd, context.env);
+    core.info(`Configuration: ${label}.`);
+    const listed = await listFiles(call, inputs.paths);
+    core.info(
+      `yamllint lints ${listed.length} files in ${inputs.paths.join(', ')} (its yaml-files and ignore settings applied).`,
+    );
+    return { files: listed, configLabel: label };
+  });
+
+  const selection = inputs.changedOnly
+    ? await core.group('Changed files', () => selectChangedFiles(files, inputs, context))
+    : {
+        files,
+        description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
+        notes: [],
+        changedOnly: false,
+      };
+
+  if (selection.files.length === 0) {
+    if (!selection.changedOnly) {
+      throw new ConfigurationError(
+        `no YAML files to lint in ${inputs.paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"): ` +
+          `nothing there matches the yaml-files patterns (${configLabel}) outside the ignored paths`,
+        'Check out the repository before this step (actions/checkout), point "paths" at the YAML files, or widen "yaml-files" in the yamllint configuration',
+      );
+    }
+    core.info('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
+  }
+
+  const started = Date.now();
+  const jobs = inputs.jobs ?? context.cores;
+  const result: LintResult =
+    selection.files.length === 0
+      ? { problems: [], shards: 0, processes: 0 }
+      : await core.group(`Lint ${selection.files.length} files`, async () => {
+          const linted = await lintFiles(call, selection.files, {
+            jobs,
+            onShard: (done, total) => core.info(`yamllint finished ${done} of ${total} shards`),
+          });
+          core.info(
+            `${linted.processes} concurrent yamllint processes over ${linted.shards} shards, ${formatDuration(Date.now() - started)}.`,
+          );
+          return linted;
+        });
+  const elapsed = Date.now() - started;
+
+  await report(inputs, context, {
+    yamllint,
+    configLabel,
+    selection,
+    result,
+    elapsed,
+  });
+}
+
+interface Selection {
+  files: string[];
+  description: string;
+  notes: string[];
+  /** True when only changed files were selected (possibly none). */
+  changedOnly: boolean;
+}
+
+async function selectChangedFiles(
+  files: string[],
+  inputs: Inputs,
+  context: RunnerContext,
+): Promise<Selection> {
+  const everything = (reason: string, unexpected: boolean): Selection => {
+    const note = `changed-only: linting all ${files.length} files because ${reason}.`;
+    if (unexpected) core.notice(note);
+    else core.info(note);
+    return {
+      files,
+      description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
+      notes: [note],
+      changedOnly: false,
+    };
+  };
+  let payload: unknown;
+  if (context.eventName === 'pull_request') {
+    if (context.eventPath === undefined) return everything('GITHUB_EVENT_PATH is not set', true);
+    try {
+      payload = JSON.parse(await readFile(context.eventPath, 'utf8'));
+    } catch (error) {
+      return everything(
+        `the event payload ${context.eventPath} could not be read (${error instanceof Error ? error.message : String(error)})`,
+        true,
+      );
+    }
+  }
+  const range = pullRequestRange(context.eventName, payload);
+  if ('reason' in range) return everything(range.reason, context.eventName === 'pull_request');
+  core.info(
+    `Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`,
+  );
+  const changed = await changedFilesSinceMergeBase(range, {
+    runner: systemRunner,
+    cwd: context.cwd,
+    env: context.env,
+    log: (line) => core.info(line),
+  });
+  if (!changed.found) return everything(changed.reason, true);
+
+  const changedPaths = absoluteChangedPaths(changed);
+  const cwd = realpathSync(context.cwd);
+  const selected = files.filter((file) => changedPaths.has(resolve(cwd, file)));
+  core.info(
+    `${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
+      `${selected.length} of them are YAML files yamllint lints here:`,
+  );
+  for (const file of selected) core.info(`  ${file}`);
+  return {
+    files: selected,
+    description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,
+    notes: [],
+    changedOnly: true,
+  };
+}
+
+interface RunFacts {
+  yamllint: Yamllint;
+  configLabel: string;
+  selection: Selection;
+  result: LintResult;
+  elapsed: number;
+}
+
+async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): Promise<void> {
+  const { result, selection } = facts;
+  const found = countLevels(result.problems);
+  const shown = inputs.noWarnings
+    ? result.problems.filter((problem) => problem.level === 'error')
+    : result.problems;
+  const decision = verdict(found, { strict: inputs.strict });
+  const repoPath = repoPathOf(context);
+  const filesWithProblems = new Set(result.problems.map((problem) => problem.file)).size;
+
+  printProblems(shown, found, inputs.noWarnings, filesWithProblems, selection.files.length);
+  const plan = planAnnotations(shown, decision.failed);
+  for (const problem of plan.annotated) {
+    const properties = {
+      title: annotationTitle(problem),
+      file: repoPath(problem.file),
+      startLine: problem.line,
+      startColumn: problem.column,
+    };
+    if (problem.level === 'error') core.error(problem.description, properties);
+    else core.warning(problem.description, properties);
+  }
+
+  let sarifPath: string | undefined;
+  if (inputs.sarifFile !== undefined) {
+    sarifPath = resolve(context.cwd, inputs.sarifFile);
+    const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
+    await mkdir(dirname(sarifPath), { recursive: true });
+    await writeFile(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
+    core.info(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
+    core.setOutput('sarif-file', sarifPath);
+  }
+
+  await appendSummary(
+    summaryMarkdown({
+      verdict: decision,
+      found,
+      problems: shown,
+      noWarnings: inputs.noWarnings,
+      filesWithProblems,
+      filesChecked: selection.files.length,
+      plan,
+      facts: [
+        [
+          'yamllint',
+          `${facts.yamllint.version} (<code>${facts.yamllint.command}</code>, ${SOURCE[facts.yamllint.source]})`,
+        ],
+        ['configuration', facts.configLabel],
+        ['files', selection.description],
+        [
+          'run',
+          result.processes === 0
+            ? 'nothing to lint'
+            : `${result.processes} concurrent processes over ${result.shards} shards, ${formatDuration(facts.elapsed)}`,
+        ],
+        ...(sarifPath === undefined ? [] : ([['SARIF', `<code>${sarifPath}</code>`]] as const)),
+      ],
+      notes: selection.notes,
+      repoPath,
+    }),
+  );
+
+  core.setOutput('errors', String(found.errors));
+  core.setOutput('warnings', String(found.warnings));
+  core.setOutput('files-checked', String(selection.files.length));
+  if (decision.failed) {
+    throw new LintFailedError(
+      failureMessage({
+        verdict: decision,
+        found,
+        noWarnings: inputs.noWarnings,
+        filesWithProblems,
+        filesChecked: selection.files.length,
+        plan,
+        sarifFile: sarifPath,
+      }),
+    );
+  }
+  core.setOutput('outcome', 'passed');
+}
+
+/** yamllint prints paths relative to the working directory; annotations and SARIF want them from the repo root. */
+function repoPathOf(context: RunnerContext): (file: string) => string {
+  const cache = new Map<string, string>();
+  return (file) => {
+    let path = cache.get(file);
+    if (path === undefined) {
+      path = relative(context.workspace, resolve(context.cwd, file)).split(sep).join('/');
+      cache.set(file, path);
+    }
+    return path;
+  };
+}
+
+/**
+ * Every problem shown, as yamllint printed it. File names and messages come from the repository, so workflow
+ * commands are switched off while they are printed: a file named `::error::…` stays text.
+ */
+function printProblems(
+  problems: readonly Problem[],
+  found: ReturnType<typeof countLevels>,
+  noWarnings: boolean,
+  filesWithProblems: number,
+  filesChecked: number,
+): void {
+  core.info(
+    `yamllint found ${describeCounts(found, noWarnings)} in ${filesWithProblems} of ${filesChecked} files.`,
+  );
+  if (problems.length === 0) return;
+  const token = `yamllint-output-${randomUUID()}`;
+  process.stdout.write(
+    `::stop-commands::${token}\n${problems.map((problem) => problem.raw).join('\n')}\n::${token}::\n`,
   );
 }

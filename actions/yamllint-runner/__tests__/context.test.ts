@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import { inputsFrom } from '@hub-image-actions/action-io';
+import { readInputs } from '../src/context.js';
+
+describe('readInputs', () => {
+  it('reads the defaults', () => {
+    expect(readInputs(inputsFrom({}))).toEqual({
+      paths: ['.'],
+      config: { kind: 'discovery' },
+      yamllintVersion: '1.29.0',
+      changedOnly: false,
+      strict: false,
+      noWarnings: false,
+      sarifFile: undefined,
+      jobs: undefined,
+    });
+  });
+
+  it('reads every input', () => {
+    const inputs = readInputs(
+      inputsFrom({
+        paths: 'deployments\n# comment\n.github/workflows\n',
+        'config-data': '\n  extends: relaxed\n  rules:\n    line-length: disable\n',
+        'yamllint-version': 'any',
+        'changed-only': 'true',
+        strict: 'true',
+        'no-warnings': 'True',
+        'sarif-file': 'out/yamllint.sarif',
+        jobs: '3',
+      }),
+    );
+    expect(inputs).toMatchObject({
+      paths: ['deployments', '.github/workflows'],
+      config: { kind: 'data', yaml: '  extends: relaxed\n  rules:\n    line-length: disable' },
+      yamllintVersion: 'any',
+      changedOnly: true,
+      strict: true,
+      noWarnings: true,
+      sarifFile: 'out/yamllint.sarif',
+      jobs: 3,
+    });
+    expect(readInputs(inputsFrom({ 'config-file': '.yamllint.yaml' })).config).toEqual({
+      kind: 'file',
+      path: '.yamllint.yaml',
+    });
+  });
+
+  it('reports every bad input at once, naming input, value and what is expected', () => {
+    expect(() =>
+      readInputs(
+        inputsFrom({
+          'config-file': 'a.yaml',
+          'config-data': 'extends: default',
+          'yamllint-version': 'latest',
+          jobs: '0',
+          strict: 'maybe',
+        }),
+      ),
+    ).toThrow(
+      [
+        '4 inputs are invalid:',
+        '  - input "config-data" cannot be combined with "config-file". Give one of the two.',
+        '  - input "yamllint-version" is "latest": expected a version such as 1.29.0 or 1.29, or "any"',
+        '  - input "jobs" is "0": expected a whole number from 1 to 256',
+        '  - input "strict" is "maybe": expected true or false',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,227 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Problem } from '../src/problems.js';
+import {
+  failureMessage,
+  planAnnotations,
+  summaryMarkdown,
+  verdict,
+  type SummaryInput,
+} from '../src/report.js';
+import { toSarif } from '../src/sarif.js';
+
+function problem(
+  file: string,
+  line: number,
+  level: Problem['level'],
+  rule: string | undefined,
+  description = 'x',
+): Problem {
+  return {
+    file,
+    line,
+    column: 1,
+    level,
+    rule,
+    description,
+    raw: `${file}:${line}:1: [${level}] ${description}`,
+  };
+}
+
+function many(count: number, level: Problem['level']): Problem[] {
+  return Array.from({ length: count }, (_, i) =>
+    problem(`./f${i % 3}.yaml`, i + 1, level, 'trailing-spaces'),
+  );
+}
+
+describe('verdict', () => {
+  it.each([
+    [{ errors: 0, warnings: 0 }, false, false],
+    [{ errors: 0, warnings: 3 }, false, false],
+    [{ errors: 0, warnings: 3 }, true, true],
+    [{ errors: 1, warnings: 0 }, false, true],
+    [{ errors: 1, warnings: 0 }, true, true],
+    [{ errors: 0, warnings: 0 }, true, false],
+  ])('%j with strict %s fails: %s', (counts, strict, failed) => {
+    expect(verdict(counts, { strict }).failed).toBe(failed);
+  });
+});
+
+describe('planAnnotations', () => {
+  it('annotates every problem when GitHub can show them all', () => {
+    const problems = [...many(3, 'error'), ...many(4, 'warning')];
+    const plan = planAnnotations(problems, true);
+    expect(plan.annotated).toHaveLength(7);
+    expect(plan.cut).toBe(false);
+  });
+
+  it('keeps 10 warnings, and 9 errors on a failing step whose failure message takes the tenth slot', () => {
+    const problems = [...many(25, 'warning'), ...many(30, 'error')];
+    const failing = planAnnotations(problems, true);
+    expect(failing.errors).toEqual({ shown: 9, total: 30 });
+    expect(failing.warnings).toEqual({ shown: 10, total: 25 });
+    expect(failing.cut).toBe(true);
+    expect(failing.annotated.slice(0, 10).every((p) => p.level === 'warning')).toBe(true);
+    expect(planAnnotations(many(12, 'error'), false).errors).toEqual({ shown: 10, total: 12 });
+  });
+});
+
+describe('failureMessage', () => {
+  it('says how many problems, where, where the full list is and that annotations were cut', () => {
+    const problems = [...many(30, 'error'), ...many(2, 'warning')];
+    const message = failureMessage({
+      verdict: { failed: true },
+      found: { errors: 30, warnings: 2 },
+      noWarnings: false,
+      filesWithProblems: 3,
+      filesChecked: 40,
+      plan: planAnnotations(problems, true),
+      sarifFile: '/w/yamllint.sarif',
+    });
+    expect(message).toBe(
+      'yamllint found 30 errors and 2 warnings in 3 of 40 files; the job summary and the step log list every ' +
+        'problem; so does the SARIF file /w/yamllint.sarif; annotations show the first 9 of 30 errors ' +
+        '(GitHub displays at most 10 of each per step)',
+    );
+  });
+
+  it('explains a failure on warnings under strict, hidden ones included', () => {
+    const message = failureMessage({
+      verdict: { failed: true },
+      found: { errors: 0, warnings: 1 },
+      noWarnings: true,
+      filesWithProblems: 1,
+      filesChecked: 1,
+      plan: planAnnotations([], true),
+      sarifFile: undefined,
+    });
+    expect(message).toBe(
+      'yamllint found 1 warning (hidden by no-warnings) in 1 of 1 file (strict: true fails on warnings); ' +
+        'the job summary and the step log list every problem',
+    );
+  });
+});
+
+describe('summaryMarkdown', () => {
+  const base = (problems: Problem[], overrides: Partial<SummaryInput> = {}): string =>
+    summaryMarkdown({
+      verdict: { failed: problems.some((p) => p.level === 'error') },
+      found: {
+        errors: problems.filter((p) => p.level === 'error').length,
+        warnings: problems.filter((p) => p.level === 'warning').length,
+      },
+      problems,
+      noWarnings: false,
+      filesWithProblems: new Set(problems.map((p) => p.file)).size,
+      filesChecked: 10,
+      plan: planAnnotations(problems, true),
+      facts: [['yamllint', '1.29.0']],
+      notes: [],
+      repoPath: (file) => file.replace(/^\.\//, ''),
+      ...overrides,
+    });
+
+  it('groups every problem by file, counts per rule, and escapes what markdown or HTML would eat', () => {
+    const markdown = base([
+      problem(
+        './a.yaml',
+        2,
+        'error',
+        'syntax',
+        "syntax error: expected '<document start>', but found '<block end>'",
+      ),
+      problem('./a.yaml', 5, 'warning', 'truthy', 'truthy value should be one of [false, true]'),
+      problem('./b|c.yaml', 1, 'error', 'colons', 'too many spaces after colon'),
+    ]);
+    expect(markdown).toContain('### yamllint failed: 2 errors and 1 warning in 2 of 10 files');
+    expect(markdown).toContain('- **yamllint**: 1.29.0');
+    expect(markdown).toContain('| syntax | 1 | 0 |');
+    expect(markdown).toContain('| truthy | 0 | 1 |');
+    expect(markdown).toContain('<summary><code>a.yaml</code>: 1 error and 1 warning</summary>');
+    expect(markdown).toContain("expected '&lt;document start&gt;', but found '&lt;block end&gt;'");
+    expect(markdown).toContain('| 1 | 1 | error | colons | too many spaces after colon |');
+    expect(markdown).not.toContain('Note: annotations');
+  });
+
+  it('notes that annotations were cut', () => {
+    expect(base(many(12, 'error'))).toContain(
+      '> Note: annotations show the first 9 of 12 errors (GitHub displays at most 10 of each per step). Every problem is listed below.',
+    );
+  });
+
+  it('says so when the problems do not fit in a job summary', () => {
+    const problems = Array.from({ length: 300 }, (_, i) => problem(`./file-${i}.yaml`, 1, 'error', 'colons'));
+    const markdown = base(problems, { budgetBytes: 20_000 });
+    expect(Buffer.byteLength(markdown)).toBeLessThan(21_000);
+    expect(markdown).toMatch(/> Note: \d+ more problems in \d+ more files do not fit in a job summary/);
+  });
+
+  it('says a clean run passed, with no tables', () => {
+    const markdown = base([]);
+    expect(markdown).toContain('### yamllint passed: no problems in 0 of 10 files');
+    expect(markdown).not.toContain('Problems per rule');
+  });
+});
+
+describe('toSarif', () => {
+  it('writes SARIF 2.1.0 with the rules that reported, levels and repository-relative locations', () => {
+    const sarif = toSarif({
+      problems: [
+        problem('./deploy/a b.yaml', 3, 'error', 'line-length', 'line too long (90 > 80 characters)'),
+        problem('./deploy/a b.yaml', 4, 'warning', 'truthy'),
+        problem('./c.yaml', 9, 'error', 'syntax', 'syntax error: could not find expected :'),
+      ],
+      yamllintVersion: '1.29.0',
+      repoPath: (file) => file.replace(/^\.\//, ''),
+    }) as {
+      version: string;
+      $schema: string;
+      runs: Array<{
+        tool: {
+          driver: {
+            name: string;
+            version: string;
+            rules: Array<{ id: string; helpUri: string; defaultConfiguration: { level: string } }>;
+          };
+        };
+        results: Array<{
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          message: { text: string };
+          locations: Array<{
+            physicalLocation: {
+              artifactLocation: { uri: string };
+              region: { startLine: number; startColumn: number };
+            };
+          }>;
+        }>;
+      }>;
+    };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
+    const run = sarif.runs[0];
+    expect(run?.tool.driver).toMatchObject({ name: 'yamllint', version: '1.29.0' });
+    expect(run?.tool.driver.rules.map((rule) => rule.id)).toEqual(['line-length', 'syntax', 'truthy']);
+    expect(run?.tool.driver.rules[0]?.helpUri).toBe(
+      'https://yamllint.readthedocs.io/en/stable/rules.html#module-yamllint.rules.line_length',
+    );
+    expect(run?.tool.driver.rules[2]?.defaultConfiguration.level).toBe('warning');
+    expect(run?.results[0]).toMatchObject({
+      ruleId: 'line-length',
+      ruleIndex: 0,
+      level: 'error',
+      message: { text: 'line too long (90 > 80 characters)' },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'deploy/a%20b.yaml' },
+            region: { startLine: 3, startColumn: 1 },
+          },
+        },
+      ],
+    });
+    expect(run?.results.map((result) => run.tool.driver.rules[result.ruleIndex]?.id)).toEqual(
+      run?.results.map((result) => result.ruleId),
+    );
+  });
+});

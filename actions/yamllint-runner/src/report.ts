@@ -1,0 +1,202 @@
+/** What the user sees: the verdict, which problems become annotations, the job summary. Pure. */
+import { markdownTable } from '@hub-image-actions/action-io';
+import { countByRule, type Counts, groupByFile, type Problem } from './problems.js';
+
+/** GitHub shows at most this many error and this many warning annotations per step. */
+export const ANNOTATIONS_PER_LEVEL = 10;
+/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
+export const SUMMARY_BUDGET_BYTES = 900 * 1024;
+
+export interface Verdict {
+  failed: boolean;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function describeCounts(counts: Counts, hiddenWarnings: boolean): string {
+  const warnings = `${plural(counts.warnings, 'warning')}${hiddenWarnings && counts.warnings > 0 ? ' (hidden by no-warnings)' : ''}`;
+  if (counts.errors === 0 && counts.warnings === 0) return 'no problems';
+  if (counts.warnings === 0) return plural(counts.errors, 'error');
+  if (counts.errors === 0) return warnings;
+  return `${plural(counts.errors, 'error')} and ${warnings}`;
+}
+
+/**
+ * yamllint's own verdict: errors fail; warnings fail only with strict, and count under strict even when
+ * no-warnings hides them (as `yamllint --strict --no-warnings` exits 2).
+ */
+export function verdict(found: Counts, options: { strict: boolean }): Verdict {
+  return { failed: found.errors > 0 || (options.strict && found.warnings > 0) };
+}
+
+export interface AnnotationPlan {
+  annotated: Problem[];
+  errors: { shown: number; total: number };
+  warnings: { shown: number; total: number };
+  cut: boolean;
+}
+
+/**
+ * The first problems of each level, in yamllint's order, up to what GitHub displays. A failing step's own
+ * failure message is an error annotation too, so it keeps one error slot for it.
+ */
+export function planAnnotations(problems: readonly Problem[], failing: boolean): AnnotationPlan {
+  const errorCap = failing ? ANNOTATIONS_PER_LEVEL - 1 : ANNOTATIONS_PER_LEVEL;
+  const annotated: Problem[] = [];
+  let errors = 0;
+  let warnings = 0;
+  let errorTotal = 0;
+  for (const problem of problems) {
+    if (problem.level === 'error') {
+      errorTotal += 1;
+      if (errors < errorCap) {
+        errors += 1;
+        annotated.push(problem);
+      }
+    } else if (warnings < ANNOTATIONS_PER_LEVEL) {
+      warnings += 1;
+      annotated.push(problem);
+    }
+  }
+  const warningTotal = problems.length - errorTotal;
+  return {
+    annotated,
+    errors: { shown: errors, total: errorTotal },
+    warnings: { shown: warnings, total: warningTotal },
+    cut: errors < errorTotal || warnings < warningTotal,
+  };
+}
+
+export function annotationTitle(problem: Problem): string {
+  return `yamllint ${problem.level}${problem.rule === undefined ? '' : ` (${problem.rule})`}`;
+}
+
+export function describeCut(plan: AnnotationPlan): string {
+  const parts: string[] = [];
+  if (plan.errors.shown < plan.errors.total)
+    parts.push(`${plan.errors.shown} of ${plan.errors.total} errors`);
+  if (plan.warnings.shown < plan.warnings.total)
+    parts.push(`${plan.warnings.shown} of ${plan.warnings.total} warnings`);
+  return `annotations show the first ${parts.join(' and ')} (GitHub displays at most ${ANNOTATIONS_PER_LEVEL} of each per step)`;
+}
+
+export interface FailureContext {
+  verdict: Verdict;
+  found: Counts;
+  noWarnings: boolean;
+  filesWithProblems: number;
+  filesChecked: number;
+  plan: AnnotationPlan;
+  sarifFile: string | undefined;
+}
+
+export function failureMessage(context: FailureContext): string {
+  const strictNote = context.found.errors === 0 ? ' (strict: true fails on warnings)' : '';
+  const where = [
+    'the job summary and the step log list every problem',
+    context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`,
+    context.plan.cut ? describeCut(context.plan) : undefined,
+  ].filter((part) => part !== undefined);
+  return (
+    `yamllint found ${describeCounts(context.found, context.noWarnings)} in ${context.filesWithProblems} of ` +
+    `${plural(context.filesChecked, 'file')}${strictNote}; ${where.join('; ')}`
+  );
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A table cell: HTML-escaped (messages say things like `<stream end>`), pipes and newlines escaped. */
+function cell(text: string): string {
+  return escapeHtml(text);
+}
+
+function code(text: string): string {
+  return `<code>${escapeHtml(text)}</code>`;
+}
+
+export interface SummaryInput {
+  verdict: Verdict;
+  found: Counts;
+  /** The problems shown (warnings removed under no-warnings), in yamllint's order. */
+  problems: readonly Problem[];
+  noWarnings: boolean;
+  /** Files with a problem found, hidden warnings included. */
+  filesWithProblems: number;
+  filesChecked: number;
+  plan: AnnotationPlan;
+  /** Facts about the run (yamllint, configuration, files, processes, time), as markdown values. */
+  facts: ReadonlyArray<readonly [string, string]>;
+  /** Lines shown above the tables, e.g. why changed-only linted everything. */
+  notes: readonly string[];
+  repoPath: (file: string) => string;
+  budgetBytes?: number;
+}
+
+export function summaryMarkdown(input: SummaryInput): string {
+  const files = groupByFile(input.problems);
+  const status = input.verdict.failed ? 'failed' : 'passed';
+  const parts: string[] = [
+    `### yamllint ${status}: ${describeCounts(input.found, input.noWarnings)} in ${input.filesWithProblems} of ${plural(input.filesChecked, 'file')}`,
+    '',
+    ...input.facts.map(([name, value]) => `- **${name}**: ${value}`),
+    '',
+  ];
+  for (const note of input.notes) parts.push(`> ${escapeHtml(note)}`, '');
+  if (input.plan.cut) parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
+  if (input.problems.length === 0) return `${parts.join('\n')}\n`;
+
+  parts.push(
+    '#### Problems per rule',
+    '',
+    markdownTable(
+      ['Rule', 'Errors', 'Warnings'],
+      countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)]),
+    ),
+    '',
+    '#### Problems per file',
+    '',
+  );
+  const budget = input.budgetBytes ?? SUMMARY_BUDGET_BYTES;
+  let used = Buffer.byteLength(parts.join('\n'));
+  const open = files.length <= 10 ? ' open' : '';
+  let listed = 0;
+  for (const { file, problems } of files) {
+    const counts = describeCounts(
+      {
+        errors: problems.filter((p) => p.level === 'error').length,
+        warnings: problems.filter((p) => p.level === 'warning').length,
+      },
+      false,
+    );
+    const section = [
+      `<details${open}><summary>${code(input.repoPath(file))}: ${counts}</summary>`,
+      '',
+      markdownTable(
+        ['Line', 'Column', 'Level', 'Rule', 'Message'],
+        problems.map((p) => [String(p.line), String(p.column), p.level, p.rule ?? '', cell(p.description)]),
+      ),
+      '',
+      '</details>',
+      '',
+    ].join('\n');
+    const size = Buffer.byteLength(section);
+    if (used + size > budget) break;
+    parts.push(section);
+    used += size;
+    listed += 1;
+  }
+  if (listed < files.length) {
+    const rest = files.slice(listed);
+    const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
+    parts.push(
+      `> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
+        `summary (GitHub's limit is 1 MiB); the step log lists every problem.`,
+      '',
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,60 @@
+/**
+ * How the file list is split across yamllint processes. Pure.
+ *
+ * Shards are contiguous runs of the list, so concatenating their outputs in shard order gives exactly the
+ * output of one yamllint process over the whole list. There are a few more shards than processes (a pool
+ * takes the next shard as a process finishes), so a slow shard or a busy core does not leave the others
+ * idle; shards are cut by bytes, since yamllint's time follows the size of a file more than its count.
+ */
+
+export interface ShardFile {
+  path: string;
+  bytes: number;
+}
+
+export interface ShardLimits {
+  /** Concurrent processes. */
+  jobs: number;
+  /** Shards per process when there is enough work. Default 3. */
+  shardsPerJob?: number;
+  /** Below this many files per shard, starting another Python process (about 0.1 s) costs more than it saves. Default 50. */
+  minFilesPerShard?: number;
+  /** Keeps each command line well under the kernel's limit. Default 256 KiB of paths. */
+  maxArgBytes?: number;
+}
+
+export function planShards(files: readonly ShardFile[], limits: ShardLimits): string[][] {
+  if (files.length === 0) return [];
+  const minFiles = limits.minFilesPerShard ?? 50;
+  const wanted = limits.jobs <= 1 ? 1 : limits.jobs * (limits.shardsPerJob ?? 3);
+  const count = Math.max(1, Math.min(wanted, Math.floor(files.length / minFiles)));
+  const maxArgBytes = limits.maxArgBytes ?? 256 * 1024;
+
+  // Each file weighs its size plus a fixed cost (opening it, the per-file work), so empty files still count.
+  const weight = (file: ShardFile): number => file.bytes + 512;
+  const total = files.reduce((sum, file) => sum + weight(file), 0);
+  const shards: string[][] = [];
+  let current: string[] = [];
+  let currentArgBytes = 0;
+  let done = 0;
+  for (const file of files) {
+    const argBytes = Buffer.byteLength(file.path) + 1;
+    const boundary = (total * (shards.length + 1)) / count;
+    const full = shards.length < count - 1 && done >= boundary;
+    if (current.length > 0 && (full || currentArgBytes + argBytes > maxArgBytes)) {
+      shards.push(current);
+      current = [];
+      currentArgBytes = 0;
+    }
+    current.push(file.path);
+    currentArgBytes += argBytes;
+    done += weight(file);
+  }
+  shards.push(current);
+  return shards;
+}
+
+/** `auto` means one process per core the machine offers; never more processes than shards. */
+export function processCount(jobs: number | undefined, cores: number): number {
+  return Math.max(1, jobs ?? cores);
+}

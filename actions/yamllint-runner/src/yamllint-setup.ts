@@ -1,0 +1,133 @@
+/**
+ * Finds a yamllint that satisfies `yamllint-version`: the one on PATH, one this action installed earlier, or
+ * a fresh install with pip into a virtual environment of its own (never into the system's Python).
+ */
+import { type ProcessRunner, tailLines } from '@hub-image-actions/process';
+import { constants } from 'node:fs';
+import { access, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { YamllintUnavailableError } from './errors.js';
+import { parseVersionOutput, pipRequirement, versionSatisfies } from './version.js';
+
+export interface Yamllint {
+  command: string;
+  version: string;
+  /** `path`: found on PATH; `cached`: installed by an earlier run; `installed`: installed now. */
+  source: 'path' | 'cached' | 'installed';
+}
+
+export interface SetupOptions {
+  /** A version (`1.29.0`, `1.29`) or `any`. */
+  wanted: string;
+  runner: ProcessRunner;
+  env: NodeJS.ProcessEnv;
+  /** Where virtual environments are kept: the runner's tool cache, else RUNNER_TEMP. */
+  toolRoot: string;
+  log: (line: string) => void;
+}
+
+/** The first executable `name` on PATH, like the shell finds it. */
+export async function findOnPath(name: string, path: string | undefined): Promise<string | undefined> {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function versionOf(command: string, options: SetupOptions): Promise<string | undefined> {
+  const result = await options.runner.run(command, ['--version'], { env: options.env, timeoutMs: 60_000 });
+  return result.exitCode === 0 ? parseVersionOutput(`${result.stdout}\n${result.stderr}`) : undefined;
+}
+
+export function venvDir(toolRoot: string, wanted: string): string {
+  return join(toolRoot, 'hub-image-actions-yamllint', wanted);
+}
+
+const COMPLETE_MARKER = '.install-complete';
+
+export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> {
+  const onPath = await findOnPath('yamllint', options.env['PATH']);
+  const pathVersion = onPath === undefined ? undefined : await versionOf(onPath, options);
+  if (onPath !== undefined && pathVersion !== undefined && versionSatisfies(pathVersion, options.wanted)) {
+    return { command: onPath, version: pathVersion, source: 'path' };
+  }
+  const found =
+    onPath === undefined
+      ? 'there is no yamllint on PATH'
+      : pathVersion === undefined
+        ? `${onPath} did not report a version`
+        : `PATH has yamllint ${pathVersion} (${onPath})`;
+  if (options.wanted === 'any') {
+    throw new YamllintUnavailableError(
+      `yamllint-version is "any" but ${found}`,
+      'Install yamllint before this step (it ships on GitHub-hosted Ubuntu runners; on Debian: apt-get install yamllint), or set yamllint-version to a version to install with pip',
+    );
+  }
+  options.log(`yamllint ${options.wanted} is wanted and ${found}: installing it with pip.`);
+
+  const dir = venvDir(options.toolRoot, options.wanted);
+  const command = join(dir, 'bin', 'yamllint');
+  if (await exists(join(dir, COMPLETE_MARKER))) {
+    const version = await versionOf(command, options);
+    if (version !== undefined && versionSatisfies(version, options.wanted)) {
+      return { command, version, source: 'cached' };
+    }
+  }
+  const requirement = pipRequirement(options.wanted);
+  const fail = (why: string): YamllintUnavailableError =>
+    new YamllintUnavailableError(
+      `yamllint ${options.wanted} (input "yamllint-version") is needed, ${found}, and installing it with pip failed: ${why}`,
+      `Install yamllint ${options.wanted} before this step (pip install ${requirement}), make pip's index reachable ` +
+        `(PIP_INDEX_URL for a mirror), or set yamllint-version to "any" to use the yamllint on PATH` +
+        (pathVersion === undefined ? '' : ` or to "${pathVersion}"`),
+    );
+
+  const python = await findOnPath('python3', options.env['PATH']);
+  if (python === undefined) throw fail('there is no python3 on PATH to install it with');
+  await rm(dir, { recursive: true, force: true });
+  const venv = await options.runner.run(python, ['-m', 'venv', dir], {
+    env: options.env,
+    timeoutMs: 300_000,
+  });
+  if (venv.exitCode !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw fail(
+      `${python} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`,
+    );
+  }
+  const pip = await options.runner.run(
+    join(dir, 'bin', 'python'),
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement],
+    { env: options.env, timeoutMs: 600_000 },
+  );
+  if (pip.exitCode !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
+    throw fail(
+      `pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`,
+    );
+  }
+  const version = await versionOf(command, options);
+  if (version === undefined || !versionSatisfies(version, options.wanted)) {
+    await rm(dir, { recursive: true, force: true });
+    throw fail(`the installed ${command} reports ${version ?? 'no version'}`);
+  }
+  await writeFile(join(dir, COMPLETE_MARKER), `${version}\n`);
+  return { command, version, source: 'installed' };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

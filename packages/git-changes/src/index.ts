@@ -1,0 +1,2 @@
+export * from './pull-request.js';
+export * from './changed-files.js';
