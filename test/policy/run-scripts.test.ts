@@ -43,6 +43,8 @@ describe('the settings check of the main workflow', () => {
     APP_ID: '',
     HAS_APP_KEY: 'false',
     HAS_TOKEN: 'false',
+    REF: 'refs/heads/main',
+    DEFAULT_BRANCH: 'main',
   };
 
   it.each<[string, Record<string, string>, number, RegExp[]]>([
@@ -110,6 +112,18 @@ describe('the settings check of the main workflow', () => {
       [/app-id is set but the secret app-private-key is empty/],
     ],
     ['no deployment repo auth', { ...keyless }, 1, [/::error title=Settings::no deployment repo auth/]],
+    [
+      'a bump from another branch',
+      { ...keyless, ...app, REF: 'refs/heads/try-numpy-2' },
+      1,
+      [/this run is on refs\/heads\/try-numpy-2, not main: hubs only move to images of the default branch/],
+    ],
+    [
+      'another branch with skip-bump',
+      { ...keyless, REF: 'refs/heads/try-numpy-2', SKIP_BUMP: 'true' },
+      0,
+      [/^Bump: skipped/m],
+    ],
   ])('%s', (_name, settings, status, expected) => {
     const result = runStep(check, { ...base, ...settings });
     expect(result.status).toBe(status);
