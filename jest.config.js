@@ -16,6 +16,7 @@ export default {
       testMatch: [
         '<rootDir>/{actions,packages}/*/__tests__/**/*.test.ts',
         '<rootDir>/scripts/__tests__/*.test.ts',
+        '<rootDir>/test/policy/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/node_modules/'],
     },
