@@ -32,12 +32,22 @@ describe('one idempotent pull request per image', () => {
 
   it('opens the pull request on the first run', async () => {
     await world.deployment('lifecycle', hubFiles({ a: 'PLACEHOLDER', b: T[0] ?? '', c: T[0] ?? '' }));
+    world.github.addMergedPull(image.repo, {
+      number: 12,
+      title: 'Add numpy',
+      mergeCommitSha: image.shas[1] ?? '',
+    });
     const run = await bump(repo, 1);
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ changed: 'true', operation: 'created', hubs: 'a\nb\nc' });
     firstHead = await branchHead(repo);
     expect(world.pullsOf(repo)).toHaveLength(1);
     expect(world.pullsOf(repo)[0]?.labels.sort()).toEqual(['hub: a', 'hub: b', 'hub: c']);
+    const body = world.pullsOf(repo)[0]?.body ?? '';
+    expect(body).toContain(
+      `Built from [${image.repo}@${T[1]}](${world.github.serverUrl}/${image.repo}/commit/${image.shas[1]})`,
+    );
+    expect(body).toContain(`merged in [#12 Add numpy](${world.github.serverUrl}/${image.repo}/pull/12)`);
     await cleanupRun(run);
   });
 
@@ -436,6 +446,19 @@ describe('races', () => {
 });
 
 describe('dry run and hub selection', () => {
+  it('never reads or writes through a symlink in the deployment repo', async () => {
+    const repo = await world.deployment('symlink', hubFiles({ a: T[0] ?? '' }));
+    // A tracked symlink named like a config file, pointing at another hub's file.
+    await world.symlink(repo, 'deployments/b/config/common.yaml', '../../a/config/common.yaml');
+    const run = await bump(repo, 1);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['changed-files']).toBe('deployments/a/config/common.yaml');
+    const branch = (await world.bumpBranch(repo)) ?? '';
+    const entry = await world.git.runGit(repo, ['ls-tree', branch, 'deployments/b/config/common.yaml']);
+    expect(entry.stdout.toString()).toMatch(/^120000 blob /);
+    await cleanupRun(run);
+  });
+
   it('reports the changes of a dry run without pushing or opening anything', async () => {
     const repo = await world.deployment('dry', hubFiles({ a: T[0] ?? '', b: 'PLACEHOLDER' }));
     const run = await bump(repo, 1, { 'dry-run': 'true' });
@@ -455,9 +478,10 @@ describe('dry run and hub selection', () => {
 
   it('bumps only the hubs named in "hubs"', async () => {
     const repo = await world.deployment('only', hubFiles({ a: T[0] ?? '', b: T[0] ?? '', c: T[0] ?? '' }));
-    const run = await bump(repo, 1, { hubs: 'a, c\nnope' });
+    const run = await bump(repo, 1, { hubs: 'a, c\nnope', labels: 'false' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['hubs']).toBe('a\nc');
+    expect(world.pullsOf(repo)[0]?.labels).toEqual([]);
     expect(run.log).toContain('input "hubs" names nope, which do not use');
     const branch = (await world.bumpBranch(repo)) ?? '';
     expect(await world.file(repo, branch, 'deployments/b/config/common.yaml')).toContain(`tag: ${T[0]}`);

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/action-runner.js';
@@ -182,6 +182,29 @@ export class World {
     await gitIn(dirname(dir), ['clone', '--quiet', '--branch', 'staging', dir, work]);
     const env = ['-c', `user.name=${HUMAN.name}`, '-c', `user.email=${HUMAN.email}`];
     await gitIn(work, [...env, 'merge', '--no-ff', '--quiet', '-m', `Merge ${branch}`, `origin/${branch}`]);
+    await gitIn(work, ['push', '--quiet', 'origin', 'HEAD:staging']);
+    await rm(work, { recursive: true, force: true });
+  }
+
+  /** Commits a symlink at `path` to staging (as a human would, from a clone). */
+  async symlink(repo: string, path: string, target: string): Promise<void> {
+    const dir = this.git.repoDir(repo);
+    const work = `${dir}-link-${Date.now()}`;
+    await gitIn(dirname(dir), ['clone', '--quiet', '--branch', 'staging', dir, work]);
+    await mkdir(dirname(join(work, path)), { recursive: true });
+    await rm(join(work, path), { force: true });
+    await symlink(target, join(work, path));
+    await gitIn(work, ['add', path]);
+    await gitIn(work, [
+      '-c',
+      `user.name=${HUMAN.name}`,
+      '-c',
+      `user.email=${HUMAN.email}`,
+      'commit',
+      '--quiet',
+      '-m',
+      'Link',
+    ]);
     await gitIn(work, ['push', '--quiet', 'origin', 'HEAD:staging']);
     await rm(work, { recursive: true, force: true });
   }

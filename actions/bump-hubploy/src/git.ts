@@ -125,10 +125,16 @@ export class DeploymentClone {
     ).stdout.trim();
   }
 
-  /** Every file path in a commit's tree (no contents are fetched for this). */
+  /**
+   * Every regular file in a commit's tree (no contents are fetched for this). Symlinks and submodules are left
+   * out: writing through a symlink could change a file outside the clone.
+   */
   async listFiles(rev: string): Promise<string[]> {
-    const result = await this.git(['ls-tree', '-r', '-z', '--name-only', '--full-tree', rev]);
-    return result.stdout.split('\0').filter((path) => path !== '');
+    const result = await this.git(['ls-tree', '-r', '-z', '--full-tree', rev]);
+    return result.stdout
+      .split('\0')
+      .filter((entry) => /^100(644|755) blob /.test(entry))
+      .map((entry) => entry.slice(entry.indexOf('\t') + 1));
   }
 
   /** Checks out exactly `paths` of `rev` (detached, discarding any edit); their contents are fetched in one batch. */
