@@ -55,6 +55,8 @@ function gitIn(cwd: string, args: string[], input?: string): Promise<string> {
     child.on('close', (code) =>
       code === 0 ? resolve(out.trim()) : reject(new Error(`git ${args.join(' ')}: ${err}`)),
     );
+    // git may exit without reading stdin (EPIPE); its exit code tells what happened.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
