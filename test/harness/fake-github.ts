@@ -864,6 +864,9 @@ export class FakeGitHub {
     add('POST', `${repo}/issues/:number/labels`, 'issues/labels#add-labels-to-an-issue', (r) =>
       this.addLabels(r),
     );
+    add('DELETE', `${repo}/issues/:number/labels/:name`, 'issues/labels#remove-a-label-from-an-issue', (r) =>
+      this.removeLabel(r),
+    );
     add('GET', `${repo}/issues/:number/comments`, 'issues/comments#list-issue-comments', (r) =>
       this.listComments(r),
     );
@@ -1028,6 +1031,19 @@ export class FakeGitHub {
       const present = pull.labels.some((existing) => existing.toLowerCase() === name.toLowerCase());
       if (!present) pull.labels.push(label.name);
     }
+    pull.updated_at = timestamp();
+    return { status: 200, body: this.issueLabels(pull) };
+  }
+
+  /** Removes one label (matched case-insensitively); 404 "Label does not exist" when the issue lacks it. */
+  private async removeLabel(request: RouteRequest): Promise<RouteResponse> {
+    const fullName = repoOf(request);
+    await this.authorize(request, fullName, ['issues', 'write'], ['pull_requests', 'write']);
+    const pull = this.findPull(fullName, request.params['number']);
+    const name = (request.params['name'] ?? '').toLowerCase();
+    const index = pull.labels.findIndex((label) => label.toLowerCase() === name);
+    if (index < 0) throw new GitHubApiError(404, 'Label does not exist');
+    pull.labels.splice(index, 1);
     pull.updated_at = timestamp();
     return { status: 200, body: this.issueLabels(pull) };
   }

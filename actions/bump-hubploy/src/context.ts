@@ -1,19 +1,27 @@
+import { createPrivateKey } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
 import { parseImageName, validateTag, type ImageName } from '@hub-image-actions/image-ref';
+import { tagKind } from './order.js';
 
 export type DeploymentAuth =
   { mode: 'token'; token: string } | { mode: 'app'; appId: string; privateKey: string };
 
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
 export interface Inputs {
   image: ImageName;
   tag: string;
-  deploymentRepo: { owner: string; repo: string };
+  deploymentRepo: Repo;
   baseBranch: string;
   paths: string[];
   exclude: string[];
   hubs: string[];
   labels: boolean;
-  sourceRepo: string | undefined;
+  sourceRepo: Repo | undefined;
   sourceSha: string | undefined;
   authorName: string;
   authorEmail: string;
@@ -22,32 +30,58 @@ export interface Inputs {
   sourceToken: string | undefined;
 }
 
-const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+/** What the runner tells the action about where it runs. */
+export interface RunnerEnvironment {
+  /** Web and git host, e.g. https://github.com; the deployment repo is cloned from `<serverUrl>/OWNER/NAME.git`. */
+  serverUrl: string;
+  runnerTemp: string;
+}
 
-export function parseRepo(value: string): { owner: string; repo: string } {
+const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+const HUB = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function parseRepo(value: string): Repo {
   const match = REPO.exec(value);
   if (!match || match[2]?.endsWith('.git'))
     throw new Error('expected OWNER/NAME, e.g. cal-icor/cal-icor-hubs');
   return { owner: match[1] ?? '', repo: match[2] ?? '' };
 }
 
+export function repoName(repo: Repo): string {
+  return `${repo.owner}/${repo.repo}`;
+}
+
+/** A PEM key pasted with literal "\n" sequences (a common secret-store accident) is read as the key it means. */
+export function normalizePrivateKey(value: string): string {
+  return value.includes('\\n') && !value.includes('\n') ? value.replace(/\\n/g, '\n') : value;
+}
+
 /** Reads and validates every input; throws all problems at once, before anything is cloned. */
-export function readInputs(source: InputSource = runnerInputs): Inputs {
+export function readInputs(source: InputSource = runnerInputs, env: NodeJS.ProcessEnv = process.env): Inputs {
   const r = new InputReader(source);
   const image = r.check('image', r.required('image', 'the image name without tag'), parseImageName);
   const tag = r.check('tag', r.required('tag', 'the new tag'), validateTag);
   const deploymentRepo = r.check('deployment-repo', r.required('deployment-repo', 'OWNER/NAME'), parseRepo);
-  const sourceRepo = r.optional('source-repo');
-  r.check('source-repo', sourceRepo, parseRepo);
-  const sourceSha = r.optional('source-sha');
+  const sourceRepoValue = r.optional('source-repo') ?? env['GITHUB_REPOSITORY'];
+  const sourceRepo = r.check('source-repo', sourceRepoValue, parseRepo);
+  const sourceSha = r.optional('source-sha') ?? env['GITHUB_SHA'];
   if (sourceSha !== undefined && !/^[0-9a-f]{7,64}$/i.test(sourceSha)) {
     r.reject('source-sha', sourceSha, 'expected a hex commit SHA');
+  } else if (tag !== undefined && tagKind(tag) === 'commit' && sourceSha !== undefined) {
+    if (!sourceSha.toLowerCase().startsWith(tag)) {
+      r.reject(
+        'tag',
+        tag,
+        `looks like a commit prefix but "source-sha" (${sourceSha}) does not start with it`,
+        'Pass the commit the image was built from as "source-sha", so the downgrade guard compares the right commits',
+      );
+    }
   }
   const token = r.secret('token');
   const appId = r.optional('app-id');
-  const privateKey = r.secret('private-key');
+  const rawKey = r.secret('private-key');
   let auth: DeploymentAuth | undefined;
-  if (token !== undefined && (appId !== undefined || privateKey !== undefined)) {
+  if (token !== undefined && (appId !== undefined || rawKey !== undefined)) {
     r.reject(
       'token',
       undefined,
@@ -55,37 +89,65 @@ export function readInputs(source: InputSource = runnerInputs): Inputs {
     );
   } else if (token !== undefined) {
     auth = { mode: 'token', token };
-  } else if (appId !== undefined && privateKey !== undefined) {
+  } else if (appId !== undefined && rawKey !== undefined) {
     if (!/^[0-9]+$/.test(appId)) r.reject('app-id', appId, 'expected the numeric GitHub App id');
+    const privateKey = normalizePrivateKey(rawKey);
+    try {
+      createPrivateKey(privateKey);
+    } catch {
+      r.reject(
+        'private-key',
+        undefined,
+        'is not a PEM private key',
+        'Paste the whole .pem file the GitHub App settings page gave you, BEGIN and END lines included',
+      );
+    }
     auth = { mode: 'app', appId, privateKey };
   } else {
     r.reject(
-      appId === undefined && privateKey === undefined
-        ? 'token'
-        : appId === undefined
-          ? 'app-id'
-          : 'private-key',
+      appId === undefined && rawKey === undefined ? 'token' : appId === undefined ? 'app-id' : 'private-key',
       undefined,
       'is required: give "token", or "app-id" and "private-key"',
     );
   }
+  const hubs = r.list('hubs');
+  for (const hub of hubs) {
+    if (!HUB.test(hub)) r.reject('hubs', hub, 'expected hub names (the folder names under deployments/)');
+  }
+  const paths = r.list('paths', 'newline');
+  if (paths.length === 0)
+    r.reject('paths', undefined, 'is empty: give at least one glob of files to consider');
+  const authorEmail = r.string('author-email', 'hub-image-bot@users.noreply.github.com');
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(authorEmail))
+    r.reject('author-email', authorEmail, 'expected an e-mail address');
+  const authorName = r.string('author-name', 'hub-image-bot');
+  if (/[<>\n]/.test(authorName))
+    r.reject('author-name', authorName, 'may not contain "<", ">" or line breaks');
+  const baseBranch = r.string('base-branch', 'staging');
   const inputs = {
     image,
     tag,
     deploymentRepo,
-    baseBranch: r.string('base-branch', 'staging'),
-    paths: r.list('paths', 'newline'),
+    baseBranch,
+    paths,
     exclude: r.list('exclude', 'newline'),
-    hubs: r.list('hubs'),
+    hubs,
     labels: r.boolean('labels', true),
     sourceRepo,
-    sourceSha,
-    authorName: r.string('author-name', 'hub-image-bot'),
-    authorEmail: r.string('author-email', 'hub-image-bot@users.noreply.github.com'),
+    sourceSha: sourceSha?.toLowerCase(),
+    authorName,
+    authorEmail,
     dryRun: r.boolean('dry-run', false),
     auth,
     sourceToken: r.secret('source-token'),
   };
   r.finish();
   return inputs as Inputs;
+}
+
+export function runnerEnvironment(env: NodeJS.ProcessEnv = process.env): RunnerEnvironment {
+  return {
+    serverUrl: (env['GITHUB_SERVER_URL'] ?? 'https://github.com').replace(/\/+$/, ''),
+    runnerTemp: env['RUNNER_TEMP'] ?? tmpdir(),
+  };
 }

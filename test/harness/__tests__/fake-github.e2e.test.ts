@@ -323,6 +323,31 @@ describe('FakeGitHub pull requests, labels and comments', () => {
     ).toBe(404);
   });
 
+  it('removes a label from an issue (200 with the rest), 404 when the issue lacks it, 403 without write', async () => {
+    const removed = await api(
+      'DELETE',
+      `/repos/${REPO}/issues/${number}/labels/${encodeURIComponent('HUB: A')}`,
+      {
+        token: FULL,
+      },
+    );
+    expect(removed.status).toBe(200);
+    expect(removed.json.map((label: { name: string }) => label.name)).toEqual(['image-bump', 'extra']);
+    expect(github.pulls[0]?.labels).toEqual(['image-bump', 'extra']);
+    const missing = await api(
+      'DELETE',
+      `/repos/${REPO}/issues/${number}/labels/${encodeURIComponent('hub: a')}`,
+      {
+        token: FULL,
+      },
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.json).toMatchObject({ message: 'Label does not exist' });
+    const readOnly = await api('DELETE', `/repos/${REPO}/issues/${number}/labels/extra`, { token: READER });
+    expect(readOnly.status).toBe(403);
+    expect(github.pulls[0]?.labels).toEqual(['image-bump', 'extra']);
+  });
+
   it('creates (201) and lists comments, paginated with a Link header', async () => {
     for (const body of ['first', 'second']) {
       const created = await api('POST', `/repos/${REPO}/issues/${number}/comments`, {
