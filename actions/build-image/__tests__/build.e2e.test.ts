@@ -134,4 +134,37 @@ describe('build-image builds with repo2docker', () => {
       'environment.yml\npostBuild\n',
     );
   });
+
+  it('shows the failing step and its last lines in the error annotation and the summary', async () => {
+    const image = fx.image('broken');
+    const { dir, sha } = await fx.repo({
+      Dockerfile: `FROM ${PYTHON_IMAGE}\nRUN echo "resolving environment" && echo "conflict: numpy<1 and numpy>2" && exit 3\n`,
+    });
+    const { run } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(1);
+    const error = run.annotations.find((a) => a.level === 'error');
+    expect(error?.message).toMatch(
+      /^build-image action failed: Build failed at Step 2\/\d+ : RUN echo "resolving environment"/,
+    );
+    expect(error?.message).toContain('conflict: numpy<1 and numpy>2');
+    expect(error?.message).toMatch(/returned a non-zero code: 3/);
+    expect(error?.message).not.toMatch(/\n\s+at /); // a user's build failure, not a bug: no stack trace
+    expect(run.summary).toContain('#### Build failed at Step 2/');
+    expect(run.summary).toMatch(/````?text\n(.|\n)*conflict: numpy<1 and numpy>2/);
+    expect(run.outputs).toMatchObject({ built: 'false', tests: 'skipped', 'local-image': '' });
+  });
+
+  it('streams the build log in a group where the build cannot issue workflow commands', async () => {
+    const image = fx.image('commands');
+    const { dir, sha } = await fx.repo({
+      Dockerfile: `FROM ${PYTHON_IMAGE}\nRUN echo "::error::injected by the build" && echo "::set-output name=forged::yes"\n`,
+    });
+    const { run } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(0);
+    expect(run.log).toContain('::error::injected by the build');
+    expect(run.annotations.filter((a) => a.message.includes('injected'))).toEqual([]);
+    expect(run.outputs['forged']).toBeUndefined();
+    const buildGroup = run.log.slice(run.log.indexOf('::group::Build\n'));
+    expect(buildGroup.indexOf('injected by the build')).toBeLessThan(buildGroup.indexOf('::endgroup::'));
+  });
 });

@@ -30,10 +30,11 @@ export class Fixture {
 
   private constructor(readonly registry: TestRegistry) {}
 
-  static async start(): Promise<Fixture> {
+  /** With `tokenUser: false`, the registry's oauth2accesstoken password is left to a FakeGoogle to set. */
+  static async start(options: { tokenUser?: boolean } = {}): Promise<Fixture> {
     const registry = await TestRegistry.start();
     const fixture = new Fixture(registry);
-    await registry.setUser(TOKEN_USER, fixture.token);
+    if (options.tokenUser !== false) await registry.setUser(TOKEN_USER, fixture.token);
     return fixture;
   }
 
@@ -94,6 +95,7 @@ export class Fixture {
     event?: RunActionOptions['event'];
     anonymous?: boolean;
     timeoutMs?: number;
+    recordArgvOf?: string[];
   }): Promise<{ run: ActionRun; builds: Repo2DockerInvocation[]; invocations: Repo2DockerInvocation[] }> {
     const logDir = await this.tempDir('r2d-log');
     const logFile = join(logDir, 'invocations.jsonl');
@@ -114,6 +116,7 @@ export class Fixture {
         ...options.env,
       },
       ...(options.event ? { event: options.event } : {}),
+      ...(options.recordArgvOf ? { recordArgvOf: options.recordArgvOf } : {}),
       timeoutMs: options.timeoutMs ?? 240_000,
     });
     this.runs.push(run);
