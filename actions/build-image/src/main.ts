@@ -21,17 +21,24 @@ import { scanContext, type ContextScan } from './context-scan.js';
 import { readInputs, type Inputs } from './context.js';
 import { describeFindings } from './credentials.js';
 import { readDisk, removeToolchains, type DiskPlace } from './disk.js';
-import { Docker, type EngineVersions } from './docker.js';
+import { Docker, type EngineVersions, type LocalImage } from './docker.js';
 import { inputsHash } from './inputs-hash.js';
 import { findRepo2docker, probePath, type Repo2Docker } from './repo2docker.js';
 import { formatCommand, INPUTS_HASH_LABEL, repo2dockerArgv } from './repo2docker-argv.js';
-import { explainReadFailure, registryReader, type RegistryReader } from './registry.js';
+import {
+  explainReadFailure,
+  fetchRegistry,
+  registryReader,
+  type RegistryFetch,
+  type RegistryReader,
+} from './registry.js';
 import {
   cacheCandidates,
   decideReuse,
   judge,
   layersFromCache,
   tagWarnings,
+  type CacheCandidate,
   type Lookups,
   type ReuseDecision,
 } from './reuse.js';
@@ -73,7 +80,11 @@ const print = (line: string): void => {
 class BuildFailedError extends ConfigurationError {}
 class TestsFailedError extends ConfigurationError {}
 
-async function parentCommit(runner: ProcessRunner, repoDir: string, env: NodeJS.ProcessEnv) {
+async function parentCommit(
+  runner: ProcessRunner,
+  repoDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   const result = await runner.run('git', ['-C', repoDir, 'cat-file', 'commit', 'HEAD'], {
     env,
     timeoutMs: 10_000,
@@ -128,20 +139,52 @@ export async function main(): Promise<void> {
   const ctx: Context = { inputs, runner, env, runnerTemp, report, outputs };
   core.info(`Image ${imageRef} (tag from ${describeTagSource(inputs)}), context ${inputs.contextDir}`);
 
-  // Independent work starts at once; each phase below awaits its part, so the log still reads in order.
+  // Everything that does not wait on something else starts now; each phase below awaits its part in the
+  // order a reader expects. The registry is read as soon as the inputs hash is known.
   const docker = new Docker(runner, env);
   const versions = early(docker.versions());
-  const repo2dockerOnPath = early(probePath(runner, env));
+  const probe = new AbortController();
+  const repo2dockerOnPath = early(probePath(runner, env, probe.signal));
   const scan = early(scanContext(inputs.contextDir));
   const parent = early(parentCommit(runner, inputs.repoDir, env));
   const tokens = inputs.auth === undefined ? undefined : createAccessTokenSource(inputs.auth);
+  const reader =
+    inputs.image.registry === undefined
+      ? undefined
+      : registryReader({
+          registry: inputs.image.registry,
+          repository: inputs.image.path,
+          platform: inputs.platform,
+          credentials: tokens === undefined ? undefined : registryCredentials(tokens),
+          log: (line) => core.info(line),
+        });
+  const hashing = early(scan.then((context) => hashInputs(inputs, context)));
+  const candidates = early(
+    parent.then((sha) =>
+      inputs.cacheFrom === undefined
+        ? cacheCandidates(inputs.tag, sha === undefined ? undefined : commitTag(sha))
+        : [],
+    ),
+  );
+  const fetching = early(
+    Promise.all([scan, hashing]).then(([context, hash]) =>
+      reader === undefined || context.findings.length > 0
+        ? undefined
+        : fetchRegistry(reader, {
+            inputsTag: inputsTag(hash),
+            tag: inputs.tag,
+            lookUpInputsTag: !inputs.forceRebuild,
+            otherTags: candidates.then((cache) =>
+              cache.map((c) => c.tag).filter((tag) => tag !== inputs.tag),
+            ),
+          }),
+    ),
+  );
 
   let diskPlaces: DiskPlace[] = [];
   let dockerConfigDir: string | undefined;
   try {
-    const engine = await core.group('Docker and repo2docker', () =>
-      checkTools(ctx, versions, repo2dockerOnPath),
-    );
+    const engine = await core.group('Docker engine', () => checkTools(ctx, versions));
     diskPlaces = [
       { label: 'workspace', path: process.env['GITHUB_WORKSPACE'] || process.cwd() },
       ...(engine.rootDir ? [{ label: 'docker', path: engine.rootDir }] : []),
@@ -149,40 +192,14 @@ export async function main(): Promise<void> {
     report.disk.before = await readDisk(diskPlaces);
 
     const context = await core.group('Build context', () => inspectContext(ctx, scan));
-    const hash = inputsHash(
-      {
-        repo2dockerVersion: inputs.repo2dockerVersion,
-        userName: inputs.userName,
-        userId: inputs.userId,
-        targetRepoDir: inputs.targetRepoDir,
-        appendix: inputs.appendix,
-        buildArgs: inputs.buildArgs,
-        labels: inputs.labels,
-        platform: inputs.platform,
-        extraArgs: inputs.extraArgs,
-        subdir: inputs.subdir,
-      },
-      context.hashed,
-    );
+    const hash = await hashing;
     const hashTag = inputsTag(hash);
     outputs['inputs-hash'] = hash;
     report.inputsHash = hash;
     core.info(`Inputs hash ${hash} (registry tag ${hashTag})`);
 
-    const reader =
-      inputs.image.registry === undefined
-        ? undefined
-        : registryReader({
-            registry: inputs.image.registry,
-            repository: inputs.image.path,
-            platform: inputs.platform,
-            credentials: tokens === undefined ? undefined : registryCredentials(tokens),
-            log: (line) => core.info(line),
-          });
-    const parentSha = await parent;
-    const parentTag = parentSha === undefined ? undefined : commitTag(parentSha);
-    const registry = await core.group('Registry: reuse and cache', () =>
-      lookInRegistry(ctx, reader, hash, hashTag, parentTag),
+    const registry = await core.group('Registry: reuse and cache', async () =>
+      judgeRegistry(ctx, reader, fetching, hash, hashTag, await candidates),
     );
     const pushTags = tagsToPush(
       inputs.tag,
@@ -193,6 +210,7 @@ export async function main(): Promise<void> {
     outputs['tags'] = pushTags.join('\n');
 
     if (registry.decision.reuse) {
+      probe.abort(); // repo2docker is not needed
       reportReuse(ctx, registry.decision, context);
       return;
     }
@@ -200,35 +218,41 @@ export async function main(): Promise<void> {
 
     if (inputs.freeDiskSpace) await core.group('Free disk space', () => freeDiskSpace(ctx));
 
-    const repo2docker = await core.group('repo2docker', async () => {
-      const found = await findRepo2docker(
-        {
-          runner,
-          env,
-          wanted: inputs.repo2dockerVersion,
-          toolCache: process.env['RUNNER_TOOL_CACHE'] || undefined,
-          runnerTemp,
-          log: (line) => core.info(line),
-        },
-        await repo2dockerOnPath,
-      );
-      core.info(`repo2docker ${found.version}: ${found.path} (${describeOrigin(found)})`);
-      report.versions.repo2docker = found.version;
-      outputs['repo2docker-version'] = found.version;
-      return found;
-    });
+    // The registry login and the look at the local engine need no repo2docker: they run while it is found.
+    const loggingIn: Promise<Login> =
+      tokens !== undefined && inputs.image.registry !== undefined
+        ? early(
+            freshDockerConfigDir(runnerTemp, process.env['GITHUB_WORKSPACE']).then((dir) => {
+              dockerConfigDir = dir;
+              savedState.save({ dockerConfigDir: dir });
+              return loginForPulls(ctx, tokens, inputs.image.registry ?? '', dir);
+            }),
+          )
+        : Promise.resolve({ env, message: undefined, warning: undefined });
+    const localImage = early(docker.inspectImage(imageRef));
+    const repo2docker = await core.group('repo2docker', () => findTheRepo2docker(ctx, repo2dockerOnPath));
 
-    let buildEnv = env;
-    if (tokens !== undefined && inputs.image.registry !== undefined) {
-      dockerConfigDir = await freshDockerConfigDir(runnerTemp, process.env['GITHUB_WORKSPACE']);
-      savedState.save({ dockerConfigDir });
-      buildEnv = await loginForPulls(ctx, tokens, inputs.image.registry, dockerConfigDir);
-    }
-    const buildDocker = new Docker(runner, buildEnv);
-    await core.group('Build', () =>
-      buildImage(ctx, buildDocker, buildEnv, repo2docker, engine, registry, hash),
-    );
-    await runTests(ctx, buildDocker, context);
+    const buildEnv = await core.group('Build', async () => {
+      const login = await loggingIn;
+      if (login.message !== undefined) core.info(login.message);
+      if (login.warning !== undefined) {
+        core.warning(login.warning);
+        report.warnings.push(login.warning);
+      }
+      const existing = await localImage;
+      await buildImage(
+        ctx,
+        new Docker(runner, login.env),
+        login.env,
+        repo2docker,
+        engine,
+        registry,
+        hash,
+        existing,
+      );
+      return login.env;
+    });
+    await runTests(ctx, new Docker(runner, buildEnv), context);
   } catch (error) {
     // A built image whose tests failed stays "built" in the summary, next to the failed tests.
     if (report.outcome !== 'built') {
@@ -239,6 +263,7 @@ export async function main(): Promise<void> {
     }
     throw error;
   } finally {
+    probe.abort();
     if (dockerConfigDir !== undefined) await rm(dockerConfigDir, { recursive: true, force: true });
     report.durationMs = Date.now() - started;
     if (diskPlaces.length > 0) report.disk.after = await readDisk(diskPlaces);
@@ -274,11 +299,7 @@ function describeOrigin(found: Repo2Docker): string {
       : 'installed with pip';
 }
 
-async function checkTools(
-  ctx: Context,
-  versions: Promise<EngineVersions>,
-  onPath: ReturnType<typeof probePath>,
-): Promise<EngineVersions> {
+async function checkTools(ctx: Context, versions: Promise<EngineVersions>): Promise<EngineVersions> {
   const engine = await versions;
   ctx.report.versions.docker = `${engine.server} (engine), ${engine.client} (CLI)`;
   ctx.report.versions.buildx = engine.buildx ?? 'not installed';
@@ -290,13 +311,53 @@ async function checkTools(
         ? `; repo2docker ${ctx.inputs.repo2dockerVersion} builds with \`docker buildx\``
         : ''),
   );
-  const found = await onPath;
-  core.info(
-    found === undefined
-      ? `repo2docker: not on PATH (${ctx.inputs.repo2dockerVersion} is installed only if a build is needed)`
-      : `repo2docker on PATH: ${found.version ?? 'does not run'} (${found.path}); wanted ${ctx.inputs.repo2dockerVersion}`,
-  );
   return engine;
+}
+
+function hashInputs(inputs: Inputs, context: ContextScan): string {
+  return inputsHash(
+    {
+      repo2dockerVersion: inputs.repo2dockerVersion,
+      userName: inputs.userName,
+      userId: inputs.userId,
+      targetRepoDir: inputs.targetRepoDir,
+      appendix: inputs.appendix,
+      buildArgs: inputs.buildArgs,
+      labels: inputs.labels,
+      platform: inputs.platform,
+      extraArgs: inputs.extraArgs,
+      subdir: inputs.subdir,
+    },
+    context.hashed,
+  );
+}
+
+async function findTheRepo2docker(
+  ctx: Context,
+  onPathProbe: ReturnType<typeof probePath>,
+): Promise<Repo2Docker> {
+  const { inputs, report, outputs } = ctx;
+  const onPath = await onPathProbe;
+  core.info(
+    onPath === undefined
+      ? 'repo2docker: not on PATH'
+      : `repo2docker on PATH: ${onPath.version ?? 'does not run'} (${onPath.path}); wanted ${inputs.repo2dockerVersion}`,
+  );
+  const found = await findRepo2docker(
+    {
+      runner: ctx.runner,
+      env: ctx.env,
+      wanted: inputs.repo2dockerVersion,
+      toolCache: process.env['RUNNER_TOOL_CACHE'] || undefined,
+      runnerTemp: ctx.runnerTemp,
+      log: (line) => core.info(line),
+    },
+    onPath,
+  );
+  core.info(`repo2docker ${found.version}: ${found.path} (${describeOrigin(found)})`);
+  report.versions.repo2docker = found.version;
+  outputs['repo2docker-version'] = found.version;
+  return found;
 }
 
 async function inspectContext(ctx: Context, scanning: Promise<ContextScan>): Promise<ContextScan> {
@@ -340,12 +401,13 @@ interface RegistryView {
   pushHashTag: boolean;
 }
 
-async function lookInRegistry(
+async function judgeRegistry(
   ctx: Context,
   reader: RegistryReader | undefined,
+  fetching: Promise<RegistryFetch | undefined>,
   hash: string,
   hashTag: string,
-  parentTag: string | undefined,
+  candidates: CacheCandidate[],
 ): Promise<RegistryView> {
   const { inputs, report } = ctx;
   const given = inputs.cacheFrom;
@@ -361,55 +423,9 @@ async function lookInRegistry(
     };
   }
   const name = inputs.image.full;
-  const candidates = given === undefined ? cacheCandidates(inputs.tag, parentTag) : [];
+  let fetched: RegistryFetch | undefined;
   try {
-    const [byInputsTag, byTag, ...cacheImages] = await Promise.all([
-      inputs.forceRebuild ? Promise.resolve(undefined) : reader.read(hashTag),
-      reader.read(inputs.tag),
-      ...candidates.filter((c) => c.tag !== inputs.tag).map((c) => reader.read(c.tag)),
-    ]);
-    const lookups: Lookups = {
-      inputsTag: hashTag,
-      byInputsTag: inputs.forceRebuild ? undefined : judge(byInputsTag, hash),
-      tag: inputs.tag,
-      byTag: judge(byTag, hash),
-    };
-    if (inputs.forceRebuild) core.info(`force-rebuild: not looking for ${name}:${hashTag}`);
-    else core.info(`${name}:${hashTag}: ${describeVerdict(lookups.byInputsTag)}`);
-    core.info(`${name}:${inputs.tag}: ${describeVerdict(lookups.byTag)}`);
-    for (const warning of tagWarnings(lookups)) {
-      core.warning(warning, { title: 'Tag with other inputs' });
-      report.warnings.push(warning);
-    }
-    const decision = decideReuse(lookups, inputs.forceRebuild);
-    core.info(
-      decision.reuse ? `Reusing ${name}@${decision.digest}: ${decision.why}` : `Building: ${decision.why}`,
-    );
-
-    const found: ImageSummary[] = [];
-    const refs: string[] = [];
-    const others = candidates.filter((c) => c.tag !== inputs.tag);
-    for (const candidate of candidates) {
-      const image = candidate.tag === inputs.tag ? byTag : cacheImages[others.indexOf(candidate)];
-      core.info(
-        `Cache candidate ${name}:${candidate.tag} (${candidate.role}): ${image ? 'exists' : 'not in the registry'}`,
-      );
-      if (image !== undefined) {
-        found.push(image);
-        refs.push(`${name}:${candidate.tag}`);
-      }
-    }
-    if (given !== undefined) core.info(`Cache images given: ${given.join(', ')}`);
-    return {
-      decision,
-      cache: found,
-      cacheRefs: given ?? refs,
-      cacheNoneBecause:
-        given === undefined && refs.length === 0
-          ? `${candidates.map((c) => `the ${c.role}'s image (${c.tag})`).join(' and ')} ${candidates.length > 1 ? 'are' : 'is'} not in the registry`
-          : undefined,
-      pushHashTag: lookups.byInputsTag?.kind !== 'other-inputs',
-    };
+    fetched = await fetching;
   } catch (error) {
     if (error instanceof ConfigurationError) throw error;
     const why = explainReadFailure(error, reader);
@@ -425,6 +441,48 @@ async function lookInRegistry(
       pushHashTag: true,
     };
   }
+  if (fetched === undefined) throw new Error('the registry was not read although the context is clean');
+  const lookups: Lookups = {
+    inputsTag: hashTag,
+    byInputsTag: inputs.forceRebuild ? undefined : judge(fetched.byInputsTag, hash),
+    tag: inputs.tag,
+    byTag: judge(fetched.byTag, hash),
+  };
+  if (inputs.forceRebuild) core.info(`force-rebuild: not looking for ${name}:${hashTag}`);
+  else core.info(`${name}:${hashTag}: ${describeVerdict(lookups.byInputsTag)}`);
+  core.info(`${name}:${inputs.tag}: ${describeVerdict(lookups.byTag)}`);
+  for (const warning of tagWarnings(lookups)) {
+    core.warning(warning, { title: 'Tag with other inputs' });
+    report.warnings.push(warning);
+  }
+  const decision = decideReuse(lookups, inputs.forceRebuild);
+  core.info(
+    decision.reuse ? `Reusing ${name}@${decision.digest}: ${decision.why}` : `Building: ${decision.why}`,
+  );
+
+  const found: ImageSummary[] = [];
+  const refs: string[] = [];
+  for (const candidate of candidates) {
+    const image = candidate.tag === inputs.tag ? fetched.byTag : fetched.others.get(candidate.tag);
+    core.info(
+      `Cache candidate ${name}:${candidate.tag} (${candidate.role}): ${image ? 'exists' : 'not in the registry'}`,
+    );
+    if (image !== undefined) {
+      found.push(image);
+      refs.push(`${name}:${candidate.tag}`);
+    }
+  }
+  if (given !== undefined) core.info(`Cache images given: ${given.join(', ')}`);
+  return {
+    decision,
+    cache: found,
+    cacheRefs: given ?? refs,
+    cacheNoneBecause:
+      given === undefined && refs.length === 0
+        ? `${candidates.map((c) => `the ${c.role}'s image (${c.tag})`).join(' and ')} ${candidates.length > 1 ? 'are' : 'is'} not in the registry`
+        : undefined,
+    pushHashTag: lookups.byInputsTag?.kind !== 'other-inputs',
+  };
 }
 
 function describeVerdict(verdict: ReturnType<typeof judge> | undefined): string {
@@ -469,12 +527,19 @@ async function freeDiskSpace(ctx: Context): Promise<void> {
   }
 }
 
+interface Login {
+  env: NodeJS.ProcessEnv;
+  message: string | undefined;
+  warning: string | undefined;
+}
+
+/** Logs docker in for pulls (cache and base images). Runs in the background, so it returns what to log. */
 async function loginForPulls(
   ctx: Context,
   tokens: AccessTokenSource,
   registry: string,
   configDir: string,
-): Promise<NodeJS.ProcessEnv> {
+): Promise<Login> {
   try {
     const token = await tokens.token('initial');
     await dockerLogin(ctx.runner, {
@@ -483,16 +548,19 @@ async function loginForPulls(
       username: ACCESS_TOKEN_USER,
       password: token.token,
     });
-    core.info(`Logged in to ${registry} for pulls, in a private docker config under RUNNER_TEMP`);
-    return { ...ctx.env, DOCKER_CONFIG: configDir };
+    return {
+      env: { ...ctx.env, DOCKER_CONFIG: configDir },
+      message: `Logged in to ${registry} for pulls, in a private docker config under RUNNER_TEMP`,
+      warning: undefined,
+    };
   } catch (error) {
     if (error instanceof ConfigurationError) throw error;
     const why = error instanceof Error ? error.message : String(error);
-    core.warning(
-      `docker login to ${registry} failed, so private cache and base images cannot be pulled: ${why}`,
-    );
-    ctx.report.warnings.push(`docker login to ${registry} failed: ${why}`);
-    return ctx.env;
+    return {
+      env: ctx.env,
+      message: undefined,
+      warning: `docker login to ${registry} failed, so private cache and base images cannot be pulled: ${why}`,
+    };
   }
 }
 
@@ -504,6 +572,7 @@ async function buildImage(
   engine: EngineVersions,
   registry: RegistryView,
   hash: string,
+  existing: LocalImage | undefined,
 ): Promise<void> {
   const { inputs, report, outputs } = ctx;
   const imageRef = report.imageRef;
@@ -514,7 +583,6 @@ async function buildImage(
   report.cache = cache;
 
   // repo2docker skips the build when the tag exists locally: only let it when that image has our inputs.
-  const existing = await docker.inspectImage(imageRef);
   let skippedLocally = false;
   if (existing !== undefined) {
     if (existing.labels[INPUTS_HASH_LABEL] === hash && !inputs.forceRebuild) {

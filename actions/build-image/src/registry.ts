@@ -57,3 +57,28 @@ export function explainReadFailure(error: unknown, reader: RegistryReader): stri
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+export interface RegistryFetch {
+  /** Undefined when not looked up (force-rebuild). */
+  byInputsTag: ImageSummary | undefined;
+  byTag: ImageSummary | undefined;
+  /** Cache candidates other than the current tag, by tag. */
+  others: Map<string, ImageSummary | undefined>;
+}
+
+/** Every lookup at once: the inputs tag and the current tag now, the other cache candidates as soon as known. */
+export async function fetchRegistry(
+  reader: RegistryReader,
+  plan: { inputsTag: string; tag: string; lookUpInputsTag: boolean; otherTags: Promise<readonly string[]> },
+): Promise<RegistryFetch> {
+  const others = plan.otherTags.then(async (tags) => {
+    const images = await Promise.all(tags.map((tag) => reader.read(tag)));
+    return new Map(tags.map((tag, i) => [tag, images[i]]));
+  });
+  const [byInputsTag, byTag, otherImages] = await Promise.all([
+    plan.lookUpInputsTag ? reader.read(plan.inputsTag) : Promise.resolve(undefined),
+    reader.read(plan.tag),
+    others,
+  ]);
+  return { byInputsTag, byTag, others: otherImages };
+}

@@ -1,8 +1,8 @@
 // Finding repo2docker: the one on PATH when it is the wanted version, else that version installed with pip into a
 // virtual environment of its own (the tool cache when the runner has one, else RUNNER_TEMP), as on GitHub's runners.
 import { constants } from 'node:fs';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import { ConfigurationError } from '@hub-image-actions/action-io';
 import { tailLines, type ProcessRunner } from '@hub-image-actions/process';
 import { parseRepo2dockerVersion, sameVersion } from './versions.js';
@@ -58,20 +58,78 @@ export async function versionOf(
   runner: ProcessRunner,
   path: string,
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const result = await runner.run(path, ['--version'], { env, timeoutMs: 60_000 });
+  const result = await runner.run(path, ['--version'], {
+    env,
+    timeoutMs: 60_000,
+    ...(signal ? { signal } : {}),
+  });
   if (result.exitCode !== 0) return undefined;
   return parseRepo2dockerVersion(`${result.stdout}\n${result.stderr}`);
 }
 
-/** What is on PATH, without installing anything: cheap enough to run before we know a build is needed. */
+async function readHead(path: string, bytes = 4096): Promise<string | undefined> {
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(bytes), 0, bytes, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The version pip recorded for the installation a `repo2docker` console script belongs to, read from its
+ * `jupyter_repo2docker-VERSION.dist-info` folder without starting Python (repo2docker takes about a second to
+ * print its version). Undefined when the script is not a pip console script or the metadata is not where pip puts
+ * it: the caller then asks the program itself.
+ */
+export async function recordedVersion(scriptPath: string): Promise<string | undefined> {
+  const head = await readHead(scriptPath);
+  const interpreter = head === undefined ? undefined : /^#!(\S+)\s*\n/.exec(head)?.[1];
+  if (interpreter === undefined || interpreter.endsWith('/env') || !/\brepo2docker\b/.test(head ?? '')) {
+    return undefined;
+  }
+  const prefix = dirname(dirname(interpreter));
+  const versions = new Set<string>();
+  for (const lib of ['lib', 'lib64']) {
+    for (const python of (await listDir(join(prefix, lib))).filter((name) => name.startsWith('python'))) {
+      for (const packages of ['site-packages', 'dist-packages']) {
+        for (const entry of await listDir(join(prefix, lib, python, packages))) {
+          const match = /^jupyter_repo2docker-(.+)\.dist-info$/.exec(entry);
+          if (match?.[1]) versions.add(match[1]);
+        }
+      }
+    }
+  }
+  return versions.size === 1 ? [...versions][0] : undefined;
+}
+
+/**
+ * What is on PATH, without installing anything. Started before we know whether a build is needed, so the build
+ * does not wait for it; `signal` stops it when the image is reused instead.
+ */
 export async function probePath(
   runner: ProcessRunner,
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<{ path: string; version: string | undefined } | undefined> {
   const path = await which('repo2docker', env['PATH']);
   if (path === undefined) return undefined;
-  return { path, version: await versionOf(runner, path, env) };
+  return { path, version: (await recordedVersion(path)) ?? (await versionOf(runner, path, env, signal)) };
 }
 
 export function installDir(wanted: string, toolCache: string | undefined, runnerTemp: string): string {
