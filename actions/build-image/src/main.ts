@@ -183,6 +183,7 @@ export async function main(): Promise<void> {
 
   let diskPlaces: DiskPlace[] = [];
   let dockerConfigDir: string | undefined;
+  let loggingIn: Promise<Login> | undefined;
   try {
     const engine = await core.group('Docker engine', () => checkTools(ctx, versions));
     diskPlaces = [
@@ -219,7 +220,7 @@ export async function main(): Promise<void> {
     if (inputs.freeDiskSpace) await core.group('Free disk space', () => freeDiskSpace(ctx));
 
     // The registry login and the look at the local engine need no repo2docker: they run while it is found.
-    const loggingIn: Promise<Login> =
+    const loginStep: Promise<Login> =
       tokens !== undefined && inputs.image.registry !== undefined
         ? early(
             freshDockerConfigDir(runnerTemp, process.env['GITHUB_WORKSPACE']).then((dir) => {
@@ -229,11 +230,12 @@ export async function main(): Promise<void> {
             }),
           )
         : Promise.resolve({ env, message: undefined, warning: undefined });
+    loggingIn = loginStep;
     const localImage = early(docker.inspectImage(imageRef));
     const repo2docker = await core.group('repo2docker', () => findTheRepo2docker(ctx, repo2dockerOnPath));
 
     const buildEnv = await core.group('Build', async () => {
-      const login = await loggingIn;
+      const login = await loginStep;
       if (login.message !== undefined) core.info(login.message);
       if (login.warning !== undefined) {
         core.warning(login.warning);
@@ -264,6 +266,8 @@ export async function main(): Promise<void> {
     throw error;
   } finally {
     probe.abort();
+    // A login still in flight (the build failed before it was needed) must finish before its config is removed.
+    await loggingIn?.catch(() => undefined);
     if (dockerConfigDir !== undefined) await rm(dockerConfigDir, { recursive: true, force: true });
     report.durationMs = Date.now() - started;
     if (diskPlaces.length > 0) report.disk.after = await readDisk(diskPlaces);
