@@ -38,10 +38,10 @@ describe('finding repo2docker and the tools it needs', () => {
     expect(run.exitCode).toBe(1);
     expect(builds).toHaveLength(1);
     expect(run.log).toMatch(
-      /buildx: not installed \(docker: .*buildx.*\); repo2docker 2026\.04\.0 builds with `docker buildx`/,
+      /buildx: not installed \(docker lists no buildx plugin\); repo2docker 2026\.04\.0 builds with `docker buildx`/,
     );
     expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
-      /repo2docker 2026\.04\.0 builds with `docker buildx build`, and this runner's docker \(.+\) has no buildx plugin .*Install the buildx plugin \(package docker-buildx-plugin .*docker\/setup-buildx-action.*\), or pin repo2docker-version below 2025\.08\.0/,
+      /repo2docker 2026\.04\.0 builds with `docker buildx build`, and this runner's docker \(.+\) has no usable buildx plugin \(docker lists no buildx plugin; the build said: .*buildx.*\)\. Install the buildx plugin \(package docker-buildx-plugin .*docker\/setup-buildx-action.*\), or pin repo2docker-version below 2025\.08\.0/,
     );
     expect(run.summary).toContain('#### buildx is missing');
   });

@@ -1,7 +1,6 @@
 // The docker CLI, as this action uses it. Every call goes through a ProcessRunner with argv only.
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import { tailLines, type ProcessRunner, type RunResult } from '@hub-image-actions/process';
-import { parseBuildxVersion } from './versions.js';
+import type { ProcessRunner, RunResult } from '@hub-image-actions/process';
 
 export interface EngineVersions {
   client: string;
@@ -56,27 +55,16 @@ export class Docker {
     });
   }
 
-  /** Client, engine and buildx versions; throws a ConfigurationError when there is no working engine. */
+  /**
+   * Client, engine and buildx versions and the data directory, from one `docker info`; throws a
+   * ConfigurationError when there is no working engine.
+   */
   async versions(): Promise<EngineVersions> {
-    const [version, buildx, info] = await Promise.all([
-      this.run(['version', '--format', '{{.Client.Version}}|{{.Server.Version}}'], { timeoutMs: 30_000 }),
-      this.run(['buildx', 'version'], { timeoutMs: 30_000 }),
-      this.run(['info', '--format', '{{.DockerRootDir}}'], { timeoutMs: 30_000 }),
-    ]);
-    const [client = '', server = ''] = version.stdout.trim().split('|');
-    if (version.exitCode !== 0 || server === '') throw engineProblem(version, this.env);
-    const buildxVersion = buildx.exitCode === 0 ? parseBuildxVersion(buildx.stdout) : undefined;
-    const rootDir = info.exitCode === 0 ? info.stdout.trim() : '';
-    return {
-      client,
-      server,
-      buildx: buildxVersion,
-      buildxProblem:
-        buildxVersion === undefined
-          ? firstLine(buildx.stderr) || firstLine(buildx.stdout) || 'not installed'
-          : undefined,
-      rootDir: rootDir === '' ? undefined : rootDir,
-    };
+    const result = await this.run(['info', '--format', '{{json .}}'], { timeoutMs: 30_000 });
+    const info = parseDockerInfo(result.stdout);
+    if (result.exitCode !== 0 || info === undefined || info.server === '')
+      throw engineProblem(result, this.env);
+    return info;
   }
 
   async inspectImage(ref: string): Promise<LocalImage | undefined> {
@@ -115,7 +103,34 @@ export class Docker {
   }
 }
 
-export function describeFailure(result: RunResult): string {
-  const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr, 5);
-  return tail.join('\n') || `exit code ${result.exitCode}`;
+interface DockerInfoJson {
+  ServerVersion?: string;
+  DockerRootDir?: string;
+  ClientInfo?: {
+    Version?: string;
+    Plugins?: Array<{ Name?: string; Version?: string; Err?: string }> | null;
+  };
+}
+
+/** What `docker info --format '{{json .}}'` says about the client, the engine and the buildx plugin. */
+export function parseDockerInfo(output: string): EngineVersions | undefined {
+  let info: DockerInfoJson;
+  try {
+    info = JSON.parse(output.trim().split('\n')[0] ?? '') as DockerInfoJson;
+  } catch {
+    return undefined;
+  }
+  const buildx = info.ClientInfo?.Plugins?.find((plugin) => plugin.Name === 'buildx');
+  const usable = buildx !== undefined && !buildx.Err && buildx.Version;
+  return {
+    client: info.ClientInfo?.Version || 'unknown',
+    server: info.ServerVersion ?? '',
+    buildx: usable ? buildx.Version : undefined,
+    buildxProblem: usable
+      ? undefined
+      : buildx?.Err
+        ? `the plugin fails to load: ${buildx.Err}`
+        : 'docker lists no buildx plugin',
+    rootDir: info.DockerRootDir || undefined,
+  };
 }

@@ -53,7 +53,7 @@ import {
   selectSuites,
 } from './test-plan.js';
 import { runBrowserTests, runImageTests, type SuiteResult } from './tests.js';
-import { saysBuildxIsMissing, usesBuildx } from './versions.js';
+import { buildxMissingLine, usesBuildx } from './versions.js';
 
 /** Starts work now and lets a later phase await it; a rejection is handled there, not as an unhandled one. */
 function early<T>(promise: Promise<T>): Promise<T> {
@@ -635,10 +635,12 @@ async function buildImage(
   );
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.exitCode !== 0) {
-    if (saysBuildxIsMissing(output)) {
+    const buildxMissing = buildxMissingLine(output);
+    if (buildxMissing !== undefined) {
       const message =
         `repo2docker ${repo2docker.version} builds with \`docker buildx build\`, and this runner's docker ` +
-        `(${engine.client}) has no buildx plugin (docker said: ${engine.buildxProblem ?? 'buildx is missing'})`;
+        `(${engine.client}) has no usable buildx plugin (${engine.buildxProblem ?? 'buildx is missing'}; ` +
+        `the build said: ${buildxMissing})`;
       report.failure = { title: 'buildx is missing', lines: log.lastLines(10) };
       report.why = message;
       throw new ConfigurationError(

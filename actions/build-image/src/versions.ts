@@ -46,12 +46,6 @@ export function parseRepo2dockerVersion(output: string): string | undefined {
   return last !== undefined && /^v?[0-9]+\.[0-9]+/.test(last) ? last : undefined;
 }
 
-/** `docker buildx version` → "v0.12.1" from "github.com/docker/buildx v0.12.1 abc123". */
-export function parseBuildxVersion(output: string): string | undefined {
-  const match = /\b(v?[0-9]+\.[0-9]+\.[0-9]+[^\s]*)/.exec(output);
-  return match?.[1];
-}
-
 /** Docker's answers when the buildx plugin is missing: the old and the new CLI wording, and repo2docker's. */
 const BUILDX_MISSING = [
   /'buildx' is not a docker command/,
@@ -59,6 +53,10 @@ const BUILDX_MISSING = [
   /The docker buildx plugin must be installed/,
 ];
 
-export function saysBuildxIsMissing(text: string): boolean {
-  return BUILDX_MISSING.some((pattern) => pattern.test(text));
+/** The line of a build's output that says buildx is missing, if one does. */
+export function buildxMissingLine(text: string): string | undefined {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => BUILDX_MISSING.some((pattern) => pattern.test(line)));
 }
