@@ -166,24 +166,35 @@ export async function main(): Promise<void> {
         : [],
     ),
   );
-  const fetching = early(
-    Promise.all([scan, hashing]).then(([context, hash]) =>
-      reader === undefined || context.findings.length > 0
-        ? undefined
-        : fetchRegistry(reader, {
-            inputsTag: inputsTag(hash),
+  // The current tag needs no hash: its read starts now, and the inputs tag's as soon as the hash is known.
+  const fetching =
+    reader === undefined
+      ? Promise.resolve(undefined)
+      : early(
+          fetchRegistry(reader, {
             tag: inputs.tag,
-            lookUpInputsTag: !inputs.forceRebuild,
+            inputsTag: inputs.forceRebuild ? Promise.resolve(undefined) : hashing.then(inputsTag),
             otherTags: candidates.then((cache) =>
               cache.map((c) => c.tag).filter((tag) => tag !== inputs.tag),
             ),
           }),
-    ),
-  );
+        );
+  // A build needs these; started now, they are ready by then (and cost nothing a reuse would wait for).
+  const localImage = early(docker.inspectImage(imageRef));
+  let dockerConfigDir: string | undefined;
+  const loggingIn: Promise<Login> =
+    tokens === undefined || inputs.image.registry === undefined
+      ? Promise.resolve({ env, message: undefined, warning: undefined })
+      : early(
+          scan.then(async (context) => {
+            if (context.findings.length > 0) return { env, message: undefined, warning: undefined };
+            dockerConfigDir = await freshDockerConfigDir(runnerTemp, process.env['GITHUB_WORKSPACE']);
+            savedState.save({ dockerConfigDir });
+            return loginForPulls(ctx, tokens, inputs.image.registry ?? '', dockerConfigDir);
+          }),
+        );
 
   let diskPlaces: DiskPlace[] = [];
-  let dockerConfigDir: string | undefined;
-  let loggingIn: Promise<Login> | undefined;
   try {
     const engine = await core.group('Docker engine', () => checkTools(ctx, versions));
     diskPlaces = [
@@ -219,23 +230,10 @@ export async function main(): Promise<void> {
 
     if (inputs.freeDiskSpace) await core.group('Free disk space', () => freeDiskSpace(ctx));
 
-    // The registry login and the look at the local engine need no repo2docker: they run while it is found.
-    const loginStep: Promise<Login> =
-      tokens !== undefined && inputs.image.registry !== undefined
-        ? early(
-            freshDockerConfigDir(runnerTemp, process.env['GITHUB_WORKSPACE']).then((dir) => {
-              dockerConfigDir = dir;
-              savedState.save({ dockerConfigDir: dir });
-              return loginForPulls(ctx, tokens, inputs.image.registry ?? '', dir);
-            }),
-          )
-        : Promise.resolve({ env, message: undefined, warning: undefined });
-    loggingIn = loginStep;
-    const localImage = early(docker.inspectImage(imageRef));
     const repo2docker = await core.group('repo2docker', () => findTheRepo2docker(ctx, repo2dockerOnPath));
 
     const buildEnv = await core.group('Build', async () => {
-      const login = await loginStep;
+      const login = await loggingIn;
       if (login.message !== undefined) core.info(login.message);
       if (login.warning !== undefined) {
         core.warning(login.warning);
@@ -267,7 +265,7 @@ export async function main(): Promise<void> {
   } finally {
     probe.abort();
     // A login still in flight (the build failed before it was needed) must finish before its config is removed.
-    await loggingIn?.catch(() => undefined);
+    await loggingIn.catch(() => undefined);
     if (dockerConfigDir !== undefined) await rm(dockerConfigDir, { recursive: true, force: true });
     report.durationMs = Date.now() - started;
     if (diskPlaces.length > 0) report.disk.after = await readDisk(diskPlaces);

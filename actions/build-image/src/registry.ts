@@ -66,18 +66,21 @@ export interface RegistryFetch {
   others: Map<string, ImageSummary | undefined>;
 }
 
-/** Every lookup at once: the inputs tag and the current tag now, the other cache candidates as soon as known. */
+/**
+ * Every lookup at once: the current tag right away, the inputs tag as soon as the hash is known (undefined:
+ * not looked up), the other cache candidates as soon as they are known.
+ */
 export async function fetchRegistry(
   reader: RegistryReader,
-  plan: { inputsTag: string; tag: string; lookUpInputsTag: boolean; otherTags: Promise<readonly string[]> },
+  plan: { tag: string; inputsTag: Promise<string | undefined>; otherTags: Promise<readonly string[]> },
 ): Promise<RegistryFetch> {
   const others = plan.otherTags.then(async (tags) => {
     const images = await Promise.all(tags.map((tag) => reader.read(tag)));
     return new Map(tags.map((tag, i) => [tag, images[i]]));
   });
-  const [byInputsTag, byTag, otherImages] = await Promise.all([
-    plan.lookUpInputsTag ? reader.read(plan.inputsTag) : Promise.resolve(undefined),
+  const [byTag, byInputsTag, otherImages] = await Promise.all([
     reader.read(plan.tag),
+    plan.inputsTag.then((tag) => (tag === undefined ? undefined : reader.read(tag))),
     others,
   ]);
   return { byInputsTag, byTag, others: otherImages };

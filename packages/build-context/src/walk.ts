@@ -56,33 +56,37 @@ export async function listContext(
 
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(rel === '' ? root : join(root, rel))).sort();
-    for (const name of names) {
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const stats = await lstat(join(root, path));
+    const paths = names.map((name) => (rel === '' ? name : `${rel}/${name}`));
+    const stats = await Promise.all(paths.map((path) => lstat(join(root, path))));
+    const below: string[] = [];
+    for (const [i, path] of paths.entries()) {
+      const stat = stats[i];
+      if (stat === undefined) continue;
       const ignored = matcher.ignores(path);
-      if (stats.isDirectory()) {
+      if (stat.isDirectory()) {
         if (ignored) {
           ignoredCount += 1;
-          if (matcher.hasExclusions && matcher.mayReincludeBelow(path)) await walk(path);
+          if (matcher.hasExclusions && matcher.mayReincludeBelow(path)) below.push(path);
           continue;
         }
-        entries.push({ path, kind: 'dir', mode: stats.mode & 0o7777, size: 0 });
-        await walk(path);
+        entries.push({ path, kind: 'dir', mode: stat.mode & 0o7777, size: 0 });
+        below.push(path);
       } else if (ignored) {
         ignoredCount += 1;
-      } else if (stats.isSymbolicLink()) {
+      } else if (stat.isSymbolicLink()) {
         entries.push({
           path,
           kind: 'symlink',
-          mode: stats.mode & 0o7777,
+          mode: stat.mode & 0o7777,
           size: 0,
           target: await readlink(join(root, path)),
         });
-      } else if (stats.isFile()) {
-        entries.push({ path, kind: 'file', mode: stats.mode & 0o7777, size: stats.size });
+      } else if (stat.isFile()) {
+        entries.push({ path, kind: 'file', mode: stat.mode & 0o7777, size: stat.size });
       }
       // Sockets, fifos and devices: docker refuses or skips them; they carry no image content.
     }
+    await Promise.all(below.map(walk));
   };
   await walk('');
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
