@@ -107,6 +107,11 @@ describe('readInputs', () => {
     ['a malformed image name', { image: 'reg.io//img' }, /input "image" is .*empty path component/],
     ['a bad tag', { tag: '-bad' }, /input "tag" is "-bad": tag "-bad" starts with "\." or "-"/],
     ['a tag in the inputs namespace', { tag: 'inputs-abc' }, /must not start with "inputs-"/],
+    [
+      'an additional tag in the inputs namespace',
+      { 'additional-tags': 'latest, inputs-abc' },
+      /input "additional-tags" is "inputs-abc": must not start/,
+    ],
     ['a missing repo-dir', { 'repo-dir': 'nope' }, /input "repo-dir" is "nope": is not a directory/],
     [
       'a subdir that escapes',

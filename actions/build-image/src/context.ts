@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import { parseImageName, parseReference, validateTag, type ImageName } from '@hub-image-actions/image-ref';
@@ -119,6 +119,14 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
   const additionalTags: string[] = [];
   for (const extra of r.list('additional-tags')) {
     const valid = r.check('additional-tags', extra, validateTag);
+    if (valid?.startsWith(INPUTS_TAG_PREFIX)) {
+      r.reject(
+        'additional-tags',
+        valid,
+        `must not start with "${INPUTS_TAG_PREFIX}": those tags name build inputs`,
+      );
+      continue;
+    }
     if (valid !== undefined && valid !== tag && !additionalTags.includes(valid)) additionalTags.push(valid);
   }
 
@@ -273,10 +281,4 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
   };
   r.finish();
   return inputs;
-}
-
-/** `path` relative to `root` for messages, or the absolute path when outside it. */
-export function displayPath(path: string, root: string): string {
-  const rel = relative(root, path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
