@@ -139,6 +139,7 @@ export class Fixture {
         env,
       },
     );
+    this.images.add(localRef);
     for (const tag of tags) {
       const target = `${image}:${tag}`;
       this.images.add(target);
