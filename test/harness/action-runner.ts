@@ -85,6 +85,8 @@ export interface ActionRun {
   /** Exit code != 0 (or a malformed file command). */
   failed: boolean;
   timedOut: boolean;
+  /** Date.now() just before the action's process was spawned, for benchmarks that time what it does. */
+  spawnedAt: number;
   /** Recorded argv of `recordArgvOf` programs, in order; argv[0] is the program name. */
   argv: string[][];
   workspace: string;
@@ -507,8 +509,10 @@ async function runStep(step: Step): Promise<ActionRun> {
   const processor = new CommandProcessor();
   const stdout: string[] = [];
   const stderr: string[] = [];
+  let spawnedAt = 0;
   const { exitCode, timedOut } = await new Promise<{ exitCode: number; timedOut: boolean }>(
     (resolvePromise, reject) => {
+      spawnedAt = Date.now();
       const child = spawn(process.execPath, [step.entry], {
         cwd: step.workspace,
         env,
@@ -598,6 +602,7 @@ async function runStep(step: Step): Promise<ActionRun> {
     commandErrors,
     failed: exitCode !== 0 || commandErrors.length > 0,
     timedOut,
+    spawnedAt,
     argv: await readRecordedArgv(argvLog),
     workspace: step.workspace,
     runnerTemp: step.runnerTemp,

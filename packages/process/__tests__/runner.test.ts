@@ -28,6 +28,16 @@ describe('systemRunner', () => {
     expect(result.timedOut).toBe(true);
     expect(result.signal).toBe('SIGKILL');
   });
+  it('kills a child when its abort signal fires, and reports the signal', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = systemRunner.run('sleep', ['30'], { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const result = await pending;
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.exitCode).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
 
 describe('runChecked', () => {

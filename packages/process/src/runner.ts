@@ -12,6 +12,8 @@ export interface RunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Kill the child after this many milliseconds. */
   timeoutMs?: number;
+  /** Kill the child (SIGTERM) when this signal aborts, e.g. when its answer is no longer needed. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -99,6 +101,7 @@ export const systemRunner: ProcessRunner = {
         env: options.env ?? process.env,
         shell: false,
         stdio: ['pipe', 'pipe', 'pipe'],
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
@@ -140,6 +143,8 @@ export const systemRunner: ProcessRunner = {
         });
       };
       child.on('error', (error: NodeJS.ErrnoException) => {
+        // An abort kills the child; its 'close' event then reports the signal.
+        if (error.code === 'ABORT_ERR') return;
         finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
       });
       child.on('close', (code, signal) => finish(code ?? 128, signal));

@@ -20,6 +20,7 @@ const REPO = 'proj/images/base';
 let registry: TestRegistry;
 let proxy: FaultProxy;
 let pushedDigest: string;
+let localLayers: string[];
 const localRef = (host: string, tag: string): string => `${host}/${REPO}:${tag}`;
 
 beforeAll(async () => {
@@ -38,6 +39,9 @@ beforeAll(async () => {
   });
   await docker(['push', ref], { env });
   pushedDigest = (await registry.manifestDigest(REPO, 'v1')) ?? '';
+  localLayers = JSON.parse(
+    (await docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref])).stdout,
+  ) as string[];
   await rm(dockerConfig, { recursive: true, force: true });
   await removeImages([ref]);
 });
@@ -71,6 +75,9 @@ describe('RegistryClient against the real registry', () => {
     expect(image).toMatchObject({ digest: pushedDigest, manifestDigest: pushedDigest, layers: 2 });
     expect(image?.labels['hub.test']).toBe('yes');
     expect(image?.compressedSize).toBeGreaterThan(0);
+    // The uncompressed layer digests, as the engine that built the image lists them.
+    expect(image?.diffIds).toEqual(localLayers);
+    expect(localLayers).toHaveLength(2);
   });
 
   it('adds a tag to an existing digest with one manifest PUT and no blob upload', async () => {

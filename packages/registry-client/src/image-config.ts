@@ -23,6 +23,8 @@ export interface ImageSummary {
   layers: number;
   /** Sum of the compressed layer sizes. */
   compressedSize: number;
+  /** The uncompressed layer digests (`rootfs.diff_ids`), as a local engine lists them in `RootFS.Layers`. */
+  diffIds: string[];
 }
 
 /**
@@ -56,6 +58,7 @@ export async function readImage(
   if (manifest.config === undefined) return undefined;
   const config = JSON.parse((await client.getBlob(repository, manifest.config.digest)).toString('utf8')) as {
     config?: { Labels?: Record<string, string> | null };
+    rootfs?: { diff_ids?: string[] };
   };
   const layers = manifest.layers ?? [];
   return {
@@ -64,5 +67,6 @@ export async function readImage(
     labels: config.config?.Labels ?? {},
     layers: layers.length,
     compressedSize: layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+    diffIds: config.rootfs?.diff_ids ?? [],
   };
 }

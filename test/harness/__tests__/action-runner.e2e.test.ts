@@ -57,6 +57,7 @@ if (process.env.STATE_isPost === 'true') {
   process.exit(0);
 }
 
+console.log('probe started at ' + Date.now());
 const mode = process.env['INPUT_MODE'] ?? 'normal';
 if (mode === 'sleep') setTimeout(() => {}, 60_000);
 else if (mode === 'stdin') {
@@ -128,6 +129,15 @@ describe('runAction with a probe action', () => {
     expect(run.log).toContain('input token-default=[ghs_jobtoken1234]\n');
     // The runner masks the job token everywhere it is displayed.
     expect(run.maskedLog).toContain('input token-default=[***]\n');
+  });
+
+  it('records when it spawned the action, for benchmarks', async () => {
+    const before = Date.now();
+    const run = await probe({ inputs: { 'my-input': 'x' } });
+    const started = Number(/probe started at (\d+)/.exec(run.log)?.[1]);
+    expect(run.spawnedAt).toBeGreaterThanOrEqual(before);
+    expect(run.spawnedAt).toBeLessThanOrEqual(started);
+    expect(started - run.spawnedAt).toBeLessThan(5_000);
   });
 
   it('parses single-line and heredoc outputs, env, path and summary files', async () => {

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
+import { docker } from '../../../test/harness/docker-engine.js';
+import { Fixture, repositoryOf } from './fixture.js';
+
+jest.setTimeout(300_000);
+
+let fx: Fixture;
+
+beforeAll(async () => {
+  fx = await Fixture.start();
+});
+
+afterAll(async () => {
+  await fx?.stop();
+});
+
+const ENV = 'name: base\ndependencies: [python=3.11]\n';
+
+async function containersNamed(prefix: string): Promise<string[]> {
+  const result = await docker(['ps', '--all', '--filter', `name=${prefix}`, '--format', '{{.Names}}']);
+  return result.stdout.split('\n').filter(Boolean);
+}
+
+/** The container name the action used for a suite, read from the docker command it logged. */
+function containerOf(log: string, kind: 'tests' | 'jupyter'): string {
+  const match = new RegExp(`--name (build-image-${kind}-[0-9a-f]+)`).exec(log);
+  if (!match?.[1]) throw new Error(`no ${kind} container in the log`);
+  return match[1];
+}
+
+describe('image-tests run inside the built image before anything is pushed', () => {
+  it('pass as the image user in the repository directory', async () => {
+    const image = fx.image('tests-pass');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      'image-tests/test_image.py': [
+        'import os',
+        '',
+        'def test_runs_as_the_image_user_in_the_repo():',
+        '    assert os.getuid() == 1000',
+        "    assert os.getcwd() == '/srv/repo'",
+        "    assert os.path.exists('environment.yml')",
+        '',
+      ].join('\n'),
+    });
+    const { run } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['tests']).toBe('passed');
+    expect(run.log).toMatch(/image-tests\/test_image.py::test_runs_as_the_image_user_in_the_repo PASSED/);
+    expect(run.groups).toContain('Image tests: image-tests/ in the image');
+    expect(run.summary).toMatch(
+      /\| Tests \| image-tests: \*\*passed\*\* \([^)]+\), passed in the image as uid 1000 in \/srv\/repo \|/,
+    );
+    expect(await containersNamed(containerOf(run.log, 'tests'))).toEqual([]);
+  });
+
+  it('that fail fail the step with their output shown, and leave the registry untouched', async () => {
+    const image = fx.image('tests-fail');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      'image-tests/test_image.py': 'def test_numpy_is_there():\n    import numpy_missing_module  # noqa\n',
+    });
+    const { run } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({ built: 'true', tests: 'failed' });
+    expect(run.log).toContain("ModuleNotFoundError: No module named 'numpy_missing_module'");
+    const error = run.annotations.find((a) => a.level === 'error');
+    expect(error?.message).toMatch(
+      /^build-image action failed: image-tests failed \(exit code 1\) in the image as uid 1000 in \/srv\/repo\. Nothing may be pushed\./,
+    );
+    expect(error?.message).toContain('numpy_missing_module');
+    expect(run.summary).toContain('**Built, but the tests failed**, so nothing may be pushed');
+    expect(run.summary).toContain('#### image-tests failed: last lines');
+    expect(await fx.registry.tags(repositoryOf(image))).toEqual([]);
+  });
+
+  it('install image-tests/requirements.txt first, and a failed install fails the tests', async () => {
+    const image = fx.image('tests-reqs');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      'image-tests/requirements.txt': 'hia-package-that-does-not-exist==1.0\n',
+      'image-tests/test_x.py': 'def test_x():\n    pass\n',
+    });
+    const { run } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs['tests']).toBe('failed');
+    expect(run.log).toContain('python3 -m pip install --no-cache-dir -r image-tests/requirements.txt');
+    expect(run.log).not.toContain('test_x.py::test_x PASSED');
+  });
+});
+
+describe('browser-tests run on the runner against the image serving jupyter lab', () => {
+  it('pass once /api/status answers, with JUPYTER_URL set, and the container is removed', async () => {
+    const image = fx.image('browser-pass');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      'browser-tests/test_server.py': [
+        'import json, os, urllib.request',
+        '',
+        'def test_jupyter_answers_without_a_token():',
+        "    url = os.environ['JUPYTER_URL']",
+        "    assert url.startswith('http://127.0.0.1:')",
+        "    with urllib.request.urlopen(url + '/api/status') as response:",
+        "        assert 'started' in json.load(response)",
+        '',
+      ].join('\n'),
+    });
+    const { run } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['tests']).toBe('passed');
+    expect(run.log).toMatch(/browser-tests\/test_server.py::test_jupyter_answers_without_a_token PASSED/);
+    expect(run.log).toMatch(/jupyter lab --ip=0\.0\.0\.0 --port=8888 --no-browser --ServerApp\.token=/);
+    expect(await containersNamed(containerOf(run.log, 'jupyter'))).toEqual([]);
+  });
+
+  it('fail after a bounded wait when the server never answers, attach its log and remove the container', async () => {
+    const image = fx.image('browser-hang');
+    const { dir, sha } = await fx.repo({
+      Dockerfile: `FROM ${BUSYBOX_IMAGE}\nCOPY jupyter /usr/local/bin/jupyter\nUSER 1000\n`,
+      'jupyter*': '#!/bin/sh\necho "fake jupyter starting, will never listen"\nexec sleep 600\n',
+      'browser-tests/test_never.py': 'def test_never():\n    raise AssertionError("must not run")\n',
+    });
+    const started = Date.now();
+    const { run } = await fx.run({ workspace: dir, sha, image, inputs: { 'browser-test-timeout': '3' } });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs['tests']).toBe('failed');
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /browser-tests the jupyter server did not answer http:\/\/127\.0\.0\.1:\d+\/api\/status within 3 s \(browser-test-timeout\)/,
+    );
+    expect(run.log).not.toContain('must not run');
+    expect(run.groups).toContain('Jupyter server log');
+    expect(run.summary).toContain('fake jupyter starting, will never listen');
+    expect(await containersNamed(containerOf(run.log, 'jupyter'))).toEqual([]);
+  });
+});

@@ -1,0 +1,222 @@
+// Finding repo2docker: the one on PATH when it is the wanted version, else that version installed with pip into a
+// virtual environment of its own (the tool cache when the runner has one, else RUNNER_TEMP), as on GitHub's runners.
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import { ConfigurationError } from '@hub-image-actions/action-io';
+import { tailLines, type ProcessRunner } from '@hub-image-actions/process';
+import { parseRepo2dockerVersion, sameVersion } from './versions.js';
+
+export interface Repo2Docker {
+  /** The executable to run. */
+  path: string;
+  version: string;
+  /** How it was found, for the log. */
+  origin: 'path' | 'tool-cache' | 'installed';
+}
+
+export interface FindOptions {
+  runner: ProcessRunner;
+  env: NodeJS.ProcessEnv;
+  wanted: string;
+  /** Where to install: RUNNER_TOOL_CACHE, else RUNNER_TEMP. */
+  toolCache: string | undefined;
+  runnerTemp: string;
+  log: (line: string) => void;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first `name` on PATH, like `command -v`. */
+export async function which(name: string, path: string | undefined): Promise<string | undefined> {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** `repo2docker --version` of one executable; undefined when it does not run. */
+export async function versionOf(
+  runner: ProcessRunner,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const result = await runner.run(path, ['--version'], {
+    env,
+    timeoutMs: 60_000,
+    ...(signal ? { signal } : {}),
+  });
+  if (result.exitCode !== 0) return undefined;
+  return parseRepo2dockerVersion(`${result.stdout}\n${result.stderr}`);
+}
+
+async function readHead(path: string, bytes = 4096): Promise<string | undefined> {
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(bytes), 0, bytes, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The version pip recorded for the installation a `repo2docker` console script belongs to, read from its
+ * `jupyter_repo2docker-VERSION.dist-info` folder without starting Python (repo2docker takes about a second to
+ * print its version). Undefined when the script is not a pip console script or the metadata is not where pip puts
+ * it: the caller then asks the program itself.
+ */
+export async function recordedVersion(scriptPath: string): Promise<string | undefined> {
+  const head = await readHead(scriptPath);
+  const interpreter = head === undefined ? undefined : /^#!(\S+)\s*\n/.exec(head)?.[1];
+  if (interpreter === undefined || interpreter.endsWith('/env') || !/\brepo2docker\b/.test(head ?? '')) {
+    return undefined;
+  }
+  const prefix = dirname(dirname(interpreter));
+  const versions = new Set<string>();
+  for (const lib of ['lib', 'lib64']) {
+    for (const python of (await listDir(join(prefix, lib))).filter((name) => name.startsWith('python'))) {
+      for (const packages of ['site-packages', 'dist-packages']) {
+        for (const entry of await listDir(join(prefix, lib, python, packages))) {
+          const match = /^jupyter_repo2docker-(.+)\.dist-info$/.exec(entry);
+          if (match?.[1]) versions.add(match[1]);
+        }
+      }
+    }
+  }
+  return versions.size === 1 ? [...versions][0] : undefined;
+}
+
+/**
+ * What is on PATH, without installing anything. Started before we know whether a build is needed, so the build
+ * does not wait for it; `signal` stops it when the image is reused instead.
+ */
+export async function probePath(
+  runner: ProcessRunner,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<{ path: string; version: string | undefined } | undefined> {
+  const path = await which('repo2docker', env['PATH']);
+  if (path === undefined) return undefined;
+  return { path, version: (await recordedVersion(path)) ?? (await versionOf(runner, path, env, signal)) };
+}
+
+export function installDir(wanted: string, toolCache: string | undefined, runnerTemp: string): string {
+  return toolCache
+    ? join(toolCache, 'jupyter-repo2docker', wanted, process.arch)
+    : join(runnerTemp, `jupyter-repo2docker-${wanted}`);
+}
+
+function pipProblem(what: string, output: string, wanted: string): ConfigurationError {
+  const tail = tailLines(output, 12).join('\n');
+  return new ConfigurationError(
+    `${what}:\n${tail}`,
+    `Check that jupyter-repo2docker ${wanted} exists on PyPI and that this runner can reach it (or its pip index), ` +
+      `or put repo2docker ${wanted} on PATH before this step`,
+  );
+}
+
+/** Installs `jupyter-repo2docker==wanted` into a fresh virtual environment; returns its `repo2docker`. */
+async function install(options: FindOptions, dir: string): Promise<string> {
+  const { runner, env, wanted, log } = options;
+  const python = await which('python3', env['PATH']);
+  if (python === undefined) {
+    throw new ConfigurationError(
+      `repo2docker ${wanted} is not on PATH, and there is no python3 to install it with`,
+      'Install Python 3 first (e.g. actions/setup-python), or put repo2docker on PATH',
+    );
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  log(`Installing jupyter-repo2docker==${wanted} with pip into ${dir}`);
+  const venv = await runner.run(python, ['-m', 'venv', dir], { env });
+  if (venv.exitCode !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw pipProblem(
+      `could not create a virtual environment for repo2docker with ${python} -m venv (install python3-venv?)`,
+      `${venv.stdout}\n${venv.stderr}`,
+      wanted,
+    );
+  }
+  const pip = await runner.run(
+    join(dir, 'bin', 'python'),
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `jupyter-repo2docker==${wanted}`],
+    { env, onLine: (line) => log(`  ${line}`) },
+  );
+  if (pip.exitCode !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw pipProblem(
+      `pip could not install jupyter-repo2docker==${wanted}`,
+      `${pip.stdout}\n${pip.stderr}`,
+      wanted,
+    );
+  }
+  return join(dir, 'bin', 'repo2docker');
+}
+
+/** Finds or installs the wanted repo2docker; `onPath` is the result of an earlier `probePath`. */
+export async function findRepo2docker(
+  options: FindOptions,
+  onPath: { path: string; version: string | undefined } | undefined,
+): Promise<Repo2Docker> {
+  const { wanted, log } = options;
+  if (onPath?.version !== undefined && sameVersion(onPath.version, wanted)) {
+    return { path: onPath.path, version: onPath.version, origin: 'path' };
+  }
+  if (onPath !== undefined) {
+    log(
+      `repo2docker on PATH (${onPath.path}) is ${onPath.version ?? 'not working'}, not ${wanted}: using ${wanted} in its own environment`,
+    );
+  }
+  const dir = installDir(wanted, options.toolCache, options.runnerTemp);
+  const cached = join(dir, 'bin', 'repo2docker');
+  const marker = `${dir}.complete`;
+  // The marker is written last, so a half-finished install (a cancelled job) is never taken for a complete one.
+  if ((await exists(marker)) && (await isExecutable(cached))) {
+    const version = await versionOf(options.runner, cached, options.env);
+    if (version !== undefined && sameVersion(version, wanted)) {
+      return { path: cached, version, origin: 'tool-cache' };
+    }
+  }
+  const installed = await install(options, dir);
+  const version = await versionOf(options.runner, installed, options.env);
+  if (version === undefined || !sameVersion(version, wanted)) {
+    throw new ConfigurationError(
+      `pip installed jupyter-repo2docker==${wanted}, but ${installed} --version says ${version ?? 'nothing'}`,
+      'Report this: the package and its version disagree',
+    );
+  }
+  await writeFile(marker, '');
+  return { path: installed, version, origin: 'installed' };
+}

@@ -1,0 +1,2 @@
+export * from './ignore.js';
+export * from './walk.js';
