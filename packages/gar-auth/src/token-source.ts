@@ -15,12 +15,25 @@ export interface AccessToken {
 }
 
 /**
+ * Whether a token is still worth handing out: more than a minute left, or for short-lived tokens (direct
+ * federation gives about 5 minutes) more than half their lifetime.
+ */
+export function isFresh(token: AccessToken, mintedAt: number, now = Date.now()): boolean {
+  if (token.expiresAt === undefined) return true;
+  return token.expiresAt - now > Math.min(60_000, (token.expiresAt - mintedAt) / 2);
+}
+
+/**
  * Hands out access tokens, minting them when asked rather than at job start, so a long build cannot outlive
  * them. `rejected` means the registry refused the last token: mint a new one.
  */
 export interface AccessTokenSource {
   readonly mode: GarAuth['mode'];
-  token(reason: 'initial' | 'rejected'): Promise<AccessToken>;
+  /**
+   * `rejectedToken` names the token the registry refused: when a newer one was minted meanwhile (another
+   * caller hit the same 401), that one is handed out instead of minting again.
+   */
+  token(reason: 'initial' | 'rejected', rejectedToken?: string): Promise<AccessToken>;
   /** How many tokens this source has minted (a given access token counts as 0). */
   readonly minted: number;
 }
@@ -131,6 +144,9 @@ export function createAccessTokenSource(auth: GarAuth, options: TokenSourceOptio
   const env = options.env ?? process.env;
   let minted = 0;
   let current: AccessToken | undefined;
+  let mintedAt = 0;
+  // Concurrent callers (parallel registry requests) share one mint instead of each minting a token.
+  let inflight: Promise<AccessToken> | undefined;
 
   const mint = async (): Promise<AccessToken> => {
     let client: AuthClient;
@@ -171,11 +187,16 @@ export function createAccessTokenSource(auth: GarAuth, options: TokenSourceOptio
     get minted() {
       return minted;
     },
-    async token(reason) {
-      const fresh =
-        current !== undefined && (current.expiresAt === undefined || current.expiresAt - Date.now() > 60_000);
-      if (reason === 'initial' && fresh && current !== undefined) return current;
-      current = await mint();
+    async token(reason, rejectedToken) {
+      if (inflight !== undefined) return inflight;
+      if (current !== undefined && isFresh(current, mintedAt)) {
+        if (reason === 'initial') return current;
+        if (rejectedToken !== undefined && rejectedToken !== current.token) return current;
+      }
+      inflight = mint().finally(() => (inflight = undefined));
+      const started = Date.now();
+      current = await inflight;
+      mintedAt = started;
       return current;
     },
   };

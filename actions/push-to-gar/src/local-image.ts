@@ -1,0 +1,65 @@
+// The local docker engine: which image `source` names, and the local tag `docker push` needs.
+import { ConfigurationError } from '@hub-image-actions/action-io';
+import { ProcessError, runChecked, type ProcessRunner } from '@hub-image-actions/process';
+import type { LocalImage } from './plan.js';
+
+export async function inspectLocalImage(runner: ProcessRunner, ref: string): Promise<LocalImage | undefined> {
+  const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);
+  if (result.exitCode !== 0) {
+    if (/no such image/i.test(result.stderr)) return undefined;
+    throw new ProcessError('docker', ['image', 'inspect', ref], result);
+  }
+  const image = JSON.parse(result.stdout) as {
+    Id?: string;
+    RepoTags?: string[] | null;
+    RepoDigests?: string[] | null;
+  };
+  if (!image.Id) throw new Error(`docker image inspect ${ref} printed no Id`);
+  return { id: image.Id, repoTags: image.RepoTags ?? [], repoDigests: image.RepoDigests ?? [] };
+}
+
+export async function requireLocalImage(runner: ProcessRunner, ref: string): Promise<LocalImage> {
+  const image = await inspectLocalImage(runner, ref);
+  if (image === undefined) {
+    throw new ConfigurationError(
+      `input "source" is ${JSON.stringify(ref)}: no such image in the local docker engine`,
+      'Run push-to-gar in the job that built the image (after build-image), or push an image the registry already holds with "source-digest"',
+    );
+  }
+  return image;
+}
+
+/** What was done to give the image its push name, so it can be undone. */
+export interface LocalTag {
+  ref: string;
+  /** The image the name pointed at before, restored afterwards; undefined when the name was new. */
+  previousId: string | undefined;
+}
+
+/**
+ * Names the image `ref` for `docker push`; undefined when it already has that name. A name that pointed at
+ * another image is remembered and restored by `restoreLocalTag`.
+ */
+export async function tagForPush(
+  runner: ProcessRunner,
+  image: LocalImage,
+  ref: string,
+): Promise<LocalTag | undefined> {
+  if (image.repoTags.includes(ref)) return undefined;
+  const previous = await inspectLocalImage(runner, ref);
+  await runChecked(runner, 'docker', ['tag', image.id, ref]);
+  return { ref, previousId: previous?.id };
+}
+
+/** Points the name back where it was, or removes it when it was new (never deleting the image itself). */
+export async function restoreLocalTag(runner: ProcessRunner, tag: LocalTag): Promise<string> {
+  if (tag.previousId !== undefined) {
+    await runChecked(runner, 'docker', ['tag', tag.previousId, tag.ref]);
+    return `pointed ${tag.ref} back at ${tag.previousId}`;
+  }
+  const image = await inspectLocalImage(runner, tag.ref);
+  if (image === undefined) return `${tag.ref} is already gone`;
+  if (image.repoTags.length <= 1) return `kept ${tag.ref}: it is the image's only name`;
+  await runChecked(runner, 'docker', ['image', 'rm', '--no-prune', tag.ref]);
+  return `removed the local name ${tag.ref}`;
+}
