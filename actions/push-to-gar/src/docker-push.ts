@@ -3,7 +3,6 @@
 // fails a push whose manifest PUT was stored but whose answer was lost).
 import { formatDuration } from '@hub-image-actions/action-io';
 import type { ProcessRunner } from '@hub-image-actions/process';
-import { classifyRegistryFailure } from '@hub-image-actions/registry-client';
 import { backoffDelay, type RetryDecision } from '@hub-image-actions/retry';
 import { BACKOFF, withAttempts, type AttemptOptions } from './attempts.js';
 import {
@@ -15,7 +14,13 @@ import {
   type PushFailure,
 } from './docker-output.js';
 import { isLocalImage, type LocalImage } from './plan.js';
-import { readTag, TagMovedError, type Repository, type TagContent } from './registry-ops.js';
+import {
+  classifyRegistryCall,
+  readTag,
+  TagMovedError,
+  type Repository,
+  type TagContent,
+} from './registry-ops.js';
 
 /** dockerd hides a 429's Retry-After; quota windows are per minute, so such waits start at 5–10 s. */
 const RATE_LIMIT_BASE_DELAY_MS = 10_000;
@@ -114,7 +119,7 @@ export async function dockerPush(options: DockerPushOptions): Promise<DockerPush
   };
 
   const classify = (error: unknown): RetryDecision => {
-    if (!(error instanceof DockerPushFailure)) return classifyRegistryFailure(error);
+    if (!(error instanceof DockerPushFailure)) return classifyRegistryCall(error);
     const { failure } = error;
     if (failure.kind === 'unauthorized' && options.relogin !== undefined) {
       if (relogged) {

@@ -7,6 +7,18 @@ export async function inspectLocalImage(runner: ProcessRunner, ref: string): Pro
   const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);
   if (result.exitCode !== 0) {
     if (/no such image/i.test(result.stderr)) return undefined;
+    if (result.exitCode === 127) {
+      throw new ConfigurationError(
+        'docker is not installed (no "docker" on PATH)',
+        'Run this step on a runner with docker',
+      );
+    }
+    if (/cannot connect to the docker daemon/i.test(result.stderr)) {
+      throw new ConfigurationError(
+        `the docker engine does not answer: ${result.stderr.trim().split('\n').pop() ?? ''}`,
+        'Run this step where the image was built, with the docker engine running',
+      );
+    }
     throw new ProcessError('docker', ['image', 'inspect', ref], result);
   }
   const image = JSON.parse(result.stdout) as {

@@ -127,7 +127,6 @@ function logPlan(plan: TagPlan, inputs: Inputs): void {
 }
 
 interface Written {
-  digest: string;
   results: Map<string, TagResult>;
   notes: string[];
 }
@@ -179,17 +178,23 @@ async function pushLocalImage(
       dockerToken = (await tokens.token(reason, reason === 'rejected' ? dockerToken : undefined)).token;
       await dockerLogin(runner, { configDir, registry, username: ACCESS_TOKEN_USER, password: dockerToken });
     };
-    await login('initial');
+    const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
+    const ref = `${inputs.target.full}:${tag}`;
+    // Logging in and naming the image for the push are independent: do both at once.
+    const tagging = tagForPush(runner, local, ref).then((named) => {
+      localTag = named;
+      if (named !== undefined)
+        pushState.save({ localTag: named.ref, localTagPrevious: named.previousId ?? '' });
+    });
+    const [loggedIn, tagged] = await Promise.allSettled([login('initial'), tagging]);
+    for (const outcome of [loggedIn, tagged]) if (outcome.status === 'rejected') throw outcome.reason;
     core.info(
       `Logged docker in to ${registry}; the credential is in ${configDir}, removed when this step ends.`,
     );
-    const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
-    const ref = `${inputs.target.full}:${tag}`;
-    localTag = await tagForPush(runner, local, ref);
-    if (localTag !== undefined) {
-      pushState.save({ localTag: localTag.ref, localTagPrevious: localTag.previousId ?? '' });
+    const named = localTag as LocalTag | undefined;
+    if (named !== undefined) {
       core.info(
-        `Named the local image ${ref} for docker push${localTag.previousId ? ` (that name pointed at ${localTag.previousId}; it is restored afterwards)` : ''}.`,
+        `Named the local image ${ref} for docker push${named.previousId ? ` (that name pointed at ${named.previousId}; it is restored afterwards)` : ''}.`,
       );
     }
     const pushed = await dockerPush({
@@ -222,6 +227,86 @@ async function pushLocalImage(
   }
 }
 
+/** The source, with the local image docker knows for `source`. */
+type Resolved = { kind: 'digest'; digest: string } | { kind: 'image'; ref: string; image: LocalImage };
+
+/** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
+async function planPush(
+  inputs: Inputs,
+  source: Resolved,
+  repo: Repository,
+  options: AttemptOptions,
+): Promise<TagPlan> {
+  const repository = inputs.target.full;
+  const existing =
+    source.kind === 'digest'
+      ? await readTags(
+          repo,
+          inputs.tags,
+          (c) => c.digest === source.digest,
+          options,
+          () => false,
+        )
+      : await readTags(
+          repo,
+          inputs.tags,
+          (c) => isLocalImage(source.image, repository, c),
+          options,
+          // The manifest is read only when its digest alone does not show it is this image.
+          (digest) => !isLocalImage(source.image, repository, { digest, configDigest: undefined }),
+        );
+  const plan = planTags(existing, inputs.overwrite);
+  logPlan(plan, inputs);
+  return plan;
+}
+
+/** Writes the planned tags: one docker push at most, every other tag through the registry API. Returns the digest. */
+async function writeTags(
+  inputs: Inputs,
+  source: Resolved,
+  repo: Repository,
+  tokens: AccessTokenSource,
+  plan: TagPlan,
+  options: AttemptOptions,
+  written: Written,
+): Promise<string> {
+  const known = source.kind === 'digest' ? source.digest : plan.knownDigest;
+  if (known !== undefined) {
+    if (plan.write.length > 0) {
+      await core.group('Tag from digest', async () => {
+        if (source.kind === 'image')
+          core.info(
+            `The registry already holds this image as ${known}: adding the other tags without docker push.`,
+          );
+        await tagFromDigest(repo, known, plan.write, plan, options, written);
+      });
+    }
+    return known;
+  }
+  if (source.kind === 'digest') throw new Error('unreachable: a digest source always has a known digest');
+  const digest = await core.group('Push', () =>
+    pushLocalImage(inputs, source.image, repo, tokens, plan, options, written),
+  );
+  const rest = plan.write.filter((tag) => !written.results.has(tag));
+  if (rest.length > 0) {
+    await core.group('Tag from digest', () => tagFromDigest(repo, digest, rest, plan, options, written));
+  }
+  return digest;
+}
+
+async function publish(report: PushReport): Promise<void> {
+  for (const [name, value] of Object.entries(pushOutputs(report))) core.setOutput(name, value);
+  await appendSummary(summaryMarkdown(report));
+  const writes = report.tags.filter(({ result }) => result !== 'unchanged').length;
+  if (writes === 0) core.info('Nothing was written: every tag already held this image.');
+  if (report.attempts > writes) {
+    core.warning(
+      `The push needed ${report.attempts} attempts for ${writes} write${writes === 1 ? '' : 's'}; the retries are in the log.`,
+    );
+  }
+  core.info(`Done in ${formatDuration(report.durationMs)}: ${report.name}@${report.digest}`);
+}
+
 export async function main(): Promise<void> {
   const started = Date.now();
   const inputs = await core.group('Inputs', async () => {
@@ -229,15 +314,15 @@ export async function main(): Promise<void> {
     describeInputs(inputs);
     return inputs;
   });
-  const local =
-    inputs.source.kind === 'image'
+  const given = inputs.source;
+  const source: Resolved =
+    given.kind === 'image'
       ? await core.group('Local image', async () => {
-          const ref = (inputs.source as { ref: string }).ref;
-          const image = await requireLocalImage(runner, ref);
-          core.info(`${ref} is ${image.id}`);
-          return image;
+          const image = await requireLocalImage(runner, given.ref);
+          core.info(`${given.ref} is ${image.id}`);
+          return { kind: 'image', ref: given.ref, image };
         })
-      : undefined;
+      : given;
 
   const tokens = createAccessTokenSource(inputs.auth);
   await core.group('Access token', () => mintToken(tokens, inputs.auth));
@@ -256,95 +341,32 @@ export async function main(): Promise<void> {
     log,
     counter,
   };
-  const attempt: Attempt = {
-    host: inputs.target.registry,
-    path: inputs.target.path,
-    gar: inputs.gar,
-    identity: identityOf(inputs.auth),
-    authMode: inputs.auth.mode,
-  };
-  const written: Written = { digest: '', results: new Map(), notes: [] };
-
+  const written: Written = { results: new Map(), notes: [] };
   try {
-    const plan = await core.group('Tags in the registry', async () => {
-      const source = inputs.source;
-      const existing =
-        source.kind === 'digest'
-          ? await readTags(
-              repo,
-              inputs.tags,
-              (c) => c.digest === source.digest,
-              options,
-              () => false,
-            )
-          : await readTags(
-              repo,
-              inputs.tags,
-              (c) => isLocalImage(local as LocalImage, inputs.target.full, c),
-              options,
-              (digest) =>
-                !isLocalImage(local as LocalImage, inputs.target.full, { digest, configDigest: undefined }),
-            );
-      const plan = planTags(existing, inputs.overwrite);
-      logPlan(plan, inputs);
-      return plan;
-    });
-
-    let digest: string;
-    if (inputs.source.kind === 'digest') {
-      digest = inputs.source.digest;
-      const toWrite = plan.write;
-      await core.group('Tag from digest', () => tagFromDigest(repo, digest, toWrite, plan, options, written));
-    } else if (plan.knownDigest !== undefined) {
-      digest = plan.knownDigest;
-      const known = digest;
-      await core.group('Tag from digest', async () => {
-        if (plan.write.length > 0)
-          core.info(
-            `The registry already holds this image as ${known}: adding the other tags without docker push.`,
-          );
-        await tagFromDigest(repo, known, plan.write, plan, options, written);
-      });
-    } else {
-      digest = await core.group('Push', () =>
-        pushLocalImage(inputs, local as LocalImage, repo, tokens, plan, options, written),
-      );
-      const rest = plan.write.filter((tag) => !written.results.has(tag));
-      if (rest.length > 0) {
-        await core.group('Tag from digest', () => tagFromDigest(repo, digest, rest, plan, options, written));
-      }
-    }
-    if (plan.write.length === 0) core.info('Nothing to write: every tag already holds this image.');
-
+    const plan = await core.group('Tags in the registry', () => planPush(inputs, source, repo, options));
+    const digest = await writeTags(inputs, source, repo, tokens, plan, options, written);
     await core.group('Verify', async () => {
       await verifyTags(repo, inputs.tags, digest, options);
       core.info(`Every tag holds ${digest}: ${inputs.tags.join(', ')}.`);
     });
-
-    const report: PushReport = {
+    await publish({
       name: inputs.target.full,
       digest,
       tags: inputs.tags.map((tag) => ({ tag, result: written.results.get(tag) ?? 'unchanged' })),
       attempts: counter.attempts,
       durationMs: Date.now() - started,
-      source:
-        inputs.source.kind === 'image'
-          ? `local image \`${inputs.source.ref}\``
-          : 'digest already in the repository',
+      source: source.kind === 'image' ? `local image \`${source.ref}\`` : 'digest already in the repository',
       auth: describeAuth(inputs.auth),
       notes: written.notes,
-    };
-    for (const [name, value] of Object.entries(pushOutputs(report))) core.setOutput(name, value);
-    await appendSummary(summaryMarkdown(report));
-    const writes = report.tags.filter(({ result }) => result !== 'unchanged').length;
-    if (counter.attempts > writes) {
-      core.warning(
-        `The push needed ${counter.attempts} attempts for ${writes} write${writes === 1 ? '' : 's'}; the retries are in the log.`,
-      );
-    }
-    core.info(`Done in ${formatDuration(report.durationMs)}: ${report.name}@${digest}`);
+    });
   } catch (error) {
-    throw explain(error, attempt);
+    throw explain(error, {
+      host: inputs.target.registry,
+      path: inputs.target.path,
+      gar: inputs.gar,
+      identity: identityOf(inputs.auth),
+      authMode: inputs.auth.mode,
+    });
   }
 }
 

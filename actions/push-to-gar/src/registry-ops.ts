@@ -4,12 +4,20 @@ import { ConfigurationError } from '@hub-image-actions/action-io';
 import {
   classifyRegistryFailure,
   manifestContent,
+  RegistryConnectionError,
   RegistryError,
   type Manifest,
   type RegistryClient,
 } from '@hub-image-actions/registry-client';
+import type { RetryDecision } from '@hub-image-actions/retry';
 import { withAttempts, type AttemptOptions } from './attempts.js';
 import type { ExistingTag } from './plan.js';
+
+/** Like the registry client's classification, except that a host DNS does not know is not worth waiting for. */
+export function classifyRegistryCall(error: unknown): RetryDecision {
+  if (error instanceof RegistryConnectionError && /^ENOTFOUND\b/.test(error.reason)) return { retry: false };
+  return classifyRegistryFailure(error);
+}
 
 export interface Repository {
   client: RegistryClient;
@@ -38,7 +46,7 @@ export async function readTag(
       const manifest = await repo.client.getManifest(repo.path, head.digest);
       return { digest: head.digest, configDigest: manifest && manifestContent(manifest)?.config?.digest };
     },
-    classifyRegistryFailure,
+    classifyRegistryCall,
     readOnly(options),
   );
   return value;
@@ -74,7 +82,7 @@ export async function readManifest(
   const { value } = await withAttempts(
     `reading ${repo.path}@${digest}`,
     () => repo.client.getManifest(repo.path, digest),
-    classifyRegistryFailure,
+    classifyRegistryCall,
     readOnly(options),
   );
   return value;
@@ -123,7 +131,7 @@ export async function putTag(
         throw error;
       }
     },
-    classifyRegistryFailure,
+    classifyRegistryCall,
     options,
   );
   return { attempts, acceptedDespiteError };

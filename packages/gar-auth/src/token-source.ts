@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { ConfigurationError, maskSecret } from '@hub-image-actions/action-io';
-import { IdentityPoolClient, JWT, type AuthClient } from 'google-auth-library';
+import type { AuthClient, IdentityPoolClient, JWT } from 'google-auth-library';
 import type { GarAuth, ServiceAccountKey } from './auth-inputs.js';
 
 /** The docker / registry user name that goes with a Google access token. */
@@ -100,7 +100,14 @@ function expiryOf(client: AuthClient): number | undefined {
 }
 
 /** A JWT client for a key that sends its assertion to the key's own `token_uri`, which the library would ignore. */
-function keyClient(key: ServiceAccountKey): JWT {
+// google-auth-library is loaded when a token is first minted: a given access token never needs it, and the bundle
+// starts faster without it.
+async function googleAuth(): Promise<typeof import('google-auth-library')> {
+  return import('google-auth-library');
+}
+
+async function keyClient(key: ServiceAccountKey): Promise<JWT> {
+  const { JWT } = await googleAuth();
   const client = new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM_SCOPE] });
   if (key.token_uri !== GOOGLE_TOKEN_URL) {
     client.transporter.interceptors.request.add({
@@ -114,12 +121,13 @@ function keyClient(key: ServiceAccountKey): JWT {
   return client;
 }
 
-function keylessClient(
+async function keylessClient(
   provider: string,
   serviceAccount: string,
   endpoints: GoogleEndpoints,
   getIdToken: (audience: string) => Promise<string>,
-): IdentityPoolClient {
+): Promise<IdentityPoolClient> {
+  const { IdentityPoolClient } = await googleAuth();
   return new IdentityPoolClient({
     type: 'external_account',
     audience: `//iam.googleapis.com/${provider}`,
@@ -153,13 +161,13 @@ export function createAccessTokenSource(auth: GarAuth, options: TokenSourceOptio
     let what: string;
     let fix: string;
     if (auth.mode === 'credentials-json') {
-      client = keyClient(auth.key);
+      client = await keyClient(auth.key);
       what = `minting an access token from the key of ${auth.key.client_email}`;
       fix =
         'Check that the key is not deleted or disabled, or move to keyless auth (workload-identity-provider + service-account)';
     } else if (auth.mode === 'workload-identity') {
       requireOidc(env);
-      client = keylessClient(
+      client = await keylessClient(
         auth.provider,
         auth.serviceAccount,
         googleEndpoints(env),
