@@ -24,7 +24,9 @@ const ACCESS_USER = 'oauth2accesstoken';
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function ms(value: number): string {
@@ -62,7 +64,11 @@ async function freshImage(): Promise<string> {
 
 async function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
   const started = performance.now();
-  const result = await runAction({ action: 'push-to-gar', inputs: { 'access-token': token, ...inputs }, env });
+  const result = await runAction({
+    action: 'push-to-gar',
+    inputs: { 'access-token': token, ...inputs },
+    env,
+  });
   const wallMs = performance.now() - started;
   await cleanupRun(result);
   if (result.exitCode !== 0) throw new Error(`push-to-gar failed:\n${result.maskedLog}`);
@@ -112,7 +118,12 @@ try {
   }
 
   rows.push(
-    ['Tag from digest: whole action run, one new tag', ms(median(tagTimes)), `< 1000 ms`, median(tagTimes) < 1000 ? 'yes' : 'NO'],
+    [
+      'Tag from digest: whole action run, one new tag',
+      ms(median(tagTimes)),
+      `< 1000 ms`,
+      median(tagTimes) < 1000 ? 'yes' : 'NO',
+    ],
     ['Push, no fault: whole action run', ms(median(plain)), '', ''],
     ['Push, one 503 on the manifest PUT: whole action run', ms(median(faulted)), '', ''],
     ['Retry: backoff the action reported', ms(median(backoffs)), '', ''],
@@ -123,9 +134,16 @@ try {
       '≤ 500 ms',
       median(beyond) <= 500 ? 'yes' : 'NO',
     ],
-    ['Overhead: action start to the docker push call (no minting)', ms(median(overheads)), '< 300 ms', median(overheads) < 300 ? 'yes' : 'NO'],
+    [
+      'Overhead: action start to the docker push call (no minting)',
+      ms(median(overheads)),
+      '< 300 ms',
+      median(overheads) < 300 ? 'yes' : 'NO',
+    ],
   );
-  console.log(`push-to-gar benchmark: ${RUNS} runs of each, medians, registry on loopback (Node ${process.version})\n`);
+  console.log(
+    `push-to-gar benchmark: ${RUNS} runs of each, medians, registry on loopback (Node ${process.version})\n`,
+  );
   console.log('| Measure | Median | Target | Met |');
   console.log('| --- | --- | --- | --- |');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
