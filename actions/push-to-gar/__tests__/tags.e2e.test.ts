@@ -1,7 +1,9 @@
 // Tags through the registry API (from a digest: no pull, no blob upload), re-runs that change nothing, and bad
 // inputs that fail before any side effect.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { readdir } from 'node:fs/promises';
 import type { ActionRun } from '../../../test/harness/action-runner.js';
+import { docker } from '../../../test/harness/docker-engine.js';
 import {
   buildImage,
   cleanupRuns,
@@ -59,6 +61,12 @@ function fromDigest(tags: string, extra: Record<string, string> = {}): Promise<A
       ...extra,
     },
   });
+}
+
+async function localNames(ref: string): Promise<string[]> {
+  return JSON.parse(
+    (await docker(['image', 'inspect', '--format', '{{json .RepoTags}}', ref])).stdout,
+  ) as string[];
 }
 
 /** Requests that upload or read layers: a tag from a digest must make none. */
@@ -148,7 +156,7 @@ describe('tag from digest', () => {
 });
 
 describe('re-runs', () => {
-  it('the same push twice changes nothing the second time: no docker push, no write', async () => {
+  it('the same push twice changes nothing the second time: no docker push, no write, nothing left', async () => {
     const inputs = {
       image: `${s.proxy.host}/${repository}`,
       tags: 'v1',
@@ -160,7 +168,12 @@ describe('re-runs', () => {
     expect(again.exitCode).toBe(0);
     expect(again.outputs).toMatchObject({ digest, pushed: '', attempts: '0' });
     expect(requests(s.proxy).filter((line) => !/^(GET|HEAD) /.test(line))).toEqual([]);
-    expect(again.argv.map((argv) => argv[1])).toEqual(['image']);
+    expect(again.argv.some((argv) => argv.includes('push'))).toBe(false);
+    // The name docker push would have used was given up front and is undone.
+    expect(await localNames(image.ref)).toEqual([image.ref]);
+    expect(await readdir(again.runnerTemp)).not.toContainEqual(
+      expect.stringMatching(/^hub-image-actions-docker-/),
+    );
     expect(again.log).toContain(`v1: already holds this image (${digest}), left as is`);
     expect(again.summary).toMatch(/^### push-to-gar: nothing to do/);
   });

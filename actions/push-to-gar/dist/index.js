@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9046);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9788);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('push-to-gar', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i, _main_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9046:
+/***/ 9788:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30159,15 +30159,34 @@ async function requireLocalImage(runner, ref) {
     return image;
 }
 /**
- * Names the image `ref` for `docker push`; undefined when it already has that name. A name that pointed at
- * another image is remembered and restored by `restoreLocalTag`.
+ * Which local image each name in `refs` points at (name → image id), in one `docker image inspect` call; names that
+ * do not exist are left out.
  */
-async function tagForPush(runner, image, ref) {
-    if (image.repoTags.includes(ref))
+async function localNames(runner, refs) {
+    const names = new Map();
+    if (refs.length === 0)
+        return names;
+    // docker prints the images it found and fails for the others: the output is read either way.
+    const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ...refs]);
+    for (const line of result.stdout.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        const image = JSON.parse(line);
+        for (const tag of image.RepoTags ?? [])
+            if (image.Id && refs.includes(tag))
+                names.set(tag, image.Id);
+    }
+    return names;
+}
+/**
+ * Names the image `ref` for `docker push`; undefined when it already has that name. `previousId` is the image
+ * the name points at now, if any: `restoreLocalTag` points it back.
+ */
+async function tagForPush(runner, image, ref, previousId) {
+    if (image.repoTags.includes(ref) || previousId === image.id)
         return undefined;
-    const previous = await inspectLocalImage(runner, ref);
     await runChecked(runner, 'docker', ['tag', image.id, ref]);
-    return { ref, previousId: previous?.id };
+    return { ref, previousId };
 }
 /** Points the name back where it was, or removes it when it was new (never deleting the image itself). */
 async function restoreLocalTag(runner, tag) {
@@ -30182,6 +30201,77 @@ async function restoreLocalTag(runner, tag) {
         return `kept ${tag.ref}: it is the image's only name`;
     await runChecked(runner, 'docker', ['image', 'rm', '--no-prune', tag.ref]);
     return `removed the local name ${tag.ref}`;
+}
+
+;// CONCATENATED MODULE: ./src/docker-session.ts
+// Docker's side of pushing a local image: a private DOCKER_CONFIG holding the registry credential, and the local
+// name `docker push` needs. Opened alongside the registry reads, always closed; the post step closes what a
+// cancelled step could not.
+
+
+class DockerSession {
+    configDir;
+    options;
+    token;
+    named = [];
+    constructor(configDir, options) {
+        this.configDir = configDir;
+        this.options = options;
+    }
+    /** A fresh config under RUNNER_TEMP, logged in to the registry, and the image named for the likely push. */
+    static async open(options) {
+        const configDir = await freshDockerConfigDir(options.runnerTemp, options.workspace);
+        options.save({ dockerConfig: configDir });
+        const session = new DockerSession(configDir, options);
+        const [loggedIn, named] = await Promise.allSettled([
+            session.login('initial'),
+            session.nameForPush(options.likelyRef),
+        ]);
+        for (const outcome of [loggedIn, named]) {
+            if (outcome.status === 'rejected') {
+                await session.close();
+                throw outcome.reason;
+            }
+        }
+        return session;
+    }
+    /** Logs in with the current token; after a 401 (`rejected`), with a new one. */
+    async login(reason) {
+        // A token the registry client minted after the same expiry is reused rather than minting yet another.
+        this.token = (await this.options.tokens.token(reason, reason === 'rejected' ? this.token : undefined)).token;
+        await dockerLogin(this.options.runner, {
+            configDir: this.configDir,
+            registry: this.options.registry,
+            username: ACCESS_TOKEN_USER,
+            password: this.token,
+        });
+    }
+    /** Gives the image the name `ref` for `docker push` unless it has it; returns what was done, to be undone. */
+    async nameForPush(ref) {
+        const done = this.named.find((tag) => tag.ref === ref);
+        if (done !== undefined)
+            return done;
+        const { runner, image, names } = this.options;
+        const tag = await tagForPush(runner, image, ref, names.get(ref));
+        if (tag !== undefined) {
+            this.named.push(tag);
+            // The post step can undo one name; the first is the one a push uses unless the registry already holds it.
+            this.options.save({ localTag: tag.ref, localTagPrevious: tag.previousId ?? '' });
+        }
+        return tag;
+    }
+    /** Undoes the local names and removes the credential; returns what was done, for the log. */
+    async close() {
+        const done = [];
+        for (const tag of this.named.splice(0)) {
+            done.push(`Local image name: ${await restoreLocalTag(this.options.runner, tag)}.`);
+        }
+        this.options.save({ localTag: '', localTagPrevious: '' });
+        await removeDockerConfig(this.configDir);
+        this.options.save({ dockerConfig: '' });
+        done.push(`Removed the docker credentials in ${this.configDir}.`);
+        return done;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -30229,6 +30319,7 @@ function summaryMarkdown(report) {
 const pushState = new src/* SavedState */.pA(['dockerConfig', 'localTag', 'localTagPrevious']);
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -30345,62 +30436,32 @@ async function tagFromDigest(repo, digest, tags, plan, options, written) {
             written.notes.push(`The registry stored ${tag} although its answer to the write was lost.`);
     }
 }
-async function pushLocalImage(inputs, local, repo, tokens, plan, options, written) {
-    const registry = inputs.target.registry;
-    const configDir = await freshDockerConfigDir(process.env['RUNNER_TEMP'], process.env['GITHUB_WORKSPACE']);
-    pushState.save({ dockerConfig: configDir });
-    let localTag;
-    try {
-        let dockerToken;
-        const login = async (reason) => {
-            // A token the registry client minted after the same expiry is reused rather than minting yet another.
-            dockerToken = (await tokens.token(reason, reason === 'rejected' ? dockerToken : undefined)).token;
-            await dockerLogin(runner, { configDir, registry, username: ACCESS_TOKEN_USER, password: dockerToken });
-        };
-        const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
-        const ref = `${inputs.target.full}:${tag}`;
-        // Logging in and naming the image for the push are independent: do both at once.
-        const tagging = tagForPush(runner, local, ref).then((named) => {
-            localTag = named;
-            if (named !== undefined)
-                pushState.save({ localTag: named.ref, localTagPrevious: named.previousId ?? '' });
-        });
-        const [loggedIn, tagged] = await Promise.allSettled([login('initial'), tagging]);
-        for (const outcome of [loggedIn, tagged])
-            if (outcome.status === 'rejected')
-                throw outcome.reason;
-        core/* info */.pq(`Logged docker in to ${registry}; the credential is in ${configDir}, removed when this step ends.`);
-        const named = localTag;
-        if (named !== undefined) {
-            core/* info */.pq(`Named the local image ${ref} for docker push${named.previousId ? ` (that name pointed at ${named.previousId}; it is restored afterwards)` : ''}.`);
-        }
-        const pushed = await dockerPush({
-            runner,
-            configDir,
-            repository: inputs.target.full,
-            tag,
-            repo,
-            local,
-            relogin: inputs.auth.mode === 'access-token' ? undefined : () => login('rejected'),
-            attempts: options,
-        });
-        written.results.set(tag, plan.moved.some((m) => m.tag === tag) ? 'moved' : 'pushed');
-        if (pushed.acceptedDespiteError) {
-            written.notes.push(`docker push reported a failure, but the registry had accepted the image: counted as pushed.`);
-        }
-        if (pushed.relogged)
-            written.notes.push('The registry rejected the access token during the push; a new one was minted.');
-        core/* info */.pq(`${tag} → ${pushed.digest}`);
-        return pushed.digest;
+async function pushLocalImage(inputs, local, repo, session, plan, options, written) {
+    core/* info */.pq(`Logged docker in to ${inputs.target.registry}; the credential is in ${session.configDir}, removed when this step ends.`);
+    const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
+    const ref = `${inputs.target.full}:${tag}`;
+    const named = await session.nameForPush(ref);
+    if (named !== undefined) {
+        core/* info */.pq(`Named the local image ${ref} for docker push${named.previousId ? ` (that name pointed at ${named.previousId}; it is restored afterwards)` : ''}.`);
     }
-    finally {
-        if (localTag !== undefined) {
-            core/* info */.pq(`Local image name: ${await restoreLocalTag(runner, localTag)}.`);
-            pushState.save({ localTag: '', localTagPrevious: '' });
-        }
-        await removeDockerConfig(configDir);
-        pushState.save({ dockerConfig: '' });
+    const pushed = await dockerPush({
+        runner,
+        configDir: session.configDir,
+        repository: inputs.target.full,
+        tag,
+        repo,
+        local,
+        relogin: inputs.auth.mode === 'access-token' ? undefined : () => session.login('rejected'),
+        attempts: options,
+    });
+    written.results.set(tag, plan.moved.some((m) => m.tag === tag) ? 'moved' : 'pushed');
+    if (pushed.acceptedDespiteError) {
+        written.notes.push('docker push reported a failure, but the registry had accepted the image: counted as pushed.');
     }
+    if (pushed.relogged)
+        written.notes.push('The registry rejected the access token during the push; a new one was minted.');
+    core/* info */.pq(`${tag} → ${pushed.digest}`);
+    return pushed.digest;
 }
 /** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
 async function planPush(inputs, source, repo, options) {
@@ -30415,7 +30476,7 @@ async function planPush(inputs, source, repo, options) {
     return plan;
 }
 /** Writes the planned tags: one docker push at most, every other tag through the registry API. Returns the digest. */
-async function writeTags(inputs, source, repo, tokens, plan, options, written) {
+async function writeTags(inputs, source, repo, session, plan, options, written) {
     const known = source.kind === 'digest' ? source.digest : plan.knownDigest;
     if (known !== undefined) {
         if (plan.write.length > 0) {
@@ -30427,9 +30488,11 @@ async function writeTags(inputs, source, repo, tokens, plan, options, written) {
         }
         return known;
     }
-    if (source.kind === 'digest')
-        throw new Error('unreachable: a digest source always has a known digest');
-    const digest = await core/* group */.Os('Push', () => pushLocalImage(inputs, source.image, repo, tokens, plan, options, written));
+    if (source.kind === 'digest' || session === undefined) {
+        throw new Error('a local image to push needs its docker session');
+    }
+    const opened = await session;
+    const digest = await core/* group */.Os('Push', () => pushLocalImage(inputs, source.image, repo, opened, plan, options, written));
     const rest = plan.write.filter((tag) => !written.results.has(tag));
     if (rest.length > 0) {
         await core/* group */.Os('Tag from digest', () => tagFromDigest(repo, digest, rest, plan, options, written));
@@ -30458,9 +30521,13 @@ async function main() {
     const given = inputs.source;
     const source = given.kind === 'image'
         ? await core/* group */.Os('Local image', async () => {
-            const image = await requireLocalImage(runner, given.ref);
+            // The names the push may give the image are looked up alongside, to restore them afterwards.
+            const [image, names] = await Promise.all([
+                requireLocalImage(runner, given.ref),
+                localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
+            ]);
             core/* info */.pq(`${given.ref} is ${image.id}`);
-            return { kind: 'image', ref: given.ref, image };
+            return { kind: 'image', ref: given.ref, image, names };
         })
         : given;
     const tokens = createAccessTokenSource(inputs.auth);
@@ -30480,9 +30547,24 @@ async function main() {
         counter,
     };
     const written = { results: new Map(), notes: [] };
+    // Pushing a local image needs docker logged in: that starts now, alongside reading the tags.
+    const session = source.kind === 'image'
+        ? DockerSession.open({
+            runner,
+            registry: inputs.target.registry,
+            tokens,
+            runnerTemp: process.env['RUNNER_TEMP'],
+            workspace: process.env['GITHUB_WORKSPACE'],
+            save: (values) => pushState.save(values),
+            image: source.image,
+            names: source.names,
+            likelyRef: `${inputs.target.full}:${tagToPush(inputs.tags, inputs.target.full, source.image) ?? ''}`,
+        })
+        : undefined;
+    session?.catch(() => undefined); // awaited where it is needed; a failure surfaces there
     try {
         const plan = await core/* group */.Os('Tags in the registry', () => planPush(inputs, source, repo, options));
-        const digest = await writeTags(inputs, source, repo, tokens, plan, options, written);
+        const digest = await writeTags(inputs, source, repo, session, plan, options, written);
         await core/* group */.Os('Verify', async () => {
             await verifyTags(repo, inputs.tags, digest, options);
             core/* info */.pq(`Every tag holds ${digest}: ${inputs.tags.join(', ')}.`);
@@ -30506,6 +30588,11 @@ async function main() {
             identity: identityOf(inputs.auth),
             authMode: inputs.auth.mode,
         });
+    }
+    finally {
+        const opened = await session?.catch(() => undefined);
+        for (const line of (await opened?.close()) ?? [])
+            core/* info */.pq(line);
     }
 }
 async function post() {

@@ -41,6 +41,26 @@ export async function requireLocalImage(runner: ProcessRunner, ref: string): Pro
   return image;
 }
 
+/**
+ * Which local image each name in `refs` points at (name → image id), in one `docker image inspect` call; names that
+ * do not exist are left out.
+ */
+export async function localNames(
+  runner: ProcessRunner,
+  refs: readonly string[],
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (refs.length === 0) return names;
+  // docker prints the images it found and fails for the others: the output is read either way.
+  const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ...refs]);
+  for (const line of result.stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const image = JSON.parse(line) as { Id?: string; RepoTags?: string[] | null };
+    for (const tag of image.RepoTags ?? []) if (image.Id && refs.includes(tag)) names.set(tag, image.Id);
+  }
+  return names;
+}
+
 /** What was done to give the image its push name, so it can be undone. */
 export interface LocalTag {
   ref: string;
@@ -49,18 +69,18 @@ export interface LocalTag {
 }
 
 /**
- * Names the image `ref` for `docker push`; undefined when it already has that name. A name that pointed at
- * another image is remembered and restored by `restoreLocalTag`.
+ * Names the image `ref` for `docker push`; undefined when it already has that name. `previousId` is the image
+ * the name points at now, if any: `restoreLocalTag` points it back.
  */
 export async function tagForPush(
   runner: ProcessRunner,
   image: LocalImage,
   ref: string,
+  previousId: string | undefined,
 ): Promise<LocalTag | undefined> {
-  if (image.repoTags.includes(ref)) return undefined;
-  const previous = await inspectLocalImage(runner, ref);
+  if (image.repoTags.includes(ref) || previousId === image.id) return undefined;
   await runChecked(runner, 'docker', ['tag', image.id, ref]);
-  return { ref, previousId: previous?.id };
+  return { ref, previousId };
 }
 
 /** Points the name back where it was, or removes it when it was new (never deleting the image itself). */

@@ -2,12 +2,9 @@ import * as core from '@actions/core';
 import { appendSummary, ConfigurationError, formatDuration } from '@hub-image-actions/action-io';
 import {
   createAccessTokenSource,
-  dockerLogin,
-  freshDockerConfigDir,
   isFreshDockerConfigDir,
   registryCredentials,
   removeDockerConfig,
-  ACCESS_TOKEN_USER,
   type AccessTokenSource,
   type GarAuth,
 } from '@hub-image-actions/gar-auth';
@@ -17,7 +14,8 @@ import { Deadline, type AttemptOptions } from './attempts.js';
 import { readInputs, type Inputs } from './context.js';
 import { diagnoseRefusal, type Attempt, type RefusalKind } from './diagnosis.js';
 import { DockerPushFailure, dockerPush } from './docker-push.js';
-import { requireLocalImage, restoreLocalTag, tagForPush, type LocalTag } from './local-image.js';
+import { DockerSession } from './docker-session.js';
+import { localNames, requireLocalImage, restoreLocalTag } from './local-image.js';
 import { isLocalImage, planTags, tagToPush, type LocalImage, type TagPlan } from './plan.js';
 import { readManifest, readTags, putTag, verifyTags, type Repository } from './registry-ops.js';
 import { pushOutputs, summaryMarkdown, type PushReport, type TagResult } from './report.js';
@@ -162,73 +160,48 @@ async function pushLocalImage(
   inputs: Inputs,
   local: LocalImage,
   repo: Repository,
-  tokens: AccessTokenSource,
+  session: DockerSession,
   plan: TagPlan,
   options: AttemptOptions,
   written: Written,
 ): Promise<string> {
-  const registry = inputs.target.registry;
-  const configDir = await freshDockerConfigDir(process.env['RUNNER_TEMP'], process.env['GITHUB_WORKSPACE']);
-  pushState.save({ dockerConfig: configDir });
-  let localTag: LocalTag | undefined;
-  try {
-    let dockerToken: string | undefined;
-    const login = async (reason: 'initial' | 'rejected'): Promise<void> => {
-      // A token the registry client minted after the same expiry is reused rather than minting yet another.
-      dockerToken = (await tokens.token(reason, reason === 'rejected' ? dockerToken : undefined)).token;
-      await dockerLogin(runner, { configDir, registry, username: ACCESS_TOKEN_USER, password: dockerToken });
-    };
-    const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
-    const ref = `${inputs.target.full}:${tag}`;
-    // Logging in and naming the image for the push are independent: do both at once.
-    const tagging = tagForPush(runner, local, ref).then((named) => {
-      localTag = named;
-      if (named !== undefined)
-        pushState.save({ localTag: named.ref, localTagPrevious: named.previousId ?? '' });
-    });
-    const [loggedIn, tagged] = await Promise.allSettled([login('initial'), tagging]);
-    for (const outcome of [loggedIn, tagged]) if (outcome.status === 'rejected') throw outcome.reason;
+  core.info(
+    `Logged docker in to ${inputs.target.registry}; the credential is in ${session.configDir}, removed when this step ends.`,
+  );
+  const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
+  const ref = `${inputs.target.full}:${tag}`;
+  const named = await session.nameForPush(ref);
+  if (named !== undefined) {
     core.info(
-      `Logged docker in to ${registry}; the credential is in ${configDir}, removed when this step ends.`,
+      `Named the local image ${ref} for docker push${named.previousId ? ` (that name pointed at ${named.previousId}; it is restored afterwards)` : ''}.`,
     );
-    const named = localTag as LocalTag | undefined;
-    if (named !== undefined) {
-      core.info(
-        `Named the local image ${ref} for docker push${named.previousId ? ` (that name pointed at ${named.previousId}; it is restored afterwards)` : ''}.`,
-      );
-    }
-    const pushed = await dockerPush({
-      runner,
-      configDir,
-      repository: inputs.target.full,
-      tag,
-      repo,
-      local,
-      relogin: inputs.auth.mode === 'access-token' ? undefined : () => login('rejected'),
-      attempts: options,
-    });
-    written.results.set(tag, plan.moved.some((m) => m.tag === tag) ? 'moved' : 'pushed');
-    if (pushed.acceptedDespiteError) {
-      written.notes.push(
-        `docker push reported a failure, but the registry had accepted the image: counted as pushed.`,
-      );
-    }
-    if (pushed.relogged)
-      written.notes.push('The registry rejected the access token during the push; a new one was minted.');
-    core.info(`${tag} → ${pushed.digest}`);
-    return pushed.digest;
-  } finally {
-    if (localTag !== undefined) {
-      core.info(`Local image name: ${await restoreLocalTag(runner, localTag)}.`);
-      pushState.save({ localTag: '', localTagPrevious: '' });
-    }
-    await removeDockerConfig(configDir);
-    pushState.save({ dockerConfig: '' });
   }
+  const pushed = await dockerPush({
+    runner,
+    configDir: session.configDir,
+    repository: inputs.target.full,
+    tag,
+    repo,
+    local,
+    relogin: inputs.auth.mode === 'access-token' ? undefined : () => session.login('rejected'),
+    attempts: options,
+  });
+  written.results.set(tag, plan.moved.some((m) => m.tag === tag) ? 'moved' : 'pushed');
+  if (pushed.acceptedDespiteError) {
+    written.notes.push(
+      'docker push reported a failure, but the registry had accepted the image: counted as pushed.',
+    );
+  }
+  if (pushed.relogged)
+    written.notes.push('The registry rejected the access token during the push; a new one was minted.');
+  core.info(`${tag} → ${pushed.digest}`);
+  return pushed.digest;
 }
 
 /** The source, with the local image docker knows for `source`. */
-type Resolved = { kind: 'digest'; digest: string } | { kind: 'image'; ref: string; image: LocalImage };
+type Resolved =
+  | { kind: 'digest'; digest: string }
+  | { kind: 'image'; ref: string; image: LocalImage; names: Map<string, string> };
 
 /** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
 async function planPush(
@@ -265,7 +238,7 @@ async function writeTags(
   inputs: Inputs,
   source: Resolved,
   repo: Repository,
-  tokens: AccessTokenSource,
+  session: Promise<DockerSession> | undefined,
   plan: TagPlan,
   options: AttemptOptions,
   written: Written,
@@ -283,9 +256,12 @@ async function writeTags(
     }
     return known;
   }
-  if (source.kind === 'digest') throw new Error('unreachable: a digest source always has a known digest');
+  if (source.kind === 'digest' || session === undefined) {
+    throw new Error('a local image to push needs its docker session');
+  }
+  const opened = await session;
   const digest = await core.group('Push', () =>
-    pushLocalImage(inputs, source.image, repo, tokens, plan, options, written),
+    pushLocalImage(inputs, source.image, repo, opened, plan, options, written),
   );
   const rest = plan.write.filter((tag) => !written.results.has(tag));
   if (rest.length > 0) {
@@ -318,9 +294,16 @@ export async function main(): Promise<void> {
   const source: Resolved =
     given.kind === 'image'
       ? await core.group('Local image', async () => {
-          const image = await requireLocalImage(runner, given.ref);
+          // The names the push may give the image are looked up alongside, to restore them afterwards.
+          const [image, names] = await Promise.all([
+            requireLocalImage(runner, given.ref),
+            localNames(
+              runner,
+              inputs.tags.map((tag) => `${inputs.target.full}:${tag}`),
+            ),
+          ]);
           core.info(`${given.ref} is ${image.id}`);
-          return { kind: 'image', ref: given.ref, image };
+          return { kind: 'image', ref: given.ref, image, names };
         })
       : given;
 
@@ -342,9 +325,25 @@ export async function main(): Promise<void> {
     counter,
   };
   const written: Written = { results: new Map(), notes: [] };
+  // Pushing a local image needs docker logged in: that starts now, alongside reading the tags.
+  const session =
+    source.kind === 'image'
+      ? DockerSession.open({
+          runner,
+          registry: inputs.target.registry,
+          tokens,
+          runnerTemp: process.env['RUNNER_TEMP'],
+          workspace: process.env['GITHUB_WORKSPACE'],
+          save: (values) => pushState.save(values),
+          image: source.image,
+          names: source.names,
+          likelyRef: `${inputs.target.full}:${tagToPush(inputs.tags, inputs.target.full, source.image) ?? ''}`,
+        })
+      : undefined;
+  session?.catch(() => undefined); // awaited where it is needed; a failure surfaces there
   try {
     const plan = await core.group('Tags in the registry', () => planPush(inputs, source, repo, options));
-    const digest = await writeTags(inputs, source, repo, tokens, plan, options, written);
+    const digest = await writeTags(inputs, source, repo, session, plan, options, written);
     await core.group('Verify', async () => {
       await verifyTags(repo, inputs.tags, digest, options);
       core.info(`Every tag holds ${digest}: ${inputs.tags.join(', ')}.`);
@@ -367,6 +366,9 @@ export async function main(): Promise<void> {
       identity: identityOf(inputs.auth),
       authMode: inputs.auth.mode,
     });
+  } finally {
+    const opened = await session?.catch(() => undefined);
+    for (const line of (await opened?.close()) ?? []) core.info(line);
   }
 }
 
