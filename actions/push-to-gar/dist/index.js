@@ -30336,6 +30336,13 @@ const pushState = new src/* SavedState */.pA(['dockerConfig', 'localTag', 'local
 
 const runner = systemRunner;
 const log = { info: (line) => core/* info */.pq(line), warning: (line) => core/* warning */.$e(line) };
+/**
+ * Node loads its fetch implementation on the first call, about 50 ms of blocking work: done while docker inspects
+ * the image in its own process, rather than later on the way to the push.
+ */
+function warmUpFetch() {
+    fetch('data:,').then((response) => response.arrayBuffer(), () => undefined);
+}
 function identityOf(auth) {
     if (auth.mode === 'workload-identity')
         return auth.serviceAccount;
@@ -30519,18 +30526,20 @@ async function main() {
         return inputs;
     });
     const given = inputs.source;
+    const tokens = createAccessTokenSource(inputs.auth);
     const source = given.kind === 'image'
         ? await core/* group */.Os('Local image', async () => {
             // The names the push may give the image are looked up alongside, to restore them afterwards.
-            const [image, names] = await Promise.all([
+            const inspected = Promise.all([
                 requireLocalImage(runner, given.ref),
                 localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
             ]);
+            warmUpFetch();
+            const [image, names] = await inspected;
             core/* info */.pq(`${given.ref} is ${image.id}`);
             return { kind: 'image', ref: given.ref, image, names };
         })
         : given;
-    const tokens = createAccessTokenSource(inputs.auth);
     await core/* group */.Os('Access token', () => mintToken(tokens, inputs.auth));
     const repo = {
         client: new RegistryClient({
