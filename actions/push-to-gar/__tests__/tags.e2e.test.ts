@@ -195,6 +195,33 @@ describe('re-runs', () => {
   });
 });
 
+describe('the local docker engine', () => {
+  it('points a push name that named another local image back at it afterwards', async () => {
+    const pushed = await buildImage('renamed');
+    const other = await buildImage('bystander');
+    const name = `${s.proxy.host}/${repository}:taken`;
+    await docker(['tag', other.id, name]);
+    try {
+      const run = await push({
+        inputs: {
+          image: `${s.proxy.host}/${repository}`,
+          tags: 'taken',
+          source: pushed.ref,
+          'credentials-json': key,
+        },
+      });
+      expect(run.exitCode).toBe(0);
+      expect(run.log).toContain(`(that name pointed at ${other.id}; it is restored afterwards)`);
+      expect(run.log).toContain(`Local image name: pointed ${name} back at ${other.id}.`);
+      expect(await s.registry.manifestDigest(repository, 'taken')).toBe(run.outputs['digest']);
+      expect(await localNames(other.ref)).toEqual(expect.arrayContaining([other.ref, name]));
+      expect(await localNames(pushed.ref)).toEqual([pushed.ref]);
+    } finally {
+      await docker(['image', 'rm', name], { allowFailure: true });
+    }
+  });
+});
+
 describe('bad inputs', () => {
   it('reports every problem at once and touches nothing', async () => {
     s.proxy.clearLog();
