@@ -216,6 +216,9 @@ describe('the local docker engine', () => {
       expect(await s.registry.manifestDigest(repository, 'taken')).toBe(run.outputs['digest']);
       expect(await localNames(other.ref)).toEqual(expect.arrayContaining([other.ref, name]));
       expect(await localNames(pushed.ref)).toEqual([pushed.ref]);
+      // Nothing of the push is left on the pushed image either: not even the digest docker recorded.
+      const digests = await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', pushed.id]);
+      expect(JSON.parse(digests.stdout)).toEqual([]);
     } finally {
       await docker(['image', 'rm', name], { allowFailure: true });
     }

@@ -30186,12 +30186,27 @@ async function tagForPush(runner, image, ref, previousId) {
     if (image.repoTags.includes(ref) || previousId === image.id)
         return undefined;
     await runChecked(runner, 'docker', ['tag', image.id, ref]);
-    return { ref, previousId };
+    return { ref, previousId, imageId: image.id };
 }
-/** Points the name back where it was, or removes it when it was new (never deleting the image itself). */
+/** `host/path` of `host/path:tag`. */
+function repositoryOf(ref) {
+    const colon = ref.lastIndexOf(':');
+    return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+}
+/**
+ * Points the name back where it was, or removes it when it was new; never deletes an image. Removing the name
+ * also drops the `NAME@DIGEST` docker recorded for it when it pushed, so the engine is left as it was found.
+ */
 async function restoreLocalTag(runner, tag) {
     if (tag.previousId !== undefined) {
         await runChecked(runner, 'docker', ['tag', tag.previousId, tag.ref]);
+        const pushed = tag.imageId === undefined ? undefined : await inspectLocalImage(runner, tag.imageId);
+        // Re-pointing a name leaves the pushed image's digest reference behind; drop it while the image keeps a tag.
+        if (pushed !== undefined && pushed.repoTags.length > 0) {
+            const digests = pushed.repoDigests.filter((digest) => digest.startsWith(`${repositoryOf(tag.ref)}@`));
+            for (const digest of digests)
+                await runChecked(runner, 'docker', ['image', 'rm', '--no-prune', digest]);
+        }
         return `pointed ${tag.ref} back at ${tag.previousId}`;
     }
     const image = await inspectLocalImage(runner, tag.ref);

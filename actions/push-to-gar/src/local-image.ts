@@ -66,6 +66,8 @@ export interface LocalTag {
   ref: string;
   /** The image the name pointed at before, restored afterwards; undefined when the name was new. */
   previousId: string | undefined;
+  /** The image that was pushed under the name, when known. */
+  imageId?: string;
 }
 
 /**
@@ -80,13 +82,28 @@ export async function tagForPush(
 ): Promise<LocalTag | undefined> {
   if (image.repoTags.includes(ref) || previousId === image.id) return undefined;
   await runChecked(runner, 'docker', ['tag', image.id, ref]);
-  return { ref, previousId };
+  return { ref, previousId, imageId: image.id };
 }
 
-/** Points the name back where it was, or removes it when it was new (never deleting the image itself). */
+/** `host/path` of `host/path:tag`. */
+function repositoryOf(ref: string): string {
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+}
+
+/**
+ * Points the name back where it was, or removes it when it was new; never deletes an image. Removing the name
+ * also drops the `NAME@DIGEST` docker recorded for it when it pushed, so the engine is left as it was found.
+ */
 export async function restoreLocalTag(runner: ProcessRunner, tag: LocalTag): Promise<string> {
   if (tag.previousId !== undefined) {
     await runChecked(runner, 'docker', ['tag', tag.previousId, tag.ref]);
+    const pushed = tag.imageId === undefined ? undefined : await inspectLocalImage(runner, tag.imageId);
+    // Re-pointing a name leaves the pushed image's digest reference behind; drop it while the image keeps a tag.
+    if (pushed !== undefined && pushed.repoTags.length > 0) {
+      const digests = pushed.repoDigests.filter((digest) => digest.startsWith(`${repositoryOf(tag.ref)}@`));
+      for (const digest of digests) await runChecked(runner, 'docker', ['image', 'rm', '--no-prune', digest]);
+    }
     return `pointed ${tag.ref} back at ${tag.previousId}`;
   }
   const image = await inspectLocalImage(runner, tag.ref);
