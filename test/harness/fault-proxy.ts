@@ -24,6 +24,8 @@ export interface FaultRule {
   method?: string;
   /** Tested against the request path without the query string. */
   path: RegExp;
+  /** Tested against the query string (without "?"; "" when none), e.g. `/digest=sha256:abc/` for one blob upload. */
+  query?: RegExp;
   action: FaultAction;
   /** How many requests the rule applies to; every matching request when absent. */
   times?: number;
@@ -141,11 +143,12 @@ export class FaultProxy {
     await closed;
   }
 
-  private matchRule(method: string, path: string): ActiveRule | undefined {
+  private matchRule(method: string, path: string, query: string): ActiveRule | undefined {
     const active = this.rules.find(
       ({ rule, hits }) =>
         (rule.method === undefined || rule.method.toUpperCase() === method) &&
         path.search(rule.path) !== -1 && // unlike test(), ignores a /g regex's lastIndex
+        (rule.query === undefined || query.search(rule.query) !== -1) &&
         (rule.times === undefined || hits < rule.times),
     );
     if (active !== undefined) active.hits += 1;
@@ -155,10 +158,12 @@ export class FaultProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawUrl = req.url ?? '/';
-    const path = rawUrl.split('?')[0] ?? rawUrl;
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+    const query = queryAt === -1 ? '' : rawUrl.slice(queryAt + 1);
     const entry: ProxyLogEntry = { method, path, at: Date.now() };
     this.entries.push(entry);
-    const action = this.matchRule(method, path)?.rule.action;
+    const action = this.matchRule(method, path, query)?.rule.action;
     if (action !== undefined) entry.fault = faultLabel(action);
 
     if (action === undefined) return this.forward(req, res, entry);

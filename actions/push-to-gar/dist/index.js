@@ -4,7 +4,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 5217:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(8971);
+module.exports = __nccwpck_require__(8971);
 
 
 /***/ }),
@@ -24,10 +24,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -317,7 +317,7 @@ __webpack_unused_export__ = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
 __webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
+module.exports.kT = ProxyAgent
 __webpack_unused_export__ = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = RetryHandler
@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5067);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9788);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('push-to-gar', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i, _main_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5067:
+/***/ 9788:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28395,10 +28395,902 @@ __nccwpck_require__.d(__webpack_exports__, {
   b: () => (/* binding */ post)
 });
 
-// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 20 modules
-var core = __nccwpck_require__(7550);
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(8367);
 // EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
 var src = __nccwpck_require__(7788);
+;// CONCATENATED MODULE: ../../packages/gar-auth/src/auth-inputs.ts
+
+const AUTH_INPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'workload-identity-provider',
+    'service-account',
+    'credentials-json',
+    'access-token',
+]));
+const WIF_PROVIDER = /^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/;
+const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.:-]+\.iam\.gserviceaccount\.com$/;
+const MODES = '"workload-identity-provider" + "service-account" (keyless), "credentials-json" (a key) or "access-token"';
+const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+function isLoopbackHttp(url) {
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+/**
+ * Parses a service-account key given as JSON or base64-encoded JSON. The problem is returned as text that
+ * never quotes the key itself.
+ */
+function parseServiceAccountKey(value) {
+    const text = value.trim().startsWith('{') ? value : Buffer.from(value.trim(), 'base64').toString('utf8');
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return 'is not valid JSON (nor base64-encoded JSON); expected the service-account key file as downloaded';
+    }
+    const key = parsed;
+    if (typeof key !== 'object' || key === null || key['type'] !== 'service_account') {
+        return `is a JSON document of type ${JSON.stringify(key?.['type'] ?? null)}; expected a key with "type": "service_account"`;
+    }
+    for (const field of ['client_email', 'private_key']) {
+        if (typeof key[field] !== 'string' || key[field] === '')
+            return `has no "${field}"; expected a complete service-account key`;
+    }
+    if (!String(key['private_key']).includes('-----BEGIN PRIVATE KEY-----')) {
+        return 'has a "private_key" that is not a PEM private key';
+    }
+    const tokenUri = typeof key['token_uri'] === 'string' && key['token_uri'] !== '' ? key['token_uri'] : GOOGLE_TOKEN_URI;
+    let url;
+    try {
+        url = new URL(tokenUri);
+    }
+    catch {
+        return `has a "token_uri" that is not a URL`;
+    }
+    if (url.protocol !== 'https:' && !isLoopbackHttp(url))
+        return `has a "token_uri" that is not https`;
+    return {
+        client_email: String(key['client_email']),
+        private_key: String(key['private_key']),
+        token_uri: tokenUri,
+        ...(typeof key['private_key_id'] === 'string' ? { private_key_id: key['private_key_id'] } : {}),
+        ...(typeof key['project_id'] === 'string' ? { project_id: key['project_id'] } : {}),
+    };
+}
+/**
+ * Reads the auth inputs shared by every action that talks to Artifact Registry. With `required`, exactly one
+ * mode must be given; otherwise none means anonymous access (a public registry).
+ */
+function readGarAuth(r, options) {
+    const provider = r.optional('workload-identity-provider');
+    const serviceAccount = r.optional('service-account');
+    const json = r.secret('credentials-json');
+    const token = r.secret('access-token');
+    const given = [
+        provider !== undefined || serviceAccount !== undefined,
+        json !== undefined,
+        token !== undefined,
+    ].filter(Boolean).length;
+    if (given === 0) {
+        if (options.required)
+            r.reject('workload-identity-provider', undefined, `is required: give one auth mode, ${MODES}`);
+        return undefined;
+    }
+    if (given > 1) {
+        const names = [
+            provider !== undefined || serviceAccount !== undefined
+                ? '"workload-identity-provider"/"service-account"'
+                : undefined,
+            json !== undefined ? '"credentials-json"' : undefined,
+            token !== undefined ? '"access-token"' : undefined,
+        ].filter((name) => name !== undefined);
+        r.reject('credentials-json', undefined, `conflicts: ${names.join(' and ')} were all given; give exactly one auth mode, ${MODES}`);
+        return undefined;
+    }
+    if (token !== undefined)
+        return { mode: 'access-token', token };
+    if (json !== undefined) {
+        const key = parseServiceAccountKey(json);
+        if (typeof key === 'string') {
+            r.reject('credentials-json', undefined, key, 'Paste the whole key file into the secret, or switch to keyless auth.');
+            return undefined;
+        }
+        // The input itself is masked; a base64-encoded key decodes to a private key the masker has not seen yet.
+        (0,src/* maskSecret */.$l)(key.private_key);
+        return { mode: 'credentials-json', key };
+    }
+    if (provider === undefined || serviceAccount === undefined) {
+        r.reject(provider === undefined ? 'workload-identity-provider' : 'service-account', undefined, 'is required for keyless auth: give both "workload-identity-provider" and "service-account"');
+        return undefined;
+    }
+    let valid = true;
+    if (!WIF_PROVIDER.test(provider)) {
+        valid = false;
+        r.reject('workload-identity-provider', provider, 'expected projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER (the project number, not its id)');
+    }
+    if (!SERVICE_ACCOUNT.test(serviceAccount)) {
+        valid = false;
+        r.reject('service-account', serviceAccount, 'expected a service-account e-mail, NAME@PROJECT.iam.gserviceaccount.com');
+    }
+    return valid ? { mode: 'workload-identity', provider, serviceAccount } : undefined;
+}
+
+;// CONCATENATED MODULE: ../../packages/gar-auth/src/token-source.ts
+
+
+/** The docker / registry user name that goes with a Google access token. */
+const ACCESS_TOKEN_USER = 'oauth2accesstoken';
+const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+/**
+ * Whether a token is still worth handing out: more than a minute left, or for short-lived tokens (direct
+ * federation gives about 5 minutes) more than half their lifetime.
+ */
+function isFresh(token, mintedAt, now = Date.now()) {
+    if (token.expiresAt === undefined)
+        return true;
+    return token.expiresAt - now > Math.min(60_000, (token.expiresAt - mintedAt) / 2);
+}
+/**
+ * Google's endpoints, overridable for Private Service Connect (and for tests) through
+ * HUB_IMAGE_ACTIONS_STS_URL and HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL.
+ */
+function googleEndpoints(env = process.env) {
+    return {
+        sts: env['HUB_IMAGE_ACTIONS_STS_URL'] || 'https://sts.googleapis.com/v1/token',
+        iamCredentials: (env['HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL'] || 'https://iamcredentials.googleapis.com/v1').replace(/\/$/, ''),
+    };
+}
+function googleStatus(error) {
+    const shape = error;
+    return shape?.response?.status ?? shape?.status;
+}
+function googleMessage(error) {
+    const data = error?.response?.data;
+    if (data && typeof data.error === 'object' && data.error.message)
+        return data.error.message;
+    if (data && typeof data.error === 'string')
+        return `${data.error}${data.error_description ? `: ${data.error_description}` : ''}`;
+    return error instanceof Error ? error.message : String(error);
+}
+/** Google refused the request (4xx): a configuration problem. Anything else (5xx, network) stays a plain error. */
+function explain(error, what, fix) {
+    const status = googleStatus(error);
+    const message = googleMessage(error);
+    if (status !== undefined && status >= 400 && status < 500) {
+        return new src/* ConfigurationError */.j1(`${what} was refused by Google (${status}: ${message})`, fix);
+    }
+    return new Error(`${what} failed: ${message}`);
+}
+function expiryOf(client) {
+    const expiry = client.credentials.expiry_date;
+    return typeof expiry === 'number' ? expiry : undefined;
+}
+/** A JWT client for a key that sends its assertion to the key's own `token_uri`, which the library would ignore. */
+// google-auth-library is loaded when a token is first minted: a given access token never needs it, and the bundle
+// starts faster without it.
+async function googleAuth() {
+    return __nccwpck_require__.e(/* import() */ 867).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2867, 23));
+}
+async function keyClient(key) {
+    const { JWT } = await googleAuth();
+    const client = new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM_SCOPE] });
+    if (key.token_uri !== GOOGLE_TOKEN_URL) {
+        client.transporter.interceptors.request.add({
+            resolved: async (config) => {
+                if (config.url instanceof URL && config.url.href === GOOGLE_TOKEN_URL)
+                    config.url = new URL(key.token_uri);
+                return config;
+            },
+        });
+    }
+    return client;
+}
+async function keylessClient(provider, serviceAccount, endpoints, getIdToken) {
+    const { IdentityPoolClient } = await googleAuth();
+    return new IdentityPoolClient({
+        type: 'external_account',
+        audience: `//iam.googleapis.com/${provider}`,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        token_url: endpoints.sts,
+        service_account_impersonation_url: `${endpoints.iamCredentials}/projects/-/serviceAccounts/${serviceAccount}:generateAccessToken`,
+        subject_token_supplier: { getSubjectToken: () => getIdToken(`https://iam.googleapis.com/${provider}`) },
+    });
+}
+function requireOidc(env) {
+    if (!env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
+        throw new src/* ConfigurationError */.j1('keyless auth needs a GitHub OIDC token, and this job cannot request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set)', 'Give the job "permissions: id-token: write" (and keep "contents: read"); for pull requests from forks, use a workflow that does not push');
+    }
+}
+/** A source for the given auth mode. Nothing is requested until the first `token()` call. */
+function createAccessTokenSource(auth, options = {}) {
+    const env = options.env ?? process.env;
+    let minted = 0;
+    let current;
+    let mintedAt = 0;
+    // Concurrent callers (parallel registry requests) share one mint instead of each minting a token.
+    let inflight;
+    const mint = async () => {
+        let client;
+        let what;
+        let fix;
+        if (auth.mode === 'credentials-json') {
+            client = await keyClient(auth.key);
+            what = `minting an access token from the key of ${auth.key.client_email}`;
+            fix =
+                'Check that the key is not deleted or disabled, or move to keyless auth (workload-identity-provider + service-account)';
+        }
+        else if (auth.mode === 'workload-identity') {
+            requireOidc(env);
+            client = await keylessClient(auth.provider, auth.serviceAccount, googleEndpoints(env), options.getIdToken ?? ((aud) => core/* getIDToken */.V9(aud)));
+            what = `keyless auth as ${auth.serviceAccount} through ${auth.provider}`;
+            fix = `Check the provider name, that its attribute condition admits this repository, and that the pool may impersonate the service account (roles/iam.workloadIdentityUser on ${auth.serviceAccount})`;
+        }
+        else {
+            return { token: auth.token, expiresAt: undefined };
+        }
+        let token;
+        try {
+            token = (await client.getAccessToken()).token;
+        }
+        catch (error) {
+            throw explain(error, what, fix);
+        }
+        if (!token)
+            throw new Error(`${what} returned no access token`);
+        (0,src/* maskSecret */.$l)(token);
+        minted += 1;
+        return { token, expiresAt: expiryOf(client) };
+    };
+    return {
+        mode: auth.mode,
+        get minted() {
+            return minted;
+        },
+        async token(reason, rejectedToken) {
+            if (inflight !== undefined)
+                return inflight;
+            if (current !== undefined && isFresh(current, mintedAt)) {
+                if (reason === 'initial')
+                    return current;
+                if (rejectedToken !== undefined && rejectedToken !== current.token)
+                    return current;
+            }
+            inflight = mint().finally(() => (inflight = undefined));
+            const started = Date.now();
+            current = await inflight;
+            mintedAt = started;
+            return current;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
+
+const STDERR_TAIL_LINES = 20;
+function tailLines(text, count = STDERR_TAIL_LINES) {
+    const trimmed = text.replace(/\s+$/, '');
+    return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
+class ProcessError extends Error {
+    command;
+    args;
+    result;
+    stderrTail;
+    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+    constructor(command, args, result) {
+        const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+        const how = result.timedOut
+            ? 'timed out'
+            : result.signal !== null
+                ? `was killed by ${result.signal}`
+                : `exited with code ${result.exitCode}`;
+        super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
+        this.name = 'ProcessError';
+        this.command = command;
+        this.args = args;
+        this.result = result;
+        this.stderrTail = tail;
+    }
+}
+/** Runs and throws a ProcessError unless the exit code is 0. */
+async function runChecked(runner, command, args, options) {
+    const result = await runner.run(command, args, options);
+    if (result.exitCode !== 0 || result.timedOut)
+        throw new ProcessError(command, args, result);
+    return result;
+}
+function lineSplitter(emit) {
+    let pending = '';
+    return {
+        push(chunk) {
+            pending += chunk;
+            let newline = pending.indexOf('\n');
+            while (newline >= 0) {
+                emit(pending.slice(0, newline).replace(/\r$/, ''));
+                pending = pending.slice(newline + 1);
+                newline = pending.indexOf('\n');
+            }
+        },
+        end() {
+            if (pending !== '')
+                emit(pending);
+            pending = '';
+        },
+    };
+}
+/** The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. */
+const systemRunner = {
+    run(command, args, options = {}) {
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                shell: false,
+                stdio: ['pipe', 'pipe', 'pipe'],
+            });
+            const stdout = [];
+            const stderr = [];
+            let timedOut = false;
+            let settled = false;
+            const timer = options.timeoutMs === undefined
+                ? undefined
+                : setTimeout(() => {
+                    timedOut = true;
+                    child.kill('SIGKILL');
+                }, options.timeoutMs);
+            const splitters = {
+                stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
+                stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
+            };
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stdout.push(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stderr.push(chunk.toString('utf8'));
+            });
+            const finish = (exitCode, signal, extraStderr = '') => {
+                if (settled)
+                    return;
+                settled = true;
+                if (timer)
+                    clearTimeout(timer);
+                splitters.stdout.end();
+                splitters.stderr.end();
+                resolve({
+                    exitCode,
+                    signal,
+                    timedOut,
+                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
+                });
+            };
+            child.on('error', (error) => {
+                finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
+            });
+            child.on('close', (code, signal) => finish(code ?? 128, signal));
+            child.stdin.on('error', () => {
+                // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
+            });
+            if (options.stdin !== undefined)
+                child.stdin.end(options.stdin);
+            else
+                child.stdin.end();
+        });
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/process/src/index.ts
+
+
+;// CONCATENATED MODULE: ../../packages/gar-auth/src/docker-login.ts
+
+
+
+
+
+/** Registry credentials backed by a token source: a 401 makes the registry client ask for a freshly minted token. */
+function registryCredentials(source) {
+    let last;
+    return async (reason) => {
+        last = (await source.token(reason, reason === 'rejected' ? last : undefined)).token;
+        return { username: ACCESS_TOKEN_USER, password: last };
+    };
+}
+function isInside(child, parent) {
+    const path = (0,external_node_path_.relative)((0,external_node_path_.resolve)(parent), (0,external_node_path_.resolve)(child));
+    return path === '' || (!path.startsWith('..') && !(0,external_node_path_.isAbsolute)(path));
+}
+/**
+ * A fresh, private DOCKER_CONFIG directory under RUNNER_TEMP. Never inside the workspace: repo2docker copies the
+ * workspace into the image, and a docker config there would ship the registry credential with it.
+ */
+async function freshDockerConfigDir(runnerTemp, workspace) {
+    if (!runnerTemp)
+        throw new Error('RUNNER_TEMP is not set; this must run as a GitHub Actions step');
+    if (workspace && isInside(runnerTemp, workspace)) {
+        throw new src/* ConfigurationError */.j1(`RUNNER_TEMP (${runnerTemp}) is inside the workspace (${workspace}), so docker credentials written there could end up in a build context`, 'Run on a runner whose temp directory is outside the workspace');
+    }
+    return (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(runnerTemp, 'hub-image-actions-docker-'));
+}
+async function readDockerConfig(configDir) {
+    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(configDir, 'config.json'), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : JSON.parse(text);
+}
+/**
+ * `docker login` into `configDir`, the password on stdin. The credential must land in `configDir/config.json`,
+ * where the post step deletes it: with no auth in its config, docker would hand it to a credential helper it
+ * finds on PATH (`docker-credential-pass`, `-secretservice`), outside this directory and never deleted. An
+ * `auths` entry written first turns that detection off.
+ */
+async function dockerLogin(runner, options) {
+    const existing = await readDockerConfig(options.configDir);
+    if (existing === undefined) {
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(options.configDir, 'config.json'), `${JSON.stringify({ auths: { [options.registry]: {} } }, null, 2)}\n`, { mode: 0o600 });
+    }
+    else if (existing.credsStore || existing.credHelpers) {
+        throw new Error(`${options.configDir}/config.json names a credential helper; log in to a fresh directory`);
+    }
+    await runChecked(runner, 'docker', [
+        '--config',
+        options.configDir,
+        'login',
+        '--username',
+        options.username,
+        '--password-stdin',
+        options.registry,
+    ], { stdin: options.password });
+    const written = await readDockerConfig(options.configDir);
+    if (!written?.auths?.[options.registry]?.auth) {
+        throw new Error(`docker login to ${options.registry} succeeded but left no credential in ${options.configDir}/config.json`);
+    }
+}
+/** True for a directory `freshDockerConfigDir` made under `runnerTemp`: the only kind a post step may delete. */
+function isFreshDockerConfigDir(path, runnerTemp) {
+    if (!runnerTemp || !(0,external_node_path_.isAbsolute)(path))
+        return false;
+    const rel = (0,external_node_path_.relative)((0,external_node_path_.resolve)(runnerTemp), (0,external_node_path_.resolve)(path));
+    return /^hub-image-actions-docker-[A-Za-z0-9]{6}$/.test(rel);
+}
+async function removeDockerConfig(configDir) {
+    await (0,promises_namespaceObject.rm)(configDir, { recursive: true, force: true });
+}
+
+;// CONCATENATED MODULE: ../../packages/gar-auth/src/index.ts
+
+
+
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../../packages/retry/src/retry.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The operation kept failing with retryable errors until the policy's bound. `cause` is the last error. */
+class RetriesExhaustedError extends Error {
+    attempts;
+    elapsedMs;
+    bound;
+    cause;
+    constructor(attempts, elapsedMs, bound, cause) {
+        super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s (${bound}): ${cause instanceof Error ? cause.message : String(cause)}`);
+        this.attempts = attempts;
+        this.elapsedMs = elapsedMs;
+        this.bound = bound;
+        this.cause = cause;
+        this.name = 'RetriesExhaustedError';
+    }
+}
+/** Exponential backoff with "equal jitter": half the ceiling fixed, half random, so waits never collapse to 0. */
+function backoffDelay(failedAttempts, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+    return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+/**
+ * Runs `operation` until it succeeds, a failure is classified as not retryable (rethrown as is), or the
+ * policy's bound on attempts or time is reached (RetriesExhaustedError).
+ */
+async function retry(operation, options) {
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? Math.random;
+    const { policy } = options;
+    const started = clock.now();
+    let waitedMs = 0;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            const value = await operation(attempt);
+            return { value, attempts: attempt, waitedMs };
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry)
+                throw error;
+            const elapsed = clock.now() - started;
+            if (attempt >= policy.maxAttempts) {
+                throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
+            }
+            const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
+            if (elapsed + delayMs > policy.maxElapsedMs) {
+                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
+            }
+            options.onRetry?.({ attempt, error, reason: decision.reason, delayMs });
+            await clock.sleep(delayMs);
+            waitedMs += delayMs;
+        }
+    }
+}
+/** Parses an HTTP Retry-After value (seconds or an HTTP date) into milliseconds from `now`. */
+function parseRetryAfter(value, now) {
+    if (value === null || value === undefined || value.trim() === '')
+        return undefined;
+    const trimmed = value.trim();
+    if (/^[0-9]+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date))
+        return undefined;
+    return Math.max(0, date - now);
+}
+
+;// CONCATENATED MODULE: ../../packages/retry/src/index.ts
+
+
+;// CONCATENATED MODULE: ../../packages/registry-client/src/client.ts
+
+
+const MANIFEST_MEDIA_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+];
+/** A registry answer that is not success, with the OCI error code when the registry gave one. */
+class client_RegistryError extends Error {
+    method;
+    url;
+    status;
+    code;
+    detail;
+    retryAfterMs;
+    constructor(method, url, status, 
+    /** OCI error code, e.g. DENIED, UNAUTHORIZED, NAME_UNKNOWN, MANIFEST_UNKNOWN, TOOMANYREQUESTS. */
+    code, detail, retryAfterMs) {
+        super(`${method} ${url} answered ${status}${code ? ` ${code}` : ''}${detail ? `: ${detail}` : ''}`);
+        this.method = method;
+        this.url = url;
+        this.status = status;
+        this.code = code;
+        this.detail = detail;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'RegistryError';
+    }
+}
+/** The request never got an HTTP answer: refused, reset, dropped or timed out. */
+class RegistryConnectionError extends Error {
+    method;
+    url;
+    reason;
+    constructor(method, url, reason) {
+        super(`${method} ${url} failed: ${reason}`);
+        this.method = method;
+        this.url = url;
+        this.reason = reason;
+        this.name = 'RegistryConnectionError';
+    }
+}
+function isLoopback(registry) {
+    const host = registry.replace(/:[0-9]+$/, '');
+    return host === 'localhost' || host === '[::1]' || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
+}
+function sha256Digest(body) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
+}
+function parseChallenge(header) {
+    if (!header)
+        return undefined;
+    const match = /^\s*(Basic|Bearer)\b(.*)$/i.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    for (const param of (match[2] ?? '').matchAll(/([a-zA-Z_]+)="([^"]*)"/g)) {
+        params[(param[1] ?? '').toLowerCase()] = param[2] ?? '';
+    }
+    return { scheme: (match[1] ?? '').toLowerCase(), params };
+}
+/** The OCI error body, `{"errors": [{"code", "message"}]}`, or the start of whatever else the server sent. */
+function parseErrorBody(text) {
+    try {
+        const parsed = JSON.parse(text);
+        return {
+            code: parsed.errors?.[0]?.code,
+            detail: parsed.errors?.map((e) => e.message ?? e.code).join('; ') ?? '',
+        };
+    }
+    catch {
+        return { code: undefined, detail: text.trim().slice(0, 500) };
+    }
+}
+function describeCause(error) {
+    if (!(error instanceof Error))
+        return String(error);
+    if (error.name === 'TimeoutError' || error.name === 'AbortError')
+        return 'timed out';
+    const cause = error.cause;
+    const code = cause?.code;
+    return code ? `${code}${cause?.message ? ` (${cause.message})` : ''}` : error.message;
+}
+/**
+ * OCI distribution API client. It answers the questions our actions ask: which digest does a tag hold,
+ * what does a manifest or config blob say, and put this manifest under that tag.
+ */
+class RegistryClient {
+    options;
+    baseUrl;
+    fetchImpl;
+    timeoutMs;
+    tokens = new Map();
+    basic;
+    constructor(options) {
+        this.options = options;
+        const insecure = options.insecure ?? isLoopback(options.registry);
+        this.baseUrl = `${insecure ? 'http' : 'https'}://${options.registry}`;
+        this.fetchImpl = options.fetch ?? fetch;
+        this.timeoutMs = options.timeoutMs ?? 30_000;
+    }
+    /** The digest and media type a tag (or digest) resolves to; undefined when the registry has no such manifest. */
+    async headManifest(repository, reference) {
+        const response = await this.request('HEAD', repository, `/v2/${repository}/manifests/${reference}`, {
+            headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+            allow404: true,
+            scope: 'pull',
+        });
+        if (response.status === 404)
+            return undefined;
+        const digest = response.headers.get('docker-content-digest');
+        if (!digest) {
+            // Some registries omit the digest on HEAD; fall back to reading the manifest.
+            return (await this.getManifest(repository, reference)) ?? undefined;
+        }
+        return {
+            digest,
+            mediaType: (response.headers.get('content-type') ?? '').split(';')[0] ?? '',
+            size: Number(response.headers.get('content-length') ?? 0),
+        };
+    }
+    async getManifest(repository, reference) {
+        const response = await this.request('GET', repository, `/v2/${repository}/manifests/${reference}`, {
+            headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+            allow404: true,
+            scope: 'pull',
+        });
+        if (response.status === 404)
+            return undefined;
+        const body = Buffer.from(await response.arrayBuffer());
+        return {
+            digest: response.headers.get('docker-content-digest') ?? sha256Digest(body),
+            mediaType: (response.headers.get('content-type') ?? '').split(';')[0] ?? '',
+            size: body.length,
+            body,
+        };
+    }
+    /** Puts a manifest under a tag; returns the digest the registry reports. */
+    async putManifest(repository, tag, manifest) {
+        const response = await this.request('PUT', repository, `/v2/${repository}/manifests/${tag}`, {
+            headers: { 'content-type': manifest.mediaType },
+            body: manifest.body,
+            scope: 'pull,push',
+        });
+        await response.arrayBuffer();
+        return response.headers.get('docker-content-digest') ?? sha256Digest(manifest.body);
+    }
+    async blobExists(repository, digest) {
+        const response = await this.request('HEAD', repository, `/v2/${repository}/blobs/${digest}`, {
+            allow404: true,
+            scope: 'pull',
+        });
+        return response.status !== 404;
+    }
+    async getBlob(repository, digest) {
+        const response = await this.request('GET', repository, `/v2/${repository}/blobs/${digest}`, {
+            scope: 'pull',
+        });
+        const body = Buffer.from(await response.arrayBuffer());
+        if (sha256Digest(body) !== digest && digest.startsWith('sha256:')) {
+            throw new client_RegistryError('GET', `${this.baseUrl}/v2/${repository}/blobs/${digest}`, response.status, 'DIGEST_INVALID', 'content does not match its digest', undefined);
+        }
+        return body;
+    }
+    async authorization(repository, scope, challenge, reason) {
+        const key = `${repository}:${scope}`;
+        if (challenge === undefined) {
+            return this.tokens.get(key) ?? this.basic;
+        }
+        const credentials = await this.options.credentials?.(reason);
+        if (challenge.scheme === 'basic') {
+            if (!credentials)
+                return undefined;
+            this.basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+            return this.basic;
+        }
+        const realm = challenge.params['realm'];
+        if (!realm)
+            return undefined;
+        const url = new URL(realm);
+        if (challenge.params['service'])
+            url.searchParams.set('service', challenge.params['service']);
+        url.searchParams.set('scope', `repository:${repository}:${scope}`);
+        const headers = {};
+        if (credentials) {
+            headers['authorization'] =
+                `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+        }
+        let response;
+        try {
+            response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+        }
+        catch (error) {
+            throw new RegistryConnectionError('GET', url.origin + url.pathname, describeCause(error));
+        }
+        if (!response.ok)
+            throw await this.errorFrom('GET', url.origin + url.pathname, response);
+        const body = (await response.json());
+        const token = body.token ?? body.access_token;
+        if (!token)
+            return undefined;
+        this.tokens.set(key, `Bearer ${token}`);
+        return `Bearer ${token}`;
+    }
+    async request(method, repository, path, options) {
+        const url = `${this.baseUrl}${path}`;
+        let auth = await this.authorization(repository, options.scope, undefined, 'initial');
+        for (let round = 0;; round += 1) {
+            const headers = { ...options.headers };
+            if (auth)
+                headers['authorization'] = auth;
+            let response;
+            try {
+                response = await this.fetchImpl(url, {
+                    method,
+                    headers,
+                    body: options.body,
+                    signal: AbortSignal.timeout(this.timeoutMs),
+                });
+            }
+            catch (error) {
+                throw new RegistryConnectionError(method, url, describeCause(error));
+            }
+            if (response.status === 401 && round < 2) {
+                await response.arrayBuffer().catch(() => undefined);
+                const challenge = parseChallenge(response.headers.get('www-authenticate'));
+                const next = await this.authorization(repository, options.scope, challenge, round === 0 && !auth ? 'initial' : 'rejected');
+                if (next === undefined)
+                    throw await this.errorFrom(method, url, response);
+                auth = next;
+                continue;
+            }
+            if (response.ok || (options.allow404 && response.status === 404))
+                return response;
+            throw await this.errorFrom(method, url, response);
+        }
+    }
+    async errorFrom(method, url, response) {
+        const text = method === 'HEAD' ? '' : await response.text().catch(() => '');
+        const { code, detail } = parseErrorBody(text);
+        return new client_RegistryError(method, url, response.status, code, detail, parseRetryAfter(response.headers.get('retry-after'), Date.now()));
+    }
+}
+/** Which registry failures are worth another attempt: server errors, 429 and dropped connections. */
+function classifyRegistryFailure(error) {
+    if (error instanceof RegistryConnectionError)
+        return { retry: true, reason: error.reason };
+    if (error instanceof client_RegistryError) {
+        if (error.status === 429) {
+            return {
+                retry: true,
+                reason: 'too many requests (429)',
+                ...(error.retryAfterMs === undefined ? {} : { afterMs: error.retryAfterMs }),
+            };
+        }
+        if (error.status >= 500)
+            return { retry: true, reason: `server error ${error.status}` };
+        if (error.status === 408)
+            return { retry: true, reason: 'request timeout (408)' };
+    }
+    return { retry: false };
+}
+
+;// CONCATENATED MODULE: ../../packages/registry-client/src/manifest.ts
+/** Parses a manifest's body; undefined when it is not a JSON object. */
+function manifestContent(manifest) {
+    try {
+        const parsed = JSON.parse(manifest.body.toString('utf8'));
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ../../packages/registry-client/src/index.ts
+
+
+
+
+;// CONCATENATED MODULE: ./src/attempts.ts
+// One retry discipline for every write and read of the push: bounded in attempts (per operation) and in total time
+// (one deadline for the whole push), backoff with jitter, the server's Retry-After when it gives one, every
+// failed attempt logged with why and how long until the next.
+
+
+/** Backoff ceilings: 1–2 s before the second attempt, doubling up to 15–30 s. */
+const BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 30_000 };
+/** The push's time budget: no attempt starts after it, and one still running is stopped at it. */
+class Deadline {
+    totalMs;
+    clock;
+    at;
+    constructor(totalMs, clock = systemClock) {
+        this.totalMs = totalMs;
+        this.clock = clock;
+        this.at = clock.now() + totalMs;
+    }
+    remainingMs() {
+        return Math.max(0, this.at - this.clock.now());
+    }
+}
+/** The registry kept failing until the bound: not a bug, and re-running the job resumes the push. */
+class PushGaveUpError extends src/* ConfigurationError */.j1 {
+    constructor(what, exhausted) {
+        super(`${what}: ${exhausted.message}`, 'The registry is failing or throttling. Re-run the job later: tags already written are kept, and layers already uploaded are not sent again');
+        this.name = 'PushGaveUpError';
+    }
+}
+/**
+ * Runs `operation` until it succeeds, fails for good (rethrown as is), or the bound is reached
+ * (PushGaveUpError). `what` names the operation in the log, e.g. "push of v1".
+ */
+async function withAttempts(what, operation, classify, options) {
+    const { deadline, log } = options;
+    try {
+        return await retry((attempt) => {
+            if (options.counter)
+                options.counter.attempts += 1;
+            return operation(attempt);
+        }, {
+            policy: { maxAttempts: options.maxAttempts, maxElapsedMs: deadline.remainingMs(), ...BACKOFF },
+            classify,
+            clock: deadline.clock,
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: ({ attempt, reason, delayMs, error }) => {
+                const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+                log.info(`${what}: attempt ${attempt} of ${options.maxAttempts} failed (${reason}): ${detail}. ` +
+                    `Retrying in ${(0,src/* formatDuration */.a3)(delayMs)}; ${(0,src/* formatDuration */.a3)(Math.max(0, deadline.remainingMs() - delayMs))} left of the ${(0,src/* formatDuration */.a3)(deadline.totalMs)} budget.`);
+            },
+        });
+    }
+    catch (error) {
+        if (error instanceof RetriesExhaustedError)
+            throw new PushGaveUpError(what, error);
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ../../packages/image-ref/src/reference.ts
 // OCI image references, following the grammar of the distribution project's `reference` package:
 // [registry[:port]/]path-component[/path-component...][:tag][@digest]
@@ -28664,124 +29556,1089 @@ function garAddressFrom(host, imagePath) {
 ;// CONCATENATED MODULE: ./src/context.ts
 
 
-const WIF_PROVIDER = /^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/;
-const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.:-]+\.iam\.gserviceaccount\.com$/;
-const AUTH_INPUTS = '"workload-identity-provider" + "service-account", "credentials-json" or "access-token"';
+
+const TARGET_SHAPE = 'LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE';
+// A local image as docker names it: a reference (name, name:tag, name@digest) or an image id, full or short.
+const IMAGE_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 function readTarget(r, garOnly) {
     const image = r.optional('image');
     const registry = r.optional('registry');
     const imagePath = r.optional('image-path');
     if (image !== undefined && (registry !== undefined || imagePath !== undefined)) {
-        r.reject('image', image, 'cannot be combined with "registry" / "image-path"', 'Give the whole address, or the two parts.');
+        r.reject('image', image, `cannot be combined with ${registry !== undefined ? '"registry"' : '"image-path"'}`, 'Give the whole address in "image", or its two parts in "registry" and "image-path"');
         return undefined;
     }
     if (image === undefined && (registry === undefined || imagePath === undefined)) {
-        r.reject(image === undefined && registry === undefined
+        const missing = registry === undefined && imagePath === undefined
             ? 'image'
             : registry === undefined
                 ? 'registry'
-                : 'image-path', undefined, 'is required: give "image" (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE), or "registry" and "image-path"');
+                : 'image-path';
+        r.reject(missing, undefined, `is required: give "image" (${TARGET_SHAPE}), or "registry" (LOCATION-docker.pkg.dev) and "image-path" (PROJECT/REPOSITORY/IMAGE)`);
         return undefined;
     }
     const whole = image ?? `${registry}/${imagePath}`;
     const inputName = image !== undefined ? 'image' : 'image-path';
+    if (image === undefined && registry !== undefined && registry.includes('/')) {
+        r.reject('registry', registry, 'is a host only, e.g. "us-central1-docker.pkg.dev"; put the path in "image-path"');
+        return undefined;
+    }
+    const slash = whole.indexOf('/');
+    const host = slash < 0 ? '' : whole.slice(0, slash);
+    // GAR addresses are checked part by part first, so an error names the project or repository that is wrong.
+    if (isGarHost(host)) {
+        try {
+            const gar = garAddressFrom(host, whole.slice(slash + 1));
+            return { name: { ...gar.name, registry: host }, gar };
+        }
+        catch (error) {
+            if (!(error instanceof InvalidGarAddressError) && !(error instanceof InvalidReferenceError))
+                throw error;
+            const hostPart = error instanceof InvalidGarAddressError && (error.part === 'host' || error.part === 'location');
+            const input = image !== undefined ? 'image' : hostPart ? 'registry' : 'image-path';
+            r.reject(input, image ?? (hostPart ? host : imagePath), error.message);
+            return undefined;
+        }
+    }
     const name = r.check(inputName, whole, parseImageName);
     if (name === undefined)
         return undefined;
     if (name.registry === undefined) {
-        r.reject(inputName, whole, 'has no registry host; expected LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE');
+        r.reject(inputName, whole, `has no registry host; expected ${TARGET_SHAPE}`);
         return undefined;
-    }
-    if (isGarHost(name.registry)) {
-        const gar = r.check(inputName, whole, () => garAddressFrom(name.registry ?? '', name.path));
-        return gar?.name;
     }
     if (garOnly) {
-        r.reject(image !== undefined ? 'image' : 'registry', name.registry, 'is not an Artifact Registry host (LOCATION-docker.pkg.dev) and "gar-only" is true');
+        r.reject(image !== undefined ? 'image' : 'registry', name.registry, 'is not an Artifact Registry host (LOCATION-docker.pkg.dev) and "gar-only" is true', 'Use the regional host of the repository, e.g. us-central1-docker.pkg.dev');
         return undefined;
     }
-    return name;
+    return { name: { ...name, registry: name.registry }, gar: undefined };
 }
-function readSource(r) {
+function readSource(r, target) {
     const ref = r.optional('source');
     const digest = r.optional('source-digest');
-    if ((ref === undefined) === (digest === undefined)) {
-        r.reject('source', ref, ref === undefined
-            ? 'is required: give "source" (a local image) or "source-digest"'
-            : 'cannot be combined with "source-digest"');
+    if (ref !== undefined && digest !== undefined) {
+        r.reject('source', ref, 'cannot be combined with "source-digest"', 'Give "source" to push a local image, or "source-digest" to add tags to an image the registry already holds');
         return undefined;
     }
-    if (digest !== undefined) {
-        const valid = r.check('source-digest', digest, validateDigest);
-        return valid === undefined ? undefined : { kind: 'digest', digest: valid };
+    if (ref === undefined && digest === undefined) {
+        r.reject('source', undefined, 'is required: give "source" (a local image, e.g. build-image\'s image-ref) or "source-digest" (a digest in the target repository)');
+        return undefined;
     }
-    return { kind: 'image', ref: ref ?? '' };
+    if (digest !== undefined)
+        return readSourceDigest(r, digest, target);
+    const local = ref ?? '';
+    if (!IMAGE_ID.test(local)) {
+        const parsed = r.check('source', local, parseReference);
+        if (parsed === undefined)
+            return undefined;
+    }
+    return { kind: 'image', ref: local };
 }
-function readAuth(r) {
-    const provider = r.optional('workload-identity-provider');
-    const serviceAccount = r.optional('service-account');
-    const json = r.secret('credentials-json');
-    const token = r.secret('access-token');
-    const modes = [
-        provider !== undefined || serviceAccount !== undefined,
-        json !== undefined,
-        token !== undefined,
-    ];
-    const given = modes.filter(Boolean).length;
-    if (given !== 1) {
-        r.reject('workload-identity-provider', undefined, given === 0
-            ? `needs exactly one auth mode: ${AUTH_INPUTS}`
-            : `conflicts: exactly one auth mode may be given, of ${AUTH_INPUTS}`);
+/** A bare digest, or `NAME@DIGEST` naming the target repository itself. */
+function readSourceDigest(r, value, target) {
+    if (!value.includes('@')) {
+        const digest = r.check('source-digest', value, validateDigest);
+        return digest === undefined ? undefined : { kind: 'digest', digest };
+    }
+    const ref = r.check('source-digest', value, parseReference);
+    if (ref === undefined || ref.digest === undefined)
+        return undefined;
+    if (target !== undefined && ref.name.full !== target.name.full) {
+        r.reject('source-digest', value, `names the repository ${ref.name.full}, not the target ${target.name.full}`, 'Tags can be added only to a digest in the same repository; push the image with "source" instead');
         return undefined;
     }
-    if (json !== undefined)
-        return { mode: 'credentials-json', json };
-    if (token !== undefined)
-        return { mode: 'access-token', token };
-    if (provider === undefined || serviceAccount === undefined) {
-        r.reject(provider === undefined ? 'workload-identity-provider' : 'service-account', undefined, 'is required for keyless auth: give both "workload-identity-provider" and "service-account"');
-        return undefined;
+    return { kind: 'digest', digest: ref.digest };
+}
+function readTags(r) {
+    const tags = r.list('tags');
+    if (tags.length === 0) {
+        r.reject('tags', undefined, 'is required: give at least one tag, e.g. the 12-character commit tag build-image outputs');
     }
-    if (!WIF_PROVIDER.test(provider)) {
-        r.reject('workload-identity-provider', provider, 'expected projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER (the project number, not its id)');
-    }
-    if (!SERVICE_ACCOUNT.test(serviceAccount)) {
-        r.reject('service-account', serviceAccount, 'expected a service-account e-mail, NAME@PROJECT.iam.gserviceaccount.com');
-    }
-    return { mode: 'workload-identity', provider, serviceAccount };
+    for (const tag of tags)
+        r.check('tags', tag, validateTag);
+    return [...new Set(tags)];
 }
 /** Reads and validates every input; throws all problems at once, before any network call. */
 function readInputs(source = src/* runnerInputs */.ax) {
     const r = new src/* InputReader */.i_(source);
     const target = readTarget(r, r.boolean('gar-only', false));
-    const tags = r.list('tags');
-    if (tags.length === 0)
-        r.reject('tags', undefined, 'is required: give at least one tag');
-    for (const tag of tags)
-        r.check('tags', tag, validateTag);
     const inputs = {
-        target,
-        tags,
-        source: readSource(r),
+        target: target?.name,
+        gar: target?.gar,
+        tags: readTags(r),
+        source: readSource(r, target),
         overwrite: r.boolean('overwrite', false),
-        auth: readAuth(r),
+        auth: readGarAuth(r, { required: true }),
         maxAttempts: r.integer('max-attempts', 5, { min: 1, max: 20 }),
-        retryTimeoutSeconds: r.integer('retry-timeout', 600, { min: 1, max: 7200 }),
+        retryTimeoutSeconds: r.integer('retry-timeout', 1800, { min: 10, max: 21600 }),
     };
     r.finish();
     return inputs;
 }
 
+;// CONCATENATED MODULE: ./src/diagnosis.ts
+// What to tell the user when the registry refuses a push for good. A denial or an unknown repository never
+// goes away by waiting, so these are not retried; the message says exactly what was tried and what to check.
+
+/** The repository GAR names in its errors: `projects/P/locations/L/repositories/R`. */
+function garRepositoryIn(detail) {
+    const match = /projects\/([^/\s"]+)\/locations\/([^/\s"]+)\/repositories\/([^/\s")]+)/.exec(detail);
+    if (match === null)
+        return undefined;
+    const [, project = '', location = '', repository = ''] = match;
+    return { project, location, repository };
+}
+function garRepository(attempt, detail) {
+    if (attempt.gar !== undefined) {
+        return {
+            project: attempt.gar.project,
+            location: attempt.gar.location,
+            repository: attempt.gar.repository,
+        };
+    }
+    return garRepositoryIn(detail);
+}
+function isGar(attempt, detail) {
+    return isGarHost(attempt.host) || /artifactregistry\.|\(or it may not exist\)/.test(detail);
+}
+function who(attempt) {
+    if (attempt.identity !== undefined)
+        return attempt.identity;
+    return attempt.authMode === 'access-token' ? 'the identity behind "access-token"' : 'the service account';
+}
+function tried(attempt) {
+    return `host ${attempt.host}, repository path ${attempt.path}${attempt.request ? `, request ${attempt.request}` : ''}`;
+}
+function garCauses(attempt, repo, unauthenticated) {
+    const r = repo ?? { project: 'PROJECT', location: 'LOCATION', repository: 'REPOSITORY' };
+    const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
+    const lines = [
+        'It is one of three things:',
+        `  1. A missing role: ${who(attempt)} needs roles/artifactregistry.writer on repository "${r.repository}" of project "${r.project}":`,
+        `       gcloud artifacts repositories add-iam-policy-binding ${r.repository} --project=${r.project} --location=${r.location} --member=${member} --role=roles/artifactregistry.writer`,
+        `  2. The repository was never created: "${r.repository}" must exist in location ${r.location} of project "${r.project}":`,
+        `       gcloud artifacts repositories create ${r.repository} --repository-format=docker --location=${r.location} --project=${r.project}`,
+        `  3. The wrong regional host: ${attempt.host} serves location ${r.location} only; if the repository lives in another location, use that location's host (LOCATION-docker.pkg.dev):`,
+        `       gcloud artifacts repositories list --project=${r.project}`,
+    ];
+    if (unauthenticated) {
+        lines.unshift(`The request reached the registry without a credential it accepted: check that the token was minted for ${attempt.host}'s project and that the identity is enabled.`);
+    }
+    lines.push('Not retried: a denial does not go away by waiting.');
+    return lines.join('\n');
+}
+function diagnoseRefusal(kind, detail, attempt) {
+    const target = `${attempt.host}/${attempt.path}`;
+    const gar = isGar(attempt, detail);
+    const repo = gar ? garRepository(attempt, detail) : undefined;
+    switch (kind) {
+        case 'denied':
+            return gar
+                ? {
+                    message: `Artifact Registry denied access to ${target} (${tried(attempt)}): ${detail}`,
+                    fix: garCauses(attempt, repo, /unauthenticated/i.test(detail)),
+                }
+                : {
+                    message: `the registry denied access to ${target} (${tried(attempt)}): ${detail}`,
+                    fix: `Check that ${who(attempt)} may push to ${attempt.path} on ${attempt.host}. Not retried: a denial does not go away by waiting`,
+                };
+        case 'name-unknown':
+            return gar
+                ? {
+                    message: `Artifact Registry has no repository for ${target} (${tried(attempt)}): ${detail}`,
+                    fix: [
+                        `Create it, or use the host of the location it lives in:`,
+                        `  gcloud artifacts repositories create ${repo?.repository ?? 'REPOSITORY'} --repository-format=docker --location=${repo?.location ?? 'LOCATION'} --project=${repo?.project ?? 'PROJECT'}`,
+                        `  gcloud artifacts repositories list --project=${repo?.project ?? 'PROJECT'}`,
+                        'Not retried: the repository will not appear by waiting.',
+                    ].join('\n'),
+                }
+                : {
+                    message: `the registry has no repository ${attempt.path} on ${attempt.host} (${tried(attempt)}): ${detail}`,
+                    fix: 'Create the repository, or correct the image path. Not retried',
+                };
+        case 'unauthorized':
+            return {
+                message: `the registry ${attempt.host} rejected the ${attempt.authMode === 'access-token' ? 'access token given in "access-token"' : 'access token'}${attempt.afterNewToken ? ', and then a freshly minted one too' : ''} (${tried(attempt)}): ${detail}`,
+                fix: attempt.authMode === 'access-token'
+                    ? 'A given token cannot be renewed and expires (after 1 hour, or about 5 minutes for direct federation): mint it in this job right before this step, or let this action mint its own with "workload-identity-provider" + "service-account"'
+                    : `Check that ${who(attempt)} is enabled and that its token is for ${attempt.host}`,
+            };
+        case 'unknown-host':
+            return {
+                message: `${attempt.host} does not resolve (${detail})`,
+                fix: gar
+                    ? `Artifact Registry hosts are LOCATION-docker.pkg.dev, e.g. us-central1-docker.pkg.dev or us-docker.pkg.dev; use the location of the repository (gcloud artifacts repositories list --project=${repo?.project ?? 'PROJECT'})`
+                    : 'Check the registry host',
+            };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/docker-output.ts
+// What `docker push` prints, as dockerd 20.10 and the docker CLI print it: the digest line of a success, and the
+// one error line of a failure. dockerd retries only layer uploads (5 tries, waiting 5, 10, 15, 20 s); every other
+// failure ends the push at once, and the HTTP status survives only in the text of that line.
+const RETRYABLE = new Set(['server', 'rate-limited', 'connection']);
+function isRetryable(kind) {
+    return RETRYABLE.has(kind);
+}
+/** The last non-empty line of docker's stderr: the error docker exits with. */
+function errorLine(stderr) {
+    const lines = stderr
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    return lines[lines.length - 1] ?? '';
+}
+const RULES = [
+    { test: /^denied\b|\b403 Forbidden\b/i, kind: 'denied', status: 403 },
+    {
+        test: /^unauthorized\b|authentication required|\b401 Unauthorized\b/i,
+        kind: 'unauthorized',
+        status: 401,
+    },
+    { test: /^name unknown\b|NAME_UNKNOWN/i, kind: 'name-unknown', status: 404 },
+    {
+        test: /^toomanyrequests\b|\b429 Too Many Requests\b|HTTP 429 response/i,
+        kind: 'rate-limited',
+        status: 429,
+    },
+    { test: /\bno such host\b/i, kind: 'unknown-host' },
+    // A resumable upload the registry forgot (GAR expires idle sessions): a new attempt starts a new one.
+    { test: /^blob upload (unknown|invalid)\b/i, kind: 'server' },
+    { test: /^(unknown|unavailable)\b/i, kind: 'server', status: 500 },
+    {
+        test: /: EOF$|unexpected EOF|connection reset|broken pipe|use of closed network connection|i\/o timeout|TLS handshake timeout|connection refused|request canceled|Client\.Timeout exceeded|server misbehaving|http2: /i,
+        kind: 'connection',
+    },
+];
+/** Classifies a failed `docker push` from its exit and stderr. */
+function classifyPushFailure(result) {
+    const line = errorLine(result.stderr);
+    if (result.timedOut) {
+        // Killed, docker printed no error: its last progress line says what dockerd was doing (often its own retries).
+        const last = line || errorLine(result.stdout ?? '');
+        return {
+            kind: 'timed-out',
+            message: `stopped when the retry-timeout passed${last ? ` (last output: ${last})` : ''}`,
+        };
+    }
+    const message = line || '(docker push printed no error)';
+    const status = /(?:HTTP status: |HTTP )([45][0-9]{2})\b/.exec(message);
+    if (status !== null) {
+        const code = Number(status[1]);
+        if (code >= 500)
+            return { kind: 'server', status: code, message };
+        if (code === 408)
+            return { kind: 'connection', status: code, message };
+    }
+    for (const rule of RULES) {
+        if (rule.test.test(message)) {
+            return { kind: rule.kind, message, ...(rule.status === undefined ? {} : { status: rule.status }) };
+        }
+    }
+    return { kind: 'other', message };
+}
+/** A short reason for the log, e.g. "server error 503". */
+function describeFailure(failure) {
+    switch (failure.kind) {
+        case 'server':
+            return failure.status === undefined || failure.status === 500
+                ? 'server error'
+                : `server error ${failure.status}`;
+        case 'rate-limited':
+            return 'too many requests (429)';
+        case 'connection':
+            return 'connection dropped';
+        case 'unauthorized':
+            return 'token rejected (401)';
+        case 'denied':
+            return 'denied (403)';
+        case 'name-unknown':
+            return 'repository not found';
+        case 'unknown-host':
+            return 'no such host';
+        case 'timed-out':
+            return 'stopped at the retry-timeout';
+        case 'other':
+            return 'push failed';
+    }
+}
+/** The digest `docker push` reports for `tag`: `TAG: digest: sha256:… size: N`. */
+function reportedDigest(stdout, tag) {
+    for (const line of stdout.split(/\r?\n/)) {
+        const match = /^(\S+): digest: (sha256:[0-9a-f]{64}) size: [0-9]+$/.exec(line.trim());
+        if (match !== null && match[1] === tag)
+            return match[2];
+    }
+    return undefined;
+}
+/**
+ * Filters docker's progress lines for a log that people read: without a TTY docker prints one line per layer and
+ * state, and while it waits between its own layer retries a "Retrying in N seconds" line every second. Only the
+ * first line of each countdown is kept (a new countdown starts higher than the last number seen).
+ */
+class ProgressFilter {
+    countdown = new Map();
+    keep(line) {
+        const match = /^([0-9a-f]{12}): (.*)$/.exec(line.trim());
+        if (match === null)
+            return line.trim() !== '';
+        const [, layer = '', status = ''] = match;
+        const retry = /^Retrying in ([0-9]+) seconds?$/.exec(status);
+        if (retry === null) {
+            this.countdown.delete(layer);
+            return true;
+        }
+        const seconds = Number(retry[1]);
+        const last = this.countdown.get(layer);
+        this.countdown.set(layer, seconds);
+        return last === undefined || seconds >= last;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+// Which tags to write, decided from what the registry holds before anything is written. A tag that already holds
+// the image is left alone (a re-run changes nothing); one that holds another image is refused unless `overwrite`.
+function planTags(existing, overwrite) {
+    const plan = { unchanged: [], write: [], conflicts: [], moved: [], knownDigest: undefined };
+    for (const { tag, digest, same } of existing) {
+        if (digest !== undefined && same && (plan.knownDigest === undefined || plan.knownDigest === digest)) {
+            plan.knownDigest = digest;
+            plan.unchanged.push(tag);
+        }
+        else if (digest === undefined) {
+            plan.write.push(tag);
+        }
+        else if (overwrite) {
+            plan.write.push(tag);
+            plan.moved.push({ tag, digest });
+        }
+        else {
+            // The same image under another manifest digest counts as another image: the outputs name one digest.
+            plan.conflicts.push({ tag, digest });
+        }
+    }
+    return plan;
+}
+/**
+ * Whether a manifest in `repository` (`host/path`) is this local image. dockerd pushes the image's config blob
+ * byte for byte, so a manifest whose config digest is the image id holds exactly this image (the config lists
+ * every layer's content digest). The containerd image store uses the manifest digest as id instead, and an image
+ * pushed or pulled before remembers its digest in RepoDigests.
+ */
+function isLocalImage(local, repository, manifest) {
+    return (manifest.digest === local.id ||
+        manifest.configDigest === local.id ||
+        local.repoDigests.includes(`${repository}@${manifest.digest}`));
+}
+/** The tag to push with docker: one the local image already carries when possible, so no new local tag is needed. */
+function tagToPush(write, repository, local) {
+    return write.find((tag) => local.repoTags.includes(`${repository}:${tag}`)) ?? write[0];
+}
+
+;// CONCATENATED MODULE: ./src/registry-ops.ts
+// Reads and tag writes through the registry API: what each tag holds, and adding a tag to a manifest the
+// repository already holds (one manifest PUT: no pull, no blob upload).
+
+
+
+/** Like the registry client's classification, except that a host DNS does not know is not worth waiting for. */
+function classifyRegistryCall(error) {
+    if (error instanceof RegistryConnectionError && /^ENOTFOUND\b/.test(error.reason))
+        return { retry: false };
+    return classifyRegistryFailure(error);
+}
+async function readTag(repo, reference, options, needConfig = () => true) {
+    const { value } = await withAttempts(`reading ${repo.path}:${reference}`, async () => {
+        const head = await repo.client.headManifest(repo.path, reference);
+        if (head === undefined)
+            return undefined;
+        if (!needConfig(head.digest))
+            return { digest: head.digest, configDigest: undefined };
+        const manifest = await repo.client.getManifest(repo.path, head.digest);
+        return { digest: head.digest, configDigest: manifest && manifestContent(manifest)?.config?.digest };
+    }, classifyRegistryCall, readOnly(options));
+    return value;
+}
+/** Reads are retried like writes but are not push attempts. */
+function readOnly(options) {
+    const { counter: _counter, ...rest } = options;
+    return rest;
+}
+/** Reads every tag's current content, in parallel. */
+async function registry_ops_readTags(repo, tags, isSame, options, needConfig) {
+    return Promise.all(tags.map(async (tag) => {
+        const content = await readTag(repo, tag, options, needConfig);
+        return { tag, digest: content?.digest, same: content !== undefined && isSame(content) };
+    }));
+}
+async function readManifest(repo, digest, options) {
+    const { value } = await withAttempts(`reading ${repo.path}@${digest}`, () => repo.client.getManifest(repo.path, digest), classifyRegistryCall, readOnly(options));
+    return value;
+}
+/** A tag read back holds something else than what was written: another push wrote it meanwhile. */
+class TagMovedError extends src/* ConfigurationError */.j1 {
+    tag;
+    expected;
+    found;
+    constructor(tag, expected, found) {
+        super(`tag ${tag} holds ${found ?? 'nothing'} after it was written with ${expected}: something else wrote it at the same time`, 'Check for another workflow run pushing the same tags, and give such jobs a concurrency group');
+        this.tag = tag;
+        this.expected = expected;
+        this.found = found;
+        this.name = 'TagMovedError';
+    }
+}
+/**
+ * Puts `manifest` under `tag`, retried. After a failed attempt the tag is read back: when it already holds the
+ * manifest (the registry stored it, then the answer was lost) the write counts as done.
+ */
+async function putTag(repo, tag, manifest, options) {
+    let acceptedDespiteError = false;
+    const { attempts } = await withAttempts(`tagging ${repo.path}:${tag}`, async () => {
+        try {
+            await repo.client.putManifest(repo.path, tag, manifest);
+        }
+        catch (error) {
+            const holds = await repo.client.headManifest(repo.path, tag).catch(() => undefined);
+            if (holds?.digest === manifest.digest) {
+                options.log.info(`  The manifest PUT for ${tag} failed (${error instanceof Error ? error.message : String(error)}), but the registry holds ${tag} = ${manifest.digest}: the write went through.`);
+                acceptedDespiteError = true;
+                return;
+            }
+            throw error;
+        }
+    }, classifyRegistryCall, options);
+    return { attempts, acceptedDespiteError };
+}
+/** Reads each tag back and fails unless every one holds `digest`. */
+async function verifyTags(repo, tags, digest, options) {
+    for (const tag of tags) {
+        const content = await readTag(repo, tag, options, () => false);
+        if (content?.digest !== digest)
+            throw new TagMovedError(tag, digest, content?.digest);
+    }
+}
+function isRegistryRefusal(error) {
+    return error instanceof RegistryError && [401, 403, 404].includes(error.status);
+}
+
+;// CONCATENATED MODULE: ./src/docker-push.ts
+// Pushing a local image with dockerd, attempt by attempt. After every attempt the tag is read back from the
+// registry: a push docker reports as failed counts as done when the registry already holds the image (dockerd
+// fails a push whose manifest PUT was stored but whose answer was lost).
+
+
+
+
+
+
+/** dockerd hides a 429's Retry-After; quota windows are per minute, so such waits start at 5–10 s. */
+const RATE_LIMIT_BASE_DELAY_MS = 10_000;
+/** A `docker push` attempt that failed and the registry does not hold the image. */
+class DockerPushFailure extends Error {
+    failure;
+    attempt;
+    /** Set when the registry refused a freshly minted token as well. */
+    afterNewToken = false;
+    constructor(failure, attempt) {
+        super(`docker push: ${failure.message}`);
+        this.failure = failure;
+        this.attempt = attempt;
+        this.name = 'DockerPushFailure';
+    }
+}
+function dockerPushArgs(configDir, ref) {
+    return ['--config', configDir, 'push', ref];
+}
+async function dockerPush(options) {
+    const { runner, configDir, repository, tag, repo, local, attempts: attemptOptions } = options;
+    const { log, deadline } = attemptOptions;
+    const ref = `${repository}:${tag}`;
+    let reloginPending = false;
+    let relogged = false;
+    let acceptedDespiteError = false;
+    const holdsImage = (content) => content !== undefined && isLocalImage(local, repository, content);
+    const attempt = async (n) => {
+        if (reloginPending && options.relogin) {
+            reloginPending = false;
+            relogged = true;
+            log.info('Minting a new access token and logging docker in again.');
+            await options.relogin();
+        }
+        log.info(`docker push ${ref} (attempt ${n} of ${attemptOptions.maxAttempts})`);
+        const started = deadline.clock.now();
+        const filter = new ProgressFilter();
+        const result = await runner.run('docker', dockerPushArgs(configDir, ref), {
+            timeoutMs: Math.max(1, deadline.remainingMs()),
+            onLine: (line) => {
+                if (filter.keep(line))
+                    log.info(`  ${line}`);
+            },
+        });
+        const took = (0,src/* formatDuration */.a3)(deadline.clock.now() - started);
+        if (result.exitCode === 0 && !result.timedOut) {
+            const digest = reportedDigest(result.stdout, tag);
+            const content = await readTag(repo, tag, attemptOptions, (d) => d !== digest);
+            if (digest !== undefined && content?.digest === digest)
+                return digest;
+            if (digest === undefined && holdsImage(content)) {
+                log.warning(`docker push printed no digest for ${tag}; the registry holds the image as ${content.digest}.`);
+                return content.digest;
+            }
+            throw new TagMovedError(tag, digest ?? `image ${local.id}`, content?.digest);
+        }
+        const failure = classifyPushFailure(result);
+        const content = await readTag(repo, tag, { ...attemptOptions, maxAttempts: 1 }).catch(() => undefined);
+        if (holdsImage(content)) {
+            log.info(`docker push failed after ${took} (${failure.message}), but the registry holds ${tag} = ${content.digest} with this image: the push went through.`);
+            acceptedDespiteError = true;
+            return content.digest;
+        }
+        log.info(`docker push failed after ${took}: ${describeFailure(failure)}. The registry does not hold ${tag} with this image.`);
+        throw new DockerPushFailure(failure, n);
+    };
+    const classify = (error) => {
+        if (!(error instanceof DockerPushFailure))
+            return classifyRegistryCall(error);
+        const { failure } = error;
+        if (failure.kind === 'unauthorized' && options.relogin !== undefined) {
+            if (relogged) {
+                error.afterNewToken = true;
+                return { retry: false };
+            }
+            reloginPending = true;
+            return { retry: true, reason: 'token rejected (401), a new one will be minted', afterMs: 0 };
+        }
+        if (failure.kind === 'timed-out')
+            return { retry: true, reason: describeFailure(failure) };
+        if (!isRetryable(failure.kind))
+            return { retry: false };
+        if (failure.kind === 'rate-limited') {
+            const policy = { ...BACKOFF, baseDelayMs: RATE_LIMIT_BASE_DELAY_MS, maxElapsedMs: 0, maxAttempts: 0 };
+            return {
+                retry: true,
+                reason: describeFailure(failure),
+                afterMs: backoffDelay(error.attempt, policy, Math.random),
+            };
+        }
+        return { retry: true, reason: describeFailure(failure) };
+    };
+    const { value, attempts } = await withAttempts(`push of ${tag}`, attempt, classify, attemptOptions);
+    return { digest: value, attempts, acceptedDespiteError, relogged };
+}
+
+;// CONCATENATED MODULE: ./src/local-image.ts
+// The local docker engine: which image `source` names, and the local tag `docker push` needs.
+
+
+async function inspectLocalImage(runner, ref) {
+    const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);
+    if (result.exitCode !== 0) {
+        if (/no such image/i.test(result.stderr))
+            return undefined;
+        if (result.exitCode === 127) {
+            throw new src/* ConfigurationError */.j1('docker is not installed (no "docker" on PATH)', 'Run this step on a runner with docker');
+        }
+        if (/cannot connect to the docker daemon/i.test(result.stderr)) {
+            throw new src/* ConfigurationError */.j1(`the docker engine does not answer: ${result.stderr.trim().split('\n').pop() ?? ''}`, 'Run this step where the image was built, with the docker engine running');
+        }
+        throw new ProcessError('docker', ['image', 'inspect', ref], result);
+    }
+    const image = JSON.parse(result.stdout);
+    if (!image.Id)
+        throw new Error(`docker image inspect ${ref} printed no Id`);
+    return { id: image.Id, repoTags: image.RepoTags ?? [], repoDigests: image.RepoDigests ?? [] };
+}
+async function requireLocalImage(runner, ref) {
+    const image = await inspectLocalImage(runner, ref);
+    if (image === undefined) {
+        throw new src/* ConfigurationError */.j1(`input "source" is ${JSON.stringify(ref)}: no such image in the local docker engine`, 'Run push-to-gar in the job that built the image (after build-image), or push an image the registry already holds with "source-digest"');
+    }
+    return image;
+}
+/**
+ * Which local image each name in `refs` points at (name → image id), in one `docker image inspect` call; names that
+ * do not exist are left out.
+ */
+async function localNames(runner, refs) {
+    const names = new Map();
+    if (refs.length === 0)
+        return names;
+    // docker prints the images it found and fails for the others: the output is read either way.
+    const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ...refs]);
+    for (const line of result.stdout.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        const image = JSON.parse(line);
+        for (const tag of image.RepoTags ?? [])
+            if (image.Id && refs.includes(tag))
+                names.set(tag, image.Id);
+    }
+    return names;
+}
+/**
+ * Names the image `ref` for `docker push`; undefined when it already has that name. `previousId` is the image
+ * the name points at now, if any: `restoreLocalTag` points it back.
+ */
+async function tagForPush(runner, image, ref, previousId) {
+    if (image.repoTags.includes(ref) || previousId === image.id)
+        return undefined;
+    await runChecked(runner, 'docker', ['tag', image.id, ref]);
+    return { ref, previousId, imageId: image.id };
+}
+/** `host/path` of `host/path:tag`. */
+function repositoryOf(ref) {
+    const colon = ref.lastIndexOf(':');
+    return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+}
+/**
+ * Points the name back where it was, or removes it when it was new; never deletes an image. Removing the name
+ * also drops the `NAME@DIGEST` docker recorded for it when it pushed, so the engine is left as it was found.
+ */
+async function restoreLocalTag(runner, tag) {
+    if (tag.previousId !== undefined) {
+        await runChecked(runner, 'docker', ['tag', tag.previousId, tag.ref]);
+        const pushed = tag.imageId === undefined ? undefined : await inspectLocalImage(runner, tag.imageId);
+        // Re-pointing a name leaves the pushed image's digest reference behind; drop it while the image keeps a tag.
+        if (pushed !== undefined && pushed.repoTags.length > 0) {
+            const digests = pushed.repoDigests.filter((digest) => digest.startsWith(`${repositoryOf(tag.ref)}@`));
+            for (const digest of digests)
+                await runChecked(runner, 'docker', ['image', 'rm', '--no-prune', digest]);
+        }
+        return `pointed ${tag.ref} back at ${tag.previousId}`;
+    }
+    const image = await inspectLocalImage(runner, tag.ref);
+    if (image === undefined)
+        return `${tag.ref} is already gone`;
+    if (image.repoTags.length <= 1)
+        return `kept ${tag.ref}: it is the image's only name`;
+    await runChecked(runner, 'docker', ['image', 'rm', '--no-prune', tag.ref]);
+    return `removed the local name ${tag.ref}`;
+}
+
+;// CONCATENATED MODULE: ./src/docker-session.ts
+// Docker's side of pushing a local image: a private DOCKER_CONFIG holding the registry credential, and the local
+// name `docker push` needs. Opened alongside the registry reads, always closed; the post step closes what a
+// cancelled step could not.
+
+
+class DockerSession {
+    configDir;
+    options;
+    token;
+    named = [];
+    constructor(configDir, options) {
+        this.configDir = configDir;
+        this.options = options;
+    }
+    /** A fresh config under RUNNER_TEMP, logged in to the registry, and the image named for the likely push. */
+    static async open(options) {
+        const configDir = await freshDockerConfigDir(options.runnerTemp, options.workspace);
+        options.save({ dockerConfig: configDir });
+        const session = new DockerSession(configDir, options);
+        const [loggedIn, named] = await Promise.allSettled([
+            session.login('initial'),
+            session.nameForPush(options.likelyRef),
+        ]);
+        for (const outcome of [loggedIn, named]) {
+            if (outcome.status === 'rejected') {
+                await session.close();
+                throw outcome.reason;
+            }
+        }
+        return session;
+    }
+    /** Logs in with the current token; after a 401 (`rejected`), with a new one. */
+    async login(reason) {
+        // A token the registry client minted after the same expiry is reused rather than minting yet another.
+        this.token = (await this.options.tokens.token(reason, reason === 'rejected' ? this.token : undefined)).token;
+        await dockerLogin(this.options.runner, {
+            configDir: this.configDir,
+            registry: this.options.registry,
+            username: ACCESS_TOKEN_USER,
+            password: this.token,
+        });
+    }
+    /** Gives the image the name `ref` for `docker push` unless it has it; returns what was done, to be undone. */
+    async nameForPush(ref) {
+        const done = this.named.find((tag) => tag.ref === ref);
+        if (done !== undefined)
+            return done;
+        const { runner, image, names } = this.options;
+        const tag = await tagForPush(runner, image, ref, names.get(ref));
+        if (tag !== undefined) {
+            this.named.push(tag);
+            // The post step can undo one name; the first is the one a push uses unless the registry already holds it.
+            this.options.save({ localTag: tag.ref, localTagPrevious: tag.previousId ?? '' });
+        }
+        return tag;
+    }
+    /** Undoes the local names and removes the credential; returns what was done, for the log. */
+    async close() {
+        const done = [];
+        for (const tag of this.named.splice(0)) {
+            done.push(`Local image name: ${await restoreLocalTag(this.options.runner, tag)}.`);
+        }
+        this.options.save({ localTag: '', localTagPrevious: '' });
+        await removeDockerConfig(this.configDir);
+        this.options.save({ dockerConfig: '' });
+        done.push(`Removed the docker credentials in ${this.configDir}.`);
+        return done;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+// The outputs and the job summary of a push.
+
+const RESULT_TEXT = {
+    pushed: 'pushed with docker push',
+    tagged: 'tagged through the registry API (no upload)',
+    moved: 'moved from another image (overwrite)',
+    unchanged: 'already held this image',
+};
+function pushOutputs(report) {
+    return {
+        digest: report.digest,
+        image: `${report.name}@${report.digest}`,
+        refs: report.tags.map(({ tag }) => `${report.name}:${tag}`).join('\n'),
+        pushed: report.tags
+            .filter(({ result }) => result !== 'unchanged')
+            .map(({ tag }) => tag)
+            .join('\n'),
+        attempts: String(report.attempts),
+    };
+}
+function summaryMarkdown(report) {
+    const written = report.tags.filter(({ result }) => result !== 'unchanged').length;
+    const headline = written === 0
+        ? `### push-to-gar: nothing to do, \`${(0,src/* escapeCell */.kq)(report.name)}\` already held the image`
+        : `### push-to-gar: ${written} tag${written === 1 ? '' : 's'} written to \`${(0,src/* escapeCell */.kq)(report.name)}\``;
+    const table = (0,src/* markdownTable */.Qj)(['Reference', 'Result'], report.tags.map(({ tag, result }) => [`\`${report.name}:${tag}\``, RESULT_TEXT[result]]));
+    const facts = (0,src/* markdownTable */.Qj)(['Digest', 'Source', 'Auth', 'Attempts', 'Time'], [
+        [
+            `\`${report.digest}\``,
+            report.source,
+            report.auth,
+            String(report.attempts),
+            (0,src/* formatDuration */.a3)(report.durationMs),
+        ],
+    ]);
+    const notes = report.notes.map((note) => `- ${note}`);
+    return [headline, '', table, '', facts, ...(notes.length > 0 ? ['', ...notes] : []), ''].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+
+const pushState = new src/* SavedState */.pA(['dockerConfig', 'localTag', 'localTagPrevious']);
+
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
 
-async function main() {
-    readInputs();
-    core/* info */.pq('Inputs are valid.');
-    throw new src/* ConfigurationError */.j1('this version of push-to-gar validates its inputs only; the behaviour comes with issue #4');
+
+
+
+
+
+
+
+
+
+
+
+
+const runner = systemRunner;
+const log = { info: (line) => core/* info */.pq(line), warning: (line) => core/* warning */.$e(line) };
+/**
+ * Node loads its fetch implementation on the first call, about 50 ms of blocking work: done while docker inspects
+ * the image in its own process, rather than later on the way to the push.
+ */
+function warmUpFetch() {
+    fetch('data:,').then((response) => response.arrayBuffer(), () => undefined);
 }
-async function post() { }
+function identityOf(auth) {
+    if (auth.mode === 'workload-identity')
+        return auth.serviceAccount;
+    if (auth.mode === 'credentials-json')
+        return auth.key.client_email;
+    return undefined;
+}
+function describeAuth(auth) {
+    if (auth.mode === 'workload-identity')
+        return `keyless as ${auth.serviceAccount}`;
+    if (auth.mode === 'credentials-json')
+        return `key of ${auth.key.client_email}`;
+    return 'access token from "access-token"';
+}
+function describeInputs(inputs) {
+    core/* info */.pq(`Target:   ${inputs.target.full}${inputs.gar ? ` (Artifact Registry: project ${inputs.gar.project}, location ${inputs.gar.location}, repository ${inputs.gar.repository})` : ''}`);
+    core/* info */.pq(`Tags:     ${inputs.tags.join(', ')}`);
+    core/* info */.pq(`Source:   ${inputs.source.kind === 'image' ? `local image ${inputs.source.ref}` : `digest ${inputs.source.digest}, already in the repository`}`);
+    core/* info */.pq(`Auth:     ${describeAuth(inputs.auth)}`);
+    core/* info */.pq(`Existing tags: ${inputs.overwrite ? 'moved when they hold another image (overwrite: true)' : 'never moved (overwrite: false)'}`);
+    core/* info */.pq(`Retries:  at most ${inputs.maxAttempts} attempts per write, ${(0,src/* formatDuration */.a3)(inputs.retryTimeoutSeconds * 1000)} for the whole push`);
+}
+async function mintToken(tokens, auth) {
+    const started = Date.now();
+    const { expiresAt } = await tokens.token('initial');
+    if (auth.mode === 'access-token') {
+        core/* info */.pq('Using the access token given in "access-token"; it cannot be renewed, so a 401 ends the push.');
+        return;
+    }
+    const left = expiresAt === undefined ? 0 : expiresAt - Date.now();
+    const expiry = expiresAt === undefined
+        ? ''
+        : `, valid until ${new Date(expiresAt).toISOString()} (${left >= 60_000 ? `${Math.round(left / 60_000)} min` : (0,src/* formatDuration */.a3)(left)})`;
+    core/* info */.pq(`Minted an access token (${describeAuth(auth)}) in ${(0,src/* formatDuration */.a3)(Date.now() - started)}${expiry}.`);
+}
+/** Turns a refusal of the registry into the diagnosis the user needs; anything else is returned as is. */
+function main_explain(error, attempt) {
+    if (error instanceof DockerPushFailure) {
+        const { kind, message } = error.failure;
+        if (kind === 'denied' || kind === 'name-unknown' || kind === 'unauthorized' || kind === 'unknown-host') {
+            const { message: text, fix } = diagnoseRefusal(kind, message, {
+                ...attempt,
+                afterNewToken: error.afterNewToken,
+            });
+            return new src/* ConfigurationError */.j1(text, fix);
+        }
+        return new src/* ConfigurationError */.j1(`docker push failed: ${message}`, "See docker's output above");
+    }
+    if (error instanceof client_RegistryError && [401, 403, 404].includes(error.status)) {
+        const kind = error.status === 401 ? 'unauthorized' : error.status === 403 ? 'denied' : 'name-unknown';
+        const detail = error.detail || `${error.status}${error.code ? ` ${error.code}` : ''}`;
+        // The registry client already asked for a fresh token after the first 401.
+        const afterNewToken = kind === 'unauthorized' && attempt.authMode !== 'access-token';
+        const { message, fix } = diagnoseRefusal(kind, detail, {
+            ...attempt,
+            request: `${error.method} ${error.url}`,
+            afterNewToken,
+        });
+        return new src/* ConfigurationError */.j1(message, fix);
+    }
+    if (error instanceof RegistryConnectionError && /ENOTFOUND/.test(error.reason)) {
+        const { message, fix } = diagnoseRefusal('unknown-host', error.reason, attempt);
+        return new src/* ConfigurationError */.j1(message, fix);
+    }
+    return error;
+}
+function logPlan(plan, inputs) {
+    for (const tag of plan.unchanged)
+        core/* info */.pq(`${tag}: already holds this image (${plan.knownDigest}), left as is`);
+    for (const { tag, digest } of plan.moved)
+        core/* info */.pq(`${tag}: holds another image (${digest}), will be moved (overwrite: true)`);
+    for (const { tag, digest } of plan.conflicts)
+        core/* info */.pq(`${tag}: holds another image (${digest}), refused`);
+    const moved = new Set(plan.moved.map(({ tag }) => tag));
+    for (const tag of plan.write)
+        if (!moved.has(tag))
+            core/* info */.pq(`${tag}: not in the registry, will be written`);
+    if (plan.conflicts.length > 0) {
+        throw new src/* ConfigurationError */.j1(`${plan.conflicts.length === 1 ? 'a tag already holds' : `${plan.conflicts.length} tags already hold`} another image in ${inputs.target.full}: ${plan.conflicts
+            .map(({ tag, digest }) => `${tag} = ${digest}`)
+            .join(', ')}; nothing was written`, 'Tags are never moved silently: push under a new tag, or set "overwrite: true" to move them');
+    }
+}
+/** Adds each tag in `tags` to the manifest `digest` through the registry API. */
+async function tagFromDigest(repo, digest, tags, plan, options, written) {
+    if (tags.length === 0)
+        return;
+    const manifest = await readManifest(repo, digest, options);
+    if (manifest === undefined) {
+        throw new src/* ConfigurationError */.j1(`${repo.path}@${digest} does not exist in the registry`, '"source-digest" must be an image the target repository already holds (build-image\'s reused-digest); push other images with "source"');
+    }
+    const moved = new Set(plan.moved.map(({ tag }) => tag));
+    for (const tag of tags) {
+        const { attempts, acceptedDespiteError } = await putTag(repo, tag, manifest, options);
+        written.results.set(tag, moved.has(tag) ? 'moved' : 'tagged');
+        core/* info */.pq(`${tag} → ${digest}${attempts > 1 ? ` (${attempts} attempts)` : ''}`);
+        if (acceptedDespiteError)
+            written.notes.push(`The registry stored ${tag} although its answer to the write was lost.`);
+    }
+}
+async function pushLocalImage(inputs, local, repo, session, plan, options, written) {
+    core/* info */.pq(`Logged docker in to ${inputs.target.registry}; the credential is in ${session.configDir}, removed when this step ends.`);
+    const tag = tagToPush(plan.write, inputs.target.full, local) ?? plan.write[0] ?? '';
+    const ref = `${inputs.target.full}:${tag}`;
+    const named = await session.nameForPush(ref);
+    if (named !== undefined) {
+        core/* info */.pq(`Named the local image ${ref} for docker push${named.previousId ? ` (that name pointed at ${named.previousId}; it is restored afterwards)` : ''}.`);
+    }
+    const pushed = await dockerPush({
+        runner,
+        configDir: session.configDir,
+        repository: inputs.target.full,
+        tag,
+        repo,
+        local,
+        relogin: inputs.auth.mode === 'access-token' ? undefined : () => session.login('rejected'),
+        attempts: options,
+    });
+    written.results.set(tag, plan.moved.some((m) => m.tag === tag) ? 'moved' : 'pushed');
+    if (pushed.acceptedDespiteError) {
+        written.notes.push('docker push reported a failure, but the registry had accepted the image: counted as pushed.');
+    }
+    if (pushed.relogged)
+        written.notes.push('The registry rejected the access token during the push; a new one was minted.');
+    core/* info */.pq(`${tag} → ${pushed.digest}`);
+    return pushed.digest;
+}
+/** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
+async function planPush(inputs, source, repo, options) {
+    const repository = inputs.target.full;
+    const existing = source.kind === 'digest'
+        ? await registry_ops_readTags(repo, inputs.tags, (c) => c.digest === source.digest, options, () => false)
+        : await registry_ops_readTags(repo, inputs.tags, (c) => isLocalImage(source.image, repository, c), options, 
+        // The manifest is read only when its digest alone does not show it is this image.
+        (digest) => !isLocalImage(source.image, repository, { digest, configDigest: undefined }));
+    const plan = planTags(existing, inputs.overwrite);
+    logPlan(plan, inputs);
+    return plan;
+}
+/** Writes the planned tags: one docker push at most, every other tag through the registry API. Returns the digest. */
+async function writeTags(inputs, source, repo, session, plan, options, written) {
+    const known = source.kind === 'digest' ? source.digest : plan.knownDigest;
+    if (known !== undefined) {
+        if (plan.write.length > 0) {
+            await core/* group */.Os('Tag from digest', async () => {
+                if (source.kind === 'image')
+                    core/* info */.pq(`The registry already holds this image as ${known}: adding the other tags without docker push.`);
+                await tagFromDigest(repo, known, plan.write, plan, options, written);
+            });
+        }
+        return known;
+    }
+    if (source.kind === 'digest' || session === undefined) {
+        throw new Error('a local image to push needs its docker session');
+    }
+    const opened = await session;
+    const digest = await core/* group */.Os('Push', () => pushLocalImage(inputs, source.image, repo, opened, plan, options, written));
+    const rest = plan.write.filter((tag) => !written.results.has(tag));
+    if (rest.length > 0) {
+        await core/* group */.Os('Tag from digest', () => tagFromDigest(repo, digest, rest, plan, options, written));
+    }
+    return digest;
+}
+async function publish(report) {
+    for (const [name, value] of Object.entries(pushOutputs(report)))
+        core/* setOutput */.uH(name, value);
+    await (0,src/* appendSummary */.fe)(summaryMarkdown(report));
+    const writes = report.tags.filter(({ result }) => result !== 'unchanged').length;
+    if (writes === 0)
+        core/* info */.pq('Nothing was written: every tag already held this image.');
+    if (report.attempts > writes) {
+        core/* warning */.$e(`The push needed ${report.attempts} attempts for ${writes} write${writes === 1 ? '' : 's'}; the retries are in the log.`);
+    }
+    core/* info */.pq(`Done in ${(0,src/* formatDuration */.a3)(report.durationMs)}: ${report.name}@${report.digest}`);
+}
+async function main() {
+    const started = Date.now();
+    const inputs = await core/* group */.Os('Inputs', async () => {
+        const inputs = readInputs();
+        describeInputs(inputs);
+        return inputs;
+    });
+    const given = inputs.source;
+    const tokens = createAccessTokenSource(inputs.auth);
+    const source = given.kind === 'image'
+        ? await core/* group */.Os('Local image', async () => {
+            // The names the push may give the image are looked up alongside, to restore them afterwards.
+            const inspected = Promise.all([
+                requireLocalImage(runner, given.ref),
+                localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
+            ]);
+            warmUpFetch();
+            const [image, names] = await inspected;
+            core/* info */.pq(`${given.ref} is ${image.id}`);
+            return { kind: 'image', ref: given.ref, image, names };
+        })
+        : given;
+    await core/* group */.Os('Access token', () => mintToken(tokens, inputs.auth));
+    const repo = {
+        client: new RegistryClient({
+            registry: inputs.target.registry,
+            credentials: registryCredentials(tokens),
+        }),
+        path: inputs.target.path,
+    };
+    const counter = { attempts: 0 };
+    const options = {
+        maxAttempts: inputs.maxAttempts,
+        deadline: new Deadline(inputs.retryTimeoutSeconds * 1000),
+        log,
+        counter,
+    };
+    const written = { results: new Map(), notes: [] };
+    // Pushing a local image needs docker logged in: that starts now, alongside reading the tags.
+    const session = source.kind === 'image'
+        ? DockerSession.open({
+            runner,
+            registry: inputs.target.registry,
+            tokens,
+            runnerTemp: process.env['RUNNER_TEMP'],
+            workspace: process.env['GITHUB_WORKSPACE'],
+            save: (values) => pushState.save(values),
+            image: source.image,
+            names: source.names,
+            likelyRef: `${inputs.target.full}:${tagToPush(inputs.tags, inputs.target.full, source.image) ?? ''}`,
+        })
+        : undefined;
+    session?.catch(() => undefined); // awaited where it is needed; a failure surfaces there
+    try {
+        const plan = await core/* group */.Os('Tags in the registry', () => planPush(inputs, source, repo, options));
+        const digest = await writeTags(inputs, source, repo, session, plan, options, written);
+        await core/* group */.Os('Verify', async () => {
+            await verifyTags(repo, inputs.tags, digest, options);
+            core/* info */.pq(`Every tag holds ${digest}: ${inputs.tags.join(', ')}.`);
+        });
+        await publish({
+            name: inputs.target.full,
+            digest,
+            tags: inputs.tags.map((tag) => ({ tag, result: written.results.get(tag) ?? 'unchanged' })),
+            attempts: counter.attempts,
+            durationMs: Date.now() - started,
+            source: source.kind === 'image' ? `local image \`${source.ref}\`` : 'digest already in the repository',
+            auth: describeAuth(inputs.auth),
+            notes: written.notes,
+        });
+    }
+    catch (error) {
+        throw main_explain(error, {
+            host: inputs.target.registry,
+            path: inputs.target.path,
+            gar: inputs.gar,
+            identity: identityOf(inputs.auth),
+            authMode: inputs.auth.mode,
+        });
+    }
+    finally {
+        const opened = await session?.catch(() => undefined);
+        for (const line of (await opened?.close()) ?? [])
+            core/* info */.pq(line);
+    }
+}
+async function post() {
+    const saved = pushState.load();
+    if (saved.localTag) {
+        const message = await restoreLocalTag(runner, {
+            ref: saved.localTag,
+            previousId: saved.localTagPrevious || undefined,
+        });
+        core/* info */.pq(`Local image name: ${message}.`);
+    }
+    if (!saved.dockerConfig) {
+        core/* info */.pq('Nothing to clean up: the push removed its docker credentials itself.');
+        return;
+    }
+    if (!isFreshDockerConfigDir(saved.dockerConfig, process.env['RUNNER_TEMP'])) {
+        core/* warning */.$e(`Not removing ${saved.dockerConfig}: it is not a docker config this action created under RUNNER_TEMP.`);
+        return;
+    }
+    await removeDockerConfig(saved.dockerConfig);
+    core/* info */.pq(`Removed the docker credentials in ${saved.dockerConfig}.`);
+}
 
 
 /***/ }),
@@ -28794,11 +30651,17 @@ async function post() { }
 __nccwpck_require__.d(__webpack_exports__, {
   j1: () => (/* reexport */ ConfigurationError),
   i_: () => (/* reexport */ InputReader),
+  pA: () => (/* reexport */ SavedState),
+  fe: () => (/* reexport */ appendSummary),
+  kq: () => (/* reexport */ escapeCell),
+  a3: () => (/* reexport */ formatDuration),
+  Qj: () => (/* reexport */ markdownTable),
+  $l: () => (/* reexport */ maskSecret),
   Cs: () => (/* reexport */ runAction),
   ax: () => (/* reexport */ runnerInputs)
 });
 
-// UNUSED EXPORTS: InputError, InputErrors, SavedState, appendSummary, describeFailure, escapeCell, formatBytes, formatDuration, inputsFrom, isPostStep, markdownTable, maskSecret, secretForms
+// UNUSED EXPORTS: InputError, InputErrors, describeFailure, formatBytes, inputsFrom, isPostStep, secretForms
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -28840,8 +30703,8 @@ class InputErrors extends ConfigurationError {
     }
 }
 
-// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 20 modules
-var lib_core = __nccwpck_require__(7550);
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(8367);
 ;// CONCATENATED MODULE: ../../packages/action-io/src/mask.ts
 
 /**
@@ -28850,7 +30713,7 @@ var lib_core = __nccwpck_require__(7550);
  */
 function maskSecret(value) {
     for (const form of secretForms(value))
-        lib_core/* setSecret */.Pq(form);
+        core/* setSecret */.Pq(form);
 }
 function secretForms(value) {
     const forms = new Set();
@@ -29014,7 +30877,7 @@ function isPostStep() {
 async function runAction(actionName, main, post) {
     const phase = isPostStep() ? post : main;
     if (post !== undefined && !isPostStep())
-        lib_core/* saveState */.LZ('isPost', 'true');
+        core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
     try {
@@ -29023,8 +30886,8 @@ async function runAction(actionName, main, post) {
     catch (error) {
         const failure = describeFailure(actionName, error);
         if (failure.stack !== undefined)
-            lib_core/* error */.z3(`${actionName}: unexpected error, please report it\n${failure.stack}`);
-        lib_core/* setFailed */.C1(failure.message);
+            core/* error */.z3(`${actionName}: unexpected error, please report it\n${failure.stack}`);
+        core/* setFailed */.C1(failure.message);
     }
 }
 
@@ -29042,13 +30905,13 @@ class SavedState {
     save(values) {
         for (const [key, value] of Object.entries(values)) {
             if (value !== undefined)
-                core.saveState(key, value);
+                core/* saveState */.LZ(key, value);
         }
     }
     load() {
         const values = {};
         for (const key of this.keys) {
-            const value = core.getState(key);
+            const value = core/* getState */.Gu(key);
             if (value !== '')
                 values[key] = value;
         }
@@ -29088,7 +30951,7 @@ function formatDuration(ms) {
 async function appendSummary(markdown) {
     if (!process.env['GITHUB_STEP_SUMMARY'])
         return;
-    await core.summary.addRaw(markdown, true).write();
+    await core/* summary */.z.addRaw(markdown, true).write();
 }
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
@@ -29109,10 +30972,38 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
 /***/ 4434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -29193,6 +31084,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -29207,6 +31105,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -29214,10 +31119,24 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
 /***/ 643:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 
 /***/ }),
 
@@ -29232,6 +31151,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 7830:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/web");
 
 /***/ }),
 
@@ -29277,6 +31203,41 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
+/***/ 932:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 3480:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("querystring");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
 /***/ 3193:
 /***/ ((module) => {
 
@@ -29291,6 +31252,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
+/***/ 2018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
 /***/ 9023:
 /***/ ((module) => {
 
@@ -29298,23 +31273,37 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7550:
+/***/ 8167:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("worker_threads");
+
+/***/ }),
+
+/***/ 8367:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ debug),
   z3: () => (/* binding */ error),
+  V9: () => (/* binding */ getIDToken),
+  Gu: () => (/* binding */ getState),
+  Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
   LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
-  Pq: () => (/* binding */ core_setSecret)
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, setCommandEcho, setOutput, startGroup, summary, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getInput, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -29389,7 +31378,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -29443,10 +31432,10 @@ function escapeProperty(s) {
         .replace(/,/g, '%2C');
 }
 //# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -29460,15 +31449,15 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
     const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
@@ -29479,15 +31468,17 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+http-client@4.0.1/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
@@ -29580,7 +31571,7 @@ class DecodedURL extends URL {
 }
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ../../node_modules/.pnpm/tunnel@0.0.6/node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(5217);
+var tunnel = __nccwpck_require__(5217);
 // EXTERNAL MODULE: ../../node_modules/.pnpm/undici@6.29.1/node_modules/undici/index.js
 var undici = __nccwpck_require__(5345);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+http-client@4.0.1/node_modules/@actions/http-client/lib/index.js
@@ -29658,7 +31649,7 @@ const HttpResponseRetryCodes = [
     HttpCodes.ServiceUnavailable,
     HttpCodes.GatewayTimeout
 ];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
 const ExponentialBackoffCeiling = 10;
 const ExponentialBackoffTimeSlice = 5;
 class HttpClientError extends Error {
@@ -29704,7 +31695,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -30007,7 +31998,7 @@ class lib_HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -30018,7 +32009,7 @@ class lib_HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -30117,7 +32108,7 @@ class lib_HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -30132,7 +32123,7 @@ class lib_HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -30157,7 +32148,7 @@ class lib_HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -30180,7 +32171,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -30311,7 +32302,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -30369,13 +32360,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -30394,7 +32385,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -30413,13 +32404,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -30442,7 +32433,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -30465,7 +32456,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -30561,7 +32552,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -30709,7 +32700,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/path-utils.js
 
@@ -30749,8 +32740,8 @@ function toPlatformPath(pth) {
 var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+io@3.0.2/node_modules/@actions/io/lib/io-util.js
@@ -30765,7 +32756,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -30792,7 +32783,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -30850,7 +32841,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -30879,11 +32870,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -31103,7 +33094,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -31118,7 +33109,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -31129,7 +33120,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -31138,7 +33129,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -31285,13 +33276,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -31569,7 +33560,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -31582,7 +33573,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -31592,7 +33583,7 @@ class ToolRunner extends external_events_.EventEmitter {
                     return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
                 }
                 const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                const cp = external_child_process_.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
                 let stdbuffer = '';
                 if (cp.stdout) {
                     cp.stdout.on('data', (data) => {
@@ -31921,8 +33912,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -32017,7 +34008,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -32101,10 +34092,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -32139,8 +34130,8 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
-    issueCommand('debug', {}, message);
+function debug(message) {
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -32156,7 +34147,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -32171,7 +34162,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -32181,13 +34172,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -32283,7 +34274,7 @@ function getIDToken(aud) {
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -32292,6 +34283,9 @@ function getIDToken(aud) {
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -32366,6 +34360,36 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -32378,9 +34402,105 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

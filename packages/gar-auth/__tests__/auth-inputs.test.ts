@@ -1,7 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { InputErrors, InputReader, inputsFrom } from '@hub-image-actions/action-io';
-import { parseServiceAccountKey, readGarAuth } from '../src/index.js';
+import { isFresh, isFreshDockerConfigDir, parseServiceAccountKey, readGarAuth } from '../src/index.js';
 
 const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
@@ -106,5 +106,56 @@ describe('parseServiceAccountKey', () => {
     expect(parseServiceAccountKey(JSON.stringify(withoutUri))).toMatchObject({
       token_uri: 'https://oauth2.googleapis.com/token',
     });
+  });
+});
+
+describe('masking', () => {
+  it('masks the private key inside a base64-encoded key, which the runner only saw encoded', () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      read({ 'credentials-json': Buffer.from(JSON.stringify(key)).toString('base64') });
+    } finally {
+      spy.mockRestore();
+    }
+    const masks = written
+      .join('')
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('::add-mask::'));
+    for (const line of pem.trim().split('\n').slice(1, -1)) expect(masks).toContain(`::add-mask::${line}`);
+  });
+});
+
+describe('isFreshDockerConfigDir', () => {
+  it.each([
+    ['/runner/_temp/hub-image-actions-docker-a1B2c3', true],
+    ['/runner/_temp/hub-image-actions-docker-a1B2c3/../../work', false],
+    ['/runner/_temp/other', false],
+    ['/runner/_temp', false],
+    ['/elsewhere/hub-image-actions-docker-a1B2c3', false],
+    ['hub-image-actions-docker-a1B2c3', false],
+  ])('%s → %s', (path, expected) => {
+    expect(isFreshDockerConfigDir(path, '/runner/_temp')).toBe(expected);
+  });
+
+  it('is false without RUNNER_TEMP', () => {
+    expect(isFreshDockerConfigDir('/runner/_temp/hub-image-actions-docker-a1B2c3', undefined)).toBe(false);
+  });
+});
+
+describe('isFresh', () => {
+  const now = 1_000_000;
+  it.each([
+    ['an hour-long token with 2 minutes left', { expiresAt: now + 120_000 }, now - 3_480_000, true],
+    ['an hour-long token with 30 s left', { expiresAt: now + 30_000 }, now - 3_570_000, false],
+    ['a 5-minute token with 3 minutes left', { expiresAt: now + 180_000 }, now - 120_000, true],
+    ['a 5-second token just minted', { expiresAt: now + 4_000 }, now - 1_000, true],
+    ['a 5-second token past half its life', { expiresAt: now + 2_000 }, now - 3_000, false],
+    ['a token of unknown lifetime (given)', { expiresAt: undefined }, now, true],
+  ])('%s: %s', (_name, token, mintedAt, expected) => {
+    expect(isFresh({ token: 't', ...token }, mintedAt, now)).toBe(expected);
   });
 });

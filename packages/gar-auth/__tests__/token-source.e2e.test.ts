@@ -69,6 +69,32 @@ describe('service-account key', () => {
     expect(source.minted).toBe(2);
   });
 
+  it('mints once for concurrent callers', async () => {
+    const source = createAccessTokenSource({
+      mode: 'credentials-json',
+      key: keyFrom(google.serviceAccountKey().json),
+    });
+    const tokens = await Promise.all([
+      source.token('initial'),
+      source.token('initial'),
+      source.token('rejected'),
+    ]);
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    expect(source.minted).toBe(1);
+  });
+
+  it('hands out the newer token, without minting, to a caller whose older token was rejected', async () => {
+    const source = createAccessTokenSource({
+      mode: 'credentials-json',
+      key: keyFrom(google.serviceAccountKey().json),
+    });
+    const first = await source.token('initial');
+    const second = await source.token('rejected', first.token);
+    expect(second.token).not.toBe(first.token);
+    expect(await source.token('rejected', first.token)).toEqual(second);
+    expect(source.minted).toBe(2);
+  });
+
   it('turns a refused key into a configuration error that names the account', async () => {
     const good = JSON.parse(google.serviceAccountKey().json) as Record<string, string>;
     const otherGoogle = await FakeGoogle.start();

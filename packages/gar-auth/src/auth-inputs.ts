@@ -1,4 +1,4 @@
-import type { InputReader } from '@hub-image-actions/action-io';
+import { maskSecret, type InputReader } from '@hub-image-actions/action-io';
 
 export interface ServiceAccountKey {
   client_email: string;
@@ -119,6 +119,8 @@ export function readGarAuth(r: InputReader, options: { required: boolean }): Gar
       );
       return undefined;
     }
+    // The input itself is masked; a base64-encoded key decodes to a private key the masker has not seen yet.
+    maskSecret(key.private_key);
     return { mode: 'credentials-json', key };
   }
   if (provider === undefined || serviceAccount === undefined) {

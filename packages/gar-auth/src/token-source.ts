@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { ConfigurationError, maskSecret } from '@hub-image-actions/action-io';
-import { IdentityPoolClient, JWT, type AuthClient } from 'google-auth-library';
+import type { AuthClient, IdentityPoolClient, JWT } from 'google-auth-library';
 import type { GarAuth, ServiceAccountKey } from './auth-inputs.js';
 
 /** The docker / registry user name that goes with a Google access token. */
@@ -15,12 +15,25 @@ export interface AccessToken {
 }
 
 /**
+ * Whether a token is still worth handing out: more than a minute left, or for short-lived tokens (direct
+ * federation gives about 5 minutes) more than half their lifetime.
+ */
+export function isFresh(token: AccessToken, mintedAt: number, now = Date.now()): boolean {
+  if (token.expiresAt === undefined) return true;
+  return token.expiresAt - now > Math.min(60_000, (token.expiresAt - mintedAt) / 2);
+}
+
+/**
  * Hands out access tokens, minting them when asked rather than at job start, so a long build cannot outlive
  * them. `rejected` means the registry refused the last token: mint a new one.
  */
 export interface AccessTokenSource {
   readonly mode: GarAuth['mode'];
-  token(reason: 'initial' | 'rejected'): Promise<AccessToken>;
+  /**
+   * `rejectedToken` names the token the registry refused: when a newer one was minted meanwhile (another
+   * caller hit the same 401), that one is handed out instead of minting again.
+   */
+  token(reason: 'initial' | 'rejected', rejectedToken?: string): Promise<AccessToken>;
   /** How many tokens this source has minted (a given access token counts as 0). */
   readonly minted: number;
 }
@@ -87,7 +100,14 @@ function expiryOf(client: AuthClient): number | undefined {
 }
 
 /** A JWT client for a key that sends its assertion to the key's own `token_uri`, which the library would ignore. */
-function keyClient(key: ServiceAccountKey): JWT {
+// google-auth-library is loaded when a token is first minted: a given access token never needs it, and the bundle
+// starts faster without it.
+async function googleAuth(): Promise<typeof import('google-auth-library')> {
+  return import('google-auth-library');
+}
+
+async function keyClient(key: ServiceAccountKey): Promise<JWT> {
+  const { JWT } = await googleAuth();
   const client = new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM_SCOPE] });
   if (key.token_uri !== GOOGLE_TOKEN_URL) {
     client.transporter.interceptors.request.add({
@@ -101,12 +121,13 @@ function keyClient(key: ServiceAccountKey): JWT {
   return client;
 }
 
-function keylessClient(
+async function keylessClient(
   provider: string,
   serviceAccount: string,
   endpoints: GoogleEndpoints,
   getIdToken: (audience: string) => Promise<string>,
-): IdentityPoolClient {
+): Promise<IdentityPoolClient> {
+  const { IdentityPoolClient } = await googleAuth();
   return new IdentityPoolClient({
     type: 'external_account',
     audience: `//iam.googleapis.com/${provider}`,
@@ -131,19 +152,22 @@ export function createAccessTokenSource(auth: GarAuth, options: TokenSourceOptio
   const env = options.env ?? process.env;
   let minted = 0;
   let current: AccessToken | undefined;
+  let mintedAt = 0;
+  // Concurrent callers (parallel registry requests) share one mint instead of each minting a token.
+  let inflight: Promise<AccessToken> | undefined;
 
   const mint = async (): Promise<AccessToken> => {
     let client: AuthClient;
     let what: string;
     let fix: string;
     if (auth.mode === 'credentials-json') {
-      client = keyClient(auth.key);
+      client = await keyClient(auth.key);
       what = `minting an access token from the key of ${auth.key.client_email}`;
       fix =
         'Check that the key is not deleted or disabled, or move to keyless auth (workload-identity-provider + service-account)';
     } else if (auth.mode === 'workload-identity') {
       requireOidc(env);
-      client = keylessClient(
+      client = await keylessClient(
         auth.provider,
         auth.serviceAccount,
         googleEndpoints(env),
@@ -171,11 +195,16 @@ export function createAccessTokenSource(auth: GarAuth, options: TokenSourceOptio
     get minted() {
       return minted;
     },
-    async token(reason) {
-      const fresh =
-        current !== undefined && (current.expiresAt === undefined || current.expiresAt - Date.now() > 60_000);
-      if (reason === 'initial' && fresh && current !== undefined) return current;
-      current = await mint();
+    async token(reason, rejectedToken) {
+      if (inflight !== undefined) return inflight;
+      if (current !== undefined && isFresh(current, mintedAt)) {
+        if (reason === 'initial') return current;
+        if (rejectedToken !== undefined && rejectedToken !== current.token) return current;
+      }
+      inflight = mint().finally(() => (inflight = undefined));
+      const started = Date.now();
+      current = await inflight;
+      mintedAt = started;
       return current;
     },
   };

@@ -1,2 +1,3 @@
 export * from './client.js';
 export * from './image-config.js';
+export * from './manifest.js';

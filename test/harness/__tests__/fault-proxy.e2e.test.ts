@@ -174,6 +174,25 @@ describe('FaultProxy in front of a real registry', () => {
     expect(await registry.manifestDigest(repository, 'push-dropped-after')).toBe(digest);
   });
 
+  it('matches a rule on the query string when it has one, e.g. one blob upload by its digest', async () => {
+    const rule = proxy.addRule({
+      method: 'PUT',
+      path: /\/blobs\/uploads\//,
+      query: /(^|&)digest=sha256%3Aabc(&|$)/,
+      action: { status: 503 },
+    });
+    const upload = `${proxy.url}/v2/${repository}/blobs/uploads/some-uuid`;
+    expect((await send(`${upload}?_state=x&digest=sha256%3Aabc`, { method: 'PUT' })).status).toBe(503);
+    expect((await send(`${upload}?digest=sha256%3Aabcd`, { method: 'PUT' })).status).toBe(401);
+    expect((await send(upload, { method: 'PUT' })).status).toBe(401);
+    expect(rule.hits).toBe(1);
+    expect(proxy.log.map(({ path, fault }) => ({ path, fault }))).toEqual([
+      { path: `/v2/${repository}/blobs/uploads/some-uuid`, fault: 'status 503' },
+      { path: `/v2/${repository}/blobs/uploads/some-uuid`, fault: undefined },
+      { path: `/v2/${repository}/blobs/uploads/some-uuid`, fault: undefined },
+    ]);
+  });
+
   it('delays a request, then forwards it', async () => {
     proxy.addRule({ path: /^\/v2\/$/, action: { delayMs: 600 } });
     const started = Date.now();

@@ -1,0 +1,264 @@
+// Registry faults during a real docker push through the fault proxy: each recoverable one ends with the right
+// digest in the registry and nothing else changed; the others fail fast, or within the stated bound.
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { ActionRun } from '../../../test/harness/action-runner.js';
+import {
+  buildImage,
+  cleanupRuns,
+  push,
+  removeBuiltImages,
+  requests,
+  startServices,
+  stopServices,
+  uniqueRepository,
+  type Services,
+} from './helpers.js';
+
+jest.setTimeout(120_000);
+
+let s: Services;
+beforeAll(async () => {
+  s = await startServices();
+});
+afterEach(() => {
+  s.proxy.clearRules();
+  s.google.tokenLifetimeSeconds = 3600;
+});
+afterAll(async () => {
+  await cleanupRuns();
+  await removeBuiltImages();
+  await stopServices(s ?? {});
+});
+
+const MANIFEST_PUT = { method: 'PUT', path: /\/manifests\// };
+const GAR_DENIED_BODY = JSON.stringify({
+  errors: [
+    {
+      code: 'DENIED',
+      message:
+        'Permission "artifactregistry.repositories.uploadArtifacts" denied on resource "projects/hub-images/locations/us-central1/repositories/user-images" (or it may not exist)',
+    },
+  ],
+});
+
+interface Pushed {
+  run: ActionRun;
+  repository: string;
+  image: { ref: string; id: string };
+  ms: number;
+}
+
+async function pushNew(label: string, inputs: Record<string, string> = {}): Promise<Pushed> {
+  const image = await buildImage(label);
+  const repository = uniqueRepository(label);
+  s.proxy.clearLog();
+  const started = Date.now();
+  const run = await push({
+    inputs: {
+      image: `${s.proxy.host}/${repository}`,
+      tags: 'v1',
+      source: image.ref,
+      'credentials-json': s.google.serviceAccountKey().json,
+      ...inputs,
+    },
+  });
+  return { run, repository, image, ms: Date.now() - started };
+}
+
+function dockerPushes(run: ActionRun): number {
+  return run.argv.filter((argv) => argv.includes('push')).length;
+}
+
+async function expectRecovered({ run, repository }: Pushed, attempts: number): Promise<void> {
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs['attempts']).toBe(String(attempts));
+  expect(await s.registry.manifestDigest(repository, 'v1')).toBe(run.outputs['digest']);
+  expect(await s.registry.tags(repository)).toEqual(['v1']);
+}
+
+describe('faults the push recovers from', () => {
+  it('a 503 on a layer upload: dockerd retries the layer itself, one attempt of ours', async () => {
+    s.proxy.addRule({ method: 'PATCH', path: /\/blobs\/uploads\//, action: { status: 503 }, times: 1 });
+    const pushed = await pushNew('layer503');
+    await expectRecovered(pushed, 1);
+    expect(requests(s.proxy)).toContainEqual(expect.stringMatching(/^PATCH .* 503 \[status 503\]$/));
+    // dockerd's once-a-second countdown is shown once.
+    expect(pushed.run.log.match(/Retrying in \d+ seconds?/g)).toEqual(['Retrying in 5 seconds']);
+  });
+
+  it('a 503 on the config upload, which dockerd does not retry', async () => {
+    const image = await buildImage('config503');
+    const repository = uniqueRepository('config503');
+    const rule = s.proxy.addRule({
+      method: 'PUT',
+      path: /\/blobs\/uploads\//,
+      query: new RegExp(`digest=sha256%3A${image.id.slice('sha256:'.length)}`),
+      action: { status: 503 },
+      times: 1,
+    });
+    const run = await push({
+      inputs: {
+        image: `${s.proxy.host}/${repository}`,
+        tags: 'v1',
+        source: image.ref,
+        'credentials-json': s.google.serviceAccountKey().json,
+      },
+    });
+    expect(rule.hits).toBe(1);
+    expect(run.log).toMatch(
+      /push of v1: attempt 1 of 5 failed \(server error 503\): docker push: received unexpected HTTP status: 503 Service Unavailable\. Retrying in [0-9.]+ s/,
+    );
+    await expectRecovered({ run, repository, image, ms: 0 }, 2);
+    expect(dockerPushes(run)).toBe(2);
+  });
+
+  it('a 503 on the manifest PUT', async () => {
+    s.proxy.addRule({ ...MANIFEST_PUT, action: { status: 503 }, times: 1 });
+    const pushed = await pushNew('manifest503');
+    await expectRecovered(pushed, 2);
+    expect(pushed.run.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: 'The push needed 2 attempts for 1 write; the retries are in the log.',
+      }),
+    );
+  });
+
+  it('a 429 with Retry-After on the manifest: dockerd hides Retry-After, so the wait is at least 5 s', async () => {
+    s.proxy.addRule({
+      ...MANIFEST_PUT,
+      action: {
+        status: 429,
+        headers: { 'Retry-After': '2', 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          errors: [{ code: 'TOOMANYREQUESTS', message: 'Quota exceeded for quota metric' }],
+        }),
+      },
+      times: 1,
+    });
+    const pushed = await pushNew('manifest429');
+    await expectRecovered(pushed, 2);
+    const wait =
+      /too many requests \(429\)\): docker push: toomanyrequests: Quota exceeded for quota metric\. Retrying in ([0-9.]+) s/.exec(
+        pushed.run.log,
+      );
+    expect(Number(wait?.[1])).toBeGreaterThanOrEqual(5);
+    expect(Number(wait?.[1])).toBeLessThanOrEqual(10);
+  });
+
+  it('a connection dropped after the registry accepted the manifest counts as pushed, not retried', async () => {
+    s.proxy.addRule({ ...MANIFEST_PUT, action: { drop: 'after-forward' }, times: 1 });
+    const pushed = await pushNew('dropped');
+    await expectRecovered(pushed, 1);
+    expect(dockerPushes(pushed.run)).toBe(1);
+    expect(pushed.run.log).toMatch(
+      /docker push failed after .*\(Put ".*\/manifests\/v1": EOF\), but the registry holds v1 = sha256:[0-9a-f]{64} with this image: the push went through\./,
+    );
+    expect(pushed.run.summary).toContain(
+      'docker push reported a failure, but the registry had accepted the image',
+    );
+  });
+
+  it('a 401 mid-push when the token expired during a slow upload: a new token, a new login, one more attempt', async () => {
+    s.google.tokenLifetimeSeconds = 5;
+    s.proxy.addRule({ method: 'PATCH', path: /\/blobs\/uploads\//, action: { delayMs: 7_000 }, times: 1 });
+    const accessTokens = () => s.google.issued.filter((t) => t.kind === 'access').length;
+    const before = accessTokens();
+    const pushed = await pushNew('expired');
+    await expectRecovered(pushed, 2);
+    expect(pushed.run.log).toMatch(
+      /push of v1: attempt 1 of 5 failed \(token rejected \(401\), a new one will be minted\): docker push: unauthorized: authentication required/,
+    );
+    expect(pushed.run.log).toContain('Minting a new access token and logging docker in again.');
+    expect(pushed.run.argv.filter((argv) => argv.includes('login'))).toHaveLength(2);
+    expect(accessTokens() - before).toBe(2);
+    expect(pushed.run.summary).toContain('a new one was minted');
+  });
+});
+
+describe('faults that must fail', () => {
+  it('a persistent 503 fails after max-attempts, within the backoff it reports', async () => {
+    s.proxy.addRule({ ...MANIFEST_PUT, action: { status: 503 } });
+    const pushed = await pushNew('persistent', { 'max-attempts': '3' });
+    expect(pushed.run.exitCode).toBe(1);
+    expect(dockerPushes(pushed.run)).toBe(3);
+    expect(pushed.run.annotations[0]?.message).toMatch(
+      /^push-to-gar action failed: push of v1: gave up after 3 attempts in [0-9.]+ s \(at most 3 attempts\): docker push: received unexpected HTTP status: 503 Service Unavailable\. The registry is failing or throttling\. Re-run the job later/,
+    );
+    const waits = [...pushed.run.log.matchAll(/Retrying in ([0-9.]+) s/g)].map((m) => Number(m[1]));
+    expect(waits).toHaveLength(2);
+    // Backoff ceilings of 2 s then 4 s with equal jitter.
+    expect(waits[0]).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toBeLessThanOrEqual(2);
+    expect(waits[1]).toBeGreaterThanOrEqual(2);
+    expect(waits[1]).toBeLessThanOrEqual(4);
+    expect(pushed.ms).toBeLessThan(waits.reduce((a, b) => a + b, 0) * 1000 + 15_000);
+    expect(await s.registry.tags(pushed.repository)).toEqual([]);
+  });
+
+  it('a persistent 503 on layers, which dockerd keeps retrying for 50 s, is stopped at retry-timeout', async () => {
+    s.proxy.addRule({ method: 'PATCH', path: /\/blobs\/uploads\//, action: { status: 503 } });
+    const pushed = await pushNew('deadline', { 'retry-timeout': '10' });
+    expect(pushed.run.exitCode).toBe(1);
+    expect(pushed.run.annotations[0]?.message).toMatch(
+      /^push-to-gar action failed: push of v1: gave up after 1 attempt in [0-9.]+ s \(the next attempt, [0-9.]+ s away, would pass the 10 s limit\): docker push: stopped when the retry-timeout passed \(last output: [0-9a-f]{12}: Retrying in [0-9]+ seconds?\)/,
+    );
+    expect(pushed.ms).toBeLessThan(20_000);
+    // Stopping the docker client stopped dockerd's push: after a moment to let a request in flight land, no more
+    // requests arrive, although dockerd's own retries would go on for 40 s more.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const seen = s.proxy.log.length;
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(s.proxy.log.slice(seen)).toEqual([]);
+    expect(await s.registry.tags(pushed.repository)).toEqual([]);
+  });
+
+  it("a denial fails at once with GAR's three causes and the exact host and path", async () => {
+    s.proxy.addRule({
+      method: 'POST',
+      path: /\/blobs\/uploads\//,
+      action: { status: 403, headers: { 'Content-Type': 'application/json' }, body: GAR_DENIED_BODY },
+    });
+    const pushed = await pushNew('denied');
+    expect(pushed.run.exitCode).toBe(1);
+    expect(dockerPushes(pushed.run)).toBe(1);
+    expect(pushed.run.log).not.toMatch(/Retrying in/);
+    const message = pushed.run.annotations[0]?.message ?? '';
+    expect(message).toContain(
+      `push-to-gar action failed: Artifact Registry denied access to ${s.proxy.host}/${pushed.repository} (host ${s.proxy.host}, repository path ${pushed.repository}): denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource "projects/hub-images/locations/us-central1/repositories/user-images" (or it may not exist)`,
+    );
+    expect(message).toContain(
+      '1. A missing role: image-pusher@hub-images-test.iam.gserviceaccount.com needs roles/artifactregistry.writer',
+    );
+    expect(message).toContain('2. The repository was never created');
+    expect(message).toContain('3. The wrong regional host');
+    expect(await s.registry.tags(pushed.repository)).toEqual([]);
+  });
+
+  it('a tag holding another image is refused and the registry is left unchanged; overwrite moves it', async () => {
+    const first = await pushNew('conflict');
+    expect(first.run.exitCode).toBe(0);
+    const other = await buildImage('conflict-other');
+    const inputs = {
+      image: `${s.proxy.host}/${first.repository}`,
+      tags: 'v1',
+      source: other.ref,
+      'credentials-json': s.google.serviceAccountKey().json,
+    };
+    s.proxy.clearLog();
+    const refused = await push({ inputs });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.annotations[0]?.message).toBe(
+      `push-to-gar action failed: a tag already holds another image in ${s.proxy.host}/${first.repository}: v1 = ${first.run.outputs['digest']}; nothing was written. Tags are never moved silently: push under a new tag, or set "overwrite: true" to move them`,
+    );
+    expect(requests(s.proxy).filter((line) => !/^(GET|HEAD) /.test(line))).toEqual([]);
+    expect(dockerPushes(refused)).toBe(0);
+    expect(await s.registry.manifestDigest(first.repository, 'v1')).toBe(first.run.outputs['digest']);
+
+    const moved = await push({ inputs: { ...inputs, overwrite: 'true' } });
+    expect(moved.exitCode).toBe(0);
+    expect(moved.outputs['digest']).not.toBe(first.run.outputs['digest']);
+    expect(await s.registry.manifestDigest(first.repository, 'v1')).toBe(moved.outputs['digest']);
+    expect(moved.summary).toContain('moved from another image (overwrite)');
+  });
+});

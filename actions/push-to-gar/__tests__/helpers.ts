@@ -1,0 +1,81 @@
+// Shared set-up of the push-to-gar end-to-end tests: a registry behind a fault proxy, fake Google endpoints whose
+// tokens the registry accepts, and small unique images built from the harness busybox.
+import { randomBytes } from 'node:crypto';
+import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
+import { docker, imageId, removeImages } from '../../../test/harness/docker-engine.js';
+import { FakeGoogle } from '../../../test/harness/fake-google.js';
+import { FaultProxy } from '../../../test/harness/fault-proxy.js';
+import { TestRegistry } from '../../../test/harness/registry.js';
+import {
+  cleanupRun,
+  runAction,
+  type ActionRun,
+  type RunActionOptions,
+} from '../../../test/harness/action-runner.js';
+
+export interface Services {
+  registry: TestRegistry;
+  proxy: FaultProxy;
+  google: FakeGoogle;
+}
+
+export async function startServices(): Promise<Services> {
+  const registry = await TestRegistry.start();
+  const proxy = await FaultProxy.start(registry.url);
+  const google = await FakeGoogle.start({ registry });
+  return { registry, proxy, google };
+}
+
+export async function stopServices(services: Partial<Services>): Promise<void> {
+  await services.google?.stop();
+  await services.proxy?.stop();
+  await services.registry?.stop();
+}
+
+const images: string[] = [];
+
+/** A small image with content of its own (one new layer), named `hia-test/push-…:src`. */
+export async function buildImage(label: string): Promise<{ ref: string; id: string }> {
+  const ref = `hia-test/push-${label}-${randomBytes(4).toString('hex')}:src`;
+  await docker(['build', '--quiet', '--tag', ref, '-'], {
+    stdin: `FROM ${BUSYBOX_IMAGE}\nRUN echo ${randomBytes(16).toString('hex')} > /unique\n`,
+    env: { DOCKER_BUILDKIT: '0' },
+  });
+  images.push(ref);
+  return { ref, id: await imageId(ref) };
+}
+
+/** Also removes any `host/path:tag` names a test gave images, listed in `extra`. */
+export async function removeBuiltImages(extra: readonly string[] = []): Promise<void> {
+  await removeImages([...extra, ...images.splice(0)]);
+}
+
+export function uniqueRepository(label: string): string {
+  return `hub-images/user-images/${label}-${randomBytes(3).toString('hex')}`;
+}
+
+export function keylessEnv(google: FakeGoogle): Record<string, string> {
+  return {
+    ...google.oidcEnv(),
+    HUB_IMAGE_ACTIONS_STS_URL: google.stsUrl,
+    HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL: google.iamCredentialsUrl,
+  };
+}
+
+const runs: ActionRun[] = [];
+
+/** Runs the bundled action (main only); `cleanupRuns` removes its workspace and RUNNER_TEMP. */
+export async function push(options: Omit<RunActionOptions, 'action'>): Promise<ActionRun> {
+  const run = await runAction({ action: 'push-to-gar', recordArgvOf: ['docker'], ...options });
+  runs.push(run);
+  return run;
+}
+
+export async function cleanupRuns(): Promise<void> {
+  for (const run of runs.splice(0)) await cleanupRun(run);
+}
+
+/** The requests the proxy saw, as `METHOD path status [fault]`. */
+export function requests(proxy: FaultProxy): string[] {
+  return proxy.log.map((e) => `${e.method} ${e.path} ${e.status ?? '-'}${e.fault ? ` [${e.fault}]` : ''}`);
+}
