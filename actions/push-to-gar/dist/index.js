@@ -28734,6 +28734,7 @@ const systemRunner = {
                 env: options.env ?? process.env,
                 shell: false,
                 stdio: ['pipe', 'pipe', 'pipe'],
+                ...(options.signal ? { signal: options.signal } : {}),
             });
             const stdout = [];
             const stderr = [];
@@ -28778,6 +28779,9 @@ const systemRunner = {
                 });
             };
             child.on('error', (error) => {
+                // An abort kills the child; its 'close' event then reports the signal.
+                if (error.code === 'ABORT_ERR')
+                    return;
                 finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
             });
             child.on('close', (code, signal) => finish(code ?? 128, signal));
