@@ -30943,13 +30943,13 @@ function formatBytes(bytes) {
     return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 function formatDuration(ms) {
-    if (ms < 1000)
+    if (ms < 999.5)
         return `${Math.round(ms)} ms`;
-    const seconds = ms / 1000;
-    if (seconds < 60)
-        return `${seconds.toFixed(1)} s`;
-    const minutes = Math.floor(seconds / 60);
-    return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+    // Round once, up front, so 59.96 s never prints as "60.0 s" nor 3599.6 s as "59 min 60 s".
+    if (ms < 59_950)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 /** Appends markdown to the job summary; a no-op outside a runner (no GITHUB_STEP_SUMMARY). */
 async function appendSummary(markdown) {

@@ -63,6 +63,9 @@ describe('summary formatting', () => {
     [250, '250 ms'],
     [1500, '1.5 s'],
     [125_000, '2 min 5 s'],
+    [999.7, '1.0 s'],
+    [59_960, '1 min 0 s'],
+    [3_599_600, '60 min 0 s'],
   ])('formatDuration(%i) = %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
