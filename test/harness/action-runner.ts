@@ -96,8 +96,12 @@ export interface ActionRun {
   workspace: string;
   runnerTemp: string;
   files: { output: string; state: string; env: string; path: string; summary: string; event?: string };
-  /** Runs the post step: same action and inputs, STATE_<name> vars from this run's state, fresh file commands, same workspace and RUNNER_TEMP. */
-  post(options?: { env?: Record<string, string | undefined> }): Promise<ActionRun>;
+  /**
+   * Runs the post step: same action and inputs, STATE_<name> vars from this run's state, fresh file commands, same
+   * workspace and RUNNER_TEMP. It is not cancelled by the main step's `signal` (the runner runs post steps of a
+   * cancelled job too), only by the one given here.
+   */
+  post(options?: { env?: Record<string, string | undefined>; signal?: AbortSignal }): Promise<ActionRun>;
 }
 
 interface ActionMetadata {
@@ -629,7 +633,7 @@ async function runStep(step: Step): Promise<ActionRun> {
       );
       const postRun = await runStep({
         ...step,
-        options: { ...options, env: { ...options.env, ...postOptions.env } },
+        options: { ...options, env: { ...options.env, ...postOptions.env }, signal: postOptions.signal },
         entry: step.metadata.post,
         stateEnv,
       });

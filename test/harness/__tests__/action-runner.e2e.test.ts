@@ -254,6 +254,18 @@ describe('runAction with a probe action', () => {
     expect(again.cancelled).toBe(true);
   });
 
+  it('runs the post step although the signal of the main step fired, and stops it by its own signal', async () => {
+    const controller = new AbortController();
+    const run = await probe({ inputs: { 'my-input': 'x' }, signal: controller.signal });
+    expect(run.cancelled).toBe(false);
+    controller.abort();
+    const post = await run.post();
+    expect(post.cancelled).toBe(false);
+    expect(post.log).toContain('post sees main-was-here');
+    const cancelledPost = await run.post({ signal: controller.signal });
+    expect(cancelledPost.cancelled).toBe(true);
+  });
+
   it('cleanupRun removes the workspace and RUNNER_TEMP it created', async () => {
     const run = await runAction({ action: actionDir, inputs: { 'my-input': 'x' } });
     await cleanupRun(run);
