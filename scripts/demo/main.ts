@@ -198,17 +198,16 @@ async function main(options: DemoOptions): Promise<number> {
       postSignal: cancelPosts.signal,
     });
     await world.save();
-    outcome = await out.outcome(world, result, {
-      mode,
-      runNumber,
-      durationMs: Date.now() - started,
-      deployment: DEPLOYMENT_REPO,
-    });
+    const info = { mode, runNumber, durationMs: Date.now() - started };
+    outcome = await out.outcome(world, result, { ...info, deployment: DEPLOYMENT_REPO });
+    await out.secretsCheck(world, outcome, [logDirOf(world, runNumber), join(stateDir, 'github.json')]);
+    out.summary(world, result, outcome, info);
     const resultText = `${JSON.stringify(outcome, null, 2)}\n`;
     await mkdir(logDirOf(world, runNumber), { recursive: true });
     await writeFile(join(stateDir, 'result.json'), resultText);
     await writeFile(join(logDirOf(world, runNumber), 'result.json'), resultText);
-    return result.conclusion === 'success' ? 0 : result.conclusion === 'cancelled' ? 130 : 1;
+    if (result.conclusion === 'cancelled') return 130;
+    return result.conclusion === 'success' && outcome.secretsLeaked === 0 ? 0 : 1;
   } finally {
     if (world !== undefined) {
       const removed = await removeLocalImages(world.image).catch(() => []);

@@ -2,6 +2,7 @@
 // bump pull request with its diff, and a summary. Full step logs go to files, and to the screen with --verbose.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { findLeaks } from '../../test/harness/leak-checker.ts';
 import { highlights, renderLog } from './highlights.ts';
 import type { JobResult, Observer, StepResult, WorkflowResult } from './runner.ts';
 import type { Value } from './expressions.ts';
@@ -41,6 +42,8 @@ export interface DemoOutcome {
     changedFiles: string[];
   };
   workflowOutputs: Record<string, string>;
+  /** Secrets of the run found in its logs, saved state or image (see `secretsCheck`). */
+  secretsLeaked: number;
 }
 
 const lines = (text: string | undefined) => (text ?? '').split('\n').filter((line) => line !== '');
@@ -238,6 +241,7 @@ export class Printer {
         changedFiles: lines(bump?.outputs['changed-files']),
       },
       workflowOutputs: result.outputs,
+      secretsLeaked: 0,
     };
 
     this.phase('Image');
@@ -269,6 +273,22 @@ export class Printer {
         `${pull.head.ref} → ${pull.base.ref}, ${pull.state}; labels: ${pull.labels.join(', ') || 'none'}`,
       );
       this.line(`hubs moved: ${outcome.bump.hubs.join(', ') || 'none'}`);
+      const folders = await world.git.runGit(info.deployment, [
+        'ls-tree',
+        '--name-only',
+        pull.base.ref,
+        'deployments/',
+      ]);
+      const untouched = folders.stdout
+        .toString()
+        .split('\n')
+        .map((path) => path.replace(/^deployments\//, ''))
+        .filter((hub) => hub !== '' && !outcome.bump.hubs.includes(hub));
+      if (untouched.length > 0) {
+        this.line(
+          `hubs not in it: ${untouched.join(', ')} (another image, a near-miss name, or excluded like the template)`,
+        );
+      }
       if (outcome.bump.skippedHubs.length > 0)
         this.line(`hubs left alone: ${outcome.bump.skippedHubs.join('; ')}`);
       const diff = await world.git.runGit(info.deployment, [
@@ -285,6 +305,16 @@ export class Printer {
       this.line('no pull request');
     }
 
+    return outcome;
+  }
+
+  /** The last section: what the run did, in a few lines. */
+  summary(
+    world: World,
+    result: WorkflowResult,
+    outcome: DemoOutcome,
+    info: { mode: Repo2DockerMode; runNumber: number; durationMs: number },
+  ): void {
     this.phase('Summary');
     const verdict = outcome.image.built
       ? `built (no image in the registry had these inputs)${info.mode.kind === 'double' ? ' by the repo2docker TEST DOUBLE' : ''}, tests ${outcome.image.tests}`
@@ -312,13 +342,39 @@ export class Printer {
         `repo2docker: the demo's images are built by the TEST DOUBLE, not repo2docker ${info.mode.version}; for real builds: ${info.mode.install}`,
       );
     }
+    this.line(
+      outcome.secretsLeaked === 0
+        ? 'secrets: none found in the logs, the saved state or the image'
+        : `secrets: ${outcome.secretsLeaked} LEAKED (see above)`,
+    );
     this.line(`logs: every step's full log is in ${logDirOf(world, info.runNumber)}`);
     if (result.conclusion === 'success') {
       this.line(
         'next: run it again (reuse, unchanged pull request); --change (rebuild with cache, updated pull request); --reset',
       );
     }
-    return outcome;
+  }
+
+  /**
+   * Looks for every secret of the run, raw or encoded, in what it leaves behind: the step logs, the saved pull
+   * requests, the repos' git configs, and the image when this run built it. Prints the verdict; returns the leaks.
+   */
+  async secretsCheck(world: World, outcome: DemoOutcome, paths: string[]): Promise<void> {
+    const secrets = world.secretsOfThisRun();
+    const images = outcome.image.built && outcome.image.ref !== '' ? [outcome.image.ref] : [];
+    const started = Date.now();
+    const leaks = await findLeaks(secrets, { paths, gitConfigsUnder: [join(world.stateDir, 'git')], images });
+    this.phase('Secrets');
+    const places = `the step logs, the saved pull requests, the repos' git configs${images.length > 0 ? ' and every file, the config and the history of the built image' : ''}`;
+    if (leaks.length === 0) {
+      this.line(
+        `none of the ${Object.keys(secrets).length} secrets of this run (the App's key, job, installation, OIDC and access tokens) is in ${places}, raw or encoded (${seconds(Date.now() - started)})`,
+      );
+    } else {
+      this.line(`LEAKED: ${leaks.length} secret(s) found in ${places}:`);
+      for (const leak of leaks) this.line(`${leak.secret} (${leak.encoding}) in ${leak.where}`, 4);
+    }
+    outcome.secretsLeaked = leaks.length;
   }
 
   result(outcome: DemoOutcome): void {

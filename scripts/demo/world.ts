@@ -165,6 +165,8 @@ const CHANGES = [
 ];
 
 export class World {
+  private readonly jobTokens: string[] = [];
+
   private constructor(
     readonly stateDir: string,
     private readonly state: SavedState,
@@ -356,6 +358,7 @@ export class World {
   /** A GITHUB_TOKEN for a job: its permissions on the image repo, on the API and the git server. */
   jobToken(jobId: string, permissions: Permissions): { token: string; revoke: () => void } {
     const token = `ghs_${jobId.replace(/\W/g, '')}${randomBytes(18).toString('hex')}`.slice(0, 40);
+    this.jobTokens.push(token);
     const scope = (name: string) => {
       const access = permissions[name];
       return access === 'read' || access === 'write' ? access : undefined;
@@ -380,6 +383,24 @@ export class World {
         this.git.removeToken(token);
       },
     };
+  }
+
+  /**
+   * Every secret this run handed out, by label: the App's key, the job tokens, the installation tokens the App
+   * minted, and the OIDC, federated and access tokens of the Google endpoints.
+   */
+  secretsOfThisRun(): Record<string, string> {
+    const keyLine = this.appPrivateKey.split('\n').find((line) => line.length >= 40) ?? '';
+    const secrets: Record<string, string> = {
+      "the App's private key": this.appPrivateKey,
+      "a line of the App's key": keyLine,
+    };
+    this.jobTokens.forEach((token, i) => (secrets[`job token ${i + 1}`] = token));
+    this.github.installationTokens.forEach(
+      (minted, i) => (secrets[`installation token ${i + 1}`] = minted.token),
+    );
+    this.google.issued.forEach((issued, i) => (secrets[`${issued.kind} token ${i + 1}`] = issued.value));
+    return secrets;
   }
 
   /** Counts this run and writes the state (before the workflow runs, so a crash still counts it). */
