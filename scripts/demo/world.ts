@@ -420,12 +420,22 @@ export class World {
 
   /** Stops every service (their data stays), and the dockerd if the demo started it. */
   async close(): Promise<void> {
-    await this.save().catch(() => undefined);
-    await this.google.stop();
-    await this.github.stop();
-    await this.git.stop();
-    await this.registry.stop();
-    if (this.engine.started !== undefined) await stopStartedEngine();
+    const failures: unknown[] = [];
+    const attempt = async (work: () => Promise<unknown>) => {
+      try {
+        await work();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    // Each one stops even when another could not.
+    await attempt(() => this.save());
+    await attempt(() => this.google.stop());
+    await attempt(() => this.github.stop());
+    await attempt(() => this.git.stop());
+    await attempt(() => this.registry.stop());
+    if (this.engine.started !== undefined) await attempt(() => stopStartedEngine());
+    if (failures.length > 0) throw failures[0];
   }
 
   static exists(stateDir: string): boolean {
