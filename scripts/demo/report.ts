@@ -250,7 +250,11 @@ export class Printer {
     if (build !== undefined && build.outcome !== 'skipped') {
       const hash = build.outputs['inputs-hash'] ?? '';
       const size = Number(build.outputs['size-bytes'] ?? '');
-      const sizeText = Number.isFinite(size) && size > 0 ? `, ${(size / 1e6).toFixed(1)} MB` : '';
+      // build-image reports the engine's uncompressed size for a build, the registry's compressed one for a reuse.
+      const sizeText =
+        Number.isFinite(size) && size > 0
+          ? `, ${(size / 1e6).toFixed(1)} MB ${outcome.image.built ? 'uncompressed' : 'compressed in the registry'}`
+          : '';
       this.line(
         outcome.image.built
           ? `${double}built by repo2docker ${build.outputs['repo2docker-version'] ?? ''}${info.mode.kind === 'double' ? ' (the test double)' : ''}${sizeText}; tests ${outcome.image.tests}`
