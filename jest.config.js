@@ -15,7 +15,7 @@ export default {
       displayName: 'unit',
       testMatch: [
         '<rootDir>/{actions,packages}/*/__tests__/**/*.test.ts',
-        '<rootDir>/scripts/__tests__/*.test.ts',
+        '<rootDir>/scripts/**/__tests__/*.test.ts',
         '<rootDir>/test/policy/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/node_modules/'],
@@ -26,6 +26,7 @@ export default {
       testMatch: [
         '<rootDir>/{actions,packages}/*/__tests__/**/*.e2e.test.ts',
         '<rootDir>/test/**/*.e2e.test.ts',
+        '<rootDir>/scripts/**/__tests__/*.e2e.test.ts',
       ],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',

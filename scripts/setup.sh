@@ -17,12 +17,18 @@ apt_packages=(
   "iptables iptables"              # dockerd's bridge networking
   "shellcheck shellcheck"
   "npm npm"                        # only to fetch Node 24
+  "python3 python3"                # browser tests run on the runner, with pytest in a venv
+  "python3-pytest py:pytest"
+  "python3-venv py:ensurepip"
 )
 missing=()
 for entry in "${apt_packages[@]}"; do
   read -r package probe <<<"$entry"
   if [[ "$probe" == dpkg:* ]]; then
     dpkg-query -W -f='${Status}' "${probe#dpkg:}" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  elif [[ "$probe" == py:* ]]; then
+    # A module of the python3 on PATH (which may not be Debian's): only missing when that one lacks it.
+    python3 -c "import ${probe#py:}" >/dev/null 2>&1 || missing+=("$package")
   else
     command -v "$probe" >/dev/null 2>&1 || [ -x "/usr/sbin/$probe" ] || missing+=("$package")
   fi

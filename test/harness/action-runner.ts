@@ -42,6 +42,8 @@ export interface RunActionOptions {
   githubToken?: string;
   /** Apply action.yml input defaults for inputs not given, as the runner does. Default true. */
   applyInputDefaults?: boolean;
+  /** Cancels the run like the runner cancels a job: SIGTERM to the action's process group, SIGKILL 3 s later. */
+  signal?: AbortSignal;
 }
 
 export interface Annotation {
@@ -85,6 +87,8 @@ export interface ActionRun {
   /** Exit code != 0 (or a malformed file command). */
   failed: boolean;
   timedOut: boolean;
+  /** Stopped through `signal`. */
+  cancelled: boolean;
   /** Date.now() just before the action's process was spawned, for benchmarks that time what it does. */
   spawnedAt: number;
   /** Recorded argv of `recordArgvOf` programs, in order; argv[0] is the program name. */
@@ -92,8 +96,12 @@ export interface ActionRun {
   workspace: string;
   runnerTemp: string;
   files: { output: string; state: string; env: string; path: string; summary: string; event?: string };
-  /** Runs the post step: same action and inputs, STATE_<name> vars from this run's state, fresh file commands, same workspace and RUNNER_TEMP. */
-  post(options?: { env?: Record<string, string | undefined> }): Promise<ActionRun>;
+  /**
+   * Runs the post step: same action and inputs, STATE_<name> vars from this run's state, fresh file commands, same
+   * workspace and RUNNER_TEMP. It is not cancelled by the main step's `signal` (the runner runs post steps of a
+   * cancelled job too), only by the one given here.
+   */
+  post(options?: { env?: Record<string, string | undefined>; signal?: AbortSignal }): Promise<ActionRun>;
 }
 
 interface ActionMetadata {
@@ -510,6 +518,7 @@ async function runStep(step: Step): Promise<ActionRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   let spawnedAt = 0;
+  let cancelled = false;
   const { exitCode, timedOut } = await new Promise<{ exitCode: number; timedOut: boolean }>(
     (resolvePromise, reject) => {
       spawnedAt = Date.now();
@@ -544,6 +553,13 @@ async function runStep(step: Step): Promise<ActionRun> {
         killGroup('SIGTERM');
         setTimeout(() => killGroup('SIGKILL'), 3_000).unref();
       }, timeoutMs);
+      const cancel = () => {
+        cancelled = true;
+        killGroup('SIGTERM');
+        setTimeout(() => killGroup('SIGKILL'), 3_000).unref();
+      };
+      if (options.signal?.aborted) cancel();
+      else options.signal?.addEventListener('abort', cancel, { once: true });
       // A grandchild still holding stdout open must not keep the run waiting after the action exited.
       let lingerTimer: NodeJS.Timeout | undefined;
       child.on('exit', () => {
@@ -560,6 +576,7 @@ async function runStep(step: Step): Promise<ActionRun> {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         clearTimeout(lingerTimer);
+        options.signal?.removeEventListener('abort', cancel);
         killGroup('SIGKILL');
         stdout.push(decoders.out.end());
         stderr.push(decoders.err.end());
@@ -602,6 +619,7 @@ async function runStep(step: Step): Promise<ActionRun> {
     commandErrors,
     failed: exitCode !== 0 || commandErrors.length > 0,
     timedOut,
+    cancelled,
     spawnedAt,
     argv: await readRecordedArgv(argvLog),
     workspace: step.workspace,
@@ -615,7 +633,7 @@ async function runStep(step: Step): Promise<ActionRun> {
       );
       const postRun = await runStep({
         ...step,
-        options: { ...options, env: { ...options.env, ...postOptions.env } },
+        options: { ...options, env: { ...options.env, ...postOptions.env }, signal: postOptions.signal },
         entry: step.metadata.post,
         stateEnv,
       });

@@ -25,6 +25,24 @@ export type TokenPermissions = Partial<Record<PermissionScope, Access>>;
 
 export interface FakeGitHubOptions {
   git: GitServer;
+  /** Listen on this port; default a free one. */
+  port?: number;
+}
+
+/**
+ * What the fake keeps of a repository's life beyond git: pull requests, comments, labels and the numbers it has
+ * handed out. Plain JSON, for `snapshot()` / `restore()`; tokens, apps, faults and the request log are not in it.
+ */
+export interface FakeGitHubSnapshot {
+  version: 1;
+  /** The git server's URL when the snapshot was taken; html links are rebased onto the current one. */
+  serverUrl: string;
+  pulls: PullRequestRecord[];
+  comments: CommentRecord[];
+  issueCounters: Record<string, number>;
+  labels: Record<string, LabelRecord[]>;
+  repoIds: Record<string, number>;
+  nextId: number;
 }
 
 export interface ApiTokenGrant {
@@ -177,7 +195,7 @@ interface AppRecord {
   permissions: TokenPermissions;
 }
 
-interface LabelRecord {
+export interface LabelRecord {
   id: number;
   name: string;
   color: string;
@@ -271,7 +289,7 @@ export class FakeGitHub {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const github = new FakeGitHub(server, (server.address() as AddressInfo).port, options);
     server.on('request', (req, res) => {
@@ -409,6 +427,49 @@ export class FakeGitHub {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /** Pull requests, comments, labels and counters as plain JSON, e.g. to carry them to a later fake. */
+  snapshot(): FakeGitHubSnapshot {
+    const copy = <T>(value: T): T => structuredClone(value);
+    return {
+      version: 1,
+      serverUrl: this.serverUrl,
+      pulls: copy(this.pullList),
+      comments: copy(this.commentList),
+      issueCounters: Object.fromEntries(this.issueCounters),
+      labels: Object.fromEntries(
+        [...this.repoLabels].map(([repo, labels]) => [repo, copy([...labels.values()])]),
+      ),
+      repoIds: Object.fromEntries(this.repoIds),
+      nextId: this.nextId,
+    };
+  }
+
+  /**
+   * Loads a snapshot into a fake that has none of its own yet: numbering continues where the snapshot's fake left
+   * off, and html links move to this fake's git server. The repos themselves must be on that git server.
+   */
+  restore(snapshot: FakeGitHubSnapshot): void {
+    if (snapshot.version !== 1) throw new Error(`FakeGitHub snapshot version ${String(snapshot.version)}`);
+    if (this.pullList.length > 0 || this.commentList.length > 0 || this.repoLabels.size > 0) {
+      throw new Error('FakeGitHub.restore: this fake already has pull requests, comments or labels');
+    }
+    const rebase = (url: string) =>
+      url.startsWith(`${snapshot.serverUrl}/`)
+        ? `${this.serverUrl}${url.slice(snapshot.serverUrl.length)}`
+        : url;
+    for (const pull of structuredClone(snapshot.pulls))
+      this.pullList.push({ ...pull, html_url: rebase(pull.html_url) });
+    for (const comment of structuredClone(snapshot.comments)) {
+      this.commentList.push({ ...comment, html_url: rebase(comment.html_url) });
+    }
+    for (const [repo, count] of Object.entries(snapshot.issueCounters)) this.issueCounters.set(repo, count);
+    for (const [repo, labels] of Object.entries(snapshot.labels)) {
+      this.repoLabels.set(repo, new Map(labels.map((label) => [label.name.toLowerCase(), { ...label }])));
+    }
+    for (const [repo, id] of Object.entries(snapshot.repoIds)) this.repoIds.set(repo, id);
+    this.nextId = Math.max(this.nextId, snapshot.nextId);
   }
 
   /**

@@ -65,6 +65,16 @@ interface CountedHook {
   remaining: number;
 }
 
+export interface GitServerOptions {
+  /**
+   * A directory to keep: the bare repos live in its `repos/`, and `stop()` leaves it, so a later server started on
+   * it serves the same repos. Default: a fresh temp dir, removed by `stop()`.
+   */
+  root?: string;
+  /** Listen on this port, e.g. so that URLs recorded by an earlier server stay valid. Default: a free one. */
+  port?: number;
+}
+
 const HARNESS_AUTHOR: CommitAuthor = { name: 'Git Server Harness', email: 'harness@example.invalid' };
 const ZERO_SHA = '0'.repeat(40);
 const REPO_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -94,21 +104,23 @@ export class GitServer {
   private constructor(
     private readonly server: Server,
     private readonly root: string,
+    private readonly keepRoot: boolean,
     port: number,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.projectRoot = join(root, 'repos');
   }
 
-  static async start(): Promise<GitServer> {
-    const root = await makeTempDir('git-server');
-    await mkdir(join(root, 'repos'));
+  static async start(options: GitServerOptions = {}): Promise<GitServer> {
+    const root = options.root ?? (await makeTempDir('git-server'));
+    await mkdir(join(root, 'repos'), { recursive: true });
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
-    const gitServer = new GitServer(server, root, (server.address() as AddressInfo).port);
+    const port = (server.address() as AddressInfo).port;
+    const gitServer = new GitServer(server, root, options.root !== undefined, port);
     server.on('request', (req, res) => {
       gitServer.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -294,7 +306,7 @@ export class GitServer {
       this.server.closeAllConnections();
     });
     await Promise.allSettled([...this.commitQueues.values()]);
-    await removeDir(this.root);
+    if (!this.keepRoot) await removeDir(this.root);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -4,12 +4,19 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runCommand } from './docker-engine.js';
-import { freePort, waitFor } from './net.js';
+import { freePort, portIsFree, waitFor } from './net.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
 export interface TestRegistryOptions {
   /** Users besides the admin, username → password. */
   users?: Record<string, string>;
+  /**
+   * A directory to keep: config, htpasswd and storage live there, and `stop()` leaves it, so a later registry
+   * started on it serves the same images. Default: a fresh temp dir, removed by `stop()`.
+   */
+  dir?: string;
+  /** Listen on this port (an image name holds it, so a kept registry needs the same one). Default: a free one. */
+  port?: number;
 }
 
 export interface Credentials {
@@ -59,6 +66,7 @@ export class TestRegistry {
   readonly admin: Credentials;
   readonly storageDir: string;
   private readonly dir: string;
+  private readonly keepDir: boolean;
   private readonly htpasswdPath: string;
   private readonly process: ChildProcess;
   private readonly users: Map<string, HtpasswdEntry>;
@@ -66,8 +74,15 @@ export class TestRegistry {
   private readonly exited: Promise<void>;
   private running = true;
 
-  private constructor(dir: string, port: number, admin: Credentials, users: Map<string, HtpasswdEntry>) {
+  private constructor(
+    dir: string,
+    keepDir: boolean,
+    port: number,
+    admin: Credentials,
+    users: Map<string, HtpasswdEntry>,
+  ) {
     this.dir = dir;
+    this.keepDir = keepDir;
     this.users = users;
     this.host = `127.0.0.1:${port}`;
     this.url = `http://${this.host}`;
@@ -102,14 +117,19 @@ export class TestRegistry {
     })) {
       users.set(username, { password, line: await htpasswdLine(username, password) });
     }
+    // A port in use would answer the readiness probe itself: refuse it before starting.
+    if (options.port !== undefined && !(await portIsFree(options.port))) {
+      throw new Error(`registry: port ${options.port} on 127.0.0.1 is in use by another program`);
+    }
     let lastError: unknown;
-    // freePort can race with another process binding the same port; try a few.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const dir = await makeTempDir('registry');
-      const port = await freePort();
+    // freePort can race with another process binding the same port; try a few (a port given is tried once).
+    for (let attempt = 0; attempt < (options.port === undefined ? 3 : 1); attempt++) {
+      const keepDir = options.dir !== undefined;
+      const dir = options.dir ?? (await makeTempDir('registry'));
+      const port = options.port ?? (await freePort());
       await writeConfig(dir, port);
       await writeFile(join(dir, 'htpasswd'), htpasswdText(users));
-      const registry = new TestRegistry(dir, port, admin, new Map(users));
+      const registry = new TestRegistry(dir, keepDir, port, admin, new Map(users));
       try {
         await registry.waitUntilStatus(undefined, 401, 'its /v2/ endpoint');
         return registry;
@@ -117,6 +137,11 @@ export class TestRegistry {
         lastError = error;
         const inUse = /address already in use/.test(registry.output);
         await registry.stop();
+        if (inUse && options.port !== undefined) {
+          throw new Error(`registry: port ${options.port} on 127.0.0.1 is in use by another program`, {
+            cause: error,
+          });
+        }
         if (!inUse) break;
       }
     }
@@ -172,7 +197,7 @@ export class TestRegistry {
       await this.exited;
       clearTimeout(killTimer);
     }
-    await removeDir(this.dir);
+    if (!this.keepDir) await removeDir(this.dir);
   }
 
   private async writeHtpasswd(): Promise<void> {
@@ -214,7 +239,7 @@ function htpasswdText(users: Map<string, HtpasswdEntry>): string {
 }
 
 async function writeConfig(dir: string, port: number): Promise<void> {
-  await mkdir(join(dir, 'storage'));
+  await mkdir(join(dir, 'storage'), { recursive: true });
   const config = {
     version: 0.1,
     log: { level: 'info', formatter: 'text', fields: { service: 'registry' } },

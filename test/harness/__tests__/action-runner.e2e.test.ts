@@ -242,6 +242,30 @@ describe('runAction with a probe action', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('cancels an action through its signal, like a cancelled job, and says so', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = probe({ inputs: { 'my-input': 'x', mode: 'sleep' }, signal: controller.signal });
+    setTimeout(() => controller.abort(), 500);
+    const run = await running;
+    expect(run).toMatchObject({ cancelled: true, timedOut: false, failed: true, exitCode: 143 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const again = await probe({ inputs: { 'my-input': 'x' }, signal: controller.signal });
+    expect(again.cancelled).toBe(true);
+  });
+
+  it('runs the post step although the signal of the main step fired, and stops it by its own signal', async () => {
+    const controller = new AbortController();
+    const run = await probe({ inputs: { 'my-input': 'x' }, signal: controller.signal });
+    expect(run.cancelled).toBe(false);
+    controller.abort();
+    const post = await run.post();
+    expect(post.cancelled).toBe(false);
+    expect(post.log).toContain('post sees main-was-here');
+    const cancelledPost = await run.post({ signal: controller.signal });
+    expect(cancelledPost.cancelled).toBe(true);
+  });
+
   it('cleanupRun removes the workspace and RUNNER_TEMP it created', async () => {
     const run = await runAction({ action: actionDir, inputs: { 'my-input': 'x' } });
     await cleanupRun(run);

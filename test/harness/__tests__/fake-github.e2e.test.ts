@@ -683,3 +683,89 @@ describe('FakeGitHub faults and extension routes', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 });
+
+describe('FakeGitHub snapshot and restore', () => {
+  it('carries pull requests, labels, comments and numbering to a new fake, with links on its git server', async () => {
+    const root = await makeTempDir('fake-github-kept');
+    const call = async (fake: FakeGitHub, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${fake.url}${path}`, {
+        method,
+        headers: { authorization: 'token kept', 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
+    };
+    const firstGit = await GitServer.start({ root });
+    const first = await FakeGitHub.start({ git: firstGit });
+    first.addToken('kept', {});
+    await firstGit.createRepo('acme/kept', { branch: 'staging', files: { 'a.yaml': 'tag: one\n' } });
+    await firstGit.commit('acme/kept', 'bump-one', { 'a.yaml': 'tag: two\n' }, 'Bump');
+    await firstGit.commit('acme/kept', 'bump-two', { 'a.yaml': 'tag: three\n' }, 'Bump again');
+    first.addMergedPull('acme/image', { number: 7, title: 'Add numpy', mergeCommitSha: 'a'.repeat(40) });
+    const opened = await call(first, 'POST', '/repos/acme/kept/pulls', {
+      title: 'Bump to two',
+      head: 'acme:bump-one',
+      base: 'staging',
+      body: 'Moves hub a',
+    });
+    expect(opened.status).toBe(201);
+    expect(
+      (await call(first, 'POST', '/repos/acme/kept/issues/1/labels', { labels: ['hub: a'] })).status,
+    ).toBe(200);
+    expect(
+      (await call(first, 'POST', '/repos/acme/kept/issues/1/comments', { body: 'Updated' })).status,
+    ).toBe(201);
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<FakeGitHub['snapshot']>;
+    await first.stop();
+    await firstGit.stop();
+
+    const secondGit = await GitServer.start({ root });
+    const second = await FakeGitHub.start({ git: secondGit });
+    try {
+      second.restore(snapshot);
+      second.addToken('kept', {});
+      expect(secondGit.url).not.toBe(firstGit.url);
+      const listed = await call(second, 'GET', '/repos/acme/kept/pulls?state=all');
+      expect(listed.json).toHaveLength(1);
+      expect(listed.json[0]).toMatchObject({
+        number: 1,
+        title: 'Bump to two',
+        body: 'Moves hub a',
+        state: 'open',
+        html_url: `${secondGit.url}/acme/kept/pull/1`,
+        head: { ref: 'bump-one', sha: await secondGit.resolve('acme/kept', 'bump-one') },
+        labels: [{ name: 'hub: a' }],
+      });
+      const comments = await call(second, 'GET', '/repos/acme/kept/issues/1/comments');
+      expect(comments.json).toEqual([
+        expect.objectContaining({
+          body: 'Updated',
+          html_url: expect.stringMatching(`^${secondGit.url}/acme/kept/pull/1#issuecomment-`),
+        }),
+      ]);
+      expect(second.pulls.find((pull) => pull.repo === 'acme/image')).toMatchObject({
+        number: 7,
+        merged: true,
+      });
+      // The open pull request still blocks a duplicate, and numbering continues.
+      const duplicate = await call(second, 'POST', '/repos/acme/kept/pulls', {
+        title: 'Again',
+        head: 'acme:bump-one',
+        base: 'staging',
+      });
+      expect(duplicate.status).toBe(422);
+      const next = await call(second, 'POST', '/repos/acme/kept/pulls', {
+        title: 'Bump to three',
+        head: 'acme:bump-two',
+        base: 'staging',
+      });
+      expect(next.json.number).toBe(2);
+      expect(() => second.restore(snapshot)).toThrow(/already has pull requests/);
+    } finally {
+      await second.stop();
+      await secondGit.stop();
+      await removeDir(root);
+    }
+  });
+});

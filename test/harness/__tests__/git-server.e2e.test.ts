@@ -369,3 +369,35 @@ describe('GitServer.stop', () => {
     await expect(readFile(join(dir, 'HEAD'))).rejects.toThrow();
   });
 });
+
+describe('GitServer on a kept root and port', () => {
+  it('serves the repos an earlier server made there, at the same URL, and leaves the root on stop', async () => {
+    const root = await makeTempDir('git-server-kept');
+    try {
+      const first = await GitServer.start({ root });
+      const sha = await first
+        .createRepo('acme/kept', { files: { 'a.txt': 'a\n' } })
+        .then(() => first.commit('acme/kept', 'main', { 'b.txt': 'b\n' }, 'Second'));
+      const url = first.repoUrl('acme/kept');
+      const port = Number(new URL(first.url).port);
+      await first.stop();
+      expect(await readFile(join(root, 'repos', 'acme', 'kept.git', 'HEAD'), 'utf8')).toBe(
+        'ref: refs/heads/main\n',
+      );
+
+      const second = await GitServer.start({ root, port });
+      try {
+        expect(second.repoUrl('acme/kept')).toBe(url);
+        expect(await second.resolve('acme/kept', 'refs/heads/main')).toBe(sha);
+        second.addToken('kept-token', { push: false });
+        const dir = join(work, 'kept-clone');
+        await gitOk(['clone', '--quiet', url, dir], { token: 'kept-token' });
+        expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('b\n');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await removeDir(root);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -142,5 +143,49 @@ describe('TestRegistry.stop', () => {
     expect(await processesMentioning(configDir)).toEqual([]);
     await expect(fetch(`${registry.url}/v2/`)).rejects.toThrow();
     expect(existsSync(configDir)).toBe(false);
+  });
+});
+
+describe('TestRegistry on a kept directory and port', () => {
+  it('serves what an earlier registry stored there, on the same port, and keeps the directory', async () => {
+    const dir = await makeTempDir('registry-kept');
+    try {
+      const first = await TestRegistry.start({ dir });
+      const content = Buffer.from('a layer kept between registries\n');
+      const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+      const auth = { Authorization: basicAuth(first.admin) };
+      const upload = await fetch(`${first.url}/v2/hia/kept/blobs/uploads/`, {
+        method: 'POST',
+        headers: auth,
+      });
+      await upload.arrayBuffer();
+      expect(upload.status).toBe(202);
+      const location = new URL(upload.headers.get('location') ?? '', first.url);
+      location.searchParams.set('digest', digest);
+      const put = await fetch(location, { method: 'PUT', headers: auth, body: content });
+      await put.arrayBuffer();
+      expect(put.status).toBe(201);
+      const port = Number(first.host.split(':')[1]);
+      await first.stop();
+      expect(existsSync(join(dir, 'storage'))).toBe(true);
+
+      const second = await TestRegistry.start({ dir, port });
+      try {
+        expect(second.host).toBe(first.host);
+        const blob = await fetch(`${second.url}/v2/hia/kept/blobs/${digest}`, {
+          headers: { Authorization: basicAuth(second.admin) },
+        });
+        expect(Buffer.from(await blob.arrayBuffer()).equals(content)).toBe(true);
+        // The same port while it is taken is refused plainly rather than replaced by another.
+        await expect(TestRegistry.start({ port })).rejects.toThrow(
+          `registry: port ${port} on 127.0.0.1 is in use by another program`,
+        );
+      } finally {
+        await second.stop();
+      }
+      expect(existsSync(join(dir, 'storage'))).toBe(true);
+    } finally {
+      await removeDir(dir);
+    }
   });
 });

@@ -1,0 +1,250 @@
+// The local end-to-end demo: the main reusable workflow, run on this machine against local stand-ins for Artifact
+// Registry, Google's token endpoints, GitHub and the deployment repo. `bash scripts/demo.sh --help` for the options.
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { portIsFree } from '../../test/harness/net.ts';
+import { pathWithDouble, REPO2DOCKER_DOUBLE_DIR } from '../../test/harness/repo2docker-double.ts';
+import { parseArgs, USAGE, UsageError, type DemoOptions } from './args.ts';
+import type { Value } from './expressions.ts';
+import { logDirOf, Printer, type DemoOutcome, type Repo2DockerMode } from './report.ts';
+import { runWorkflow, type WorkflowResult } from './runner.ts';
+import { readCallerJob, reusableInputs, reusableSecrets, WorkflowError } from './workflow.ts';
+import {
+  DemoError,
+  DEPLOYMENT_REPO,
+  IMAGE_REPO,
+  lockStateDir,
+  removeLocalImages,
+  resetState,
+  World,
+} from './world.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+const CALLER = 'templates/image-repo/.github/workflows/image-main.yml';
+const REUSABLE = '.github/workflows/image-main.yml';
+/** A pytest selection of the template's image tests that the double's image can honestly pass. */
+const DOUBLE_IMAGE_TESTS = 'not test_course_package_imports';
+
+async function readWorkflow(path: string): Promise<unknown> {
+  return parseYaml(await readFile(join(REPO_ROOT, path), 'utf8'));
+}
+
+/** An input default of build-image's action.yml: what the workflow gets when it leaves that input empty or out. */
+async function buildImageDefault(input: string): Promise<string> {
+  const action = parseYaml(
+    await readFile(join(REPO_ROOT, 'actions', 'build-image', 'action.yml'), 'utf8'),
+  ) as {
+    inputs: Record<string, { default?: string }>;
+  };
+  return action.inputs[input]?.default ?? '';
+}
+
+/** The repo2docker on PATH, if any, and its version. */
+function repo2dockerOnPath(): { path: string; version: string | undefined } | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '' || resolve(dir) === REPO2DOCKER_DOUBLE_DIR) continue;
+    const path = join(dir, 'repo2docker');
+    const probe = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    if (probe.error !== undefined && (probe.error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+    const version = `${probe.stdout ?? ''}${probe.stderr ?? ''}`.trim().split('\n').at(-1)?.trim();
+    return { path, version: probe.status === 0 && version ? version : undefined };
+  }
+  return undefined;
+}
+
+function chooseRepo2docker(wanted: string): Repo2DockerMode {
+  const found = repo2dockerOnPath();
+  const install = `pip install jupyter-repo2docker==${wanted}`;
+  if (found?.version === wanted) return { kind: 'real', version: wanted, path: found.path, install };
+  const why =
+    found === undefined
+      ? `repo2docker is not installed`
+      : `the repo2docker on PATH (${found.path}) is ${found.version ?? 'not working'}, not ${wanted}`;
+  return { kind: 'double', version: wanted, why, install };
+}
+
+async function main(options: DemoOptions): Promise<number> {
+  const stateDir = resolve(options.stateDir ?? join(REPO_ROOT, '.demo'));
+  const out = new Printer({ verbose: options.verbose });
+  const unlock = await lockStateDir(stateDir);
+  const cancel = new AbortController();
+  const cancelPosts = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      out.notice(
+        `${signal}: cancelling the run; post steps and the services still stop cleanly (again to hurry)`,
+      );
+      cancel.abort();
+    } else if (interrupts === 2) {
+      out.notice(`${signal} again: stopping the post steps too`);
+      cancelPosts.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let world: World | undefined;
+  let outcome: DemoOutcome | undefined;
+  try {
+    out.title(stateDir);
+    if (options.reset) {
+      const removed = await resetState(stateDir);
+      out.line(
+        `--reset: deleted the state${removed.length > 0 ? ` and ${removed.length} local images` : ''}`,
+      );
+    }
+    const caller = await readWorkflow(CALLER);
+    const reusable = await readWorkflow(REUSABLE);
+    const mode = chooseRepo2docker(await buildImageDefault('repo2docker-version'));
+    out.repo2docker(mode);
+
+    const browserPort = Number(await buildImageDefault('browser-test-port'));
+    if (browserPort > 0 && !(await portIsFree(browserPort))) {
+      throw new DemoError(
+        `port ${browserPort} on 127.0.0.1 is in use: build-image publishes the image's jupyter there for the browser tests (its browser-test-port, which the workflow leaves at the default)`,
+        `Stop what listens on ${browserPort}, then run the demo again`,
+      );
+    }
+
+    out.phase('Set-up');
+    world = await World.open(stateDir, { python: mode.kind === 'double', log: (line) => out.line(line) });
+    out.setup(world, mode);
+    for (const made of await world.seed(REPO_ROOT)) out.line(`Created ${made}`);
+    if (options.change) {
+      const change = await world.change();
+      out.line(
+        `--change: merged pull request #${change.number} "${change.title}" into ${IMAGE_REPO} main (${change.sha.slice(0, 12)})`,
+      );
+    }
+    const sha = await world.headOfMain();
+    const runNumber = await world.beginRun();
+
+    const contexts = {
+      github: { event_name: 'push', ref: 'refs/heads/main', sha, repository: IMAGE_REPO },
+      inputs: {},
+      vars: world.vars(),
+      secrets: world.secrets(),
+    };
+    const callerJob = readCallerJob(CALLER, caller, REUSABLE, contexts);
+    const overrides: Record<string, { value: Value; why: string }> = {
+      registry: {
+        value: world.registryHost,
+        why: 'the local registry stands in for us-central1-docker.pkg.dev',
+      },
+      'free-disk-space': {
+        value: false,
+        why: 'this machine is not a throwaway runner: nothing of it is deleted',
+      },
+    };
+    if (mode.kind === 'double') {
+      overrides['image-test-command'] = {
+        // One argument per line; the -k selection is one argument.
+        value: [
+          ...'python3 -m pytest -v -p no:cacheprovider image-tests/ -k'.split(' '),
+          DOUBLE_IMAGE_TESTS,
+        ].join('\n'),
+        why: "the double's image has no conda packages (numpy, pandas, matplotlib): the template's tests but those imports",
+      };
+    }
+    const given = {
+      ...callerJob.with,
+      ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v.value])),
+    };
+    const inputs = reusableInputs(REUSABLE, reusable, given);
+    const secrets = reusableSecrets(REUSABLE, reusable, callerJob.secrets);
+    out.caller({ file: CALLER, job: callerJob, overrides, sha, runNumber });
+
+    const masks = [
+      world.appPrivateKey,
+      ...world.appPrivateKey.split('\n').filter((line) => line.length >= 16),
+    ];
+    const env: Record<string, string> = {
+      HUB_IMAGE_ACTIONS_STS_URL: world.google.stsUrl,
+      HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL: world.google.iamCredentialsUrl,
+      ...(mode.kind === 'double' ? { PATH: pathWithDouble() } : {}),
+    };
+    const started = Date.now();
+    const result: WorkflowResult = await runWorkflow({
+      file: REUSABLE,
+      workflow: reusable,
+      inputs,
+      secrets,
+      vars: world.vars(),
+      callerPermissions: callerJob.permissions,
+      event: {
+        repository: IMAGE_REPO,
+        sha,
+        ref: 'refs/heads/main',
+        defaultBranch: 'main',
+        serverUrl: world.github.serverUrl,
+        apiUrl: world.github.url,
+        actor: 'ada-admin',
+        runNumber,
+        workflow: 'Build, push and bump the image',
+      },
+      machine: {
+        actionsDir: join(REPO_ROOT, 'actions'),
+        runStepAction: join(REPO_ROOT, 'scripts', 'demo', 'run-step'),
+        env,
+        oidcEnv: world.google.oidcEnv(),
+        jobToken: (jobId, permissions) => world!.jobToken(jobId, permissions),
+        masks,
+      },
+      observer: out.observer(logDirOf(world, runNumber), mode),
+      signal: cancel.signal,
+      postSignal: cancelPosts.signal,
+    });
+    await world.save();
+    const info = { mode, runNumber, durationMs: Date.now() - started };
+    outcome = await out.outcome(world, result, { ...info, deployment: DEPLOYMENT_REPO });
+    await out.secretsCheck(world, outcome, [logDirOf(world, runNumber), join(stateDir, 'github.json')]);
+    out.summary(world, result, outcome, info);
+    const resultText = `${JSON.stringify(outcome, null, 2)}\n`;
+    await mkdir(logDirOf(world, runNumber), { recursive: true });
+    await writeFile(join(stateDir, 'result.json'), resultText);
+    await writeFile(join(logDirOf(world, runNumber), 'result.json'), resultText);
+    if (result.conclusion === 'cancelled') return 130;
+    return result.conclusion === 'success' && outcome.secretsLeaked === 0 ? 0 : 1;
+  } finally {
+    if (world !== undefined) {
+      const removed = await removeLocalImages(world.image).catch(() => []);
+      await world.close();
+      out.teardown(world, removed);
+    }
+    await unlock();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Last, for scripts: one line of JSON with what the run did.
+    if (outcome !== undefined) out.result(outcome);
+  }
+}
+
+let options: DemoOptions;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`demo: ${error.message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+try {
+  process.exitCode = await main(options);
+} catch (error) {
+  if (error instanceof DemoError || error instanceof WorkflowError) {
+    process.stderr.write(
+      `\ndemo failed: ${error.message}\n${error instanceof DemoError && error.fix ? `${error.fix}\n` : ''}`,
+    );
+  } else {
+    process.stderr.write(
+      `\ndemo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exitCode = 1;
+}
