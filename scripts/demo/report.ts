@@ -2,6 +2,7 @@
 // bump pull request with its diff, and a summary. Full step logs go to files, and to the screen with --verbose.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatDuration } from '../../packages/action-io/src/summary.ts';
 import { findLeaks } from '../../test/harness/leak-checker.ts';
 import { highlights, renderLog } from './highlights.ts';
 import type { JobResult, Observer, StepResult, WorkflowResult } from './runner.ts';
@@ -55,12 +56,6 @@ export function logDirOf(world: World, runNumber: number): string {
 function permissionsText(permissions: Record<string, string>): string {
   const entries = Object.entries(permissions);
   return entries.length === 0 ? 'none' : entries.map(([scope, access]) => `${scope}: ${access}`).join(', ');
-}
-
-function seconds(ms: number): string {
-  return ms >= 60_000
-    ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
-    : `${(ms / 1000).toFixed(1)} s`;
 }
 
 export class Printer {
@@ -166,7 +161,7 @@ export class Printer {
         const took =
           step.outcome === 'skipped'
             ? 'skipped'
-            : `${step.outcome === 'success' ? '' : `${step.outcome}, `}${seconds(step.durationMs)}`;
+            : `${step.outcome === 'success' ? '' : `${step.outcome}, `}${formatDuration(step.durationMs)}`;
         this.line(`${mark} ${step.number}. ${step.name} (${what}) ${took}`);
         if (step.kind === 'post' && !this.verbose) return;
         const failed = step.outcome === 'failure' || step.outcome === 'cancelled';
@@ -184,7 +179,7 @@ export class Printer {
       jobFinished: (job: JobResult) => {
         const outputs = Object.entries(job.outputs).filter(([, value]) => value !== '');
         this.line(
-          `job ${job.result} in ${seconds(job.durationMs)}; outputs: ${outputs.map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`).join(' ') || 'none'}`,
+          `job ${job.result} in ${formatDuration(job.durationMs)}; outputs: ${outputs.map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`).join(' ') || 'none'}`,
         );
       },
     };
@@ -325,10 +320,10 @@ export class Printer {
       : outcome.image.reusedDigest !== ''
         ? 'reused (the registry held an image built from the same inputs), nothing built'
         : 'not built';
-    this.line(`run ${info.runNumber}: ${result.conclusion} in ${seconds(info.durationMs)}`);
+    this.line(`run ${info.runNumber}: ${result.conclusion} in ${formatDuration(info.durationMs)}`);
     for (const job of result.jobs) {
       this.line(
-        `job ${job.id}: ${job.result}${job.reason ? `: ${job.reason}` : ` in ${seconds(job.durationMs)}`}`,
+        `job ${job.id}: ${job.result}${job.reason ? `: ${job.reason}` : ` in ${formatDuration(job.durationMs)}`}`,
         4,
       );
     }
@@ -372,7 +367,7 @@ export class Printer {
     const places = `the step logs, the saved pull requests, the repos' git configs${images.length > 0 ? ' and every file, the config and the history of the built image' : ''}`;
     if (leaks.length === 0) {
       this.line(
-        `none of the ${Object.keys(secrets).length} secrets of this run (the App's key, job, installation, OIDC and access tokens) is in ${places}, raw or encoded (${seconds(Date.now() - started)})`,
+        `none of the ${Object.keys(secrets).length} secrets of this run (the App's key, job, installation, OIDC and access tokens) is in ${places}, raw or encoded (${formatDuration(Date.now() - started)})`,
       );
     } else {
       this.line(`LEAKED: ${leaks.length} secret(s) found in ${places}:`);
