@@ -2,6 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { inputsFrom } from '@hub-image-actions/action-io';
 import { readInputs } from '../src/context.js';
 
+const fix = (input: string) =>
+  `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+
 describe('readInputs', () => {
   it('reads the defaults', () => {
     expect(readInputs(inputsFrom({}))).toEqual({
@@ -60,9 +63,9 @@ describe('readInputs', () => {
       [
         '4 inputs are invalid:',
         '  - input "config-data" cannot be combined with "config-file". Give one of the two.',
-        '  - input "yamllint-version" is "latest": expected a version such as 1.29.0 or 1.29, or "any"',
-        '  - input "jobs" is "0": expected a whole number from 1 to 256',
-        '  - input "strict" is "maybe": expected true or false',
+        `  - input "yamllint-version" is "latest": expected a version such as 1.29.0 or 1.29, or "any". ${fix('yamllint-version')}`,
+        '  - input "jobs" is "0": expected "auto" (one yamllint per core) or a whole number from 1 to 256. Leave "jobs" out for "auto", or give how many yamllint processes to run at once',
+        `  - input "strict" is "maybe": expected true or false. ${fix('strict')}`,
       ].join('\n'),
     );
   });

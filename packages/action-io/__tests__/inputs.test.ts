@@ -73,8 +73,11 @@ describe('InputReader', () => {
       { tag: '-x' },
       'input "tag" is "-x": tag "-x" starts with "-"',
     ],
-  ])('reports %#', (read, values, message) => {
-    expect(problems(read, values)).toEqual([message]);
+  ])('reports %#, and where to fix it', (read, values, message) => {
+    const input = /^input "([^"]+)"/.exec(message)?.[1] ?? '';
+    expect(problems(read, values)).toEqual([
+      `${message}. Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`,
+    ]);
   });
 
   it('collects every problem before throwing, and lists them all', () => {

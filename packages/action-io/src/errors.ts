@@ -13,6 +13,11 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input: string): string {
+  return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
+
 /** One input that failed validation. The value is never shown for secret inputs. */
 export class InputError extends ConfigurationError {
   constructor(
@@ -21,7 +26,10 @@ export class InputError extends ConfigurationError {
     readonly expected: string,
     fix?: string,
   ) {
-    super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix);
+    super(
+      `input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`,
+      fix ?? defaultFix(input),
+    );
     this.name = 'InputError';
   }
 }
