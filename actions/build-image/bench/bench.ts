@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { runAction, cleanupRun } = await import('../../../test/harness/action-runner.js');
-const { docker, removeImages, runCommand, ensureDockerEngine } =
+const { docker, removeImages, runCommand, ensureDockerEngine, stopStartedEngine } =
   await import('../../../test/harness/docker-engine.js');
 const { ensureBaseImages, PYTHON_IMAGE } = await import('../../../test/harness/base-images.js');
 const { TestRegistry } = await import('../../../test/harness/registry.js');
@@ -53,7 +53,8 @@ async function makeRepo(files: Record<string, string>): Promise<{ dir: string; s
 }
 
 const loadBefore = loadavg()[0] ?? 0;
-await ensureDockerEngine();
+// A dockerd started here (when `docker info` failed) is stopped at the end, as the tests do.
+const startedEngine = await ensureDockerEngine();
 await ensureBaseImages();
 const registry = await TestRegistry.start();
 const token = `ya29.bench-${Date.now()}`;
@@ -258,4 +259,5 @@ try {
   await removeImages([...images]).catch(() => undefined);
   await rm(pushConfig, { recursive: true, force: true });
   await registry.stop();
+  if (startedEngine !== undefined) await stopStartedEngine();
 }
