@@ -149,6 +149,16 @@ describe('readInputs', () => {
     ['--push in extra-args', { 'extra-args': '--push' }, /input "extra-args" "--push" is not allowed/],
     ['a bad cache-from reference', { 'cache-from': 'Reg/Img' }, /input "cache-from" is "Reg\/Img"/],
     ['two auth modes', { 'access-token': 'ya29.abcdefgh', 'credentials-json': '{}' }, /conflicts/],
+    [
+      'a browser-test port out of range',
+      { 'browser-test-port': '70000' },
+      /input "browser-test-port" is "70000": expected a whole number from 0 to 65535/,
+    ],
+    [
+      'a browser-test timeout of zero',
+      { 'browser-test-timeout': '0' },
+      /input "browser-test-timeout" is "0": expected a whole number from 1 to 3600/,
+    ],
   ])('refuses %s', (_name, values, message) => {
     const found = problems(values);
     expect(found.some((p) => message.test(p))).toBe(true);

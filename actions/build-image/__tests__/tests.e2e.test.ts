@@ -88,6 +88,48 @@ describe('image-tests run inside the built image before anything is pushed', () 
     expect(run.log).toContain('python3 -m pip install --no-cache-dir -r image-tests/requirements.txt');
     expect(run.log).not.toContain('test_x.py::test_x PASSED');
   });
+
+  it('run the image-test-command instead of the default, one argument per line', async () => {
+    const image = fx.image('tests-command');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      'image-tests/test_image.py': [
+        'def test_fast():',
+        '    pass',
+        '',
+        'def test_slow_and_broken():',
+        '    raise AssertionError("must be deselected")',
+        '',
+      ].join('\n'),
+    });
+    const { run } = await fx.run({
+      workspace: dir,
+      sha,
+      image,
+      // "-k" and its expression are one argument each: no shell splits the line.
+      inputs: { 'image-test-command': 'python3\n-m\npytest\n-v\nimage-tests/\n-k\nnot slow_and_broken' },
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['tests']).toBe('passed');
+    expect(run.log).toMatch(/image-tests\/test_image.py::test_fast PASSED/);
+    expect(run.log).toMatch(/1 passed, 1 deselected/);
+    expect(run.log).not.toContain('must be deselected');
+  });
+
+  it('are refused before any build when .dockerignore leaves image-tests/ out of the image', async () => {
+    const image = fx.image('tests-ignored');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      '.dockerignore': 'image-tests/\n',
+      'image-tests/test_x.py': 'def test_x():\n    pass\n',
+    });
+    const { run, builds } = await fx.run({ workspace: dir, sha, image });
+    expect(run.exitCode).toBe(1);
+    expect(builds).toEqual([]);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toBe(
+      'build-image action failed: image-tests/ is left out of the image by .dockerignore, so the image tests cannot run in it. Remove it from the ignore file, or set test: false',
+    );
+  });
 });
 
 describe('browser-tests run on the runner against the image serving jupyter lab', () => {
