@@ -129,6 +129,14 @@ export interface FaultRule {
   times?: number;
 }
 
+/** Which requests a `beforeRequest` hook holds. */
+export interface HoldRule {
+  method?: string;
+  path: RegExp;
+  /** How many matching requests run the hook; every one when omitted. */
+  times?: number;
+}
+
 export interface SecondaryRateLimitRule {
   method?: string;
   path: RegExp;
@@ -201,6 +209,13 @@ export interface LabelRecord {
   color: string;
 }
 
+interface ActiveHold {
+  method?: string;
+  path: RegExp;
+  remaining: number;
+  hook: () => Promise<void>;
+}
+
 interface ActiveFault {
   method?: string;
   path: RegExp;
@@ -264,6 +279,7 @@ export class FakeGitHub {
   private readonly tokens = new Map<string, ApiCaller>();
   private readonly apps = new Map<number, AppRecord>();
   private readonly faults: ActiveFault[] = [];
+  private readonly holds: ActiveHold[] = [];
   private readonly pullList: PullRequestRecord[] = [];
   private readonly commentList: CommentRecord[] = [];
   private readonly minted: InstallationToken[] = [];
@@ -403,6 +419,20 @@ export class FakeGitHub {
     });
   }
 
+  /**
+   * Runs `hook` when the next `times` matching requests arrive (every one when omitted) and serves each only once
+   * its hook settles, e.g. to hold one client at a precise point while another does its work. Other requests are
+   * served meanwhile.
+   */
+  beforeRequest(rule: HoldRule, hook: () => Promise<void>): void {
+    this.holds.push({
+      ...(rule.method === undefined ? {} : { method: rule.method.toUpperCase() }),
+      path: rule.path,
+      remaining: rule.times ?? Number.POSITIVE_INFINITY,
+      hook,
+    });
+  }
+
   /** Answers matching requests with GitHub's secondary rate limit: 403, its message, and retry-after. */
   secondaryRateLimit(rule: SecondaryRateLimitRule): void {
     this.faults.push({
@@ -533,6 +563,17 @@ export class FakeGitHub {
     const credential = parseAuthorization(req.headers.authorization);
     if (credential !== undefined && !looksLikeJwt(credential)) record.token = credential;
     const raw = await readBody(req);
+
+    const hold = this.holds.find(
+      (rule) =>
+        rule.remaining > 0 &&
+        (rule.method === undefined || rule.method === method) &&
+        rule.path.test(url.pathname),
+    );
+    if (hold !== undefined) {
+      hold.remaining -= 1;
+      await hold.hook();
+    }
 
     const fault = this.takeFault(method, url.pathname);
     if (fault !== undefined) return this.send(res, record, fault.status, fault.body, fault.headers);

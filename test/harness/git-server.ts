@@ -96,6 +96,7 @@ export class GitServer {
   readonly url: string;
   private readonly tokens = new Map<string, TokenGrant>();
   private readonly receiveHooks = new Map<string, CountedHook>();
+  private readonly uploadHooks = new Map<string, { hook: () => Promise<void>; remaining: number }>();
   private readonly commitQueues = new Map<string, Promise<unknown>>();
   private readonly children = new Set<ChildProcess>();
   private readonly requestLog: GitRequestRecord[] = [];
@@ -299,6 +300,15 @@ export class GitServer {
     });
   }
 
+  /**
+   * Runs `hook` as the next `times` fetches, clones and ls-remotes (every one when omitted) start, before their ref
+   * advertisement (GET info/refs?service=git-upload-pack), e.g. to move or delete a branch between a client's
+   * ls-remote and its fetch.
+   */
+  beforeUpload(fullName: string, hook: () => Promise<void>, options: { times?: number } = {}): void {
+    this.uploadHooks.set(fullName, { hook, remaining: options.times ?? Number.POSITIVE_INFINITY });
+  }
+
   async stop(): Promise<void> {
     for (const child of this.children) killGroup(child);
     await new Promise<void>((resolve) => {
@@ -352,6 +362,11 @@ export class GitServer {
     }
     if (service === 'git-receive-pack') {
       await this.runReceiveHook(target.fullName, method === 'POST' ? 'pack' : 'advertise');
+    }
+    const upload = this.uploadHooks.get(target.fullName);
+    if (service === 'git-upload-pack' && method === 'GET' && upload !== undefined && upload.remaining > 0) {
+      upload.remaining -= 1;
+      await upload.hook();
     }
     await this.runBackend(req, res, url, target, user ?? '');
   }

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { cleanupRun } from '../../../test/harness/action-runner.js';
-import { BOT, HUMAN, hubFiles, IMAGE, short, World } from './world.js';
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cleanupRun, type ActionRun } from '../../../test/harness/action-runner.js';
+import { FaultProxy } from '../../../test/harness/fault-proxy.js';
+import { makeTempDir, removeDir } from '../../../test/harness/tmp.js';
+import { BOT, HUMAN, hubFiles, IMAGE, listFiles, short, World } from './world.js';
 
 jest.setTimeout(180_000);
+
+const runProgram = promisify(execFile);
 
 let world: World;
 let image: { repo: string; shas: string[] };
@@ -18,8 +26,12 @@ afterAll(async () => {
   await world.stop();
 });
 
-const bump = (deployment: string, index: number, extra: Parameters<World['run']>[0]['inputs'] = {}) =>
-  world.run({ deployment, source: image.repo, sha: image.shas[index] ?? '', inputs: extra });
+const bump = (
+  deployment: string,
+  index: number,
+  extra: Parameters<World['run']>[0]['inputs'] = {},
+  env: Record<string, string> = {},
+) => world.run({ deployment, source: image.repo, sha: image.shas[index] ?? '', inputs: extra, env });
 
 async function branchHead(repo: string): Promise<string | undefined> {
   const branch = await world.bumpBranch(repo);
@@ -211,7 +223,25 @@ describe('someone else on the bump branch', () => {
     );
     expect(run.log).toContain(`${theirs.slice(0, 12)} by Ada Admin <ada@example.edu>: Hold this hub`);
     expect(await world.git.resolve(repo, `refs/heads/${branch}`)).toBe(theirs);
-    // An amended bot commit counts as someone else's too: its committer is not the bot.
+    await cleanupRun(first);
+    await cleanupRun(run);
+  });
+
+  it('treats an amended bot commit as someone else s: its committer is not the bot', async () => {
+    const repo = await world.deployment('amended', hubFiles({ a: T[0] ?? '' }));
+    const first = await bump(repo, 1);
+    expect(first.exitCode).toBe(0);
+    const branch = (await world.bumpBranch(repo)) ?? '';
+    const amended = await world.amend(repo, branch, HUMAN);
+    const log = await world.git.log(repo, branch);
+    expect(log[0]?.author).toBe(`${BOT.name} <${BOT.email}>`);
+    const run = await bump(repo, 2);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.log).toContain(`${branch} in ${repo} has commits this action did not make`);
+    expect(run.log).toContain(
+      `${amended.slice(0, 12)} by hub-image-bot <${BOT.email}>: Bump base-user-image`,
+    );
+    expect(await world.git.resolve(repo, `refs/heads/${branch}`)).toBe(amended);
     await cleanupRun(first);
     await cleanupRun(run);
   });
@@ -320,6 +350,169 @@ describe('failures part-way and API faults', () => {
   });
 });
 
+describe('branches that move or vanish while a run looks at them', () => {
+  it('starts the branch again from the base when it is deleted between ls-remote and fetch', async () => {
+    const repo = await world.deployment('vanished', hubFiles({ a: T[0] ?? '', b: T[0] ?? '' }));
+    expect((await bump(repo, 1)).exitCode).toBe(0);
+    const branch = (await world.bumpBranch(repo)) ?? '';
+    // Just after the next run lists the branches: the pull request is merged and its branch auto-deleted.
+    let looks = 0;
+    world.git.beforeUpload(
+      repo,
+      async () => {
+        looks += 1;
+        if (looks !== 2) return;
+        await world.merge(repo, branch);
+        await world.git.runGit(repo, ['update-ref', '-d', `refs/heads/${branch}`]);
+        await world.closePull(repo, 1);
+      },
+      { times: 2 },
+    );
+    const run = await bump(repo, 2);
+    expect(looks).toBe(2);
+    expect(run.log).not.toContain('unexpected error');
+    expect(run.exitCode).toBe(0);
+    expect(run.log).toMatch(
+      new RegExp(
+        `staging or ${branch} was deleted between listing and fetching it .*; looking again in .* \\(attempt 2 of 5\\)`,
+      ),
+    );
+    expect(run.outputs).toMatchObject({ changed: 'true', operation: 'created', 'pull-request-number': '2' });
+    const log = await world.git.log(repo, branch);
+    expect(log[0]?.subject).toBe(`Bump base-user-image to ${T[2]}`);
+    expect(log[1]?.subject).toBe(`Merge ${branch}`);
+    expect(await world.file(repo, branch, 'deployments/b/config/common.yaml')).toContain(`tag: ${T[2]}`);
+    await cleanupRun(run);
+  });
+
+  it('gives up within its attempt budget, with a wait between attempts, when the base moves at every fetch', async () => {
+    const repo = await world.deployment('restless', hubFiles({ a: T[0] ?? '' }));
+    let moves = 0;
+    world.git.beforeUpload(
+      repo,
+      async () => {
+        moves += 1;
+        await world.git.commit(
+          repo,
+          'staging',
+          { 'README.md': `move ${moves}\n` },
+          'Unrelated change',
+          HUMAN,
+        );
+      },
+      { times: 40 },
+    );
+    const run = await bump(repo, 1);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.log).not.toContain('unexpected error');
+    for (let attempt = 2; attempt <= 5; attempt += 1) {
+      expect(run.log).toMatch(
+        new RegExp(
+          `staging moved from [0-9a-f]{12} to [0-9a-f]{12} between listing and fetching it; looking again in [0-9.]+ (ms|s) \\(attempt ${attempt} of 5\\)`,
+        ),
+      );
+    }
+    expect(run.log).not.toContain('(attempt 6 of 5)');
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /staging kept changing during 5 attempts \(last: staging moved from .*\); nothing was overwritten\. Re-run the job/,
+    );
+    // Two looks (ls-remote and fetch) per attempt, five attempts.
+    expect(moves).toBe(10);
+    expect(await world.git.branches(repo)).toEqual(['staging']);
+    await cleanupRun(run);
+  }, 60_000);
+});
+
+describe('GitHub API failures the retries cannot fix', () => {
+  it('names the call, the pull request, the status and the permission when adding labels is denied', async () => {
+    const repo = await world.deployment('no-labels', hubFiles({ a: T[0] ?? '' }));
+    world.github.fail({
+      method: 'POST',
+      path: /^\/repos\/hub-test\/no-labels\/issues\/1\/labels$/,
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+      times: 1,
+    });
+    const run = await bump(repo, 1);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.log).not.toContain('unexpected error');
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toBe(
+      `bump-hubploy action failed: adding the labels "hub: a" to pull request #1 in ${repo}: GitHub denied it (403 Resource not accessible by integration). Give the token (or the GitHub App) pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels on the deployment repository, then re-run: it picks up where this run stopped`,
+    );
+    const again = await bump(repo, 1);
+    expect(again.exitCode).toBe(0);
+    expect(world.pullsOf(repo)[0]?.labels).toEqual(['hub: a']);
+    await cleanupRun(run);
+    await cleanupRun(again);
+  });
+
+  it('names the call and GitHub s message when updating the pull request or comparing the branch fails', async () => {
+    const repo = await world.deployment('no-update', hubFiles({ a: T[0] ?? '' }));
+    expect((await bump(repo, 1)).exitCode).toBe(0);
+    world.github.fail({
+      method: 'PATCH',
+      path: /^\/repos\/hub-test\/no-update\/pulls\/1$/,
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'PullRequest', code: 'custom', message: 'body is too long' }],
+      },
+      times: 1,
+    });
+    const run = await bump(repo, 2);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.log).not.toContain('unexpected error');
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      new RegExp(
+        `updating the title and description of pull request #1 in ${repo}: GitHub rejected it \\(422 Validation Failed: body is too long\\)\\. Re-run the job`,
+      ),
+    );
+    world.github.fail({
+      method: 'GET',
+      path: /^\/repos\/hub-test\/no-update\/compare\//,
+      status: 404,
+      body: { message: 'Not Found' },
+      times: 1,
+    });
+    const compare = await bump(repo, 3);
+    expect(compare.exitCode).not.toBe(0);
+    expect(compare.log).not.toContain('unexpected error');
+    expect(compare.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      new RegExp(
+        `comparing the bump branch \\([0-9a-f]{12}\\) with the base \\([0-9a-f]{12}\\) in ${repo}: GitHub answered 404 Not Found`,
+      ),
+    );
+    await cleanupRun(run);
+    await cleanupRun(compare);
+  });
+
+  it('does not comment twice when the answer to a comment that landed is lost', async () => {
+    const repo = await world.deployment('lost-answer', hubFiles({ a: T[0] ?? '' }));
+    expect((await bump(repo, 1)).exitCode).toBe(0);
+    const proxy = await FaultProxy.start(world.github.url);
+    try {
+      proxy.addRule({
+        method: 'POST',
+        path: /^\/repos\/hub-test\/lost-answer\/issues\/1\/comments$/,
+        action: { drop: 'after-forward' },
+        times: 1,
+      });
+      const run = await bump(repo, 2, {}, { GITHUB_API_URL: proxy.url });
+      expect(run.exitCode).toBe(0);
+      expect(world.github.comments.filter((c) => c.repo === repo)).toHaveLength(1);
+      expect(run.outputs['operation']).toBe('updated');
+      expect(run.log).toMatch(
+        /commenting on pull request #1 in hub-test\/lost-answer: no answer from the API/,
+      );
+      expect(run.log).toContain('The comment had landed although its answer was lost; not posting it twice.');
+      expect(world.github.comments.filter((c) => c.repo === repo)).toHaveLength(1);
+      await cleanupRun(run);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
 describe('races', () => {
   it('lands concurrent bumps of different images into one repo, and merging them keeps every new tag', async () => {
     const images = ['alpha', 'beta', 'gamma'];
@@ -390,6 +583,44 @@ describe('races', () => {
     for (const run of runs) await cleanupRun(run);
   });
 
+  it('leaves the pull request alone when a newer job replaced its commit before it got there', async () => {
+    const repo = await world.deployment('overtaken', hubFiles({ a: T[0] ?? '', b: 'PLACEHOLDER' }));
+    // The older job (T1) pushes first. As it turns to the pull request, a newer job (T2) replaces its commit
+    // and opens the pull request; only then does the older job go on.
+    let newer: ActionRun | undefined;
+    world.github.beforeRequest(
+      { method: 'GET', path: /^\/repos\/hub-test\/overtaken\/pulls$/, times: 1 },
+      async () => {
+        newer = await bump(repo, 2);
+      },
+    );
+    const older = await bump(repo, 1);
+    expect(newer?.exitCode).toBe(0);
+    expect(newer?.outputs).toMatchObject({
+      changed: 'true',
+      operation: 'created',
+      'pull-request-number': '1',
+    });
+    expect(older.exitCode).toBe(0);
+    expect(older.outputs).toMatchObject({
+      changed: 'false',
+      operation: 'unchanged',
+      'pull-request-number': '1',
+      'pull-request-url': newer?.outputs['pull-request-url'],
+    });
+    expect(older.log).toMatch(/Another run replaced it with [0-9a-f]{12} after this run pushed/);
+    const branch = (await world.bumpBranch(repo)) ?? '';
+    expect(await world.file(repo, branch, 'deployments/a/config/common.yaml')).toContain(`tag: ${T[2]}`);
+    const pull = world.pullsOf(repo)[0];
+    expect(world.pullsOf(repo)).toHaveLength(1);
+    expect(pull?.title).toBe(`Bump base-user-image image to ${T[2]}`);
+    expect(pull?.body).not.toContain(T[1] ?? '');
+    expect(pull?.labels.sort()).toEqual(['hub: a', 'hub: b']);
+    expect(world.github.comments.filter((c) => c.repo === repo)).toHaveLength(0);
+    await cleanupRun(older);
+    if (newer !== undefined) await cleanupRun(newer);
+  });
+
   it('retries on the new branch head when its push loses the race, and replaces an older bump', async () => {
     const repo = await world.deployment('lease', hubFiles({ a: T[0] ?? '' }));
     expect((await bump(repo, 1)).exitCode).toBe(0);
@@ -410,8 +641,8 @@ describe('races', () => {
     );
     const run = await bump(repo, 3);
     expect(run.exitCode).toBe(0);
-    expect(run.log).toContain('The push lost a race');
-    expect(run.log).toContain('(attempt 2)');
+    expect(run.log).toContain('the push lost a race');
+    expect(run.log).toContain('(attempt 2 of 5)');
     expect(run.outputs['operation']).toBe('updated');
     const log = await world.git.log(repo, branch);
     expect(log[0]?.subject).toBe(`Bump base-user-image to ${T[3]}`);
@@ -442,6 +673,68 @@ describe('races', () => {
     expect(run.outputs).toMatchObject({ changed: 'false', operation: 'unchanged' });
     expect(await world.git.resolve(repo, `refs/heads/${branch}`)).toBe(newer);
     await cleanupRun(run);
+  });
+});
+
+describe('the clone', () => {
+  it('is shallow, blobless and sparse: only the considered files are checked out', async () => {
+    const repo = await world.deployment('sparse', {
+      ...hubFiles({ a: T[0] ?? '', b: T[0] ?? '' }),
+      'README.md': 'Deployment repo\n',
+      'deployments/a/secrets/prod.yaml': 'password: not-for-the-bump\n',
+      'deployments/template/config/common.yaml': `image: ${IMAGE}:PLACEHOLDER\n`,
+    });
+    await world.git.commit(repo, 'staging', { 'docs/history.md': 'older\n' }, 'History', HUMAN);
+    const runnerTemp = await makeTempDir('bump-runner-temp');
+    const seen: Record<string, string> = {};
+    // Look inside the clone while the action waits for its push to be received.
+    world.git.beforeReceive(
+      repo,
+      async () => {
+        const [work] = (await readdir(runnerTemp)).filter((name) => name.startsWith('hub-image-bump-'));
+        const dir = join(runnerTemp, work ?? '', 'deployment');
+        const git = async (...args: string[]) =>
+          (
+            await runProgram('git', args, {
+              cwd: dir,
+              env: { PATH: process.env['PATH'], GIT_CONFIG_NOSYSTEM: '1' },
+            })
+          ).stdout.trim();
+        seen['shallow'] = await git('rev-parse', '--is-shallow-repository');
+        seen['promisor'] = await git('config', '--get', 'remote.origin.promisor');
+        seen['filter'] = await git('config', '--get', 'remote.origin.partialclonefilter');
+        seen['commits'] = await git('rev-list', '--count', 'HEAD');
+        seen['sparse'] = await readFile(join(dir, '.git', 'info', 'sparse-checkout'), 'utf8');
+        seen['worktree'] = await git('ls-files', '-t');
+        seen['files'] = listFiles(dir)
+          .filter((path) => !path.startsWith('.git/'))
+          .sort()
+          .join('\n');
+      },
+      { times: 1, stage: 'pack' },
+    );
+    try {
+      const bumped = await world.run({
+        deployment: repo,
+        source: image.repo,
+        sha: image.shas[1] ?? '',
+        runnerTemp,
+      });
+      expect(bumped.exitCode).toBe(0);
+      await cleanupRun(bumped);
+    } finally {
+      await removeDir(runnerTemp);
+    }
+    expect(seen['shallow']).toBe('true');
+    expect(seen['promisor']).toBe('true');
+    expect(seen['filter']).toBe('blob:none');
+    // The base's tip and the bump commit on it: no older history.
+    expect(seen['commits']).toBe('2');
+    expect(seen['sparse']).toBe('/deployments/a/config/common.yaml\n/deployments/b/config/common.yaml\n');
+    expect(seen['files']).toBe('deployments/a/config/common.yaml\ndeployments/b/config/common.yaml');
+    // Everything else is in the index but skipped in the worktree (S).
+    expect(seen['worktree']).toMatch(/^S README\.md$/m);
+    expect(seen['worktree']).toMatch(/^S deployments\/a\/secrets\/prod\.yaml$/m);
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { cleanupRun, type ActionRun } from '../../../test/harness/action-runner.js';
+import { freePort } from '../../../test/harness/net.js';
 import { hubFiles, IMAGE, short, World } from './world.js';
 
 jest.setTimeout(120_000);
@@ -67,7 +68,9 @@ describe('bad inputs fail clearly and push nothing', () => {
     await expectRefused(
       run,
       repo,
-      new RegExp(`input "tag" is "${tag.replace(/\./g, '\\.')}": git rejects it in a branch name`),
+      new RegExp(
+        `input "tag" is "${tag.replace(/\./g, '\\.')}": git rejects it in a branch name .*; pass the tag the image was pushed with, without those sequences`,
+      ),
     );
     expect(run.argv.map((argv) => argv[1])).toEqual(['check-ref-format', 'check-ref-format']);
   });
@@ -82,6 +85,24 @@ describe('bad inputs fail clearly and push nothing', () => {
       run,
       'hub-test/no-such-repo',
       /input "deployment-repo" is "hub-test\/no-such-repo": no such repository, or the token cannot see it/,
+    );
+  });
+
+  it('names "deployment-repo", the server and what to check when the git server cannot be reached', async () => {
+    const repo = await world.deployment('unreachable', hubFiles({ a: 'PLACEHOLDER' }));
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const run = await world.run({
+      deployment: repo,
+      source: image.repo,
+      sha: image.shas[1] ?? '',
+      env: { GITHUB_SERVER_URL: dead },
+    });
+    await expectRefused(
+      run,
+      repo,
+      new RegExp(
+        `cannot reach the git server at ${dead} to ls-remote ${repo} \\(input "deployment-repo"\\): .*\\. Check that this runner can reach ${dead} \\(GITHUB_SERVER_URL`,
+      ),
     );
   });
 

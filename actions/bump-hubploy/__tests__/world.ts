@@ -188,6 +188,19 @@ export class World {
     await rm(work, { recursive: true, force: true });
   }
 
+  /** Amends the tip of `branch` as `committer` would (author and message kept) and force-pushes it. */
+  async amend(repo: string, branch: string, committer: CommitAuthor): Promise<string> {
+    const dir = this.git.repoDir(repo);
+    const work = `${dir}-amend-${Date.now()}`;
+    await gitIn(dirname(dir), ['clone', '--quiet', '--branch', branch, dir, work]);
+    const who = ['-c', `user.name=${committer.name}`, '-c', `user.email=${committer.email}`];
+    await gitIn(work, [...who, 'commit', '--quiet', '--amend', '--no-edit', '--allow-empty']);
+    await gitIn(work, ['push', '--quiet', '--force', 'origin', `HEAD:${branch}`]);
+    const sha = await gitIn(work, ['rev-parse', 'HEAD']);
+    await rm(work, { recursive: true, force: true });
+    return sha;
+  }
+
   /** Commits a symlink at `path` to staging (as a human would, from a clone). */
   async symlink(repo: string, path: string, target: string): Promise<void> {
     const dir = this.git.repoDir(repo);
@@ -217,6 +230,16 @@ export class World {
 
   async bumpBranch(repo: string): Promise<string | undefined> {
     return (await this.git.branches(repo)).find((branch) => branch.startsWith('hub-image-bump/'));
+  }
+
+  /** Closes a pull request through the API, as a person would. */
+  async closePull(repo: string, number: number): Promise<void> {
+    const response = await fetch(`${this.github.url}/repos/${repo}/pulls/${number}`, {
+      method: 'PATCH',
+      headers: { authorization: `token ${DEPLOY_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'closed' }),
+    });
+    if (response.status !== 200) throw new Error(`closing ${repo}#${number}: ${response.status}`);
   }
 
   pullsOf(repo: string) {

@@ -30719,11 +30719,14 @@ class DeploymentClone {
         }
         return heads;
     }
-    /** Fetches the tips of these branches, one commit deep and without file contents, into refs/remotes/origin. */
+    /**
+     * Fetches the tips of these branches, one commit deep and without file contents, into refs/remotes/origin.
+     * Returns 'missing' when one of them no longer exists on the server (deleted since it was listed).
+     */
     async fetch(branches) {
         if (branches.length === 0)
-            return;
-        await this.git([
+            return 'fetched';
+        const args = [
             'fetch',
             '--quiet',
             '--no-tags',
@@ -30731,7 +30734,14 @@ class DeploymentClone {
             '--filter=blob:none',
             'origin',
             ...branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`),
-        ]);
+        ];
+        const result = await this.git(args, { allowFailure: true });
+        if (result.exitCode === 0 && !result.timedOut)
+            return 'fetched';
+        if (!result.timedOut && classifyGitFailure(result.stderr) === 'missing-ref')
+            return 'missing';
+        this.explain(args, result);
+        throw new ProcessError('git', args, result);
     }
     async resolve(rev) {
         return (await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
@@ -30815,7 +30825,9 @@ class DeploymentClone {
             case 'forbidden':
                 throw new src/* ConfigurationError */.j1(`the token may read ${repo} but not push to it (403)`, 'Give the token contents: write on the deployment repository (or the GitHub App "Contents: Read and write")');
             case 'unreachable':
-                throw new src/* ConfigurationError */.j1(`cannot reach the git server at ${this.options.serverUrl}: ${lastLine(result)}`);
+                throw new src/* ConfigurationError */.j1(`cannot reach the git server at ${this.options.serverUrl} to ${args[0] ?? 'use'} ${repo} (input "deployment-repo"): ${lastLine(result)}`, `Check that this runner can reach ${this.options.serverUrl} (GITHUB_SERVER_URL: on GitHub Enterprise Server, its address, firewall and proxy settings), then re-run: it picks up where this run stopped`);
+            case 'missing-ref':
+                throw new src/* ConfigurationError */.j1(`a branch of ${repo} was deleted while this run was using it: ${lastLine(result)}`, 'Re-run the job: it starts again from the current branches');
             default:
                 if (args[0] === 'push') {
                     const detail = parsePushOutcome(result.stdout, result.stderr, result.exitCode);
@@ -38148,8 +38160,15 @@ const API_RETRY_POLICY = {
     baseDelayMs: 1_000,
     maxDelayMs: 20_000,
 };
+/**
+ * Set under `request` on a call that must not be repeated blindly (a POST that creates something): the wrapper
+ * then makes one attempt, and the caller retries after checking whether the first one landed.
+ */
+const SINGLE_ATTEMPT = 'hubImageSingleAttempt';
 function withRetries(octokit, onRetry) {
     octokit.hook.wrap('request', async (request, options) => {
+        if (options.request?.[SINGLE_ATTEMPT] === true)
+            return request(options);
         const outcome = await retry(async () => request(options), {
             policy: API_RETRY_POLICY,
             classify: (error) => classifyApiFailure(error, Date.now()),
@@ -38165,6 +38184,48 @@ function apiClient(token, onRetry) {
 }
 function statusOf(error) {
     return apiFailure(error).status;
+}
+/**
+ * Turns a failed API call that has no more specific explanation into an error that names the call, what it was
+ * for, GitHub's status and message, and what to do. `permission` is what the token needs for this call.
+ */
+function callError(call, error, permission) {
+    if (error instanceof src/* ConfigurationError */.j1)
+        return error;
+    if (error instanceof RetriesExhaustedError) {
+        return new src/* ConfigurationError */.j1(`${call}: GitHub kept failing (${error.message})`, 'GitHub had trouble answering; re-run the job later: it picks up where this run stopped');
+    }
+    const failure = apiFailure(error);
+    if (failure.status === undefined)
+        return error;
+    const answer = `${failure.status} ${failure.message}`;
+    switch (failure.status) {
+        case 401:
+            return new src/* ConfigurationError */.j1(`${call}: GitHub refused the token (${answer})`, 'The token is invalid or expired: check the "token" secret, or the GitHub App credentials');
+        case 403:
+            return new src/* ConfigurationError */.j1(`${call}: GitHub denied it (${answer})`, `Give the token (or the GitHub App) ${permission} on the deployment repository, then re-run: it picks up where this run stopped`);
+        case 404:
+            return new src/* ConfigurationError */.j1(`${call}: GitHub answered ${answer}; the pull request or branch may have been deleted meanwhile, or the token cannot see it`, 'Re-run the job: it starts again from the current branches');
+        case 422:
+            return new src/* ConfigurationError */.j1(`${call}: GitHub rejected it (${answer}${validationDetails(error)})`, 'Re-run the job; if it fails the same way, fix what GitHub names above');
+        default:
+            return new src/* ConfigurationError */.j1(`${call}: GitHub answered ${answer}`, 'Re-run the job: it picks up where this run stopped');
+    }
+}
+function validationDetails(error) {
+    const errors = error.response?.data?.errors;
+    if (!Array.isArray(errors))
+        return '';
+    const parts = errors
+        .map((entry) => typeof entry === 'string'
+        ? entry
+        : typeof entry === 'object' && entry !== null
+            ? String(entry.message ??
+                entry.code ??
+                '')
+            : '')
+        .filter((part) => part !== '');
+    return parts.length === 0 ? '' : `: ${parts.join('; ')}`;
 }
 /**
  * Mints an installation token of the GitHub App, scoped to the deployment repo alone with just the permissions a
@@ -38220,12 +38281,18 @@ async function deploymentRepo(api, repo) {
     }
 }
 async function compareBranch(api, repo, base, head) {
-    const { data } = await api.rest.repos.compareCommitsWithBasehead({
-        owner: repo.owner,
-        repo: repo.repo,
-        basehead: `${base}...${head}`,
-        per_page: 100,
-    });
+    let data;
+    try {
+        ({ data } = await api.rest.repos.compareCommitsWithBasehead({
+            owner: repo.owner,
+            repo: repo.repo,
+            basehead: `${base}...${head}`,
+            per_page: 100,
+        }));
+    }
+    catch (error) {
+        throw callError(`comparing the bump branch (${head.slice(0, 12)}) with the base (${base.slice(0, 12)}) in ${repo.owner}/${repo.repo}`, error, 'contents: read');
+    }
     return {
         status: data.status,
         aheadBy: data.ahead_by,
@@ -38249,14 +38316,20 @@ function pullFrom(data) {
     };
 }
 async function findOpenPull(api, repo, branch, base) {
-    const { data } = await api.rest.pulls.list({
-        owner: repo.owner,
-        repo: repo.repo,
-        head: `${repo.owner}:${branch}`,
-        base,
-        state: 'open',
-        per_page: 10,
-    });
+    let data;
+    try {
+        ({ data } = await api.rest.pulls.list({
+            owner: repo.owner,
+            repo: repo.repo,
+            head: `${repo.owner}:${branch}`,
+            base,
+            state: 'open',
+            per_page: 10,
+        }));
+    }
+    catch (error) {
+        throw callError(`listing the open pull requests of ${branch} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: read');
+    }
     const found = data[0];
     return found === undefined ? undefined : pullFrom(found);
 }
@@ -38285,12 +38358,22 @@ async function createPull(api, repo, pull) {
     }
 }
 async function updatePull(api, repo, number, changes) {
-    await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
+    try {
+        await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
+    }
+    catch (error) {
+        throw callError(`${changes.state === 'closed' ? 'closing' : 'updating the title and description of'} pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: write');
+    }
 }
 async function addLabels(api, repo, number, labels) {
     if (labels.length === 0)
         return;
-    await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
+    try {
+        await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
+    }
+    catch (error) {
+        throw callError(`adding the labels ${labels.map((label) => `"${label}"`).join(', ')} to pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels');
+    }
 }
 async function removeLabel(api, repo, number, label) {
     try {
@@ -38302,21 +38385,54 @@ async function removeLabel(api, repo, number, label) {
         });
     }
     catch (error) {
-        if (statusOf(error) !== 404)
-            throw error;
+        if (statusOf(error) !== 404) {
+            throw callError(`removing the label "${label}" from pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: write (or issues: write) — or set "labels: false" to leave the hub labels alone');
+        }
     }
 }
 async function commentBodies(api, repo, number) {
-    const comments = await api.paginate(api.rest.issues.listComments, {
-        owner: repo.owner,
-        repo: repo.repo,
-        issue_number: number,
-        per_page: 100,
-    });
-    return comments.map((comment) => comment.body ?? '');
+    try {
+        const comments = await api.paginate(api.rest.issues.listComments, {
+            owner: repo.owner,
+            repo: repo.repo,
+            issue_number: number,
+            per_page: 100,
+        });
+        return comments.map((comment) => comment.body ?? '');
+    }
+    catch (error) {
+        throw callError(`listing the comments of pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: read');
+    }
 }
-async function addComment(api, repo, number, body) {
-    await api.rest.issues.createComment({ owner: repo.owner, repo: repo.repo, issue_number: number, body });
+/**
+ * Comments on a pull request. A POST is not idempotent: when its answer is lost (a 5xx or a dropped connection
+ * after GitHub stored the comment), a blind retry would comment twice. So each retry first lists the comments
+ * and stops if this exact one is already there. Returns false in that case (the earlier attempt landed).
+ */
+async function addComment(api, repo, number, body, onRetry) {
+    const what = `commenting on pull request #${number} in ${repo.owner}/${repo.repo}`;
+    try {
+        const outcome = await retry(async (attempt) => {
+            if (attempt > 1 && (await commentBodies(api, repo, number)).includes(body))
+                return false;
+            await api.rest.issues.createComment({
+                owner: repo.owner,
+                repo: repo.repo,
+                issue_number: number,
+                body,
+                request: { [SINGLE_ATTEMPT]: true },
+            });
+            return true;
+        }, {
+            policy: API_RETRY_POLICY,
+            classify: (error) => error instanceof src/* ConfigurationError */.j1 ? { retry: false } : classifyApiFailure(error, Date.now()),
+            onRetry: (event) => onRetry?.(what, event),
+        });
+        return outcome.value;
+    }
+    catch (error) {
+        throw callError(what, error, 'pull-requests: write (or issues: write)');
+    }
 }
 async function revokeToken(api) {
     await api.rest.apps.revokeInstallationAccessToken();
@@ -38527,6 +38643,8 @@ function headline(outcome, tag) {
             return `Nothing to do: ${outcome.reason}.`;
         case 'superseded':
             return `Nothing to do: the bump branch already carries ${outcome.branchTag}, newer than ${tag}.`;
+        case 'overtaken':
+            return `Another run ${outcome.head === undefined ? 'deleted the bump branch' : `replaced this run's commit ${outcome.sha.slice(0, 12)} with ${outcome.head.slice(0, 12)}`} before this run reached the pull request${pull}; left it to that run.`;
         case 'planned':
             return `Dry run: would move ${count} to ${tag}; nothing was pushed.`;
         case 'current':
@@ -38595,7 +38713,7 @@ async function main() {
             const result = await updateBranch(clone, access.api, source, inputs, branch);
             outcome = inputs.dryRun
                 ? { ...result, operation: 'none' }
-                : await core/* group */.Os('Pull request', () => settlePullRequest(access.api, source, inputs, branch, result));
+                : await core/* group */.Os('Pull request', () => settlePullRequest(clone, access.api, source, inputs, branch, result));
         }
         finally {
             await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
@@ -38614,15 +38732,19 @@ async function main() {
 async function checkRefNames(runner, inputs) {
     const problems = [];
     const check = async (input, value, ref) => {
+        const advice = fix(input);
         const result = await runner.run('git', ['check-ref-format', ref], {
             env: { PATH: process.env['PATH'] ?? '' },
         });
         if (result.exitCode === 127)
             throw new src/* ConfigurationError */.j1('git is not installed on this runner', 'Install git');
         if (result.exitCode !== 0) {
-            problems.push(`input "${input}" is ${JSON.stringify(value)}: git rejects it in a branch name (no "..", no "@{", and no ending in "." or ".lock")`);
+            problems.push(`input "${input}" is ${JSON.stringify(value)}: git rejects it in a branch name (no "..", no "@{", and no ending in "." or ".lock"); ${advice}`);
         }
     };
+    const fix = (input) => input === 'tag'
+        ? 'pass the tag the image was pushed with, without those sequences (e.g. the 12-character commit sha the build step outputs), and re-tag the image if its own tag has them'
+        : 'name an existing branch of the deployment repository (cal-icor-hubs uses "staging")';
     await check('tag', inputs.tag, `refs/heads/hub-image-bump/${inputs.tag}`);
     await check('base-branch', inputs.baseBranch, `refs/heads/${inputs.baseBranch}`);
     if (problems.length > 0)
@@ -38752,73 +38874,88 @@ function describeOrder(order, next) {
     }
 }
 async function updateBranch(clone, api, source, inputs, branch) {
-    const base = inputs.baseBranch;
     for (let attempt = 1;; attempt += 1) {
-        const heads = await clone.remoteHeads([base, branch]);
-        const baseSha = heads.get(base);
-        if (baseSha === undefined) {
-            throw new src/* ConfigurationError */.j1(`input "base-branch" is "${base}": ${repoName(inputs.deploymentRepo)} has no such branch`, 'Name the branch the bump pull requests target (cal-icor-hubs uses "staging")');
-        }
-        const branchSha = heads.get(branch);
-        await clone.fetch(branchSha === undefined ? [base] : [base, branch]);
-        if ((await clone.resolve(`refs/remotes/origin/${base}`)) !== baseSha)
-            continue;
-        const found = await core/* group */.Os(`Find ${inputs.image.full} in ${base} (${baseSha.slice(0, 12)})`, () => findReferences(clone, baseSha, inputs));
-        const state = branchSha === undefined ? undefined : await inspectBranch(api, inputs, baseSha, branchSha);
-        if (found.uses.length === 0) {
-            return {
-                kind: 'nothing',
-                reason: `no considered file references ${inputs.image.full}`,
-                closable: state?.foreign.length === 0,
-            };
-        }
-        const plan = await core/* group */.Os(`Decide each reference (${inputs.tag})`, async () => {
-            await source.learn([
-                ...found.uses.map((use) => use.tag),
-                ...(state?.tag === undefined ? [] : [state.tag]),
-            ]);
-            const plan = planBump(found.uses, found.texts, inputs.tag, (tag) => source.move(tag));
-            logPlan(plan);
-            return plan;
-        });
-        if (state?.tag !== undefined && source.move(state.tag).action === 'keep') {
-            return { kind: 'superseded', branchTag: state.tag };
-        }
-        if (plan.changes.length === 0) {
-            return {
-                kind: 'nothing',
-                reason: `every reference is at ${inputs.tag} or left alone`,
-                plan,
-                closable: state?.foreign.length === 0,
-            };
-        }
-        if (inputs.dryRun)
-            return { kind: 'planned', plan };
-        if (state !== undefined && state.foreign.length > 0)
-            throw foreignCommitsError(inputs, branch, state.foreign);
-        const pushed = await core/* group */.Os(`Commit and push ${branch} (attempt ${attempt})`, async () => {
-            const sha = await commitPlan(clone, found, plan, inputs, await source.describe());
-            if (state !== undefined &&
-                state.ownCommits &&
-                (await clone.sameFiles(sha, state.sha, [...new Set([...plan.files, ...state.files])]))) {
-                core/* info */.pq(`${branch} already holds exactly these changes; nothing to push.`);
-                return { kind: 'current', plan };
-            }
-            const result = await clone.push(sha, branch, branchSha);
-            if (result.status === 'pushed') {
-                core/* info */.pq(`Pushed ${sha.slice(0, 12)} to ${branch}${branchSha === undefined ? ' (new branch)' : `, replacing ${branchSha.slice(0, 12)}`}.`);
-                return { kind: 'pushed', plan, previousTag: state?.tag, sha };
-            }
-            core/* info */.pq(`The push lost a race (${result.status === 'moved' ? result.detail : ''}); looking again.`);
-            return undefined;
-        });
-        if (pushed !== undefined)
-            return pushed;
+        const step = await branchAttempt(clone, api, source, inputs, branch, attempt);
+        if (!('again' in step))
+            return step;
+        // Every lost race (a push beaten by another, a branch that moved or vanished while it was fetched) costs an
+        // attempt from the same budget and waits a little longer each time, so that racing jobs spread out.
         if (attempt >= MAX_PUSH_ATTEMPTS) {
-            throw new src/* ConfigurationError */.j1(`${branch} or ${base} kept changing during ${attempt} push attempts; nothing was overwritten`, 'Re-run the job: it starts again from the current branches');
+            throw new src/* ConfigurationError */.j1(`${branch} or ${inputs.baseBranch} kept changing during ${attempt} attempts (last: ${step.again}); nothing was overwritten`, 'Re-run the job: it starts again from the current branches');
         }
-        await systemClock.sleep(250 * attempt + Math.floor(Math.random() * 500));
+        const delayMs = 250 * attempt + Math.floor(Math.random() * 500);
+        core/* info */.pq(`${step.again}; looking again in ${(0,src/* formatDuration */.a3)(delayMs)} (attempt ${attempt + 1} of ${MAX_PUSH_ATTEMPTS}).`);
+        await systemClock.sleep(delayMs);
     }
+}
+/** One look at the branches and one push; `again` says why the attempt must be repeated on the current branches. */
+async function branchAttempt(clone, api, source, inputs, branch, attempt) {
+    const base = inputs.baseBranch;
+    const heads = await clone.remoteHeads([base, branch]);
+    const baseSha = heads.get(base);
+    if (baseSha === undefined) {
+        throw new src/* ConfigurationError */.j1(`input "base-branch" is "${base}": ${repoName(inputs.deploymentRepo)} has no such branch`, 'Name the branch the bump pull requests target (cal-icor-hubs uses "staging")');
+    }
+    const branchSha = heads.get(branch);
+    if ((await clone.fetch(branchSha === undefined ? [base] : [base, branch])) === 'missing') {
+        return {
+            again: `${branchSha === undefined ? base : `${base} or ${branch}`} was deleted between listing and fetching it (a merged pull request's branch is often deleted)`,
+        };
+    }
+    const fetchedBase = await clone.resolve(`refs/remotes/origin/${base}`);
+    if (fetchedBase !== baseSha) {
+        return {
+            again: `${base} moved from ${baseSha.slice(0, 12)} to ${fetchedBase.slice(0, 12)} between listing and fetching it`,
+        };
+    }
+    const found = await core/* group */.Os(`Find ${inputs.image.full} in ${base} (${baseSha.slice(0, 12)})`, () => findReferences(clone, baseSha, inputs));
+    const state = branchSha === undefined ? undefined : await inspectBranch(api, inputs, baseSha, branchSha);
+    if (found.uses.length === 0) {
+        return {
+            kind: 'nothing',
+            reason: `no considered file references ${inputs.image.full}`,
+            closable: state?.foreign.length === 0,
+        };
+    }
+    const plan = await core/* group */.Os(`Decide each reference (${inputs.tag})`, async () => {
+        await source.learn([
+            ...found.uses.map((use) => use.tag),
+            ...(state?.tag === undefined ? [] : [state.tag]),
+        ]);
+        const plan = planBump(found.uses, found.texts, inputs.tag, (tag) => source.move(tag));
+        logPlan(plan);
+        return plan;
+    });
+    if (state?.tag !== undefined && source.move(state.tag).action === 'keep') {
+        return { kind: 'superseded', branchTag: state.tag };
+    }
+    if (plan.changes.length === 0) {
+        return {
+            kind: 'nothing',
+            reason: `every reference is at ${inputs.tag} or left alone`,
+            plan,
+            closable: state?.foreign.length === 0,
+        };
+    }
+    if (inputs.dryRun)
+        return { kind: 'planned', plan };
+    if (state !== undefined && state.foreign.length > 0)
+        throw foreignCommitsError(inputs, branch, state.foreign);
+    return core/* group */.Os(`Commit and push ${branch} (attempt ${attempt})`, async () => {
+        const sha = await commitPlan(clone, found, plan, inputs, await source.describe());
+        if (state !== undefined &&
+            state.ownCommits &&
+            (await clone.sameFiles(sha, state.sha, [...new Set([...plan.files, ...state.files])]))) {
+            core/* info */.pq(`${branch} already holds exactly these changes; nothing to push.`);
+            return { kind: 'current', plan, sha: state.sha };
+        }
+        const result = await clone.push(sha, branch, branchSha);
+        if (result.status === 'pushed') {
+            core/* info */.pq(`Pushed ${sha.slice(0, 12)} to ${branch}${branchSha === undefined ? ' (new branch)' : `, replacing ${branchSha.slice(0, 12)}`}.`);
+            return { kind: 'pushed', plan, previousTag: state?.tag, sha };
+        }
+        return { again: `the push lost a race (${result.status === 'moved' ? result.detail : ''})` };
+    });
 }
 async function findReferences(clone, baseSha, inputs) {
     const selected = selectFiles(await clone.listFiles(baseSha), {
@@ -38907,7 +39044,7 @@ async function commitPlan(clone, found, plan, inputs, source) {
     return clone.commit(plan.files, message);
 }
 // ---- the pull request ----
-async function settlePullRequest(api, source, inputs, branch, result) {
+async function settlePullRequest(clone, api, source, inputs, branch, result) {
     const repo = inputs.deploymentRepo;
     if (result.kind === 'nothing') {
         if (result.closable)
@@ -38923,9 +39060,29 @@ async function settlePullRequest(api, source, inputs, branch, result) {
         return { ...result, operation: 'none' };
     const title = pullRequestTitle(inputs.image, inputs.tag);
     const body = pullRequestBody(inputs.image, result.plan, await source.describe());
+    // The pull request describes the branch's commit. Another job of this image may have replaced that commit
+    // since this run pushed or verified it; then the pull request is that job's to write, and writing this run's
+    // title, labels or comment would describe a tag the branch no longer holds.
+    const overtaken = async (pull, created = false) => {
+        const head = (await clone.remoteHeads([branch])).get(branch);
+        if (head === result.sha)
+            return undefined;
+        const by = head === undefined ? 'deleted it' : `replaced it with ${head.slice(0, 12)}`;
+        core/* info */.pq(`Another run ${by} after this run ${result.kind === 'pushed' ? 'pushed' : 'checked'} ${result.sha.slice(0, 12)} to ${branch}; the pull request is that run's to update, so this run leaves it as it is.`);
+        return {
+            kind: 'overtaken',
+            sha: result.sha,
+            head,
+            operation: created ? 'created' : 'unchanged',
+            ...(pull === undefined ? {} : { pull }),
+        };
+    };
     let pull = await findOpenPull(api, repo, branch, inputs.baseBranch);
     let created = false;
     if (pull === undefined) {
+        const moved = await overtaken(undefined);
+        if (moved !== undefined)
+            return moved;
         const creation = await createPull(api, repo, { branch, base: inputs.baseBranch, title, body });
         if ('created' in creation) {
             pull = creation.created;
@@ -38936,6 +39093,9 @@ async function settlePullRequest(api, source, inputs, branch, result) {
             pull = await waitForListedPull(api, repo, branch, inputs.baseBranch);
         }
     }
+    const moved = await overtaken(pull, created);
+    if (moved !== undefined)
+        return moved;
     if (!created && (pull.title !== title || pull.body !== body)) {
         await updatePull(api, repo, pull.number, { title, body });
         core/* info */.pq(`Updated the title and description of ${pull.url}`);
@@ -38947,7 +39107,9 @@ async function settlePullRequest(api, source, inputs, branch, result) {
         const existing = await commentBodies(api, repo, pull.number);
         const note = marker('updated', inputs.image, inputs.tag);
         if (!existing.some((text) => text.includes(note))) {
-            await addComment(api, repo, pull.number, updateComment(inputs.image, result.previousTag, inputs.tag));
+            const posted = await addComment(api, repo, pull.number, updateComment(inputs.image, result.previousTag, inputs.tag), logRetry);
+            if (!posted)
+                core/* info */.pq('The comment had landed although its answer was lost; not posting it twice.');
         }
     }
     if (!created && !pushed)
@@ -38968,8 +39130,15 @@ async function waitForListedPull(api, repo, branch, base) {
     }
     throw new src/* ConfigurationError */.j1(`GitHub says a pull request for ${branch} into ${base} already exists, but does not list it`, 'Re-run the job in a minute');
 }
+/** GitHub refuses label names longer than this (422). */
+const MAX_LABEL_LENGTH = 50;
 async function syncLabels(api, repo, pull, hubs) {
-    const wanted = hubs.map((hub) => `hub: ${hub}`);
+    const named = hubs.map((hub) => ({ hub, label: `hub: ${hub}` }));
+    const tooLong = named.filter(({ label }) => label.length > MAX_LABEL_LENGTH).map(({ hub }) => hub);
+    if (tooLong.length > 0) {
+        core/* warning */.$e(`No "hub: <name>" label for ${tooLong.join(', ')}: GitHub allows labels of at most ${MAX_LABEL_LENGTH} characters. The pull request's table still lists ${tooLong.length === 1 ? 'that hub' : 'those hubs'}.`);
+    }
+    const wanted = named.filter(({ label }) => label.length <= MAX_LABEL_LENGTH).map(({ label }) => label);
     const missing = wanted.filter((label) => !pull.labels.includes(label));
     const stale = pull.labels.filter((label) => label.startsWith('hub: ') && !wanted.includes(label));
     await addLabels(api, repo, pull.number, missing);
@@ -38983,7 +39152,7 @@ async function closeObsoletePull(api, repo, branch, inputs, reason) {
     const open = await findOpenPull(api, repo, branch, inputs.baseBranch);
     if (open === undefined)
         return;
-    await addComment(api, repo, open.number, `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${marker('updated', inputs.image, inputs.tag)}`);
+    await addComment(api, repo, open.number, `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${marker('updated', inputs.image, inputs.tag)}`, logRetry);
     await updatePull(api, repo, open.number, { state: 'closed' });
     core/* info */.pq(`Closed ${open.url}: ${reason}.`);
 }
@@ -39024,13 +39193,17 @@ class ConfigurationError extends Error {
         this.name = 'ConfigurationError';
     }
 }
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input) {
+    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
 /** One input that failed validation. The value is never shown for secret inputs. */
 class InputError extends ConfigurationError {
     input;
     value;
     expected;
     constructor(input, value, expected, fix) {
-        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix);
+        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
         this.input = input;
         this.value = value;
         this.expected = expected;

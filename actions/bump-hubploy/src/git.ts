@@ -105,10 +105,13 @@ export class DeploymentClone {
     return heads;
   }
 
-  /** Fetches the tips of these branches, one commit deep and without file contents, into refs/remotes/origin. */
-  async fetch(branches: readonly string[]): Promise<void> {
-    if (branches.length === 0) return;
-    await this.git([
+  /**
+   * Fetches the tips of these branches, one commit deep and without file contents, into refs/remotes/origin.
+   * Returns 'missing' when one of them no longer exists on the server (deleted since it was listed).
+   */
+  async fetch(branches: readonly string[]): Promise<'fetched' | 'missing'> {
+    if (branches.length === 0) return 'fetched';
+    const args = [
       'fetch',
       '--quiet',
       '--no-tags',
@@ -116,7 +119,12 @@ export class DeploymentClone {
       '--filter=blob:none',
       'origin',
       ...branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`),
-    ]);
+    ];
+    const result = await this.git(args, { allowFailure: true });
+    if (result.exitCode === 0 && !result.timedOut) return 'fetched';
+    if (!result.timedOut && classifyGitFailure(result.stderr) === 'missing-ref') return 'missing';
+    this.explain(args, result);
+    throw new ProcessError('git', args, result);
   }
 
   async resolve(rev: string): Promise<string> {
@@ -226,7 +234,13 @@ export class DeploymentClone {
         );
       case 'unreachable':
         throw new ConfigurationError(
-          `cannot reach the git server at ${this.options.serverUrl}: ${lastLine(result)}`,
+          `cannot reach the git server at ${this.options.serverUrl} to ${args[0] ?? 'use'} ${repo} (input "deployment-repo"): ${lastLine(result)}`,
+          `Check that this runner can reach ${this.options.serverUrl} (GITHUB_SERVER_URL: on GitHub Enterprise Server, its address, firewall and proxy settings), then re-run: it picks up where this run stopped`,
+        );
+      case 'missing-ref':
+        throw new ConfigurationError(
+          `a branch of ${repo} was deleted while this run was using it: ${lastLine(result)}`,
+          'Re-run the job: it starts again from the current branches',
         );
       default:
         if (args[0] === 'push') {

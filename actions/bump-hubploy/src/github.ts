@@ -1,7 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { GitHub } from '@actions/github/lib/utils';
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import { retry, type RetryEvent, type RetryPolicy } from '@hub-image-actions/retry';
+import { retry, RetriesExhaustedError, type RetryEvent, type RetryPolicy } from '@hub-image-actions/retry';
 import { createAppAuth } from '@octokit/auth-app';
 import type { BranchCommit } from './branch.js';
 import type { Repo } from './context.js';
@@ -20,8 +20,16 @@ export const API_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 20_000,
 };
 
+/**
+ * Set under `request` on a call that must not be repeated blindly (a POST that creates something): the wrapper
+ * then makes one attempt, and the caller retries after checking whether the first one landed.
+ */
+const SINGLE_ATTEMPT = 'hubImageSingleAttempt';
+
 function withRetries<T extends Api>(octokit: T, onRetry: RetryLog): T {
   octokit.hook.wrap('request', async (request, options) => {
+    if ((options.request as Record<string, unknown> | undefined)?.[SINGLE_ATTEMPT] === true)
+      return request(options);
     const outcome = await retry(async () => request(options), {
       policy: API_RETRY_POLICY,
       classify: (error) => classifyApiFailure(error, Date.now()),
@@ -39,6 +47,69 @@ export function apiClient(token: string, onRetry: RetryLog): Api {
 
 export function statusOf(error: unknown): number | undefined {
   return apiFailure(error).status;
+}
+
+/**
+ * Turns a failed API call that has no more specific explanation into an error that names the call, what it was
+ * for, GitHub's status and message, and what to do. `permission` is what the token needs for this call.
+ */
+export function callError(call: string, error: unknown, permission: string): unknown {
+  if (error instanceof ConfigurationError) return error;
+  if (error instanceof RetriesExhaustedError) {
+    return new ConfigurationError(
+      `${call}: GitHub kept failing (${error.message})`,
+      'GitHub had trouble answering; re-run the job later: it picks up where this run stopped',
+    );
+  }
+  const failure = apiFailure(error);
+  if (failure.status === undefined) return error;
+  const answer = `${failure.status} ${failure.message}`;
+  switch (failure.status) {
+    case 401:
+      return new ConfigurationError(
+        `${call}: GitHub refused the token (${answer})`,
+        'The token is invalid or expired: check the "token" secret, or the GitHub App credentials',
+      );
+    case 403:
+      return new ConfigurationError(
+        `${call}: GitHub denied it (${answer})`,
+        `Give the token (or the GitHub App) ${permission} on the deployment repository, then re-run: it picks up where this run stopped`,
+      );
+    case 404:
+      return new ConfigurationError(
+        `${call}: GitHub answered ${answer}; the pull request or branch may have been deleted meanwhile, or the token cannot see it`,
+        'Re-run the job: it starts again from the current branches',
+      );
+    case 422:
+      return new ConfigurationError(
+        `${call}: GitHub rejected it (${answer}${validationDetails(error)})`,
+        'Re-run the job; if it fails the same way, fix what GitHub names above',
+      );
+    default:
+      return new ConfigurationError(
+        `${call}: GitHub answered ${answer}`,
+        'Re-run the job: it picks up where this run stopped',
+      );
+  }
+}
+
+function validationDetails(error: unknown): string {
+  const errors = (error as { response?: { data?: { errors?: unknown } } }).response?.data?.errors;
+  if (!Array.isArray(errors)) return '';
+  const parts = errors
+    .map((entry: unknown) =>
+      typeof entry === 'string'
+        ? entry
+        : typeof entry === 'object' && entry !== null
+          ? String(
+              (entry as { message?: unknown; code?: unknown }).message ??
+                (entry as { code?: unknown }).code ??
+                '',
+            )
+          : '',
+    )
+    .filter((part) => part !== '');
+  return parts.length === 0 ? '' : `: ${parts.join('; ')}`;
 }
 
 /**
@@ -139,12 +210,21 @@ export async function compareBranch(
   base: string,
   head: string,
 ): Promise<BranchComparison> {
-  const { data } = await api.rest.repos.compareCommitsWithBasehead({
-    owner: repo.owner,
-    repo: repo.repo,
-    basehead: `${base}...${head}`,
-    per_page: 100,
-  });
+  let data;
+  try {
+    ({ data } = await api.rest.repos.compareCommitsWithBasehead({
+      owner: repo.owner,
+      repo: repo.repo,
+      basehead: `${base}...${head}`,
+      per_page: 100,
+    }));
+  } catch (error) {
+    throw callError(
+      `comparing the bump branch (${head.slice(0, 12)}) with the base (${base.slice(0, 12)}) in ${repo.owner}/${repo.repo}`,
+      error,
+      'contents: read',
+    );
+  }
   return {
     status: data.status,
     aheadBy: data.ahead_by,
@@ -189,14 +269,23 @@ export async function findOpenPull(
   branch: string,
   base: string,
 ): Promise<Pull | undefined> {
-  const { data } = await api.rest.pulls.list({
-    owner: repo.owner,
-    repo: repo.repo,
-    head: `${repo.owner}:${branch}`,
-    base,
-    state: 'open',
-    per_page: 10,
-  });
+  let data;
+  try {
+    ({ data } = await api.rest.pulls.list({
+      owner: repo.owner,
+      repo: repo.repo,
+      head: `${repo.owner}:${branch}`,
+      base,
+      state: 'open',
+      per_page: 10,
+    }));
+  } catch (error) {
+    throw callError(
+      `listing the open pull requests of ${branch} in ${repo.owner}/${repo.repo}`,
+      error,
+      'pull-requests: read',
+    );
+  }
   const found = data[0];
   return found === undefined ? undefined : pullFrom(found);
 }
@@ -239,12 +328,28 @@ export async function updatePull(
   number: number,
   changes: { title?: string; body?: string; state?: 'closed' },
 ): Promise<void> {
-  await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
+  try {
+    await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
+  } catch (error) {
+    throw callError(
+      `${changes.state === 'closed' ? 'closing' : 'updating the title and description of'} pull request #${number} in ${repo.owner}/${repo.repo}`,
+      error,
+      'pull-requests: write',
+    );
+  }
 }
 
 export async function addLabels(api: Api, repo: Repo, number: number, labels: string[]): Promise<void> {
   if (labels.length === 0) return;
-  await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
+  try {
+    await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
+  } catch (error) {
+    throw callError(
+      `adding the labels ${labels.map((label) => `"${label}"`).join(', ')} to pull request #${number} in ${repo.owner}/${repo.repo}`,
+      error,
+      'pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels',
+    );
+  }
 }
 
 export async function removeLabel(api: Api, repo: Repo, number: number, label: string): Promise<void> {
@@ -256,22 +361,71 @@ export async function removeLabel(api: Api, repo: Repo, number: number, label: s
       name: label,
     });
   } catch (error) {
-    if (statusOf(error) !== 404) throw error;
+    if (statusOf(error) !== 404) {
+      throw callError(
+        `removing the label "${label}" from pull request #${number} in ${repo.owner}/${repo.repo}`,
+        error,
+        'pull-requests: write (or issues: write) — or set "labels: false" to leave the hub labels alone',
+      );
+    }
   }
 }
 
 export async function commentBodies(api: Api, repo: Repo, number: number): Promise<string[]> {
-  const comments = await api.paginate(api.rest.issues.listComments, {
-    owner: repo.owner,
-    repo: repo.repo,
-    issue_number: number,
-    per_page: 100,
-  });
-  return comments.map((comment) => comment.body ?? '');
+  try {
+    const comments = await api.paginate(api.rest.issues.listComments, {
+      owner: repo.owner,
+      repo: repo.repo,
+      issue_number: number,
+      per_page: 100,
+    });
+    return comments.map((comment) => comment.body ?? '');
+  } catch (error) {
+    throw callError(
+      `listing the comments of pull request #${number} in ${repo.owner}/${repo.repo}`,
+      error,
+      'pull-requests: read',
+    );
+  }
 }
 
-export async function addComment(api: Api, repo: Repo, number: number, body: string): Promise<void> {
-  await api.rest.issues.createComment({ owner: repo.owner, repo: repo.repo, issue_number: number, body });
+/**
+ * Comments on a pull request. A POST is not idempotent: when its answer is lost (a 5xx or a dropped connection
+ * after GitHub stored the comment), a blind retry would comment twice. So each retry first lists the comments
+ * and stops if this exact one is already there. Returns false in that case (the earlier attempt landed).
+ */
+export async function addComment(
+  api: Api,
+  repo: Repo,
+  number: number,
+  body: string,
+  onRetry?: RetryLog,
+): Promise<boolean> {
+  const what = `commenting on pull request #${number} in ${repo.owner}/${repo.repo}`;
+  try {
+    const outcome = await retry(
+      async (attempt) => {
+        if (attempt > 1 && (await commentBodies(api, repo, number)).includes(body)) return false;
+        await api.rest.issues.createComment({
+          owner: repo.owner,
+          repo: repo.repo,
+          issue_number: number,
+          body,
+          request: { [SINGLE_ATTEMPT]: true },
+        });
+        return true;
+      },
+      {
+        policy: API_RETRY_POLICY,
+        classify: (error) =>
+          error instanceof ConfigurationError ? { retry: false } : classifyApiFailure(error, Date.now()),
+        onRetry: (event) => onRetry?.(what, event),
+      },
+    );
+    return outcome.value;
+  } catch (error) {
+    throw callError(what, error, 'pull-requests: write (or issues: write)');
+  }
 }
 
 export async function revokeToken(api: Api): Promise<void> {

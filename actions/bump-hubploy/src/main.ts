@@ -60,7 +60,7 @@ export async function main(): Promise<void> {
       outcome = inputs.dryRun
         ? { ...result, operation: 'none' }
         : await core.group('Pull request', () =>
-            settlePullRequest(access.api, source, inputs, branch, result),
+            settlePullRequest(clone, access.api, source, inputs, branch, result),
           );
     } finally {
       await rm(workDir, { recursive: true, force: true });
@@ -80,6 +80,7 @@ export async function main(): Promise<void> {
 async function checkRefNames(runner: ProcessRunner, inputs: Inputs): Promise<void> {
   const problems: string[] = [];
   const check = async (input: string, value: string, ref: string) => {
+    const advice = fix(input);
     const result = await runner.run('git', ['check-ref-format', ref], {
       env: { PATH: process.env['PATH'] ?? '' },
     });
@@ -87,10 +88,14 @@ async function checkRefNames(runner: ProcessRunner, inputs: Inputs): Promise<voi
       throw new ConfigurationError('git is not installed on this runner', 'Install git');
     if (result.exitCode !== 0) {
       problems.push(
-        `input "${input}" is ${JSON.stringify(value)}: git rejects it in a branch name (no "..", no "@{", and no ending in "." or ".lock")`,
+        `input "${input}" is ${JSON.stringify(value)}: git rejects it in a branch name (no "..", no "@{", and no ending in "." or ".lock"); ${advice}`,
       );
     }
   };
+  const fix = (input: string) =>
+    input === 'tag'
+      ? 'pass the tag the image was pushed with, without those sequences (e.g. the 12-character commit sha the build step outputs), and re-tag the image if its own tag has them'
+      : 'name an existing branch of the deployment repository (cal-icor-hubs uses "staging")';
   await check('tag', inputs.tag, `refs/heads/hub-image-bump/${inputs.tag}`);
   await check('base-branch', inputs.baseBranch, `refs/heads/${inputs.baseBranch}`);
   if (problems.length > 0) throw new ConfigurationError(problems.join('\n'));
@@ -264,85 +269,111 @@ async function updateBranch(
   inputs: Inputs,
   branch: string,
 ): Promise<BranchResult> {
-  const base = inputs.baseBranch;
   for (let attempt = 1; ; attempt += 1) {
-    const heads = await clone.remoteHeads([base, branch]);
-    const baseSha = heads.get(base);
-    if (baseSha === undefined) {
-      throw new ConfigurationError(
-        `input "base-branch" is "${base}": ${repoName(inputs.deploymentRepo)} has no such branch`,
-        'Name the branch the bump pull requests target (cal-icor-hubs uses "staging")',
-      );
-    }
-    const branchSha = heads.get(branch);
-    await clone.fetch(branchSha === undefined ? [base] : [base, branch]);
-    if ((await clone.resolve(`refs/remotes/origin/${base}`)) !== baseSha) continue;
-
-    const found = await core.group(`Find ${inputs.image.full} in ${base} (${baseSha.slice(0, 12)})`, () =>
-      findReferences(clone, baseSha, inputs),
-    );
-    const state = branchSha === undefined ? undefined : await inspectBranch(api, inputs, baseSha, branchSha);
-    if (found.uses.length === 0) {
-      return {
-        kind: 'nothing',
-        reason: `no considered file references ${inputs.image.full}`,
-        closable: state?.foreign.length === 0,
-      };
-    }
-
-    const plan = await core.group(`Decide each reference (${inputs.tag})`, async () => {
-      await source.learn([
-        ...found.uses.map((use) => use.tag),
-        ...(state?.tag === undefined ? [] : [state.tag]),
-      ]);
-      const plan = planBump(found.uses, found.texts, inputs.tag, (tag) => source.move(tag));
-      logPlan(plan);
-      return plan;
-    });
-    if (state?.tag !== undefined && source.move(state.tag).action === 'keep') {
-      return { kind: 'superseded', branchTag: state.tag };
-    }
-    if (plan.changes.length === 0) {
-      return {
-        kind: 'nothing',
-        reason: `every reference is at ${inputs.tag} or left alone`,
-        plan,
-        closable: state?.foreign.length === 0,
-      };
-    }
-    if (inputs.dryRun) return { kind: 'planned', plan };
-    if (state !== undefined && state.foreign.length > 0)
-      throw foreignCommitsError(inputs, branch, state.foreign);
-
-    const pushed = await core.group(`Commit and push ${branch} (attempt ${attempt})`, async () => {
-      const sha = await commitPlan(clone, found, plan, inputs, await source.describe());
-      if (
-        state !== undefined &&
-        state.ownCommits &&
-        (await clone.sameFiles(sha, state.sha, [...new Set([...plan.files, ...state.files])]))
-      ) {
-        core.info(`${branch} already holds exactly these changes; nothing to push.`);
-        return { kind: 'current' as const, plan };
-      }
-      const result = await clone.push(sha, branch, branchSha);
-      if (result.status === 'pushed') {
-        core.info(
-          `Pushed ${sha.slice(0, 12)} to ${branch}${branchSha === undefined ? ' (new branch)' : `, replacing ${branchSha.slice(0, 12)}`}.`,
-        );
-        return { kind: 'pushed' as const, plan, previousTag: state?.tag, sha };
-      }
-      core.info(`The push lost a race (${result.status === 'moved' ? result.detail : ''}); looking again.`);
-      return undefined;
-    });
-    if (pushed !== undefined) return pushed;
+    const step = await branchAttempt(clone, api, source, inputs, branch, attempt);
+    if (!('again' in step)) return step;
+    // Every lost race (a push beaten by another, a branch that moved or vanished while it was fetched) costs an
+    // attempt from the same budget and waits a little longer each time, so that racing jobs spread out.
     if (attempt >= MAX_PUSH_ATTEMPTS) {
       throw new ConfigurationError(
-        `${branch} or ${base} kept changing during ${attempt} push attempts; nothing was overwritten`,
+        `${branch} or ${inputs.baseBranch} kept changing during ${attempt} attempts (last: ${step.again}); nothing was overwritten`,
         'Re-run the job: it starts again from the current branches',
       );
     }
-    await systemClock.sleep(250 * attempt + Math.floor(Math.random() * 500));
+    const delayMs = 250 * attempt + Math.floor(Math.random() * 500);
+    core.info(
+      `${step.again}; looking again in ${formatDuration(delayMs)} (attempt ${attempt + 1} of ${MAX_PUSH_ATTEMPTS}).`,
+    );
+    await systemClock.sleep(delayMs);
   }
+}
+
+/** One look at the branches and one push; `again` says why the attempt must be repeated on the current branches. */
+async function branchAttempt(
+  clone: DeploymentClone,
+  api: gh.Api,
+  source: SourceOracle,
+  inputs: Inputs,
+  branch: string,
+  attempt: number,
+): Promise<BranchResult | { again: string }> {
+  const base = inputs.baseBranch;
+  const heads = await clone.remoteHeads([base, branch]);
+  const baseSha = heads.get(base);
+  if (baseSha === undefined) {
+    throw new ConfigurationError(
+      `input "base-branch" is "${base}": ${repoName(inputs.deploymentRepo)} has no such branch`,
+      'Name the branch the bump pull requests target (cal-icor-hubs uses "staging")',
+    );
+  }
+  const branchSha = heads.get(branch);
+  if ((await clone.fetch(branchSha === undefined ? [base] : [base, branch])) === 'missing') {
+    return {
+      again: `${branchSha === undefined ? base : `${base} or ${branch}`} was deleted between listing and fetching it (a merged pull request's branch is often deleted)`,
+    };
+  }
+  const fetchedBase = await clone.resolve(`refs/remotes/origin/${base}`);
+  if (fetchedBase !== baseSha) {
+    return {
+      again: `${base} moved from ${baseSha.slice(0, 12)} to ${fetchedBase.slice(0, 12)} between listing and fetching it`,
+    };
+  }
+
+  const found = await core.group(`Find ${inputs.image.full} in ${base} (${baseSha.slice(0, 12)})`, () =>
+    findReferences(clone, baseSha, inputs),
+  );
+  const state = branchSha === undefined ? undefined : await inspectBranch(api, inputs, baseSha, branchSha);
+  if (found.uses.length === 0) {
+    return {
+      kind: 'nothing',
+      reason: `no considered file references ${inputs.image.full}`,
+      closable: state?.foreign.length === 0,
+    };
+  }
+
+  const plan = await core.group(`Decide each reference (${inputs.tag})`, async () => {
+    await source.learn([
+      ...found.uses.map((use) => use.tag),
+      ...(state?.tag === undefined ? [] : [state.tag]),
+    ]);
+    const plan = planBump(found.uses, found.texts, inputs.tag, (tag) => source.move(tag));
+    logPlan(plan);
+    return plan;
+  });
+  if (state?.tag !== undefined && source.move(state.tag).action === 'keep') {
+    return { kind: 'superseded', branchTag: state.tag };
+  }
+  if (plan.changes.length === 0) {
+    return {
+      kind: 'nothing',
+      reason: `every reference is at ${inputs.tag} or left alone`,
+      plan,
+      closable: state?.foreign.length === 0,
+    };
+  }
+  if (inputs.dryRun) return { kind: 'planned', plan };
+  if (state !== undefined && state.foreign.length > 0)
+    throw foreignCommitsError(inputs, branch, state.foreign);
+
+  return core.group(`Commit and push ${branch} (attempt ${attempt})`, async () => {
+    const sha = await commitPlan(clone, found, plan, inputs, await source.describe());
+    if (
+      state !== undefined &&
+      state.ownCommits &&
+      (await clone.sameFiles(sha, state.sha, [...new Set([...plan.files, ...state.files])]))
+    ) {
+      core.info(`${branch} already holds exactly these changes; nothing to push.`);
+      return { kind: 'current' as const, plan, sha: state.sha };
+    }
+    const result = await clone.push(sha, branch, branchSha);
+    if (result.status === 'pushed') {
+      core.info(
+        `Pushed ${sha.slice(0, 12)} to ${branch}${branchSha === undefined ? ' (new branch)' : `, replacing ${branchSha.slice(0, 12)}`}.`,
+      );
+      return { kind: 'pushed' as const, plan, previousTag: state?.tag, sha };
+    }
+    return { again: `the push lost a race (${result.status === 'moved' ? result.detail : ''})` };
+  });
 }
 
 async function findReferences(clone: DeploymentClone, baseSha: string, inputs: Inputs): Promise<Found> {
@@ -480,6 +511,7 @@ async function commitPlan(
 // ---- the pull request ----
 
 async function settlePullRequest(
+  clone: DeploymentClone,
   api: gh.Api,
   source: SourceOracle,
   inputs: Inputs,
@@ -500,9 +532,29 @@ async function settlePullRequest(
 
   const title = pullRequestTitle(inputs.image, inputs.tag);
   const body = pullRequestBody(inputs.image, result.plan, await source.describe());
+  // The pull request describes the branch's commit. Another job of this image may have replaced that commit
+  // since this run pushed or verified it; then the pull request is that job's to write, and writing this run's
+  // title, labels or comment would describe a tag the branch no longer holds.
+  const overtaken = async (pull: gh.Pull | undefined, created = false): Promise<Outcome | undefined> => {
+    const head = (await clone.remoteHeads([branch])).get(branch);
+    if (head === result.sha) return undefined;
+    const by = head === undefined ? 'deleted it' : `replaced it with ${head.slice(0, 12)}`;
+    core.info(
+      `Another run ${by} after this run ${result.kind === 'pushed' ? 'pushed' : 'checked'} ${result.sha.slice(0, 12)} to ${branch}; the pull request is that run's to update, so this run leaves it as it is.`,
+    );
+    return {
+      kind: 'overtaken',
+      sha: result.sha,
+      head,
+      operation: created ? 'created' : 'unchanged',
+      ...(pull === undefined ? {} : { pull }),
+    };
+  };
   let pull = await gh.findOpenPull(api, repo, branch, inputs.baseBranch);
   let created = false;
   if (pull === undefined) {
+    const moved = await overtaken(undefined);
+    if (moved !== undefined) return moved;
     const creation = await gh.createPull(api, repo, { branch, base: inputs.baseBranch, title, body });
     if ('created' in creation) {
       pull = creation.created;
@@ -512,6 +564,8 @@ async function settlePullRequest(
       pull = await waitForListedPull(api, repo, branch, inputs.baseBranch);
     }
   }
+  const moved = await overtaken(pull, created);
+  if (moved !== undefined) return moved;
   if (!created && (pull.title !== title || pull.body !== body)) {
     await gh.updatePull(api, repo, pull.number, { title, body });
     core.info(`Updated the title and description of ${pull.url}`);
@@ -522,12 +576,14 @@ async function settlePullRequest(
     const existing = await gh.commentBodies(api, repo, pull.number);
     const note = marker('updated', inputs.image, inputs.tag);
     if (!existing.some((text) => text.includes(note))) {
-      await gh.addComment(
+      const posted = await gh.addComment(
         api,
         repo,
         pull.number,
         updateComment(inputs.image, result.previousTag, inputs.tag),
+        logRetry,
       );
+      if (!posted) core.info('The comment had landed although its answer was lost; not posting it twice.');
     }
   }
   if (!created && !pushed) core.info(`${pull.url} is already up to date.`);
@@ -551,8 +607,18 @@ async function waitForListedPull(api: gh.Api, repo: Repo, branch: string, base: 
   );
 }
 
+/** GitHub refuses label names longer than this (422). */
+const MAX_LABEL_LENGTH = 50;
+
 async function syncLabels(api: gh.Api, repo: Repo, pull: gh.Pull, hubs: readonly string[]): Promise<void> {
-  const wanted = hubs.map((hub) => `hub: ${hub}`);
+  const named = hubs.map((hub) => ({ hub, label: `hub: ${hub}` }));
+  const tooLong = named.filter(({ label }) => label.length > MAX_LABEL_LENGTH).map(({ hub }) => hub);
+  if (tooLong.length > 0) {
+    core.warning(
+      `No "hub: <name>" label for ${tooLong.join(', ')}: GitHub allows labels of at most ${MAX_LABEL_LENGTH} characters. The pull request's table still lists ${tooLong.length === 1 ? 'that hub' : 'those hubs'}.`,
+    );
+  }
+  const wanted = named.filter(({ label }) => label.length <= MAX_LABEL_LENGTH).map(({ label }) => label);
   const missing = wanted.filter((label) => !pull.labels.includes(label));
   const stale = pull.labels.filter((label) => label.startsWith('hub: ') && !wanted.includes(label));
   await gh.addLabels(api, repo, pull.number, missing);
@@ -576,6 +642,7 @@ async function closeObsoletePull(
     repo,
     open.number,
     `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${marker('updated', inputs.image, inputs.tag)}`,
+    logRetry,
   );
   await gh.updatePull(api, repo, open.number, { state: 'closed' });
   core.info(`Closed ${open.url}: ${reason}.`);

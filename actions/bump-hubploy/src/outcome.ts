@@ -11,12 +11,21 @@ export type BranchResult =
     }
   | { kind: 'superseded'; branchTag: string }
   | { kind: 'planned'; plan: BumpPlan }
-  | { kind: 'current'; plan: BumpPlan }
+  | { kind: 'current'; plan: BumpPlan; sha: string }
   | { kind: 'pushed'; plan: BumpPlan; previousTag: string | undefined; sha: string };
+
+/** Another job of the same image replaced (or deleted) the commit this run pushed, before the PR was written. */
+export interface Overtaken {
+  kind: 'overtaken';
+  /** This run's commit. */
+  sha: string;
+  /** The branch's head now; undefined when the branch is gone. */
+  head: string | undefined;
+}
 
 export type Operation = 'created' | 'updated' | 'unchanged' | 'none';
 
-export type Outcome = BranchResult & {
+export type Outcome = (BranchResult | Overtaken) & {
   operation: Operation;
   pull?: { number: number; url: string };
 };
@@ -50,6 +59,8 @@ export function headline(outcome: Outcome, tag: string): string {
       return `Nothing to do: ${outcome.reason}.`;
     case 'superseded':
       return `Nothing to do: the bump branch already carries ${outcome.branchTag}, newer than ${tag}.`;
+    case 'overtaken':
+      return `Another run ${outcome.head === undefined ? 'deleted the bump branch' : `replaced this run's commit ${outcome.sha.slice(0, 12)} with ${outcome.head.slice(0, 12)}`} before this run reached the pull request${pull}; left it to that run.`;
     case 'planned':
       return `Dry run: would move ${count} to ${tag}; nothing was pushed.`;
     case 'current':

@@ -655,6 +655,25 @@ describe('FakeGitHub faults and extension routes', () => {
     expect(after.status).toBe(201);
   });
 
+  it('holds matching requests until a beforeRequest hook settles, serving others meanwhile, `times` times', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let hookRuns = 0;
+    github.beforeRequest({ method: 'GET', path: /^\/repos\/acme\/deploy\/pulls$/, times: 1 }, async () => {
+      hookRuns += 1;
+      await released;
+    });
+    const held = api('GET', `/repos/${REPO}/pulls`, { token: FULL });
+    let answered = false;
+    void held.then(() => (answered = true));
+    expect((await api('GET', `/repos/${REPO}`, { token: FULL })).status).toBe(200);
+    expect((await api('GET', `/repos/${REPO}/pulls`, { token: FULL })).status).toBe(200);
+    expect(answered).toBe(false);
+    release();
+    expect((await held).status).toBe(200);
+    expect(hookRuns).toBe(1);
+  });
+
   it('serves routes added with route(), with token auth and authorize()', async () => {
     github.route('GET', '/repos/:owner/:repo/branches/:branch+', async (request) => {
       const fullName = `${request.params['owner']}/${request.params['repo']}`;

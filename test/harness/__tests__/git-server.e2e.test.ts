@@ -315,6 +315,34 @@ describe('GitServer over smart HTTP with the real git client', () => {
     expect(await server.resolve('acme/racy-pack', 'main')).toBe(competing);
   });
 
+  it('runs a beforeUpload hook before each ref advertisement to a fetch, so a branch can vanish between ls-remote and fetch', async () => {
+    await server.createRepo('acme/vanishing', { files: { 'a.txt': 'a\n' } });
+    await server.commit('acme/vanishing', 'topic', { 'b.txt': 'b\n' }, 'Topic');
+    const dir = await cloneAs(RW, [], server.repoUrl('acme/vanishing'));
+    let hookRuns = 0;
+    server.beforeUpload(
+      'acme/vanishing',
+      async () => {
+        hookRuns += 1;
+        if (hookRuns === 2) await server.runGit('acme/vanishing', ['update-ref', '-d', 'refs/heads/topic']);
+      },
+      { times: 2 },
+    );
+    const listed = await gitOk(['ls-remote', '--heads', 'origin', 'refs/heads/topic'], {
+      cwd: dir,
+      token: RW,
+    });
+    expect(listed).toMatch(/\trefs\/heads\/topic$/m);
+    const fetched = await git(['fetch', 'origin', '+refs/heads/topic:refs/remotes/origin/topic'], {
+      cwd: dir,
+      token: RW,
+    });
+    expect(fetched.code).not.toBe(0);
+    expect(fetched.stderr).toContain("couldn't find remote ref refs/heads/topic");
+    await gitOk(['fetch', '--quiet', 'origin'], { cwd: dir, token: RW });
+    expect(hookRuns).toBe(2);
+  });
+
   it('hands gzip-encoded request bodies to http-backend', async () => {
     const head = await server.resolve(REPO, 'main');
     const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
