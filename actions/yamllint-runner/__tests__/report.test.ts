@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Problem } from '../src/problems.js';
 import {
   failureMessage,
+  nothingMatched,
   planAnnotations,
   summaryMarkdown,
   verdict,
@@ -222,6 +223,19 @@ describe('toSarif', () => {
     });
     expect(run?.results.map((result) => run.tool.driver.rules[result.ruleIndex]?.id)).toEqual(
       run?.results.map((result) => result.ruleId),
+    );
+  });
+});
+
+describe('nothingMatched', () => {
+  it('names the paths and says the configuration decides, and that the run passes', () => {
+    expect(
+      nothingMatched(['.', 'charts'], '.yamllint.yaml (found by yamllint in the working directory)'),
+    ).toBe(
+      'no file matched: yamllint lints no file in ".", "charts" (input "paths"); the configuration\'s "yaml-files" ' +
+        'patterns and "ignore" setting decide which files it lints (.yamllint.yaml (found by yamllint in the working ' +
+        'directory)). Like plain yamllint, this passes with 0 files checked; if files were expected, check "paths" ' +
+        'and those two settings',
     );
   });
 });

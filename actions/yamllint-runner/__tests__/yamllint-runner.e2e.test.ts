@@ -446,6 +446,51 @@ describe('configuration problems get their own outcome', () => {
     expect(sarif.runs[0]?.results).toEqual([]);
   });
 
+  it.each([
+    ['no YAML file at all', { 'notes.txt': 'not yaml\n', 'docs/readme.md': '# hi\n' }, {}],
+    [
+      'only ignored YAML files',
+      {
+        '.yamllint.yaml': 'extends: default\nignore: |\n  vendor/\n  /.yamllint.yaml\n',
+        'vendor/x.yaml': 'bad:   [\n',
+      },
+      { strict: 'true' },
+    ],
+  ])(
+    'nothing to lint (%s) passes like plain yamllint, with a warning that no file matched',
+    async (_name, files, inputs) => {
+      const dir = await workspace({ ...files, 'docs/keep.txt': 'x\n' });
+      const run = await lint({ paths: '.\ndocs', 'sarif-file': 'none.sarif', ...inputs }, { workspace: dir });
+      const plain = await systemRunner.run(
+        'yamllint',
+        [...('strict' in inputs ? ['--strict'] : []), '.', 'docs'],
+        { cwd: dir },
+      );
+      expect(plain.exitCode).toBe(0);
+      expect(run.exitCode).toBe(plain.exitCode);
+      expect(run.outputs).toMatchObject({
+        outcome: 'passed',
+        errors: '0',
+        warnings: '0',
+        'files-checked': '0',
+      });
+      const warnings = run.annotations.filter((a) => a.level === 'warning');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.title).toBe('yamllint: no file to lint');
+      expect(warnings[0]?.message).toMatch(
+        /^no file matched: yamllint lints no file in "\.", "docs" \(input "paths"\); the configuration's "yaml-files" patterns and "ignore" setting decide/,
+      );
+      expect(run.summary).toContain('### yamllint passed: no problems in 0 of 0 files');
+      expect(run.summary).toContain(
+        '> no file matched: yamllint lints no file in ".", "docs" (input "paths")',
+      );
+      const sarif = JSON.parse(await readFile(join(dir, 'none.sarif'), 'utf8')) as {
+        runs: Array<{ results: unknown[] }>;
+      };
+      expect(sarif.runs[0]?.results).toEqual([]);
+    },
+  );
+
   it('a path that does not exist is an input error, before yamllint runs', async () => {
     const run = await lint({ paths: 'a.yaml\nnope/' }, { workspace: ws });
     expect(run.outputs['outcome']).toBe('error');

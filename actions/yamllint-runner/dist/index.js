@@ -28713,7 +28713,14 @@ function readInputs(source = src/* runnerInputs */.ax) {
     if (!VERSION.test(yamllintVersion))
         r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
     const jobsValue = r.string('jobs', 'auto');
-    const jobs = jobsValue === 'auto' ? undefined : r.integer('jobs', 1, { min: 1, max: 256 });
+    let jobs;
+    if (jobsValue !== 'auto') {
+        jobs = /^[0-9]+$/.test(jobsValue) ? Number(jobsValue) : NaN;
+        if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256) {
+            r.reject('jobs', jobsValue, 'expected "auto" (one yamllint per core) or a whole number from 1 to 256', 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once');
+            jobs = undefined;
+        }
+    }
     const paths = r.list('paths', 'newline');
     const inputs = {
         paths: paths.length === 0 ? ['.'] : paths,
@@ -29165,6 +29172,12 @@ function describeCut(plan) {
         parts.push(`${plan.warnings.shown} of ${plan.warnings.total} warnings`);
     return `annotations show the first ${parts.join(' and ')} (GitHub displays at most ${ANNOTATIONS_PER_LEVEL} of each per step)`;
 }
+/** Why a run over `paths` linted nothing: yamllint's walk found no file its configuration lints. */
+function nothingMatched(paths, configLabel) {
+    return (`no file matched: yamllint lints no file in ${paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"); ` +
+        `the configuration's "yaml-files" patterns and "ignore" setting decide which files it lints (${configLabel}). ` +
+        'Like plain yamllint, this passes with 0 files checked; if files were expected, check "paths" and those two settings');
+}
 function failureMessage(context) {
     const strictNote = context.found.errors === 0 ? ' (strict: true fails on warnings)' : '';
     const where = [
@@ -29518,11 +29531,15 @@ async function lint(inputs, context) {
             changedOnly: false,
         };
     if (selection.files.length === 0) {
-        if (!selection.changedOnly) {
-            throw new src/* ConfigurationError */.j1(`no YAML files to lint in ${inputs.paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"): ` +
-                `nothing there matches the yaml-files patterns (${configLabel}) outside the ignored paths`, 'Check out the repository before this step (actions/checkout), point "paths" at the YAML files, or widen "yaml-files" in the yamllint configuration');
+        if (selection.changedOnly) {
+            core/* info */.pq('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
         }
-        core/* info */.pq('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
+        else {
+            // Plain yamllint passes when nothing matches; so do we, but loudly, so a typo in "paths" stays visible.
+            const note = nothingMatched(inputs.paths, configLabel);
+            core/* warning */.$e(note, { title: 'yamllint: no file to lint' });
+            selection.notes.push(note);
+        }
     }
     const started = Date.now();
     const jobs = inputs.jobs ?? context.cores;
@@ -29731,13 +29748,17 @@ class ConfigurationError extends Error {
         this.name = 'ConfigurationError';
     }
 }
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input) {
+    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
 /** One input that failed validation. The value is never shown for secret inputs. */
 class InputError extends ConfigurationError {
     input;
     value;
     expected;
     constructor(input, value, expected, fix) {
-        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix);
+        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
         this.input = input;
         this.value = value;
         this.expected = expected;

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { appendSummary, ConfigurationError, formatDuration } from '@hub-image-actions/action-io';
+import { appendSummary, formatDuration } from '@hub-image-actions/action-io';
 import {
   absoluteChangedPaths,
   changedFilesSinceMergeBase,
@@ -19,6 +19,7 @@ import {
   annotationTitle,
   describeCounts,
   failureMessage,
+  nothingMatched,
   planAnnotations,
   summaryMarkdown,
   verdict,
@@ -86,14 +87,14 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
       };
 
   if (selection.files.length === 0) {
-    if (!selection.changedOnly) {
-      throw new ConfigurationError(
-        `no YAML files to lint in ${inputs.paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"): ` +
-          `nothing there matches the yaml-files patterns (${configLabel}) outside the ignored paths`,
-        'Check out the repository before this step (actions/checkout), point "paths" at the YAML files, or widen "yaml-files" in the yamllint configuration',
-      );
+    if (selection.changedOnly) {
+      core.info('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
+    } else {
+      // Plain yamllint passes when nothing matches; so do we, but loudly, so a typo in "paths" stays visible.
+      const note = nothingMatched(inputs.paths, configLabel);
+      core.warning(note, { title: 'yamllint: no file to lint' });
+      selection.notes.push(note);
     }
-    core.info('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
   }
 
   const started = Date.now();

@@ -82,6 +82,15 @@ export function describeCut(plan: AnnotationPlan): string {
   return `annotations show the first ${parts.join(' and ')} (GitHub displays at most ${ANNOTATIONS_PER_LEVEL} of each per step)`;
 }
 
+/** Why a run over `paths` linted nothing: yamllint's walk found no file its configuration lints. */
+export function nothingMatched(paths: readonly string[], configLabel: string): string {
+  return (
+    `no file matched: yamllint lints no file in ${paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"); ` +
+    `the configuration's "yaml-files" patterns and "ignore" setting decide which files it lints (${configLabel}). ` +
+    'Like plain yamllint, this passes with 0 files checked; if files were expected, check "paths" and those two settings'
+  );
+}
+
 export interface FailureContext {
   verdict: Verdict;
   found: Counts;
