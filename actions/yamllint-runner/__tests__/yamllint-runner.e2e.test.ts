@@ -379,7 +379,7 @@ describe('configuration problems get their own outcome', () => {
     ws = await workspace({
       'a.yaml': '---\na: 1\n',
       'bad.yaml': 'rules: {colons: [\n',
-      'unknown.yaml': 'rules:\n  no-such-rule: enable\n',
+      'ci/unknown.yaml': 'rules:\n  no-such-rule: enable\n',
     });
   });
 
@@ -392,17 +392,17 @@ describe('configuration problems get their own outcome', () => {
     [
       'a config with a syntax error',
       { 'config-file': 'bad.yaml' },
-      /the yamllint configuration is not usable: invalid config: while parsing a flow node\nexpected the node content, but found '<stream end>'\n[^]*\nFix the file named by "config-file", or point "config-file" at another one$/,
+      /the yamllint configuration "bad.yaml" \(input "config-file"\) is not usable: invalid config: while parsing a flow node\nexpected the node content, but found '<stream end>'\n[^]*\nFix "bad.yaml", or point "config-file" at another file$/,
     ],
     [
       'inline config with a syntax error',
       { 'config-data': 'rules: {colons: [' },
-      /invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"/,
+      /the yamllint configuration the inline YAML of input "config-data" is not usable: invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"$/,
     ],
     [
       'a config naming an unknown rule',
-      { 'config-file': 'unknown.yaml' },
-      /invalid config: no such rule: "no-such-rule"/,
+      { 'config-file': './ci/unknown.yaml' },
+      /the yamllint configuration "ci\/unknown.yaml" \(input "config-file"\) is not usable: invalid config: no such rule: "no-such-rule"\nFix "ci\/unknown.yaml", or point "config-file" at another file$/,
     ],
   ])('%s', async (_name, inputs, message) => {
     const run = await lint(inputs, { workspace: ws });
@@ -416,12 +416,14 @@ describe('configuration problems get their own outcome', () => {
   it('an invalid config that yamllint finds by itself', async () => {
     const dir = await workspace({
       'a.yaml': '---\na: 1\n',
-      '.yamllint': 'rules:\n  colons:\n    max-spaces-after: lots\n',
+      '.yamllint.yml': 'rules:\n  colons:\n    max-spaces-after: lots\n',
     });
     const run = await lint({}, { workspace: dir });
     expect(run.outputs['outcome']).toBe('config-error');
-    expect(failure(run)).toMatch(/invalid config: option "max-spaces-after" of "colons" should be int/);
-    expect(run.log).toContain('Configuration: .yamllint (found by yamllint in the working directory).');
+    expect(failure(run)).toMatch(
+      /the yamllint configuration ".yamllint.yml" \(found by yamllint, which looks for .yamllint, .yamllint.yaml, .yamllint.yml in the working directory, in that order\) is not usable: invalid config: option "max-spaces-after" of "colons" should be int\nFix ".yamllint.yml", or give another configuration with "config-file" or "config-data"$/,
+    );
+    expect(run.log).toContain('Configuration: .yamllint.yml (found by yamllint in the working directory).');
   });
 
   it('a problem-free run: zero annotations and a passing step', async () => {

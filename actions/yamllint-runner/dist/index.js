@@ -28969,17 +28969,12 @@ function describeConfigProblem(stderr, exitCode) {
 
 
 
-const FIX_CONFIG = {
-    file: 'Fix the file named by "config-file", or point "config-file" at another one',
-    data: 'Fix the YAML given in "config-data"',
-    discovery: 'Fix the configuration file yamllint found (.yamllint, .yamllint.yaml or .yamllint.yml in the working directory, or the user\'s config), or give one with "config-file" or "config-data"',
-};
 /**
  * The files yamllint would lint for `paths`, in its own order, by `yamllint --list-files`: the same walk,
  * `yaml-files` patterns and `ignore` rules as a lint run, from the same code. The configuration is loaded
  * first, so an invalid one fails here, before anything is linted.
  */
-async function listFiles(call, paths) {
+async function listFiles(call, paths, config) {
     const result = await call.runner.run(call.command, listFilesArgv(call.config, paths), {
         cwd: call.cwd,
         env: call.env,
@@ -28987,7 +28982,7 @@ async function listFiles(call, paths) {
     });
     const list = readFileList(result);
     if ('configProblem' in list) {
-        throw new YamllintConfigError(`the yamllint configuration is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${FIX_CONFIG[call.config.kind]}`);
+        throw new YamllintConfigError(`the yamllint configuration ${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`);
     }
     return list.files;
 }
@@ -29084,22 +29079,61 @@ async function checkLocalFiles(inputs, cwd) {
         throw new src/* InputErrors */.G(missing);
 }
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
-/** The configuration yamllint will use, for the log and the summary (yamllint 1.29's discovery order). */
-async function describeConfig(config, cwd, env) {
-    if (config.kind === 'file')
-        return `${config.path} (config-file)`;
-    if (config.kind === 'data')
-        return 'inline YAML (config-data)';
+async function isFile(path) {
+    return (0,promises_namespaceObject.stat)(path).then((info) => info.isFile(), () => false);
+}
+/**
+ * Which configuration yamllint will load, by yamllint 1.29's own discovery order: `-c`/`-d`, then `.yamllint`,
+ * `.yamllint.yaml`, `.yamllint.yml` in the working directory, then the user's file, then its default.
+ */
+async function configInUse(config, cwd, workspace, env) {
+    const fromWorkspace = (path) => {
+        const rel = (0,external_node_path_namespaceObject.relative)(workspace, (0,external_node_path_namespaceObject.resolve)(cwd, path));
+        return rel === '' || rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel)
+            ? (0,external_node_path_namespaceObject.resolve)(cwd, path)
+            : rel.split(external_node_path_namespaceObject.sep).join('/');
+    };
+    if (config.kind === 'file') {
+        const path = fromWorkspace(config.path);
+        return {
+            label: `${config.path} (config-file)`,
+            named: `${JSON.stringify(path)} (input "config-file")`,
+            fix: `Fix ${JSON.stringify(path)}, or point "config-file" at another file`,
+        };
+    }
+    if (config.kind === 'data') {
+        return {
+            label: 'inline YAML (config-data)',
+            named: 'the inline YAML of input "config-data"',
+            fix: 'Fix the YAML given in "config-data"',
+        };
+    }
+    const another = 'or give another configuration with "config-file" or "config-data"';
     for (const name of DISCOVERED) {
-        if (await exists((0,external_node_path_namespaceObject.join)(cwd, name)))
-            return `${name} (found by yamllint in the working directory)`;
+        if (await isFile((0,external_node_path_namespaceObject.join)(cwd, name))) {
+            const path = fromWorkspace(name);
+            return {
+                label: `${name} (found by yamllint in the working directory)`,
+                named: `${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
+                fix: `Fix ${JSON.stringify(path)}, ${another}`,
+            };
+        }
     }
     const user = env['YAMLLINT_CONFIG_FILE']
         ? (0,external_node_path_namespaceObject.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
         : (0,external_node_path_namespaceObject.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
-    if (await exists(user))
-        return `${user} (the user's yamllint configuration)`;
-    return "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)";
+    if (await isFile(user)) {
+        return {
+            label: `${user} (the user's yamllint configuration)`,
+            named: `${JSON.stringify(user)} (the user's yamllint configuration, as no ${DISCOVERED.join(', ')} is in the working directory)`,
+            fix: `Fix ${JSON.stringify(user)}, ${another}`,
+        };
+    }
+    return {
+        label: "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)",
+        named: "yamllint's default configuration",
+        fix: `Give a configuration with "config-file" or "config-data"`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -29516,11 +29550,11 @@ async function lint(inputs, context) {
         config: inputs.config,
     };
     const { files, configLabel } = await core/* group */.Os('Configuration and files', async () => {
-        const label = await describeConfig(inputs.config, context.cwd, context.env);
-        core/* info */.pq(`Configuration: ${label}.`);
-        const listed = await listFiles(call, inputs.paths);
+        const inUse = await configInUse(inputs.config, context.cwd, context.workspace, context.env);
+        core/* info */.pq(`Configuration: ${inUse.label}.`);
+        const listed = await listFiles(call, inputs.paths, inUse);
         core/* info */.pq(`yamllint lints ${listed.length} files in ${inputs.paths.join(', ')} (its yaml-files and ignore settings applied).`);
-        return { files: listed, configLabel: label };
+        return { files: listed, configLabel: inUse.label };
     });
     const selection = inputs.changedOnly
         ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context))

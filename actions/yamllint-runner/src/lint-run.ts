@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { YamllintConfigError, YamllintStoppedError } from './errors.js';
 import { parseParsable, type Problem, UnexpectedOutputError } from './problems.js';
+import type { ConfigInUse } from './local-files.js';
 import { planShards } from './shards.js';
 import { type ConfigSource, lintArgv, listFilesArgv, readFileList } from './yamllint-cli.js';
 
@@ -15,19 +16,16 @@ export interface YamllintCall {
   config: ConfigSource;
 }
 
-const FIX_CONFIG: Record<ConfigSource['kind'], string> = {
-  file: 'Fix the file named by "config-file", or point "config-file" at another one',
-  data: 'Fix the YAML given in "config-data"',
-  discovery:
-    'Fix the configuration file yamllint found (.yamllint, .yamllint.yaml or .yamllint.yml in the working directory, or the user\'s config), or give one with "config-file" or "config-data"',
-};
-
 /**
  * The files yamllint would lint for `paths`, in its own order, by `yamllint --list-files`: the same walk,
  * `yaml-files` patterns and `ignore` rules as a lint run, from the same code. The configuration is loaded
  * first, so an invalid one fails here, before anything is linted.
  */
-export async function listFiles(call: YamllintCall, paths: readonly string[]): Promise<string[]> {
+export async function listFiles(
+  call: YamllintCall,
+  paths: readonly string[],
+  config: Pick<ConfigInUse, 'named' | 'fix'>,
+): Promise<string[]> {
   const result = await call.runner.run(call.command, listFilesArgv(call.config, paths), {
     cwd: call.cwd,
     env: call.env,
@@ -36,7 +34,7 @@ export async function listFiles(call: YamllintCall, paths: readonly string[]): P
   const list = readFileList(result);
   if ('configProblem' in list) {
     throw new YamllintConfigError(
-      `the yamllint configuration is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${FIX_CONFIG[call.config.kind]}`,
+      `the yamllint configuration ${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`,
     );
   }
   return list.files;

@@ -13,7 +13,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from './context.js';
 import { LintFailedError, outcomeOf } from './errors.js';
 import { type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
-import { checkLocalFiles, describeConfig } from './local-files.js';
+import { checkLocalFiles, configInUse } from './local-files.js';
 import { countLevels, type Problem } from './problems.js';
 import {
   annotationTitle,
@@ -68,13 +68,13 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
   };
 
   const { files, configLabel } = await core.group('Configuration and files', async () => {
-    const label = await describeConfig(inputs.config, context.cwd, context.env);
-    core.info(`Configuration: ${label}.`);
-    const listed = await listFiles(call, inputs.paths);
+    const inUse = await configInUse(inputs.config, context.cwd, context.workspace, context.env);
+    core.info(`Configuration: ${inUse.label}.`);
+    const listed = await listFiles(call, inputs.paths, inUse);
     core.info(
       `yamllint lints ${listed.length} files in ${inputs.paths.join(', ')} (its yaml-files and ignore settings applied).`,
     );
-    return { files: listed, configLabel: label };
+    return { files: listed, configLabel: inUse.label };
   });
 
   const selection = inputs.changedOnly
