@@ -505,6 +505,63 @@ describe('configuration problems get their own outcome', () => {
   });
 });
 
+describe('yamllint crashing on a file', () => {
+  let ws: string;
+  beforeAll(async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i += 1)
+      files[`good/f-${String(i).padStart(3, '0')}.yaml`] = `---\nkey${i}:  value\n`;
+    for (let i = 0; i < 60; i += 1)
+      files[`nul/f-${String(i).padStart(3, '0')}.yaml`] = `---\nkey${i}: value\n`;
+    ws = await workspace(files);
+    // Latin-1 bytes in a YAML file, a NUL character in another: yamllint dies with a traceback on each.
+    await writeFile(join(ws, 'good/f-100.yaml'), Buffer.from('---\nname: Jos\xe9\n', 'latin1'));
+    await writeFile(join(ws, 'nul/f-041.yaml'), '---\nkey: "\u0000"\n');
+  });
+
+  /** The exception line plain yamllint prints last for one file (with its indented continuation lines). */
+  async function plainLastWords(file: string): Promise<string> {
+    const result = await systemRunner.run('yamllint', ['-f', 'parsable', file], { cwd: ws });
+    expect(result.stderr).toContain('Traceback (most recent call last)');
+    const lines = result.stderr.trimEnd().split('\n');
+    const start = lines.findLastIndex((line) => /^\S/.test(line));
+    return lines
+      .slice(start)
+      .map((line) => line.trim())
+      .join(' ');
+  }
+
+  it('names the file of invalid UTF-8 inside a shard of many files, and quotes yamllint', async () => {
+    const run = await lint({ paths: 'good', jobs: '2' }, { workspace: ws });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs['outcome']).toBe('error');
+    // 150 files in 3 shards of 50: the culprit is found inside its shard, the other shards linted fine.
+    expect(run.log).toContain('yamllint finished 3 of 3 shards');
+    expect(run.log).toContain('yamllint crashed on 1 shard: linting its files again in halves');
+    const words = await plainLastWords('good/f-100.yaml');
+    expect(words).toMatch(/^UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9/);
+    expect(failure(run)).toBe(
+      'yamllint-runner action failed: yamllint stopped without a verdict: it crashes on this file:\n' +
+        `  good/f-100.yaml: ${words} (exit code 1). ` +
+        'yamllint reads files as UTF-8: re-encode that file as UTF-8, remove it, or leave it out with the "ignore" ' +
+        'setting of the yamllint configuration; `yamllint good/f-100.yaml` shows the whole traceback',
+    );
+  });
+
+  it('names a file that crashes yamllint for another reason, without blaming UTF-8', async () => {
+    const run = await lint({ paths: 'nul\ngood/f-000.yaml' }, { workspace: ws });
+    expect(run.outputs['outcome']).toBe('error');
+    const words = await plainLastWords('nul/f-041.yaml');
+    expect(words).toMatch(/^yaml\.reader\.ReaderError: unacceptable character #x0000: .* position \d+$/);
+    const message = failure(run) ?? '';
+    expect(message).toContain(`crashes on this file:\n  nul/f-041.yaml: ${words} (exit code 1). `);
+    expect(message).toMatch(
+      /\(exit code 1\)\. Fix or remove that file, or leave it out with the "ignore" setting/,
+    );
+    expect(message).not.toMatch(/utf-?8/i);
+  });
+});
+
 describe('yamllint itself', () => {
   it('a version that cannot be installed is a clear error that says how to fix it', async () => {
     const ws = await workspace({ 'a.yaml': '---\na: 1\n' });

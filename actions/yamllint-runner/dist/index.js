@@ -28996,7 +28996,8 @@ async function sizeOf(cwd, file) {
 }
 /**
  * Lints `files` in concurrent yamllint processes over contiguous shards and concatenates their problems in
- * shard order: the same problems, in the same order, as one process over the list.
+ * shard order: the same problems, in the same order, as one process over the list. When yamllint crashes on
+ * a shard, the files it crashes on are found (see `findCrashes`) and named in the error.
  */
 async function lintFiles(call, files, options) {
     const sized = await Promise.all(files.map(async (path) => ({ path, bytes: await sizeOf(call.cwd, path) })));
@@ -29015,33 +29016,126 @@ async function lintFiles(call, files, options) {
         }
     };
     await Promise.all(Array.from({ length: processes }, worker));
-    return { problems: results.flat(), shards: shards.length, processes };
+    const crashed = shards.flatMap((shard, index) => {
+        const outcome = results[index];
+        return outcome !== undefined && 'crash' in outcome ? [{ files: shard, crash: outcome.crash }] : [];
+    });
+    if (crashed.length > 0) {
+        options.onCrash?.(crashed.length);
+        const crashes = [];
+        for (const shard of crashed) {
+            crashes.push(...(await findCrashes(call, shard.files, MAX_CRASHES - crashes.length)));
+            if (crashes.length >= MAX_CRASHES)
+                break;
+        }
+        // A crash that no smaller run repeats (yamllint killed from outside, say) is reported for its shard.
+        const first = crashed[0];
+        if (crashes.length === 0 && first !== undefined)
+            crashes.push({ file: undefined, files: first.files, ...first.crash });
+        throw crashError(crashes, crashes.length >= MAX_CRASHES);
+    }
+    const problems = [];
+    for (const outcome of results)
+        if (outcome !== undefined && 'problems' in outcome)
+            problems.push(...outcome.problems);
+    return { problems, shards: shards.length, processes };
 }
+/** How many crashing files are looked for at most: enough to show a pattern, without re-running a whole corpus. */
+const MAX_CRASHES = 5;
 async function lintShard(call, files) {
     const result = await call.runner.run(call.command, lintArgv(call.config, files), {
         cwd: call.cwd,
         env: call.env,
     });
-    const where = files.length === 1 ? files[0] : `one of ${files.length} files from ${files[0]} to ${files.at(-1)}`;
-    const stopped = (why) => new YamllintStoppedError(`yamllint stopped without a verdict while linting ${where}: ${why}`, 'A file yamllint lints must be readable UTF-8 text: fix or remove it, or leave it out with the "ignore" setting of the yamllint configuration');
-    if (result.exitCode !== 0 && result.exitCode !== 1) {
-        throw stopped(`exit code ${result.exitCode}\n${tailLines(result.stderr || result.stdout, 8).join('\n')}`);
-    }
+    const crash = (why) => ({
+        crash: {
+            exit: result.signal === null ? `exit code ${result.exitCode}` : `killed by ${result.signal}`,
+            lastLine: why ?? lastWords(result.stderr),
+        },
+    });
+    if (result.exitCode !== 0 && result.exitCode !== 1)
+        return crash();
     let problems;
     try {
         problems = parseParsable(result.stdout, new Set(files));
     }
     catch (error) {
         if (error instanceof UnexpectedOutputError)
-            throw stopped(error.message);
+            return crash(error.message);
         throw error;
     }
     // Exit 1 means an error was printed; exit 1 with none is Python dying on a file (a traceback on stderr).
     const hasError = problems.some((problem) => problem.level === 'error');
     if ((result.exitCode === 1) !== hasError || result.stderr.includes('Traceback (most recent call last)')) {
-        throw stopped(`exit code ${result.exitCode}\n${tailLines(result.stderr, 8).join('\n')}`);
+        return crash();
     }
-    return problems;
+    return { problems };
+}
+/**
+ * What a crashed yamllint said last: a traceback's exception line (with its indented continuation lines, as in
+ * `ReaderError: unacceptable character #x0000 … in "<unicode string>", position 8`), else its last line. Pure.
+ */
+function lastWords(stderr) {
+    const lines = tailLines(stderr, 12);
+    if (lines.length === 0)
+        return 'nothing on stderr';
+    let start = lines.length - 1;
+    while (start > 0 && /^\s/.test(lines[start] ?? ''))
+        start -= 1;
+    return lines
+        .slice(start)
+        .map((line) => line.trim())
+        .join(' ');
+}
+/**
+ * The files of a shard yamllint crashed on, by bisection: each half is linted again, and a half that crashes
+ * is split until single files remain. A crash on k of n files costs about 2·k·log2(n) short yamllint runs,
+ * all on this error path only. Stops after `limit` files.
+ */
+async function findCrashes(call, files, limit) {
+    const found = [];
+    const split = async (part) => {
+        const middle = Math.ceil(part.length / 2);
+        for (const half of [part.slice(0, middle), part.slice(middle)]) {
+            if (found.length >= limit || half.length === 0)
+                return;
+            const outcome = await lintShard(call, half);
+            if (!('crash' in outcome))
+                continue;
+            if (half.length === 1)
+                found.push({ file: half[0], files: half, ...outcome.crash });
+            else
+                await split(half);
+        }
+    };
+    if (files.length === 1) {
+        const outcome = await lintShard(call, files);
+        if ('crash' in outcome)
+            found.push({ file: files[0], files, ...outcome.crash });
+    }
+    else {
+        await split(files);
+    }
+    return found;
+}
+const UTF8 = /UnicodeDecodeError|codec can't decode|utf-?8/i;
+/** The error naming the files yamllint crashes on, with yamllint's own last words for each. Pure. */
+function crashError(crashes, more) {
+    const lines = crashes.map((crash) => crash.file !== undefined
+        ? `  ${crash.file}: ${crash.lastLine} (${crash.exit})`
+        : `  one of ${crash.files.length} files from ${crash.files[0]} to ${crash.files.at(-1)} (no single file repeats it): ${crash.lastLine} (${crash.exit})`);
+    const named = crashes.filter((crash) => crash.file !== undefined).length;
+    const head = named === 0
+        ? 'yamllint stopped without a verdict'
+        : `yamllint stopped without a verdict: it crashes on ${named === 1 ? 'this file' : `these ${named} files`}${more ? ` (the first ${named} found; there may be more)` : ''}`;
+    const files = crashes.flatMap((crash) => (crash.file === undefined ? [] : [crash.file]));
+    const rerun = files.length > 0 ? `; \`yamllint ${files.join(' ')}\` shows the whole traceback` : '';
+    const fix = files.length === 0
+        ? 'Run yamllint on those files to see why it stops; a file it cannot read can be left out with the "ignore" setting of the yamllint configuration'
+        : crashes.some((crash) => UTF8.test(crash.lastLine))
+            ? `yamllint reads files as UTF-8: re-encode ${files.length === 1 ? 'that file' : 'those files'} as UTF-8, remove ${files.length === 1 ? 'it' : 'them'}, or leave ${files.length === 1 ? 'it' : 'them'} out with the "ignore" setting of the yamllint configuration${rerun}`
+            : `Fix or remove ${files.length === 1 ? 'that file' : 'those files'}, or leave ${files.length === 1 ? 'it' : 'them'} out with the "ignore" setting of the yamllint configuration${rerun}`;
+    return new YamllintStoppedError(`${head}:\n${lines.join('\n')}`, fix);
 }
 
 ;// CONCATENATED MODULE: ./src/local-files.ts
@@ -29583,6 +29677,7 @@ async function lint(inputs, context) {
             const linted = await lintFiles(call, selection.files, {
                 jobs,
                 onShard: (done, total) => core/* info */.pq(`yamllint finished ${done} of ${total} shards`),
+                onCrash: (shards) => core/* info */.pq(`yamllint crashed on ${shards} shard${shards === 1 ? '' : 's'}: linting ${shards === 1 ? 'its' : 'their'} files again in halves to find the file${shards === 1 ? '' : 's'} it crashes on.`),
             });
             core/* info */.pq(`${linted.processes} concurrent yamllint processes over ${linted.shards} shards, ${(0,src/* formatDuration */.a3)(Date.now() - started)}.`);
             return linted;

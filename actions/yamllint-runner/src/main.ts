@@ -106,6 +106,10 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
           const linted = await lintFiles(call, selection.files, {
             jobs,
             onShard: (done, total) => core.info(`yamllint finished ${done} of ${total} shards`),
+            onCrash: (shards) =>
+              core.info(
+                `yamllint crashed on ${shards} shard${shards === 1 ? '' : 's'}: linting ${shards === 1 ? 'its' : 'their'} files again in halves to find the file${shards === 1 ? '' : 's'} it crashes on.`,
+              ),
           });
           core.info(
             `${linted.processes} concurrent yamllint processes over ${linted.shards} shards, ${formatDuration(Date.now() - started)}.`,
