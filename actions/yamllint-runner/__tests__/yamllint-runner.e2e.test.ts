@@ -308,13 +308,59 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
     expect(failure(run)).toMatch(/warnings in 2 of 3 files \(strict: true fails on warnings\)/);
   });
 
-  it('hides warnings with no-warnings, and still fails on them under strict like yamllint', async () => {
-    const hidden = await lint({ 'config-file': 'ci/relaxed.yaml', 'no-warnings': 'true' }, { workspace: ws });
-    expect(hidden.exitCode).toBe(0);
-    expect(problemAnnotations(hidden)).toEqual([]);
-    expect(problemLines(hidden)).toEqual(
-      (await plainYamllint(ws, ['-c', 'ci/relaxed.yaml', '--no-warnings', '.'])).lines,
+  it('hides warnings with no-warnings from the log, annotations, summary and SARIF, and still counts them', async () => {
+    // Errors and warnings both: key-duplicates and new-line-at-end-of-file stay errors in the relaxed config.
+    const dir = await workspace({ ...FILES, 'broken.yaml': 'a: 1\nb:   2\na: 3\nlast: line' });
+    const run = await lint(
+      { 'config-file': 'ci/relaxed.yaml', 'no-warnings': 'true', 'sarif-file': 'out.sarif' },
+      { workspace: dir },
     );
+    const all = await plainYamllint(dir, ['-c', 'ci/relaxed.yaml', '.']);
+    const plain = await plainYamllint(dir, ['-c', 'ci/relaxed.yaml', '--no-warnings', '.']);
+    const warnings = all.lines.filter((line) => line.includes(': [warning] '));
+    expect(warnings.length).toBeGreaterThan(5);
+    expect(plain.lines.length).toBeGreaterThan(0);
+    expect(plain.lines.every((line) => line.includes(': [error] '))).toBe(true);
+
+    // The log's problems are plain yamllint's --no-warnings output, exactly; the verdict is its exit code.
+    expect(problemLines(run)).toEqual(plain.lines);
+    expect(plain.exitCode).toBe(1);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({
+      outcome: 'failed',
+      errors: String(plain.lines.length),
+      // As documented: the warnings found, also when no-warnings hides them.
+      warnings: String(warnings.length),
+    });
+    expect(failure(run)).toContain(
+      `yamllint found ${plain.lines.length} errors and ${warnings.length} warnings (hidden by no-warnings) in 3 of 4 files`,
+    );
+
+    const annotations = problemAnnotations(run);
+    expect(annotations.length).toBe(Math.min(9, plain.lines.length));
+    expect(annotations.filter((a) => a.level !== 'error')).toEqual([]);
+    expect(run.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+
+    const rows = run.summary.split('\n').filter((line) => /^\| \d+ \| \d+ \| (error|warning) \|/.test(line));
+    expect(rows).toHaveLength(plain.lines.length);
+    expect(rows.filter((row) => row.includes('| warning |'))).toEqual([]);
+    // The rules that only warned are not in the per-rule table either.
+    for (const rule of ['trailing-spaces', 'colons', 'brackets', 'comments', 'indentation']) {
+      expect(run.summary).not.toContain(`| ${rule} |`);
+    }
+    expect(run.summary).not.toContain('values.yaml');
+
+    const sarif = JSON.parse(await readFile(join(dir, 'out.sarif'), 'utf8')) as {
+      runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ level: string }> }>;
+    };
+    expect(sarif.runs[0]?.results).toHaveLength(plain.lines.length);
+    expect(sarif.runs[0]?.results.filter((result) => result.level !== 'error')).toEqual([]);
+    expect(sarif.runs[0]?.tool.driver.rules.map((rule) => rule.id).sort()).toEqual(
+      [...new Set(plain.lines.map((line) => /\(([a-z-]+)\)$/.exec(line)?.[1]))].sort(),
+    );
+  });
+
+  it('still fails on hidden warnings under strict, like yamllint', async () => {
     const strict = await lint(
       { 'config-file': 'ci/relaxed.yaml', 'no-warnings': 'true', strict: 'true' },
       { workspace: ws },
@@ -326,6 +372,7 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
     );
     expect(plain.exitCode).toBe(2);
     expect(strict.exitCode).toBe(1);
+    expect(problemAnnotations(strict)).toEqual([]);
     expect(failure(strict)).toMatch(
       /warnings \(hidden by no-warnings\) in 2 of 3 files \(strict: true fails on warnings\)/,
     );
