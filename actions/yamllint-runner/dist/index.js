@@ -28959,6 +28959,23 @@ function describeConfigProblem(stderr, exitCode) {
     const tail = tailLines(stderr, 5);
     return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
 }
+/** A word for a POSIX shell: as is when it is safe, else single-quoted. */
+function shellWord(word) {
+    return /^[A-Za-z0-9_./,:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/** The command that prints every problem this run found, to paste into a shell in the working directory. */
+function localCommand(config, files, options) {
+    const argv = [
+        'yamllint',
+        ...configArgs(config),
+        '-f',
+        'parsable',
+        ...(options.noWarnings ? ['--no-warnings'] : []),
+        '--',
+        ...files,
+    ];
+    return argv.map(shellWord).join(' ');
+}
 
 ;// CONCATENATED MODULE: ./src/lint-run.ts
 /** Runs yamllint: the file list (which also validates the configuration), then the shards in parallel. */
@@ -29308,13 +29325,22 @@ function nothingMatched(paths, configLabel) {
 }
 function failureMessage(context) {
     const strictNote = context.found.errors === 0 ? ' (strict: true fails on warnings)' : '';
-    const where = [
-        'the job summary and the step log list every problem',
-        context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`,
-        context.plan.cut ? describeCut(context.plan) : undefined,
-    ].filter((part) => part !== undefined);
+    const cut = context.summaryCut;
+    const sarif = context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`;
+    const where = cut === undefined
+        ? ['the job summary and the step log list every problem', sarif]
+        : [
+            'the step log lists every problem',
+            sarif,
+            `the job summary lists ${cut.listedProblems} of ${cut.totalProblems} problems, cut to fit GitHub's 1 MiB limit`,
+            context.sarifFile === undefined
+                ? `for the full list in a file, set "sarif-file" or run \`${context.localCommand}\` in a checkout`
+                : undefined,
+        ];
+    if (context.plan.cut)
+        where.push(describeCut(context.plan));
     return (`yamllint found ${describeCounts(context.found, context.noWarnings)} in ${context.filesWithProblems} of ` +
-        `${plural(context.filesChecked, 'file')}${strictNote}; ${where.join('; ')}`);
+        `${plural(context.filesChecked, 'file')}${strictNote}; ${where.filter((part) => part !== undefined).join('; ')}`);
 }
 function escapeHtml(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -29327,6 +29353,10 @@ function code(text) {
     return `<code>${escapeHtml(text)}</code>`;
 }
 function summaryMarkdown(input) {
+    return summaryReport(input).markdown;
+}
+/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
+function summaryReport(input) {
     const files = groupByFile(input.problems);
     const status = input.verdict.failed ? 'failed' : 'passed';
     const parts = [
@@ -29340,7 +29370,7 @@ function summaryMarkdown(input) {
     if (input.plan.cut)
         parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
     if (input.problems.length === 0)
-        return `${parts.join('\n')}\n`;
+        return { markdown: `${parts.join('\n')}\n`, cut: undefined };
     parts.push('#### Problems per rule', '', (0,src/* markdownTable */.Qj)(['Rule', 'Errors', 'Warnings'], countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)])), '', '#### Problems per file', '');
     const budget = input.budgetBytes ?? SUMMARY_BUDGET_BYTES;
     let used = Buffer.byteLength(parts.join('\n'));
@@ -29366,13 +29396,20 @@ function summaryMarkdown(input) {
         used += size;
         listed += 1;
     }
+    let cut;
     if (listed < files.length) {
         const rest = files.slice(listed);
         const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
+        cut = {
+            listedProblems: input.problems.length - restProblems,
+            totalProblems: input.problems.length,
+            listedFiles: listed,
+            totalFiles: files.length,
+        };
         parts.push(`> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
             `summary (GitHub's limit is 1 MiB); the step log lists every problem.`, '');
     }
-    return `${parts.join('\n')}\n`;
+    return { markdown: `${parts.join('\n')}\n`, cut };
 }
 
 ;// CONCATENATED MODULE: ./src/sarif.ts
@@ -29606,6 +29643,7 @@ async function yamllint_setup_exists(path) {
 
 
 
+
 const SOURCE = {
     path: 'found on PATH',
     cached: 'installed by an earlier run',
@@ -29774,7 +29812,7 @@ async function report(inputs, context, facts) {
         core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
         core/* setOutput */.uH('sarif-file', sarifPath);
     }
-    await (0,src/* appendSummary */.fe)(summaryMarkdown({
+    const summary = summaryReport({
         verdict: decision,
         found,
         problems: shown,
@@ -29799,7 +29837,8 @@ async function report(inputs, context, facts) {
         ],
         notes: selection.notes,
         repoPath,
-    }));
+    });
+    await (0,src/* appendSummary */.fe)(summary.markdown);
     core/* setOutput */.uH('errors', String(found.errors));
     core/* setOutput */.uH('warnings', String(found.warnings));
     core/* setOutput */.uH('files-checked', String(selection.files.length));
@@ -29812,6 +29851,10 @@ async function report(inputs, context, facts) {
             filesChecked: selection.files.length,
             plan,
             sarifFile: sarifPath,
+            summaryCut: summary.cut,
+            localCommand: localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
+                noWarnings: inputs.noWarnings,
+            }),
         }));
     }
     core/* setOutput */.uH('outcome', 'passed');

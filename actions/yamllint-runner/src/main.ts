@@ -21,10 +21,11 @@ import {
   failureMessage,
   nothingMatched,
   planAnnotations,
-  summaryMarkdown,
+  summaryReport,
   verdict,
 } from './report.js';
 import { toSarif } from './sarif.js';
+import { localCommand } from './yamllint-cli.js';
 import { resolveYamllint, type Yamllint } from './yamllint-setup.js';
 
 const SOURCE = {
@@ -233,34 +234,33 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
     core.setOutput('sarif-file', sarifPath);
   }
 
-  await appendSummary(
-    summaryMarkdown({
-      verdict: decision,
-      found,
-      problems: shown,
-      noWarnings: inputs.noWarnings,
-      filesWithProblems,
-      filesChecked: selection.files.length,
-      plan,
-      facts: [
-        [
-          'yamllint',
-          `${facts.yamllint.version} (<code>${facts.yamllint.command}</code>, ${SOURCE[facts.yamllint.source]})`,
-        ],
-        ['configuration', facts.configLabel],
-        ['files', selection.description],
-        [
-          'run',
-          result.processes === 0
-            ? 'nothing to lint'
-            : `${result.processes} concurrent processes over ${result.shards} shards, ${formatDuration(facts.elapsed)}`,
-        ],
-        ...(sarifPath === undefined ? [] : ([['SARIF', `<code>${sarifPath}</code>`]] as const)),
+  const summary = summaryReport({
+    verdict: decision,
+    found,
+    problems: shown,
+    noWarnings: inputs.noWarnings,
+    filesWithProblems,
+    filesChecked: selection.files.length,
+    plan,
+    facts: [
+      [
+        'yamllint',
+        `${facts.yamllint.version} (<code>${facts.yamllint.command}</code>, ${SOURCE[facts.yamllint.source]})`,
       ],
-      notes: selection.notes,
-      repoPath,
-    }),
-  );
+      ['configuration', facts.configLabel],
+      ['files', selection.description],
+      [
+        'run',
+        result.processes === 0
+          ? 'nothing to lint'
+          : `${result.processes} concurrent processes over ${result.shards} shards, ${formatDuration(facts.elapsed)}`,
+      ],
+      ...(sarifPath === undefined ? [] : ([['SARIF', `<code>${sarifPath}</code>`]] as const)),
+    ],
+    notes: selection.notes,
+    repoPath,
+  });
+  await appendSummary(summary.markdown);
 
   core.setOutput('errors', String(found.errors));
   core.setOutput('warnings', String(found.warnings));
@@ -275,6 +275,10 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
         filesChecked: selection.files.length,
         plan,
         sarifFile: sarifPath,
+        summaryCut: summary.cut,
+        localCommand: localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
+          noWarnings: inputs.noWarnings,
+        }),
       }),
     );
   }
