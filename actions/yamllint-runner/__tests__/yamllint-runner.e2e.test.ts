@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { systemRunner } from '@hub-image-actions/process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cleanupRun, runAction, type ActionRun } from '../../../test/harness/action-runner.js';
 import { GitServer } from '../../../test/harness/git-server.js';
@@ -379,6 +380,43 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
   });
 });
 
+describe('config-data', () => {
+  it('lints with the inline configuration, exactly as plain yamllint -d with the same text', async () => {
+    const inline = [
+      'extends: default',
+      "yaml-files: ['*.yaml', '*.cfg']",
+      'ignore: |',
+      '  skipped/',
+      'rules:',
+      '  line-length: {max: 40}',
+      '  truthy: disable',
+      '  document-start: {level: warning}',
+    ].join('\n');
+    const dir = await workspace({
+      // A discovered config that would give another verdict: the inline one must win.
+      '.yamllint.yaml': 'extends: relaxed\n',
+      'a.yaml': `---\nenabled: yes\nlong: ${'x'.repeat(50)}\n`,
+      'b.yaml': 'key: value\n',
+      'c.cfg': 'key:   value\n',
+      'skipped/d.yaml': 'bad:   [\n',
+    });
+    const run = await lint({ 'config-data': `\n${inline}\n` }, { workspace: dir });
+    const plain = await plainYamllint(dir, ['-d', inline, '.']);
+    expect(plain.exitCode).toBe(1);
+    expect(plain.lines.length).toBeGreaterThan(2);
+    expect(problemLines(run)).toEqual(plain.lines);
+    expect(run.exitCode).toBe(plain.exitCode);
+    expect(run.outputs).toMatchObject({
+      outcome: 'failed',
+      'files-checked': String((await listedFiles(dir, ['-d', inline, '.'])).length),
+    });
+    expect(problemLines(run).some((line) => line.startsWith('./c.cfg:'))).toBe(true);
+    expect(run.log).toContain('Configuration: inline YAML (config-data).');
+    // The discovered relaxed config would have given another result.
+    expect((await plainYamllint(dir, ['.'])).lines).not.toEqual(plain.lines);
+  });
+});
+
 describe('conformance on a generated corpus', () => {
   let ws: string;
   beforeAll(async () => {
@@ -394,20 +432,30 @@ describe('conformance on a generated corpus', () => {
   it.each([
     ['unsharded', '1'],
     ['sharded', '4'],
+    ['jobs: auto (the default)', undefined],
   ])('%s: the problems equal plain yamllint -f parsable exactly', async (_name, jobs) => {
-    const run = await lint({ jobs }, { workspace: ws });
+    const run = await lint(jobs === undefined ? {} : { jobs }, { workspace: ws });
     const plain = await plainYamllint(ws, ['.']);
     expect(plain.lines.length).toBeGreaterThan(1000);
     expect(problemLines(run)).toEqual(plain.lines);
+    expect(run.exitCode).toBe(plain.exitCode);
+    expect(run.outputs['errors']).toBe(
+      String(plain.lines.filter((line) => line.includes(': [error] ')).length),
+    );
     const files = await listedFiles(ws, ['.']);
     expect(files.some((file) => file.endsWith('.txt'))).toBe(true);
     expect(files.some((file) => file.includes('hub-003/'))).toBe(false);
     expect(run.outputs['files-checked']).toBe(String(files.length));
-    expect(run.log).toMatch(
-      jobs === '1'
-        ? /1 concurrent yamllint processes over 1 shards/
-        : /4 concurrent yamllint processes over \d+ shards/,
-    );
+    const processes = /(\d+) concurrent yamllint processes over (\d+) shards/.exec(run.log);
+    if (jobs === undefined) {
+      // One process per core (the child sees the cores this test sees), never more than shards.
+      const shards = Number(processes?.[2]);
+      expect(shards).toBeGreaterThanOrEqual(Math.min(availableParallelism(), 2));
+      expect(Number(processes?.[1])).toBe(Math.min(availableParallelism(), shards));
+    } else {
+      expect(processes?.[1]).toBe(jobs);
+      if (jobs === '1') expect(processes?.[2]).toBe('1');
+    }
   });
 
   it('lints given paths only, like yamllint', async () => {

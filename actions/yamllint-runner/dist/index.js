@@ -28908,10 +28908,6 @@ function planShards(files, limits) {
     shards.push(current);
     return shards;
 }
-/** `auto` means one process per core the machine offers; never more processes than shards. */
-function processCount(jobs, cores) {
-    return Math.max(1, jobs ?? cores);
-}
 
 ;// CONCATENATED MODULE: ./src/yamllint-cli.ts
 /** yamllint's command line: the argv we run, and what its exit codes and stderr mean. Pure. */
