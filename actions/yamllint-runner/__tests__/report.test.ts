@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import type { Problem } from '../src/problems.js';
 import {
   failureMessage,
+  nothingMatched,
   planAnnotations,
   summaryMarkdown,
+  summaryReport,
   verdict,
   type SummaryInput,
 } from '../src/report.js';
@@ -76,6 +78,7 @@ describe('failureMessage', () => {
       filesChecked: 40,
       plan: planAnnotations(problems, true),
       sarifFile: '/w/yamllint.sarif',
+      localCommand: 'yamllint -f parsable -- .',
     });
     expect(message).toBe(
       'yamllint found 30 errors and 2 warnings in 3 of 40 files; the job summary and the step log list every ' +
@@ -93,11 +96,94 @@ describe('failureMessage', () => {
       filesChecked: 1,
       plan: planAnnotations([], true),
       sarifFile: undefined,
+      localCommand: 'yamllint -f parsable --no-warnings -- .',
     });
     expect(message).toBe(
       'yamllint found 1 warning (hidden by no-warnings) in 1 of 1 file (strict: true fails on warnings); ' +
         'the job summary and the step log list every problem',
     );
+  });
+});
+
+describe('failureMessage when the job summary was cut to fit', () => {
+  const problems = Array.from({ length: 300 }, (_, i) => problem(`./file-${i}.yaml`, 1, 'error', 'colons'));
+  const summary = summaryReport({
+    verdict: { failed: true },
+    found: { errors: 300, warnings: 0 },
+    problems,
+    noWarnings: false,
+    filesWithProblems: 300,
+    filesChecked: 300,
+    plan: planAnnotations(problems, true),
+    facts: [],
+    notes: [],
+    repoPath: (file) => file,
+    budgetBytes: 20_000,
+  });
+  const context = {
+    verdict: { failed: true },
+    found: { errors: 300, warnings: 0 },
+    noWarnings: false,
+    filesWithProblems: 300,
+    filesChecked: 300,
+    plan: planAnnotations(problems, true),
+    summaryCut: summary.cut,
+    localCommand: "yamllint -d 'extends: relaxed' -f parsable -- .",
+  };
+
+  it('knows what the summary left out', () => {
+    expect(summary.cut).toBeDefined();
+    const listed = summary.markdown.split('\n').filter((line) => line.startsWith('| 1 | 1 | error |')).length;
+    expect(summary.cut).toEqual({
+      listedProblems: listed,
+      totalProblems: 300,
+      listedFiles: listed,
+      totalFiles: 300,
+    });
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThan(300);
+  });
+
+  it('points to the SARIF file, not the summary, for every problem', () => {
+    const message = failureMessage({ ...context, sarifFile: '/w/out.sarif' });
+    expect(message).toBe(
+      'yamllint found 300 errors in 300 of 300 files; the step log lists every problem; so does the SARIF file ' +
+        `/w/out.sarif; the job summary lists ${summary.cut?.listedProblems} of 300 problems, cut to fit GitHub's ` +
+        '1 MiB limit; annotations show the first 9 of 300 errors (GitHub displays at most 10 of each per step)',
+    );
+    expect(message).not.toContain('job summary and');
+  });
+
+  it('without a SARIF file, gives the exact yamllint command that lists them all', () => {
+    const message = failureMessage({ ...context, sarifFile: undefined });
+    expect(message).toContain(
+      `the job summary lists ${summary.cut?.listedProblems} of 300 problems, cut to fit GitHub's 1 MiB limit; for the ` +
+        `full list in a file, set "sarif-file" or run \`yamllint -d 'extends: relaxed' -f parsable -- .\` in a checkout;`,
+    );
+  });
+
+  it('says the summary lists every problem when it does', () => {
+    const fits = summaryReport({
+      verdict: { failed: true },
+      found: { errors: 3, warnings: 0 },
+      problems: problems.slice(0, 3),
+      noWarnings: false,
+      filesWithProblems: 3,
+      filesChecked: 3,
+      plan: planAnnotations(problems.slice(0, 3), true),
+      facts: [],
+      notes: [],
+      repoPath: (file) => file,
+    });
+    expect(fits.cut).toBeUndefined();
+    expect(
+      failureMessage({
+        ...context,
+        found: { errors: 3, warnings: 0 },
+        summaryCut: fits.cut,
+        sarifFile: undefined,
+      }),
+    ).toContain('the job summary and the step log list every problem');
   });
 });
 
@@ -222,6 +308,19 @@ describe('toSarif', () => {
     });
     expect(run?.results.map((result) => run.tool.driver.rules[result.ruleIndex]?.id)).toEqual(
       run?.results.map((result) => result.ruleId),
+    );
+  });
+});
+
+describe('nothingMatched', () => {
+  it('names the paths and says the configuration decides, and that the run passes', () => {
+    expect(
+      nothingMatched(['.', 'charts'], '.yamllint.yaml (found by yamllint in the working directory)'),
+    ).toBe(
+      'no file matched: yamllint lints no file in ".", "charts" (input "paths"); the configuration\'s "yaml-files" ' +
+        'patterns and "ignore" setting decide which files it lints (.yamllint.yaml (found by yamllint in the working ' +
+        'directory)). Like plain yamllint, this passes with 0 files checked; if files were expected, check "paths" ' +
+        'and those two settings',
     );
   });
 });

@@ -11,7 +11,13 @@ import {
   countLevels,
   groupByFile,
 } from '../src/problems.js';
-import { describeConfigProblem, lintArgv, listFilesArgv, readFileList } from '../src/yamllint-cli.js';
+import {
+  describeConfigProblem,
+  lintArgv,
+  listFilesArgv,
+  localCommand,
+  readFileList,
+} from '../src/yamllint-cli.js';
 
 let dir: string;
 
@@ -156,5 +162,19 @@ describe('configuration problems, as the real yamllint reports them', () => {
       '--',
       'a.yaml',
     ]);
+  });
+});
+
+describe('localCommand', () => {
+  it('is the yamllint command of the run, quoted for a shell', () => {
+    expect(
+      localCommand({ kind: 'file', path: 'ci/lint.yaml' }, ['.', 'charts dir'], { noWarnings: true }),
+    ).toBe("yamllint -c ci/lint.yaml -f parsable --no-warnings -- . 'charts dir'");
+    expect(
+      localCommand({ kind: 'data', yaml: "extends: relaxed\nignore: 'x'" }, ['.'], { noWarnings: false }),
+    ).toBe("yamllint -d 'extends: relaxed\nignore: '\\''x'\\''' -f parsable -- .");
+    expect(localCommand({ kind: 'discovery' }, ['./a.yaml'], { noWarnings: false })).toBe(
+      'yamllint -f parsable -- ./a.yaml',
+    );
   });
 });

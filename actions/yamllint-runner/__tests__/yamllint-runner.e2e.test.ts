@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { systemRunner } from '@hub-image-actions/process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cleanupRun, runAction, type ActionRun } from '../../../test/harness/action-runner.js';
 import { GitServer } from '../../../test/harness/git-server.js';
@@ -308,13 +309,59 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
     expect(failure(run)).toMatch(/warnings in 2 of 3 files \(strict: true fails on warnings\)/);
   });
 
-  it('hides warnings with no-warnings, and still fails on them under strict like yamllint', async () => {
-    const hidden = await lint({ 'config-file': 'ci/relaxed.yaml', 'no-warnings': 'true' }, { workspace: ws });
-    expect(hidden.exitCode).toBe(0);
-    expect(problemAnnotations(hidden)).toEqual([]);
-    expect(problemLines(hidden)).toEqual(
-      (await plainYamllint(ws, ['-c', 'ci/relaxed.yaml', '--no-warnings', '.'])).lines,
+  it('hides warnings with no-warnings from the log, annotations, summary and SARIF, and still counts them', async () => {
+    // Errors and warnings both: key-duplicates and new-line-at-end-of-file stay errors in the relaxed config.
+    const dir = await workspace({ ...FILES, 'broken.yaml': 'a: 1\nb:   2\na: 3\nlast: line' });
+    const run = await lint(
+      { 'config-file': 'ci/relaxed.yaml', 'no-warnings': 'true', 'sarif-file': 'out.sarif' },
+      { workspace: dir },
     );
+    const all = await plainYamllint(dir, ['-c', 'ci/relaxed.yaml', '.']);
+    const plain = await plainYamllint(dir, ['-c', 'ci/relaxed.yaml', '--no-warnings', '.']);
+    const warnings = all.lines.filter((line) => line.includes(': [warning] '));
+    expect(warnings.length).toBeGreaterThan(5);
+    expect(plain.lines.length).toBeGreaterThan(0);
+    expect(plain.lines.every((line) => line.includes(': [error] '))).toBe(true);
+
+    // The log's problems are plain yamllint's --no-warnings output, exactly; the verdict is its exit code.
+    expect(problemLines(run)).toEqual(plain.lines);
+    expect(plain.exitCode).toBe(1);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({
+      outcome: 'failed',
+      errors: String(plain.lines.length),
+      // As documented: the warnings found, also when no-warnings hides them.
+      warnings: String(warnings.length),
+    });
+    expect(failure(run)).toContain(
+      `yamllint found ${plain.lines.length} errors and ${warnings.length} warnings (hidden by no-warnings) in 3 of 4 files`,
+    );
+
+    const annotations = problemAnnotations(run);
+    expect(annotations.length).toBe(Math.min(9, plain.lines.length));
+    expect(annotations.filter((a) => a.level !== 'error')).toEqual([]);
+    expect(run.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+
+    const rows = run.summary.split('\n').filter((line) => /^\| \d+ \| \d+ \| (error|warning) \|/.test(line));
+    expect(rows).toHaveLength(plain.lines.length);
+    expect(rows.filter((row) => row.includes('| warning |'))).toEqual([]);
+    // The rules that only warned are not in the per-rule table either.
+    for (const rule of ['trailing-spaces', 'colons', 'brackets', 'comments', 'indentation']) {
+      expect(run.summary).not.toContain(`| ${rule} |`);
+    }
+    expect(run.summary).not.toContain('values.yaml');
+
+    const sarif = JSON.parse(await readFile(join(dir, 'out.sarif'), 'utf8')) as {
+      runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ level: string }> }>;
+    };
+    expect(sarif.runs[0]?.results).toHaveLength(plain.lines.length);
+    expect(sarif.runs[0]?.results.filter((result) => result.level !== 'error')).toEqual([]);
+    expect(sarif.runs[0]?.tool.driver.rules.map((rule) => rule.id).sort()).toEqual(
+      [...new Set(plain.lines.map((line) => /\(([a-z-]+)\)$/.exec(line)?.[1]))].sort(),
+    );
+  });
+
+  it('still fails on hidden warnings under strict, like yamllint', async () => {
     const strict = await lint(
       { 'config-file': 'ci/relaxed.yaml', 'no-warnings': 'true', strict: 'true' },
       { workspace: ws },
@@ -326,9 +373,47 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
     );
     expect(plain.exitCode).toBe(2);
     expect(strict.exitCode).toBe(1);
+    expect(problemAnnotations(strict)).toEqual([]);
     expect(failure(strict)).toMatch(
       /warnings \(hidden by no-warnings\) in 2 of 3 files \(strict: true fails on warnings\)/,
     );
+  });
+});
+
+describe('config-data', () => {
+  it('lints with the inline configuration, exactly as plain yamllint -d with the same text', async () => {
+    const inline = [
+      'extends: default',
+      "yaml-files: ['*.yaml', '*.cfg']",
+      'ignore: |',
+      '  skipped/',
+      'rules:',
+      '  line-length: {max: 40}',
+      '  truthy: disable',
+      '  document-start: {level: warning}',
+    ].join('\n');
+    const dir = await workspace({
+      // A discovered config that would give another verdict: the inline one must win.
+      '.yamllint.yaml': 'extends: relaxed\n',
+      'a.yaml': `---\nenabled: yes\nlong: ${'x'.repeat(50)}\n`,
+      'b.yaml': 'key: value\n',
+      'c.cfg': 'key:   value\n',
+      'skipped/d.yaml': 'bad:   [\n',
+    });
+    const run = await lint({ 'config-data': `\n${inline}\n` }, { workspace: dir });
+    const plain = await plainYamllint(dir, ['-d', inline, '.']);
+    expect(plain.exitCode).toBe(1);
+    expect(plain.lines.length).toBeGreaterThan(2);
+    expect(problemLines(run)).toEqual(plain.lines);
+    expect(run.exitCode).toBe(plain.exitCode);
+    expect(run.outputs).toMatchObject({
+      outcome: 'failed',
+      'files-checked': String((await listedFiles(dir, ['-d', inline, '.'])).length),
+    });
+    expect(problemLines(run).some((line) => line.startsWith('./c.cfg:'))).toBe(true);
+    expect(run.log).toContain('Configuration: inline YAML (config-data).');
+    // The discovered relaxed config would have given another result.
+    expect((await plainYamllint(dir, ['.'])).lines).not.toEqual(plain.lines);
   });
 });
 
@@ -347,20 +432,30 @@ describe('conformance on a generated corpus', () => {
   it.each([
     ['unsharded', '1'],
     ['sharded', '4'],
+    ['jobs: auto (the default)', undefined],
   ])('%s: the problems equal plain yamllint -f parsable exactly', async (_name, jobs) => {
-    const run = await lint({ jobs }, { workspace: ws });
+    const run = await lint(jobs === undefined ? {} : { jobs }, { workspace: ws });
     const plain = await plainYamllint(ws, ['.']);
     expect(plain.lines.length).toBeGreaterThan(1000);
     expect(problemLines(run)).toEqual(plain.lines);
+    expect(run.exitCode).toBe(plain.exitCode);
+    expect(run.outputs['errors']).toBe(
+      String(plain.lines.filter((line) => line.includes(': [error] ')).length),
+    );
     const files = await listedFiles(ws, ['.']);
     expect(files.some((file) => file.endsWith('.txt'))).toBe(true);
     expect(files.some((file) => file.includes('hub-003/'))).toBe(false);
     expect(run.outputs['files-checked']).toBe(String(files.length));
-    expect(run.log).toMatch(
-      jobs === '1'
-        ? /1 concurrent yamllint processes over 1 shards/
-        : /4 concurrent yamllint processes over \d+ shards/,
-    );
+    const processes = /(\d+) concurrent yamllint processes over (\d+) shards/.exec(run.log);
+    if (jobs === undefined) {
+      // One process per core (the child sees the cores this test sees), never more than shards.
+      const shards = Number(processes?.[2]);
+      expect(shards).toBeGreaterThanOrEqual(Math.min(availableParallelism(), 2));
+      expect(Number(processes?.[1])).toBe(Math.min(availableParallelism(), shards));
+    } else {
+      expect(processes?.[1]).toBe(jobs);
+      if (jobs === '1') expect(processes?.[2]).toBe('1');
+    }
   });
 
   it('lints given paths only, like yamllint', async () => {
@@ -379,7 +474,7 @@ describe('configuration problems get their own outcome', () => {
     ws = await workspace({
       'a.yaml': '---\na: 1\n',
       'bad.yaml': 'rules: {colons: [\n',
-      'unknown.yaml': 'rules:\n  no-such-rule: enable\n',
+      'ci/unknown.yaml': 'rules:\n  no-such-rule: enable\n',
     });
   });
 
@@ -392,17 +487,17 @@ describe('configuration problems get their own outcome', () => {
     [
       'a config with a syntax error',
       { 'config-file': 'bad.yaml' },
-      /the yamllint configuration is not usable: invalid config: while parsing a flow node\nexpected the node content, but found '<stream end>'\n[^]*\nFix the file named by "config-file", or point "config-file" at another one$/,
+      /the yamllint configuration "bad.yaml" \(input "config-file"\) is not usable: invalid config: while parsing a flow node\nexpected the node content, but found '<stream end>'\n[^]*\nFix "bad.yaml", or point "config-file" at another file$/,
     ],
     [
       'inline config with a syntax error',
       { 'config-data': 'rules: {colons: [' },
-      /invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"/,
+      /the yamllint configuration the inline YAML of input "config-data" is not usable: invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"$/,
     ],
     [
       'a config naming an unknown rule',
-      { 'config-file': 'unknown.yaml' },
-      /invalid config: no such rule: "no-such-rule"/,
+      { 'config-file': './ci/unknown.yaml' },
+      /the yamllint configuration "ci\/unknown.yaml" \(input "config-file"\) is not usable: invalid config: no such rule: "no-such-rule"\nFix "ci\/unknown.yaml", or point "config-file" at another file$/,
     ],
   ])('%s', async (_name, inputs, message) => {
     const run = await lint(inputs, { workspace: ws });
@@ -416,12 +511,14 @@ describe('configuration problems get their own outcome', () => {
   it('an invalid config that yamllint finds by itself', async () => {
     const dir = await workspace({
       'a.yaml': '---\na: 1\n',
-      '.yamllint': 'rules:\n  colons:\n    max-spaces-after: lots\n',
+      '.yamllint.yml': 'rules:\n  colons:\n    max-spaces-after: lots\n',
     });
     const run = await lint({}, { workspace: dir });
     expect(run.outputs['outcome']).toBe('config-error');
-    expect(failure(run)).toMatch(/invalid config: option "max-spaces-after" of "colons" should be int/);
-    expect(run.log).toContain('Configuration: .yamllint (found by yamllint in the working directory).');
+    expect(failure(run)).toMatch(
+      /the yamllint configuration ".yamllint.yml" \(found by yamllint, which looks for .yamllint, .yamllint.yaml, .yamllint.yml in the working directory, in that order\) is not usable: invalid config: option "max-spaces-after" of "colons" should be int\nFix ".yamllint.yml", or give another configuration with "config-file" or "config-data"$/,
+    );
+    expect(run.log).toContain('Configuration: .yamllint.yml (found by yamllint in the working directory).');
   });
 
   it('a problem-free run: zero annotations and a passing step', async () => {
@@ -446,6 +543,51 @@ describe('configuration problems get their own outcome', () => {
     expect(sarif.runs[0]?.results).toEqual([]);
   });
 
+  it.each([
+    ['no YAML file at all', { 'notes.txt': 'not yaml\n', 'docs/readme.md': '# hi\n' }, {}],
+    [
+      'only ignored YAML files',
+      {
+        '.yamllint.yaml': 'extends: default\nignore: |\n  vendor/\n  /.yamllint.yaml\n',
+        'vendor/x.yaml': 'bad:   [\n',
+      },
+      { strict: 'true' },
+    ],
+  ])(
+    'nothing to lint (%s) passes like plain yamllint, with a warning that no file matched',
+    async (_name, files, inputs) => {
+      const dir = await workspace({ ...files, 'docs/keep.txt': 'x\n' });
+      const run = await lint({ paths: '.\ndocs', 'sarif-file': 'none.sarif', ...inputs }, { workspace: dir });
+      const plain = await systemRunner.run(
+        'yamllint',
+        [...('strict' in inputs ? ['--strict'] : []), '.', 'docs'],
+        { cwd: dir },
+      );
+      expect(plain.exitCode).toBe(0);
+      expect(run.exitCode).toBe(plain.exitCode);
+      expect(run.outputs).toMatchObject({
+        outcome: 'passed',
+        errors: '0',
+        warnings: '0',
+        'files-checked': '0',
+      });
+      const warnings = run.annotations.filter((a) => a.level === 'warning');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.title).toBe('yamllint: no file to lint');
+      expect(warnings[0]?.message).toMatch(
+        /^no file matched: yamllint lints no file in "\.", "docs" \(input "paths"\); the configuration's "yaml-files" patterns and "ignore" setting decide/,
+      );
+      expect(run.summary).toContain('### yamllint passed: no problems in 0 of 0 files');
+      expect(run.summary).toContain(
+        '> no file matched: yamllint lints no file in ".", "docs" (input "paths")',
+      );
+      const sarif = JSON.parse(await readFile(join(dir, 'none.sarif'), 'utf8')) as {
+        runs: Array<{ results: unknown[] }>;
+      };
+      expect(sarif.runs[0]?.results).toEqual([]);
+    },
+  );
+
   it('a path that does not exist is an input error, before yamllint runs', async () => {
     const run = await lint({ paths: 'a.yaml\nnope/' }, { workspace: ws });
     expect(run.outputs['outcome']).toBe('error');
@@ -455,6 +597,63 @@ describe('configuration problems get their own outcome', () => {
         '. List files or directories of the checkout, one per line',
     );
     expect(run.log).not.toContain('::group::yamllint');
+  });
+});
+
+describe('yamllint crashing on a file', () => {
+  let ws: string;
+  beforeAll(async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i += 1)
+      files[`good/f-${String(i).padStart(3, '0')}.yaml`] = `---\nkey${i}:  value\n`;
+    for (let i = 0; i < 60; i += 1)
+      files[`nul/f-${String(i).padStart(3, '0')}.yaml`] = `---\nkey${i}: value\n`;
+    ws = await workspace(files);
+    // Latin-1 bytes in a YAML file, a NUL character in another: yamllint dies with a traceback on each.
+    await writeFile(join(ws, 'good/f-100.yaml'), Buffer.from('---\nname: Jos\xe9\n', 'latin1'));
+    await writeFile(join(ws, 'nul/f-041.yaml'), '---\nkey: "\u0000"\n');
+  });
+
+  /** The exception line plain yamllint prints last for one file (with its indented continuation lines). */
+  async function plainLastWords(file: string): Promise<string> {
+    const result = await systemRunner.run('yamllint', ['-f', 'parsable', file], { cwd: ws });
+    expect(result.stderr).toContain('Traceback (most recent call last)');
+    const lines = result.stderr.trimEnd().split('\n');
+    const start = lines.findLastIndex((line) => /^\S/.test(line));
+    return lines
+      .slice(start)
+      .map((line) => line.trim())
+      .join(' ');
+  }
+
+  it('names the file of invalid UTF-8 inside a shard of many files, and quotes yamllint', async () => {
+    const run = await lint({ paths: 'good', jobs: '2' }, { workspace: ws });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs['outcome']).toBe('error');
+    // 150 files in 3 shards of 50: the culprit is found inside its shard, the other shards linted fine.
+    expect(run.log).toContain('yamllint finished 3 of 3 shards');
+    expect(run.log).toContain('yamllint crashed on 1 shard: linting its files again in halves');
+    const words = await plainLastWords('good/f-100.yaml');
+    expect(words).toMatch(/^UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9/);
+    expect(failure(run)).toBe(
+      'yamllint-runner action failed: yamllint stopped without a verdict: it crashes on this file:\n' +
+        `  good/f-100.yaml: ${words} (exit code 1). ` +
+        'yamllint reads files as UTF-8: re-encode that file as UTF-8, remove it, or leave it out with the "ignore" ' +
+        'setting of the yamllint configuration; `yamllint good/f-100.yaml` shows the whole traceback',
+    );
+  });
+
+  it('names a file that crashes yamllint for another reason, without blaming UTF-8', async () => {
+    const run = await lint({ paths: 'nul\ngood/f-000.yaml' }, { workspace: ws });
+    expect(run.outputs['outcome']).toBe('error');
+    const words = await plainLastWords('nul/f-041.yaml');
+    expect(words).toMatch(/^yaml\.reader\.ReaderError: unacceptable character #x0000: .* position \d+$/);
+    const message = failure(run) ?? '';
+    expect(message).toContain(`crashes on this file:\n  nul/f-041.yaml: ${words} (exit code 1). `);
+    expect(message).toMatch(
+      /\(exit code 1\)\. Fix or remove that file, or leave it out with the "ignore" setting/,
+    );
+    expect(message).not.toMatch(/utf-?8/i);
   });
 });
 

@@ -28713,7 +28713,14 @@ function readInputs(source = src/* runnerInputs */.ax) {
     if (!VERSION.test(yamllintVersion))
         r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
     const jobsValue = r.string('jobs', 'auto');
-    const jobs = jobsValue === 'auto' ? undefined : r.integer('jobs', 1, { min: 1, max: 256 });
+    let jobs;
+    if (jobsValue !== 'auto') {
+        jobs = /^[0-9]+$/.test(jobsValue) ? Number(jobsValue) : NaN;
+        if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256) {
+            r.reject('jobs', jobsValue, 'expected "auto" (one yamllint per core) or a whole number from 1 to 256', 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once');
+            jobs = undefined;
+        }
+    }
     const paths = r.list('paths', 'newline');
     const inputs = {
         paths: paths.length === 0 ? ['.'] : paths,
@@ -28901,10 +28908,6 @@ function planShards(files, limits) {
     shards.push(current);
     return shards;
 }
-/** `auto` means one process per core the machine offers; never more processes than shards. */
-function processCount(jobs, cores) {
-    return Math.max(1, jobs ?? cores);
-}
 
 ;// CONCATENATED MODULE: ./src/yamllint-cli.ts
 /** yamllint's command line: the argv we run, and what its exit codes and stderr mean. Pure. */
@@ -28952,6 +28955,23 @@ function describeConfigProblem(stderr, exitCode) {
     const tail = tailLines(stderr, 5);
     return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
 }
+/** A word for a POSIX shell: as is when it is safe, else single-quoted. */
+function shellWord(word) {
+    return /^[A-Za-z0-9_./,:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/** The command that prints every problem this run found, to paste into a shell in the working directory. */
+function localCommand(config, files, options) {
+    const argv = [
+        'yamllint',
+        ...configArgs(config),
+        '-f',
+        'parsable',
+        ...(options.noWarnings ? ['--no-warnings'] : []),
+        '--',
+        ...files,
+    ];
+    return argv.map(shellWord).join(' ');
+}
 
 ;// CONCATENATED MODULE: ./src/lint-run.ts
 /** Runs yamllint: the file list (which also validates the configuration), then the shards in parallel. */
@@ -28962,17 +28982,12 @@ function describeConfigProblem(stderr, exitCode) {
 
 
 
-const FIX_CONFIG = {
-    file: 'Fix the file named by "config-file", or point "config-file" at another one',
-    data: 'Fix the YAML given in "config-data"',
-    discovery: 'Fix the configuration file yamllint found (.yamllint, .yamllint.yaml or .yamllint.yml in the working directory, or the user\'s config), or give one with "config-file" or "config-data"',
-};
 /**
  * The files yamllint would lint for `paths`, in its own order, by `yamllint --list-files`: the same walk,
  * `yaml-files` patterns and `ignore` rules as a lint run, from the same code. The configuration is loaded
  * first, so an invalid one fails here, before anything is linted.
  */
-async function listFiles(call, paths) {
+async function listFiles(call, paths, config) {
     const result = await call.runner.run(call.command, listFilesArgv(call.config, paths), {
         cwd: call.cwd,
         env: call.env,
@@ -28980,7 +28995,7 @@ async function listFiles(call, paths) {
     });
     const list = readFileList(result);
     if ('configProblem' in list) {
-        throw new YamllintConfigError(`the yamllint configuration is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${FIX_CONFIG[call.config.kind]}`);
+        throw new YamllintConfigError(`the yamllint configuration ${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`);
     }
     return list.files;
 }
@@ -28994,7 +29009,8 @@ async function sizeOf(cwd, file) {
 }
 /**
  * Lints `files` in concurrent yamllint processes over contiguous shards and concatenates their problems in
- * shard order: the same problems, in the same order, as one process over the list.
+ * shard order: the same problems, in the same order, as one process over the list. When yamllint crashes on
+ * a shard, the files it crashes on are found (see `findCrashes`) and named in the error.
  */
 async function lintFiles(call, files, options) {
     const sized = await Promise.all(files.map(async (path) => ({ path, bytes: await sizeOf(call.cwd, path) })));
@@ -29013,33 +29029,126 @@ async function lintFiles(call, files, options) {
         }
     };
     await Promise.all(Array.from({ length: processes }, worker));
-    return { problems: results.flat(), shards: shards.length, processes };
+    const crashed = shards.flatMap((shard, index) => {
+        const outcome = results[index];
+        return outcome !== undefined && 'crash' in outcome ? [{ files: shard, crash: outcome.crash }] : [];
+    });
+    if (crashed.length > 0) {
+        options.onCrash?.(crashed.length);
+        const crashes = [];
+        for (const shard of crashed) {
+            crashes.push(...(await findCrashes(call, shard.files, MAX_CRASHES - crashes.length)));
+            if (crashes.length >= MAX_CRASHES)
+                break;
+        }
+        // A crash that no smaller run repeats (yamllint killed from outside, say) is reported for its shard.
+        const first = crashed[0];
+        if (crashes.length === 0 && first !== undefined)
+            crashes.push({ file: undefined, files: first.files, ...first.crash });
+        throw crashError(crashes, crashes.length >= MAX_CRASHES);
+    }
+    const problems = [];
+    for (const outcome of results)
+        if (outcome !== undefined && 'problems' in outcome)
+            problems.push(...outcome.problems);
+    return { problems, shards: shards.length, processes };
 }
+/** How many crashing files are looked for at most: enough to show a pattern, without re-running a whole corpus. */
+const MAX_CRASHES = 5;
 async function lintShard(call, files) {
     const result = await call.runner.run(call.command, lintArgv(call.config, files), {
         cwd: call.cwd,
         env: call.env,
     });
-    const where = files.length === 1 ? files[0] : `one of ${files.length} files from ${files[0]} to ${files.at(-1)}`;
-    const stopped = (why) => new YamllintStoppedError(`yamllint stopped without a verdict while linting ${where}: ${why}`, 'A file yamllint lints must be readable UTF-8 text: fix or remove it, or leave it out with the "ignore" setting of the yamllint configuration');
-    if (result.exitCode !== 0 && result.exitCode !== 1) {
-        throw stopped(`exit code ${result.exitCode}\n${tailLines(result.stderr || result.stdout, 8).join('\n')}`);
-    }
+    const crash = (why) => ({
+        crash: {
+            exit: result.signal === null ? `exit code ${result.exitCode}` : `killed by ${result.signal}`,
+            lastLine: why ?? lastWords(result.stderr),
+        },
+    });
+    if (result.exitCode !== 0 && result.exitCode !== 1)
+        return crash();
     let problems;
     try {
         problems = parseParsable(result.stdout, new Set(files));
     }
     catch (error) {
         if (error instanceof UnexpectedOutputError)
-            throw stopped(error.message);
+            return crash(error.message);
         throw error;
     }
     // Exit 1 means an error was printed; exit 1 with none is Python dying on a file (a traceback on stderr).
     const hasError = problems.some((problem) => problem.level === 'error');
     if ((result.exitCode === 1) !== hasError || result.stderr.includes('Traceback (most recent call last)')) {
-        throw stopped(`exit code ${result.exitCode}\n${tailLines(result.stderr, 8).join('\n')}`);
+        return crash();
     }
-    return problems;
+    return { problems };
+}
+/**
+ * What a crashed yamllint said last: a traceback's exception line (with its indented continuation lines, as in
+ * `ReaderError: unacceptable character #x0000 … in "<unicode string>", position 8`), else its last line. Pure.
+ */
+function lastWords(stderr) {
+    const lines = tailLines(stderr, 12);
+    if (lines.length === 0)
+        return 'nothing on stderr';
+    let start = lines.length - 1;
+    while (start > 0 && /^\s/.test(lines[start] ?? ''))
+        start -= 1;
+    return lines
+        .slice(start)
+        .map((line) => line.trim())
+        .join(' ');
+}
+/**
+ * The files of a shard yamllint crashed on, by bisection: each half is linted again, and a half that crashes
+ * is split until single files remain. A crash on k of n files costs about 2·k·log2(n) short yamllint runs,
+ * all on this error path only. Stops after `limit` files.
+ */
+async function findCrashes(call, files, limit) {
+    const found = [];
+    const split = async (part) => {
+        const middle = Math.ceil(part.length / 2);
+        for (const half of [part.slice(0, middle), part.slice(middle)]) {
+            if (found.length >= limit || half.length === 0)
+                return;
+            const outcome = await lintShard(call, half);
+            if (!('crash' in outcome))
+                continue;
+            if (half.length === 1)
+                found.push({ file: half[0], files: half, ...outcome.crash });
+            else
+                await split(half);
+        }
+    };
+    if (files.length === 1) {
+        const outcome = await lintShard(call, files);
+        if ('crash' in outcome)
+            found.push({ file: files[0], files, ...outcome.crash });
+    }
+    else {
+        await split(files);
+    }
+    return found;
+}
+const UTF8 = /UnicodeDecodeError|codec can't decode|utf-?8/i;
+/** The error naming the files yamllint crashes on, with yamllint's own last words for each. Pure. */
+function crashError(crashes, more) {
+    const lines = crashes.map((crash) => crash.file !== undefined
+        ? `  ${crash.file}: ${crash.lastLine} (${crash.exit})`
+        : `  one of ${crash.files.length} files from ${crash.files[0]} to ${crash.files.at(-1)} (no single file repeats it): ${crash.lastLine} (${crash.exit})`);
+    const named = crashes.filter((crash) => crash.file !== undefined).length;
+    const head = named === 0
+        ? 'yamllint stopped without a verdict'
+        : `yamllint stopped without a verdict: it crashes on ${named === 1 ? 'this file' : `these ${named} files`}${more ? ` (the first ${named} found; there may be more)` : ''}`;
+    const files = crashes.flatMap((crash) => (crash.file === undefined ? [] : [crash.file]));
+    const rerun = files.length > 0 ? `; \`yamllint ${files.join(' ')}\` shows the whole traceback` : '';
+    const fix = files.length === 0
+        ? 'Run yamllint on those files to see why it stops; a file it cannot read can be left out with the "ignore" setting of the yamllint configuration'
+        : crashes.some((crash) => UTF8.test(crash.lastLine))
+            ? `yamllint reads files as UTF-8: re-encode ${files.length === 1 ? 'that file' : 'those files'} as UTF-8, remove ${files.length === 1 ? 'it' : 'them'}, or leave ${files.length === 1 ? 'it' : 'them'} out with the "ignore" setting of the yamllint configuration${rerun}`
+            : `Fix or remove ${files.length === 1 ? 'that file' : 'those files'}, or leave ${files.length === 1 ? 'it' : 'them'} out with the "ignore" setting of the yamllint configuration${rerun}`;
+    return new YamllintStoppedError(`${head}:\n${lines.join('\n')}`, fix);
 }
 
 ;// CONCATENATED MODULE: ./src/local-files.ts
@@ -29077,22 +29186,61 @@ async function checkLocalFiles(inputs, cwd) {
         throw new src/* InputErrors */.G(missing);
 }
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
-/** The configuration yamllint will use, for the log and the summary (yamllint 1.29's discovery order). */
-async function describeConfig(config, cwd, env) {
-    if (config.kind === 'file')
-        return `${config.path} (config-file)`;
-    if (config.kind === 'data')
-        return 'inline YAML (config-data)';
+async function isFile(path) {
+    return (0,promises_namespaceObject.stat)(path).then((info) => info.isFile(), () => false);
+}
+/**
+ * Which configuration yamllint will load, by yamllint 1.29's own discovery order: `-c`/`-d`, then `.yamllint`,
+ * `.yamllint.yaml`, `.yamllint.yml` in the working directory, then the user's file, then its default.
+ */
+async function configInUse(config, cwd, workspace, env) {
+    const fromWorkspace = (path) => {
+        const rel = (0,external_node_path_namespaceObject.relative)(workspace, (0,external_node_path_namespaceObject.resolve)(cwd, path));
+        return rel === '' || rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel)
+            ? (0,external_node_path_namespaceObject.resolve)(cwd, path)
+            : rel.split(external_node_path_namespaceObject.sep).join('/');
+    };
+    if (config.kind === 'file') {
+        const path = fromWorkspace(config.path);
+        return {
+            label: `${config.path} (config-file)`,
+            named: `${JSON.stringify(path)} (input "config-file")`,
+            fix: `Fix ${JSON.stringify(path)}, or point "config-file" at another file`,
+        };
+    }
+    if (config.kind === 'data') {
+        return {
+            label: 'inline YAML (config-data)',
+            named: 'the inline YAML of input "config-data"',
+            fix: 'Fix the YAML given in "config-data"',
+        };
+    }
+    const another = 'or give another configuration with "config-file" or "config-data"';
     for (const name of DISCOVERED) {
-        if (await exists((0,external_node_path_namespaceObject.join)(cwd, name)))
-            return `${name} (found by yamllint in the working directory)`;
+        if (await isFile((0,external_node_path_namespaceObject.join)(cwd, name))) {
+            const path = fromWorkspace(name);
+            return {
+                label: `${name} (found by yamllint in the working directory)`,
+                named: `${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
+                fix: `Fix ${JSON.stringify(path)}, ${another}`,
+            };
+        }
     }
     const user = env['YAMLLINT_CONFIG_FILE']
         ? (0,external_node_path_namespaceObject.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
         : (0,external_node_path_namespaceObject.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
-    if (await exists(user))
-        return `${user} (the user's yamllint configuration)`;
-    return "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)";
+    if (await isFile(user)) {
+        return {
+            label: `${user} (the user's yamllint configuration)`,
+            named: `${JSON.stringify(user)} (the user's yamllint configuration, as no ${DISCOVERED.join(', ')} is in the working directory)`,
+            fix: `Fix ${JSON.stringify(user)}, ${another}`,
+        };
+    }
+    return {
+        label: "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)",
+        named: "yamllint's default configuration",
+        fix: `Give a configuration with "config-file" or "config-data"`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -29165,15 +29313,30 @@ function describeCut(plan) {
         parts.push(`${plan.warnings.shown} of ${plan.warnings.total} warnings`);
     return `annotations show the first ${parts.join(' and ')} (GitHub displays at most ${ANNOTATIONS_PER_LEVEL} of each per step)`;
 }
+/** Why a run over `paths` linted nothing: yamllint's walk found no file its configuration lints. */
+function nothingMatched(paths, configLabel) {
+    return (`no file matched: yamllint lints no file in ${paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"); ` +
+        `the configuration's "yaml-files" patterns and "ignore" setting decide which files it lints (${configLabel}). ` +
+        'Like plain yamllint, this passes with 0 files checked; if files were expected, check "paths" and those two settings');
+}
 function failureMessage(context) {
     const strictNote = context.found.errors === 0 ? ' (strict: true fails on warnings)' : '';
-    const where = [
-        'the job summary and the step log list every problem',
-        context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`,
-        context.plan.cut ? describeCut(context.plan) : undefined,
-    ].filter((part) => part !== undefined);
+    const cut = context.summaryCut;
+    const sarif = context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`;
+    const where = cut === undefined
+        ? ['the job summary and the step log list every problem', sarif]
+        : [
+            'the step log lists every problem',
+            sarif,
+            `the job summary lists ${cut.listedProblems} of ${cut.totalProblems} problems, cut to fit GitHub's 1 MiB limit`,
+            context.sarifFile === undefined
+                ? `for the full list in a file, set "sarif-file" or run \`${context.localCommand}\` in a checkout`
+                : undefined,
+        ];
+    if (context.plan.cut)
+        where.push(describeCut(context.plan));
     return (`yamllint found ${describeCounts(context.found, context.noWarnings)} in ${context.filesWithProblems} of ` +
-        `${plural(context.filesChecked, 'file')}${strictNote}; ${where.join('; ')}`);
+        `${plural(context.filesChecked, 'file')}${strictNote}; ${where.filter((part) => part !== undefined).join('; ')}`);
 }
 function escapeHtml(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -29186,6 +29349,10 @@ function code(text) {
     return `<code>${escapeHtml(text)}</code>`;
 }
 function summaryMarkdown(input) {
+    return summaryReport(input).markdown;
+}
+/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
+function summaryReport(input) {
     const files = groupByFile(input.problems);
     const status = input.verdict.failed ? 'failed' : 'passed';
     const parts = [
@@ -29199,7 +29366,7 @@ function summaryMarkdown(input) {
     if (input.plan.cut)
         parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
     if (input.problems.length === 0)
-        return `${parts.join('\n')}\n`;
+        return { markdown: `${parts.join('\n')}\n`, cut: undefined };
     parts.push('#### Problems per rule', '', (0,src/* markdownTable */.Qj)(['Rule', 'Errors', 'Warnings'], countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)])), '', '#### Problems per file', '');
     const budget = input.budgetBytes ?? SUMMARY_BUDGET_BYTES;
     let used = Buffer.byteLength(parts.join('\n'));
@@ -29225,13 +29392,20 @@ function summaryMarkdown(input) {
         used += size;
         listed += 1;
     }
+    let cut;
     if (listed < files.length) {
         const rest = files.slice(listed);
         const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
+        cut = {
+            listedProblems: input.problems.length - restProblems,
+            totalProblems: input.problems.length,
+            listedFiles: listed,
+            totalFiles: files.length,
+        };
         parts.push(`> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
             `summary (GitHub's limit is 1 MiB); the step log lists every problem.`, '');
     }
-    return `${parts.join('\n')}\n`;
+    return { markdown: `${parts.join('\n')}\n`, cut };
 }
 
 ;// CONCATENATED MODULE: ./src/sarif.ts
@@ -29465,6 +29639,7 @@ async function yamllint_setup_exists(path) {
 
 
 
+
 const SOURCE = {
     path: 'found on PATH',
     cached: 'installed by an earlier run',
@@ -29503,11 +29678,11 @@ async function lint(inputs, context) {
         config: inputs.config,
     };
     const { files, configLabel } = await core/* group */.Os('Configuration and files', async () => {
-        const label = await describeConfig(inputs.config, context.cwd, context.env);
-        core/* info */.pq(`Configuration: ${label}.`);
-        const listed = await listFiles(call, inputs.paths);
+        const inUse = await configInUse(inputs.config, context.cwd, context.workspace, context.env);
+        core/* info */.pq(`Configuration: ${inUse.label}.`);
+        const listed = await listFiles(call, inputs.paths, inUse);
         core/* info */.pq(`yamllint lints ${listed.length} files in ${inputs.paths.join(', ')} (its yaml-files and ignore settings applied).`);
-        return { files: listed, configLabel: label };
+        return { files: listed, configLabel: inUse.label };
     });
     const selection = inputs.changedOnly
         ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context))
@@ -29518,11 +29693,15 @@ async function lint(inputs, context) {
             changedOnly: false,
         };
     if (selection.files.length === 0) {
-        if (!selection.changedOnly) {
-            throw new src/* ConfigurationError */.j1(`no YAML files to lint in ${inputs.paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"): ` +
-                `nothing there matches the yaml-files patterns (${configLabel}) outside the ignored paths`, 'Check out the repository before this step (actions/checkout), point "paths" at the YAML files, or widen "yaml-files" in the yamllint configuration');
+        if (selection.changedOnly) {
+            core/* info */.pq('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
         }
-        core/* info */.pq('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
+        else {
+            // Plain yamllint passes when nothing matches; so do we, but loudly, so a typo in "paths" stays visible.
+            const note = nothingMatched(inputs.paths, configLabel);
+            core/* warning */.$e(note, { title: 'yamllint: no file to lint' });
+            selection.notes.push(note);
+        }
     }
     const started = Date.now();
     const jobs = inputs.jobs ?? context.cores;
@@ -29532,6 +29711,7 @@ async function lint(inputs, context) {
             const linted = await lintFiles(call, selection.files, {
                 jobs,
                 onShard: (done, total) => core/* info */.pq(`yamllint finished ${done} of ${total} shards`),
+                onCrash: (shards) => core/* info */.pq(`yamllint crashed on ${shards} shard${shards === 1 ? '' : 's'}: linting ${shards === 1 ? 'its' : 'their'} files again in halves to find the file${shards === 1 ? '' : 's'} it crashes on.`),
             });
             core/* info */.pq(`${linted.processes} concurrent yamllint processes over ${linted.shards} shards, ${(0,src/* formatDuration */.a3)(Date.now() - started)}.`);
             return linted;
@@ -29628,7 +29808,7 @@ async function report(inputs, context, facts) {
         core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
         core/* setOutput */.uH('sarif-file', sarifPath);
     }
-    await (0,src/* appendSummary */.fe)(summaryMarkdown({
+    const summary = summaryReport({
         verdict: decision,
         found,
         problems: shown,
@@ -29653,7 +29833,8 @@ async function report(inputs, context, facts) {
         ],
         notes: selection.notes,
         repoPath,
-    }));
+    });
+    await (0,src/* appendSummary */.fe)(summary.markdown);
     core/* setOutput */.uH('errors', String(found.errors));
     core/* setOutput */.uH('warnings', String(found.warnings));
     core/* setOutput */.uH('files-checked', String(selection.files.length));
@@ -29666,6 +29847,10 @@ async function report(inputs, context, facts) {
             filesChecked: selection.files.length,
             plan,
             sarifFile: sarifPath,
+            summaryCut: summary.cut,
+            localCommand: localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
+                noWarnings: inputs.noWarnings,
+            }),
         }));
     }
     core/* setOutput */.uH('outcome', 'passed');
@@ -29731,13 +29916,17 @@ class ConfigurationError extends Error {
         this.name = 'ConfigurationError';
     }
 }
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input) {
+    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
 /** One input that failed validation. The value is never shown for secret inputs. */
 class InputError extends ConfigurationError {
     input;
     value;
     expected;
     constructor(input, value, expected, fix) {
-        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix);
+        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
         this.input = input;
         this.value = value;
         this.expected = expected;

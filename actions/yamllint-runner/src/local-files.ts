@@ -2,7 +2,7 @@
 import { InputError, InputErrors } from '@hub-image-actions/action-io';
 import { access, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Inputs } from './context.js';
 import { YamllintConfigError } from './errors.js';
 
@@ -48,20 +48,77 @@ export async function checkLocalFiles(inputs: Inputs, cwd: string): Promise<void
 
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
 
-/** The configuration yamllint will use, for the log and the summary (yamllint 1.29's discovery order). */
-export async function describeConfig(
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+}
+
+/** The configuration yamllint will use: how the log names it, and how an error about it names it and its fix. */
+export interface ConfigInUse {
+  /** For the log and the summary. */
+  label: string;
+  /** For an error message: the file (relative to the workspace) or the input that holds the configuration. */
+  named: string;
+  fix: string;
+}
+
+/**
+ * Which configuration yamllint will load, by yamllint 1.29's own discovery order: `-c`/`-d`, then `.yamllint`,
+ * `.yamllint.yaml`, `.yamllint.yml` in the working directory, then the user's file, then its default.
+ */
+export async function configInUse(
   config: Inputs['config'],
   cwd: string,
+  workspace: string,
   env: NodeJS.ProcessEnv,
-): Promise<string> {
-  if (config.kind === 'file') return `${config.path} (config-file)`;
-  if (config.kind === 'data') return 'inline YAML (config-data)';
+): Promise<ConfigInUse> {
+  const fromWorkspace = (path: string): string => {
+    const rel = relative(workspace, resolve(cwd, path));
+    return rel === '' || rel.startsWith('..') || isAbsolute(rel)
+      ? resolve(cwd, path)
+      : rel.split(sep).join('/');
+  };
+  if (config.kind === 'file') {
+    const path = fromWorkspace(config.path);
+    return {
+      label: `${config.path} (config-file)`,
+      named: `${JSON.stringify(path)} (input "config-file")`,
+      fix: `Fix ${JSON.stringify(path)}, or point "config-file" at another file`,
+    };
+  }
+  if (config.kind === 'data') {
+    return {
+      label: 'inline YAML (config-data)',
+      named: 'the inline YAML of input "config-data"',
+      fix: 'Fix the YAML given in "config-data"',
+    };
+  }
+  const another = 'or give another configuration with "config-file" or "config-data"';
   for (const name of DISCOVERED) {
-    if (await exists(join(cwd, name))) return `${name} (found by yamllint in the working directory)`;
+    if (await isFile(join(cwd, name))) {
+      const path = fromWorkspace(name);
+      return {
+        label: `${name} (found by yamllint in the working directory)`,
+        named: `${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
+        fix: `Fix ${JSON.stringify(path)}, ${another}`,
+      };
+    }
   }
   const user = env['YAMLLINT_CONFIG_FILE']
     ? resolve(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, homedir()))
     : join(env['XDG_CONFIG_HOME'] || join(homedir(), '.config'), 'yamllint', 'config');
-  if (await exists(user)) return `${user} (the user's yamllint configuration)`;
-  return "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)";
+  if (await isFile(user)) {
+    return {
+      label: `${user} (the user's yamllint configuration)`,
+      named: `${JSON.stringify(user)} (the user's yamllint configuration, as no ${DISCOVERED.join(', ')} is in the working directory)`,
+      fix: `Fix ${JSON.stringify(user)}, ${another}`,
+    };
+  }
+  return {
+    label: "yamllint's default (no .yamllint, .yamllint.yaml or .yamllint.yml in the working directory)",
+    named: "yamllint's default configuration",
+    fix: `Give a configuration with "config-file" or "config-data"`,
+  };
 }

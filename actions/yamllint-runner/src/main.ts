@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { appendSummary, ConfigurationError, formatDuration } from '@hub-image-actions/action-io';
+import { appendSummary, formatDuration } from '@hub-image-actions/action-io';
 import {
   absoluteChangedPaths,
   changedFilesSinceMergeBase,
@@ -13,17 +13,19 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from './context.js';
 import { LintFailedError, outcomeOf } from './errors.js';
 import { type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
-import { checkLocalFiles, describeConfig } from './local-files.js';
+import { checkLocalFiles, configInUse } from './local-files.js';
 import { countLevels, type Problem } from './problems.js';
 import {
   annotationTitle,
   describeCounts,
   failureMessage,
+  nothingMatched,
   planAnnotations,
-  summaryMarkdown,
+  summaryReport,
   verdict,
 } from './report.js';
 import { toSarif } from './sarif.js';
+import { localCommand } from './yamllint-cli.js';
 import { resolveYamllint, type Yamllint } from './yamllint-setup.js';
 
 const SOURCE = {
@@ -67,13 +69,13 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
   };
 
   const { files, configLabel } = await core.group('Configuration and files', async () => {
-    const label = await describeConfig(inputs.config, context.cwd, context.env);
-    core.info(`Configuration: ${label}.`);
-    const listed = await listFiles(call, inputs.paths);
+    const inUse = await configInUse(inputs.config, context.cwd, context.workspace, context.env);
+    core.info(`Configuration: ${inUse.label}.`);
+    const listed = await listFiles(call, inputs.paths, inUse);
     core.info(
       `yamllint lints ${listed.length} files in ${inputs.paths.join(', ')} (its yaml-files and ignore settings applied).`,
     );
-    return { files: listed, configLabel: label };
+    return { files: listed, configLabel: inUse.label };
   });
 
   const selection = inputs.changedOnly
@@ -86,14 +88,14 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
       };
 
   if (selection.files.length === 0) {
-    if (!selection.changedOnly) {
-      throw new ConfigurationError(
-        `no YAML files to lint in ${inputs.paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"): ` +
-          `nothing there matches the yaml-files patterns (${configLabel}) outside the ignored paths`,
-        'Check out the repository before this step (actions/checkout), point "paths" at the YAML files, or widen "yaml-files" in the yamllint configuration',
-      );
+    if (selection.changedOnly) {
+      core.info('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
+    } else {
+      // Plain yamllint passes when nothing matches; so do we, but loudly, so a typo in "paths" stays visible.
+      const note = nothingMatched(inputs.paths, configLabel);
+      core.warning(note, { title: 'yamllint: no file to lint' });
+      selection.notes.push(note);
     }
-    core.info('No YAML file that yamllint lints changed in this pull request: nothing to lint.');
   }
 
   const started = Date.now();
@@ -105,6 +107,10 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
           const linted = await lintFiles(call, selection.files, {
             jobs,
             onShard: (done, total) => core.info(`yamllint finished ${done} of ${total} shards`),
+            onCrash: (shards) =>
+              core.info(
+                `yamllint crashed on ${shards} shard${shards === 1 ? '' : 's'}: linting ${shards === 1 ? 'its' : 'their'} files again in halves to find the file${shards === 1 ? '' : 's'} it crashes on.`,
+              ),
           });
           core.info(
             `${linted.processes} concurrent yamllint processes over ${linted.shards} shards, ${formatDuration(Date.now() - started)}.`,
@@ -228,34 +234,33 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
     core.setOutput('sarif-file', sarifPath);
   }
 
-  await appendSummary(
-    summaryMarkdown({
-      verdict: decision,
-      found,
-      problems: shown,
-      noWarnings: inputs.noWarnings,
-      filesWithProblems,
-      filesChecked: selection.files.length,
-      plan,
-      facts: [
-        [
-          'yamllint',
-          `${facts.yamllint.version} (<code>${facts.yamllint.command}</code>, ${SOURCE[facts.yamllint.source]})`,
-        ],
-        ['configuration', facts.configLabel],
-        ['files', selection.description],
-        [
-          'run',
-          result.processes === 0
-            ? 'nothing to lint'
-            : `${result.processes} concurrent processes over ${result.shards} shards, ${formatDuration(facts.elapsed)}`,
-        ],
-        ...(sarifPath === undefined ? [] : ([['SARIF', `<code>${sarifPath}</code>`]] as const)),
+  const summary = summaryReport({
+    verdict: decision,
+    found,
+    problems: shown,
+    noWarnings: inputs.noWarnings,
+    filesWithProblems,
+    filesChecked: selection.files.length,
+    plan,
+    facts: [
+      [
+        'yamllint',
+        `${facts.yamllint.version} (<code>${facts.yamllint.command}</code>, ${SOURCE[facts.yamllint.source]})`,
       ],
-      notes: selection.notes,
-      repoPath,
-    }),
-  );
+      ['configuration', facts.configLabel],
+      ['files', selection.description],
+      [
+        'run',
+        result.processes === 0
+          ? 'nothing to lint'
+          : `${result.processes} concurrent processes over ${result.shards} shards, ${formatDuration(facts.elapsed)}`,
+      ],
+      ...(sarifPath === undefined ? [] : ([['SARIF', `<code>${sarifPath}</code>`]] as const)),
+    ],
+    notes: selection.notes,
+    repoPath,
+  });
+  await appendSummary(summary.markdown);
 
   core.setOutput('errors', String(found.errors));
   core.setOutput('warnings', String(found.warnings));
@@ -270,6 +275,10 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
         filesChecked: selection.files.length,
         plan,
         sarifFile: sarifPath,
+        summaryCut: summary.cut,
+        localCommand: localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
+          noWarnings: inputs.noWarnings,
+        }),
       }),
     );
   }

@@ -82,6 +82,15 @@ export function describeCut(plan: AnnotationPlan): string {
   return `annotations show the first ${parts.join(' and ')} (GitHub displays at most ${ANNOTATIONS_PER_LEVEL} of each per step)`;
 }
 
+/** Why a run over `paths` linted nothing: yamllint's walk found no file its configuration lints. */
+export function nothingMatched(paths: readonly string[], configLabel: string): string {
+  return (
+    `no file matched: yamllint lints no file in ${paths.map((path) => JSON.stringify(path)).join(', ')} (input "paths"); ` +
+    `the configuration's "yaml-files" patterns and "ignore" setting decide which files it lints (${configLabel}). ` +
+    'Like plain yamllint, this passes with 0 files checked; if files were expected, check "paths" and those two settings'
+  );
+}
+
 export interface FailureContext {
   verdict: Verdict;
   found: Counts;
@@ -90,18 +99,31 @@ export interface FailureContext {
   filesChecked: number;
   plan: AnnotationPlan;
   sarifFile: string | undefined;
+  /** Set when the job summary was cut to fit GitHub's limit (see `summaryReport`). */
+  summaryCut?: SummaryCut | undefined;
+  /** The yamllint command that prints every problem, for when neither the summary nor a SARIF file has them all. */
+  localCommand: string;
 }
 
 export function failureMessage(context: FailureContext): string {
   const strictNote = context.found.errors === 0 ? ' (strict: true fails on warnings)' : '';
-  const where = [
-    'the job summary and the step log list every problem',
-    context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`,
-    context.plan.cut ? describeCut(context.plan) : undefined,
-  ].filter((part) => part !== undefined);
+  const cut = context.summaryCut;
+  const sarif = context.sarifFile === undefined ? undefined : `so does the SARIF file ${context.sarifFile}`;
+  const where =
+    cut === undefined
+      ? ['the job summary and the step log list every problem', sarif]
+      : [
+          'the step log lists every problem',
+          sarif,
+          `the job summary lists ${cut.listedProblems} of ${cut.totalProblems} problems, cut to fit GitHub's 1 MiB limit`,
+          context.sarifFile === undefined
+            ? `for the full list in a file, set "sarif-file" or run \`${context.localCommand}\` in a checkout`
+            : undefined,
+        ];
+  if (context.plan.cut) where.push(describeCut(context.plan));
   return (
     `yamllint found ${describeCounts(context.found, context.noWarnings)} in ${context.filesWithProblems} of ` +
-    `${plural(context.filesChecked, 'file')}${strictNote}; ${where.join('; ')}`
+    `${plural(context.filesChecked, 'file')}${strictNote}; ${where.filter((part) => part !== undefined).join('; ')}`
   );
 }
 
@@ -136,7 +158,20 @@ export interface SummaryInput {
   budgetBytes?: number;
 }
 
+/** What a job summary cut to fit GitHub's limit left out. */
+export interface SummaryCut {
+  listedProblems: number;
+  totalProblems: number;
+  listedFiles: number;
+  totalFiles: number;
+}
+
 export function summaryMarkdown(input: SummaryInput): string {
+  return summaryReport(input).markdown;
+}
+
+/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
+export function summaryReport(input: SummaryInput): { markdown: string; cut: SummaryCut | undefined } {
   const files = groupByFile(input.problems);
   const status = input.verdict.failed ? 'failed' : 'passed';
   const parts: string[] = [
@@ -147,7 +182,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   ];
   for (const note of input.notes) parts.push(`> ${escapeHtml(note)}`, '');
   if (input.plan.cut) parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
-  if (input.problems.length === 0) return `${parts.join('\n')}\n`;
+  if (input.problems.length === 0) return { markdown: `${parts.join('\n')}\n`, cut: undefined };
 
   parts.push(
     '#### Problems per rule',
@@ -189,14 +224,21 @@ export function summaryMarkdown(input: SummaryInput): string {
     used += size;
     listed += 1;
   }
+  let cut: SummaryCut | undefined;
   if (listed < files.length) {
     const rest = files.slice(listed);
     const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
+    cut = {
+      listedProblems: input.problems.length - restProblems,
+      totalProblems: input.problems.length,
+      listedFiles: listed,
+      totalFiles: files.length,
+    };
     parts.push(
       `> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
         `summary (GitHub's limit is 1 MiB); the step log lists every problem.`,
       '',
     );
   }
-  return `${parts.join('\n')}\n`;
+  return { markdown: `${parts.join('\n')}\n`, cut };
 }

@@ -53,8 +53,3 @@ export function planShards(files: readonly ShardFile[], limits: ShardLimits): st
   shards.push(current);
   return shards;
 }
-
-/** `auto` means one process per core the machine offers; never more processes than shards. */
-export function processCount(jobs: number | undefined, cores: number): number {
-  return Math.max(1, jobs ?? cores);
-}

@@ -52,3 +52,26 @@ export function describeConfigProblem(stderr: string, exitCode: number): string 
   const tail = tailLines(stderr, 5);
   return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
 }
+
+/** A word for a POSIX shell: as is when it is safe, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./,:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that prints every problem this run found, to paste into a shell in the working directory. */
+export function localCommand(
+  config: ConfigSource,
+  files: readonly string[],
+  options: { noWarnings: boolean },
+): string {
+  const argv = [
+    'yamllint',
+    ...configArgs(config),
+    '-f',
+    'parsable',
+    ...(options.noWarnings ? ['--no-warnings'] : []),
+    '--',
+    ...files,
+  ];
+  return argv.map(shellWord).join(' ');
+}
