@@ -5,6 +5,8 @@ import type { ActionRun } from '../../../test/harness/action-runner.js';
 import {
   buildImage,
   cleanupRuns,
+  dockerConfigsLeft,
+  leaksOf,
   push,
   removeBuiltImages,
   requests,
@@ -67,6 +69,22 @@ async function pushNew(label: string, inputs: Record<string, string> = {}): Prom
 
 function dockerPushes(run: ActionRun): number {
   return run.argv.filter((argv) => argv.includes('push')).length;
+}
+
+function dockerLogins(run: ActionRun): number {
+  return run.argv.filter((argv) => argv.includes('login')).length;
+}
+
+/** docker login's first request: the ping of the API root (a push pings it as well). */
+const LOGIN_PING = { method: 'GET', path: /^\/v2\/$/ };
+
+/** A failed run reports a configuration error (no stack trace), leaves no docker credentials and leaks nothing. */
+async function expectCleanFailure(run: ActionRun): Promise<void> {
+  expect(run.exitCode).toBe(1);
+  expect(run.log).not.toContain('unexpected error, please report it');
+  expect(run.log).not.toMatch(/^\s+at .*\.js:[0-9]+/m);
+  expect(await dockerConfigsLeft(run)).toEqual([]);
+  expect(await leaksOf(s.google, [run])).toEqual([]);
 }
 
 async function expectRecovered({ run, repository }: Pushed, attempts: number): Promise<void> {
@@ -174,6 +192,20 @@ describe('faults the push recovers from', () => {
     expect(accessTokens() - before).toBe(2);
     expect(pushed.run.summary).toContain('a new one was minted');
   });
+
+  it('a 503 at docker login: the login is tried again, and is not counted as a push attempt', async () => {
+    // dockerd asks twice per login (the ping, then the login attempt): both fail the first login.
+    const rule = s.proxy.addRule({ ...LOGIN_PING, action: { status: 503 }, times: 2 });
+    const pushed = await pushNew('login503');
+    expect(rule.hits).toBe(2);
+    await expectRecovered(pushed, 1);
+    expect(pushed.run.log).toContain(
+      `docker login to ${s.proxy.host}: attempt 1 of 5 failed (server error 503): docker login: login attempt to http://${s.proxy.host}/v2/ failed with status: 503 Service Unavailable. Retrying in `,
+    );
+    expect(pushed.run.log).toContain(`docker login to ${s.proxy.host} succeeded at attempt 2.`);
+    expect(dockerLogins(pushed.run)).toBe(2);
+    expect(dockerPushes(pushed.run)).toBe(1);
+  });
 });
 
 describe('faults that must fail', () => {
@@ -194,6 +226,7 @@ describe('faults that must fail', () => {
     expect(waits[1]).toBeLessThanOrEqual(4);
     expect(pushed.ms).toBeLessThan(waits.reduce((a, b) => a + b, 0) * 1000 + 15_000);
     expect(await s.registry.tags(pushed.repository)).toEqual([]);
+    await expectCleanFailure(pushed.run);
   });
 
   it('a persistent 503 on layers, which dockerd keeps retrying for 50 s, is stopped at retry-timeout', async () => {
@@ -211,6 +244,7 @@ describe('faults that must fail', () => {
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(s.proxy.log.slice(seen)).toEqual([]);
     expect(await s.registry.tags(pushed.repository)).toEqual([]);
+    await expectCleanFailure(pushed.run);
   });
 
   it("a denial fails at once with GAR's three causes and the exact host and path", async () => {
@@ -233,6 +267,26 @@ describe('faults that must fail', () => {
     expect(message).toContain('2. The repository was never created');
     expect(message).toContain('3. The wrong regional host');
     expect(await s.registry.tags(pushed.repository)).toEqual([]);
+    await expectCleanFailure(pushed.run);
+  });
+
+  it('a denial at docker login fails at once, naming the auth mode, the identity and the host', async () => {
+    s.proxy.addRule({
+      ...LOGIN_PING,
+      action: { status: 403, headers: { 'Content-Type': 'application/json' }, body: GAR_DENIED_BODY },
+    });
+    const pushed = await pushNew('login-denied');
+    expect(dockerLogins(pushed.run)).toBe(1);
+    expect(dockerPushes(pushed.run)).toBe(0);
+    expect(pushed.run.log).not.toMatch(/Retrying in/);
+    expect(pushed.run.annotations[0]?.message).toBe(
+      `push-to-gar action failed: docker login to ${s.proxy.host} was refused (login attempt to http://${s.proxy.host}/v2/ failed with status: 403 Forbidden); it sent an access token minted from the key in "credentials-json" of image-pusher@hub-images-test.iam.gserviceaccount.com. ` +
+        'Check that image-pusher@hub-images-test.iam.gserviceaccount.com and its key are not disabled or deleted.\n' +
+        `Check that image-pusher@hub-images-test.iam.gserviceaccount.com may push to ${pushed.repository} on ${s.proxy.host}.\n` +
+        'Not retried: a denial does not go away by waiting.',
+    );
+    await expectCleanFailure(pushed.run);
+    expect(await s.registry.tags(pushed.repository)).toEqual([]);
   });
 
   it('a tag holding another image is refused and the registry is left unchanged; overwrite moves it', async () => {
@@ -254,6 +308,7 @@ describe('faults that must fail', () => {
     expect(requests(s.proxy).filter((line) => !/^(GET|HEAD) /.test(line))).toEqual([]);
     expect(dockerPushes(refused)).toBe(0);
     expect(await s.registry.manifestDigest(first.repository, 'v1')).toBe(first.run.outputs['digest']);
+    await expectCleanFailure(refused);
 
     const moved = await push({ inputs: { ...inputs, overwrite: 'true' } });
     expect(moved.exitCode).toBe(0);

@@ -28822,8 +28822,9 @@ function isInside(child, parent) {
  * workspace into the image, and a docker config there would ship the registry credential with it.
  */
 async function freshDockerConfigDir(runnerTemp, workspace) {
-    if (!runnerTemp)
-        throw new Error('RUNNER_TEMP is not set; this must run as a GitHub Actions step');
+    if (!runnerTemp) {
+        throw new src/* ConfigurationError */.j1('RUNNER_TEMP is not set, so there is no private directory for the docker credentials', 'Run this as a step of a GitHub Actions job (the runner sets RUNNER_TEMP); when running it by hand, set RUNNER_TEMP to an empty directory outside the workspace');
+    }
     if (workspace && isInside(runnerTemp, workspace)) {
         throw new src/* ConfigurationError */.j1(`RUNNER_TEMP (${runnerTemp}) is inside the workspace (${workspace}), so docker credentials written there could end up in a build context`, 'Run on a runner whose temp directory is outside the workspace');
     }
@@ -28832,6 +28833,56 @@ async function freshDockerConfigDir(runnerTemp, workspace) {
 async function readDockerConfig(configDir) {
     const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(configDir, 'config.json'), 'utf8').catch(() => undefined);
     return text === undefined ? undefined : JSON.parse(text);
+}
+const CONNECTION_FAILURE = /: EOF$|unexpected EOF|connection reset|connection refused|broken pipe|use of closed network connection|i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout exceeded|request canceled|server misbehaving|no route to host|network is unreachable/i;
+/**
+ * Classifies a failed `docker login` from what dockerd 20.10 prints, e.g. `Error response from daemon: login
+ * attempt to https://HOST/v2/ failed with status: 503 Service Unavailable`, `… Get "https://HOST/v2/": EOF`, or
+ * `unauthorized: …` / `denied: …` from a registry's token endpoint.
+ */
+function classifyLoginFailure(result) {
+    const lines = (result.stderr.trim() === '' ? result.stdout : result.stderr)
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    const message = (lines[lines.length - 1] ?? '(docker login printed no error)').replace(/^Error response from daemon:\s*/, '');
+    if (result.timedOut)
+        return { kind: 'retryable', reason: 'timed out', message: `timed out (${message})` };
+    const status = Number(/(?:with status:|HTTP status:|status code) ?([1-5][0-9]{2})\b/i.exec(message)?.[1] ?? NaN);
+    if (status === 401 || status === 403) {
+        return {
+            kind: 'denied',
+            status,
+            reason: status === 401 ? 'unauthorized (401)' : 'denied (403)',
+            message,
+        };
+    }
+    if (status >= 500)
+        return { kind: 'retryable', status, reason: `server error ${status}`, message };
+    if (status === 429)
+        return { kind: 'retryable', status, reason: 'too many requests (429)', message };
+    if (status === 408)
+        return { kind: 'retryable', status, reason: 'request timeout (408)', message };
+    if (/(^|: )(unauthorized|denied): |authentication required|incorrect username or password|access denied/i.test(message)) {
+        return { kind: 'denied', reason: 'credential refused', message };
+    }
+    if (/^(unavailable|toomanyrequests)\b/i.test(message))
+        return { kind: 'retryable', reason: 'registry unavailable', message };
+    if (CONNECTION_FAILURE.test(message))
+        return { kind: 'retryable', reason: 'connection failed', message };
+    return { kind: 'other', reason: 'login failed', message };
+}
+/** A `docker login` that failed; still a ProcessError, with what kind of failure it was. */
+class DockerLoginError extends ProcessError {
+    registry;
+    failure;
+    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+    constructor(registry, args, result) {
+        super('docker', args, result);
+        this.name = 'DockerLoginError';
+        this.registry = registry;
+        this.failure = classifyLoginFailure(result);
+    }
 }
 /**
  * `docker login` into `configDir`, the password on stdin. The credential must land in `configDir/config.json`,
@@ -28847,7 +28898,7 @@ async function dockerLogin(runner, options) {
     else if (existing.credsStore || existing.credHelpers) {
         throw new Error(`${options.configDir}/config.json names a credential helper; log in to a fresh directory`);
     }
-    await runChecked(runner, 'docker', [
+    const args = [
         '--config',
         options.configDir,
         'login',
@@ -28855,7 +28906,13 @@ async function dockerLogin(runner, options) {
         options.username,
         '--password-stdin',
         options.registry,
-    ], { stdin: options.password });
+    ];
+    const result = await runner.run('docker', args, {
+        stdin: options.password,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    if (result.exitCode !== 0 || result.timedOut)
+        throw new DockerLoginError(options.registry, args, result);
     const written = await readDockerConfig(options.configDir);
     if (!written?.auths?.[options.registry]?.auth) {
         throw new Error(`docker login to ${options.registry} succeeded but left no credential in ${options.configDir}/config.json`);
@@ -29681,8 +29738,6 @@ function readInputs(source = src/* runnerInputs */.ax) {
 }
 
 ;// CONCATENATED MODULE: ./src/diagnosis.ts
-// What to tell the user when the registry refuses a push for good. A denial or an unknown repository never
-// goes away by waiting, so these are not retried; the message says exactly what was tried and what to check.
 
 /** The repository GAR names in its errors: `projects/P/locations/L/repositories/R`. */
 function garRepositoryIn(detail) {
@@ -29776,6 +29831,51 @@ function diagnoseRefusal(kind, detail, attempt) {
                     : 'Check the registry host',
             };
     }
+}
+function credentialOf(attempt) {
+    switch (attempt.authMode) {
+        case 'workload-identity':
+            return `an access token minted keyless (workload-identity-provider + service-account) for ${who(attempt)}`;
+        case 'credentials-json':
+            return `an access token minted from the key in "credentials-json" of ${who(attempt)}`;
+        case 'access-token':
+            return 'the token given in "access-token"';
+    }
+}
+function tokenCheck(attempt) {
+    switch (attempt.authMode) {
+        case 'workload-identity':
+            return `that ${who(attempt)} is enabled and belongs to the project of the repository`;
+        case 'credentials-json':
+            return `that ${who(attempt)} and its key are not disabled or deleted`;
+        case 'access-token':
+            return 'that the token in "access-token" is a current Google access token: they expire after 1 hour (about 5 minutes for direct federation), so mint it right before this step, or let this action mint its own';
+    }
+}
+/** What to tell the user when `docker login` failed for good: a denial, or a failure docker gave no status for. */
+function diagnoseLoginFailure(failure, attempt) {
+    if (failure.kind !== 'denied') {
+        return {
+            message: `docker login to ${attempt.host} failed: ${failure.message}`,
+            fix: `Check the registry host ${attempt.host} and that dockerd on this runner can reach it`,
+        };
+    }
+    const message = `docker login to ${attempt.host} was refused (${failure.message}); it sent ${credentialOf(attempt)}`;
+    const steps = [`Check ${tokenCheck(attempt)}.`];
+    if (isGar(attempt, failure.message)) {
+        const r = garRepository(attempt, failure.message) ?? {
+            project: 'PROJECT',
+            location: 'LOCATION',
+            repository: 'REPOSITORY',
+        };
+        const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
+        steps.push(`Check that ${who(attempt)} has roles/artifactregistry.writer on repository "${r.repository}" of project "${r.project}":`, `  gcloud artifacts repositories add-iam-policy-binding ${r.repository} --project=${r.project} --location=${r.location} --member=${member} --role=roles/artifactregistry.writer`);
+    }
+    else {
+        steps.push(`Check that ${who(attempt)} may push to ${attempt.path} on ${attempt.host}.`);
+    }
+    steps.push('Not retried: a denial does not go away by waiting.');
+    return { message, fix: steps.join('\n') };
 }
 
 ;// CONCATENATED MODULE: ./src/docker-output.ts
@@ -30228,6 +30328,24 @@ async function restoreLocalTag(runner, tag) {
 // cancelled step could not.
 
 
+
+/** Longest a single `docker login` may take; dockerd's own timeouts are shorter. */
+const LOGIN_TIMEOUT_MS = 60_000;
+/** A failed `docker login`, told in docker's one error line (the log shows the first line of a message). */
+class LoginFailedError extends Error {
+    login;
+    constructor(login) {
+        super(`docker login: ${login.failure.message}`);
+        this.login = login;
+        this.name = 'LoginFailedError';
+    }
+}
+/** A login that failed on a 5xx, 429 or a dropped connection is tried again; a denial is not. */
+function classifyLogin(error) {
+    if (error instanceof LoginFailedError && error.login.failure.kind === 'retryable')
+        return { retry: true, reason: error.login.failure.reason };
+    return { retry: false };
+}
 class DockerSession {
     configDir;
     options;
@@ -30258,12 +30376,19 @@ class DockerSession {
     async login(reason) {
         // A token the registry client minted after the same expiry is reused rather than minting yet another.
         this.token = (await this.options.tokens.token(reason, reason === 'rejected' ? this.token : undefined)).token;
-        await dockerLogin(this.options.runner, {
+        const password = this.token;
+        const { counter: _counter, ...bounds } = this.options.attempts;
+        const { attempts } = await withAttempts(`docker login to ${this.options.registry}`, () => dockerLogin(this.options.runner, {
             configDir: this.configDir,
             registry: this.options.registry,
             username: ACCESS_TOKEN_USER,
-            password: this.token,
-        });
+            password,
+            timeoutMs: Math.max(1, Math.min(LOGIN_TIMEOUT_MS, bounds.deadline.remainingMs())),
+        }).catch((error) => {
+            throw error instanceof DockerLoginError ? new LoginFailedError(error) : error;
+        }), classifyLogin, bounds);
+        if (attempts > 1)
+            bounds.log.info(`docker login to ${this.options.registry} succeeded at attempt ${attempts}.`);
     }
     /** Gives the image the name `ref` for `docker push` unless it has it; returns what was done, to be undone. */
     async nameForPush(ref) {
@@ -30399,6 +30524,10 @@ async function mintToken(tokens, auth) {
 }
 /** Turns a refusal of the registry into the diagnosis the user needs; anything else is returned as is. */
 function main_explain(error, attempt) {
+    if (error instanceof LoginFailedError) {
+        const { message, fix } = diagnoseLoginFailure(error.login.failure, attempt);
+        return new src/* ConfigurationError */.j1(message, fix);
+    }
     if (error instanceof DockerPushFailure) {
         const { kind, message } = error.failure;
         if (kind === 'denied' || kind === 'name-unknown' || kind === 'unauthorized' || kind === 'unknown-host') {
@@ -30587,6 +30716,7 @@ async function main() {
             image: source.image,
             names: source.names,
             likelyRef: `${inputs.target.full}:${tagToPush(inputs.tags, inputs.target.full, source.image) ?? ''}`,
+            attempts: options,
         })
         : undefined;
     session?.catch(() => undefined); // awaited where it is needed; a failure surfaces there
@@ -30682,13 +30812,17 @@ class ConfigurationError extends Error {
         this.name = 'ConfigurationError';
     }
 }
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input) {
+    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
 /** One input that failed validation. The value is never shown for secret inputs. */
 class InputError extends ConfigurationError {
     input;
     value;
     expected;
     constructor(input, value, expected, fix) {
-        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix);
+        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
         this.input = input;
         this.value = value;
         this.expected = expected;
