@@ -80,9 +80,16 @@ describe('diagnoseRefusal', () => {
     expect(message).toMatch(
       /^Artifact Registry has no repository for us-central1-docker\.pkg\.dev\/cal-icor-hubs/,
     );
-    expect(fix).toContain(
-      'gcloud artifacts repositories create user-images --repository-format=docker --location=us-central1 --project=cal-icor-hubs',
-    );
+    expect(fix.split('\n')).toEqual([
+      'It is one of three things:',
+      '  1. A missing role: image-pusher@cal-icor-hubs.iam.gserviceaccount.com needs roles/artifactregistry.writer on repository "user-images" of project "cal-icor-hubs":',
+      '       gcloud artifacts repositories add-iam-policy-binding user-images --project=cal-icor-hubs --location=us-central1 --member=serviceAccount:image-pusher@cal-icor-hubs.iam.gserviceaccount.com --role=roles/artifactregistry.writer',
+      '  2. The repository was never created: "user-images" must exist in location us-central1 of project "cal-icor-hubs":',
+      '       gcloud artifacts repositories create user-images --repository-format=docker --location=us-central1 --project=cal-icor-hubs',
+      "  3. The wrong regional host: us-central1-docker.pkg.dev serves location us-central1 only; if the repository lives in another location, use that location's host (LOCATION-docker.pkg.dev):",
+      '       gcloud artifacts repositories list --project=cal-icor-hubs',
+      'Not retried: the repository will not appear by waiting.',
+    ]);
   });
 
   it('tells a given token from a minted one when the registry rejects it', () => {

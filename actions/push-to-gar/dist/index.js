@@ -29072,6 +29072,15 @@ function parseChallenge(header) {
     }
     return { scheme: (match[1] ?? '').toLowerCase(), params };
 }
+/** Reads a 404 body: `NAME_UNKNOWN` (OCI distribution spec) means the repository, anything else the manifest. */
+function notFoundKind(body) {
+    const { code } = parseErrorBody(body);
+    return code === 'NAME_UNKNOWN' ? 'repository' : 'manifest';
+}
+/** True for the error getManifest throws with `unknownRepositoryThrows`: the repository does not exist. */
+function isUnknownRepository(error) {
+    return error instanceof client_RegistryError && error.status === 404 && error.code === 'NAME_UNKNOWN';
+}
 /** The OCI error body, `{"errors": [{"code", "message"}]}`, or the start of whatever else the server sent. */
 function parseErrorBody(text) {
     try {
@@ -29132,14 +29141,24 @@ class RegistryClient {
             size: Number(response.headers.get('content-length') ?? 0),
         };
     }
-    async getManifest(repository, reference) {
-        const response = await this.request('GET', repository, `/v2/${repository}/manifests/${reference}`, {
+    async getManifest(repository, reference, options = {}) {
+        const path = `/v2/${repository}/manifests/${reference}`;
+        const response = await this.request('GET', repository, path, {
             headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
             allow404: true,
             scope: 'pull',
         });
-        if (response.status === 404)
-            return undefined;
+        if (response.status === 404) {
+            if (!options.unknownRepositoryThrows) {
+                await response.arrayBuffer().catch(() => undefined);
+                return undefined;
+            }
+            const text = await response.text().catch(() => '');
+            if (notFoundKind(text) === 'manifest')
+                return undefined;
+            const { code, detail } = parseErrorBody(text);
+            throw new client_RegistryError('GET', `${this.baseUrl}${path}`, 404, code, detail, undefined);
+        }
         const body = Buffer.from(await response.arrayBuffer());
         return {
             digest: response.headers.get('docker-content-digest') ?? sha256Digest(body),
@@ -29768,7 +29787,7 @@ function who(attempt) {
 function tried(attempt) {
     return `host ${attempt.host}, repository path ${attempt.path}${attempt.request ? `, request ${attempt.request}` : ''}`;
 }
-function garCauses(attempt, repo, unauthenticated) {
+function garCauses(attempt, repo, unauthenticated, closing = 'Not retried: a denial does not go away by waiting.') {
     const r = repo ?? { project: 'PROJECT', location: 'LOCATION', repository: 'REPOSITORY' };
     const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
     const lines = [
@@ -29783,7 +29802,7 @@ function garCauses(attempt, repo, unauthenticated) {
     if (unauthenticated) {
         lines.unshift(`The request reached the registry without a credential it accepted: check that the token was minted for ${attempt.host}'s project and that the identity is enabled.`);
     }
-    lines.push('Not retried: a denial does not go away by waiting.');
+    lines.push(closing);
     return lines.join('\n');
 }
 function diagnoseRefusal(kind, detail, attempt) {
@@ -29805,12 +29824,7 @@ function diagnoseRefusal(kind, detail, attempt) {
             return gar
                 ? {
                     message: `Artifact Registry has no repository for ${target} (${tried(attempt)}): ${detail}`,
-                    fix: [
-                        `Create it, or use the host of the location it lives in:`,
-                        `  gcloud artifacts repositories create ${repo?.repository ?? 'REPOSITORY'} --repository-format=docker --location=${repo?.location ?? 'LOCATION'} --project=${repo?.project ?? 'PROJECT'}`,
-                        `  gcloud artifacts repositories list --project=${repo?.project ?? 'PROJECT'}`,
-                        'Not retried: the repository will not appear by waiting.',
-                    ].join('\n'),
+                    fix: garCauses(attempt, repo, false, 'Not retried: the repository will not appear by waiting.'),
                 }
                 : {
                     message: `the registry has no repository ${attempt.path} on ${attempt.host} (${tried(attempt)}): ${detail}`,
@@ -30078,7 +30092,9 @@ async function registry_ops_readTags(repo, tags, isSame, options, needConfig) {
     }));
 }
 async function readManifest(repo, digest, options) {
-    const { value } = await withAttempts(`reading ${repo.path}@${digest}`, () => repo.client.getManifest(repo.path, digest), classifyRegistryCall, readOnly(options));
+    const { value } = await withAttempts(`reading ${repo.path}@${digest}`, 
+    // An unknown repository is told apart from a missing manifest: they need different fixes.
+    () => repo.client.getManifest(repo.path, digest, { unknownRepositoryThrows: true }), classifyRegistryCall, readOnly(options));
     return value;
 }
 /** A tag read back holds something else than what was written: another push wrote it meanwhile. */

@@ -63,7 +63,12 @@ function tried(attempt: Attempt): string {
   return `host ${attempt.host}, repository path ${attempt.path}${attempt.request ? `, request ${attempt.request}` : ''}`;
 }
 
-function garCauses(attempt: Attempt, repo: GarRepository | undefined, unauthenticated: boolean): string {
+function garCauses(
+  attempt: Attempt,
+  repo: GarRepository | undefined,
+  unauthenticated: boolean,
+  closing = 'Not retried: a denial does not go away by waiting.',
+): string {
   const r = repo ?? { project: 'PROJECT', location: 'LOCATION', repository: 'REPOSITORY' };
   const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
   const lines = [
@@ -80,7 +85,7 @@ function garCauses(attempt: Attempt, repo: GarRepository | undefined, unauthenti
       `The request reached the registry without a credential it accepted: check that the token was minted for ${attempt.host}'s project and that the identity is enabled.`,
     );
   }
-  lines.push('Not retried: a denial does not go away by waiting.');
+  lines.push(closing);
   return lines.join('\n');
 }
 
@@ -103,12 +108,7 @@ export function diagnoseRefusal(kind: RefusalKind, detail: string, attempt: Atte
       return gar
         ? {
             message: `Artifact Registry has no repository for ${target} (${tried(attempt)}): ${detail}`,
-            fix: [
-              `Create it, or use the host of the location it lives in:`,
-              `  gcloud artifacts repositories create ${repo?.repository ?? 'REPOSITORY'} --repository-format=docker --location=${repo?.location ?? 'LOCATION'} --project=${repo?.project ?? 'PROJECT'}`,
-              `  gcloud artifacts repositories list --project=${repo?.project ?? 'PROJECT'}`,
-              'Not retried: the repository will not appear by waiting.',
-            ].join('\n'),
+            fix: garCauses(attempt, repo, false, 'Not retried: the repository will not appear by waiting.'),
           }
         : {
             message: `the registry has no repository ${attempt.path} on ${attempt.host} (${tried(attempt)}): ${detail}`,
