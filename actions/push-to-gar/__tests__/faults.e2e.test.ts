@@ -24,6 +24,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   s.proxy.clearRules();
+  s.google.clearFailures();
   s.google.tokenLifetimeSeconds = 3600;
 });
 afterAll(async () => {
@@ -205,6 +206,36 @@ describe('faults the push recovers from', () => {
     expect(pushed.run.log).toContain(`docker login to ${s.proxy.host} succeeded at attempt 2.`);
     expect(dockerLogins(pushed.run)).toBe(2);
     expect(dockerPushes(pushed.run)).toBe(1);
+  });
+});
+
+describe("faults of Google's token endpoints", () => {
+  it('a 503 minting the token, beyond the library retries, is retried and logged', async () => {
+    // google-auth-library repeats a 5xx three times itself: four failures make one of our attempts fail.
+    s.google.fail({ path: /^\/token$/, status: 503, times: 4 });
+    const pushed = await pushNew('mint503');
+    await expectRecovered(pushed, 1);
+    expect(pushed.run.log).toMatch(
+      new RegExp(
+        `minting an access token from the key of image-pusher@hub-images-test\\.iam\\.gserviceaccount\\.com \\("credentials-json"\\): attempt 1 of 3 failed \\(POST ${s.google.url}/token answered 503\\): Injected failure\\. Retrying in [0-9.]+ m?s\\.`,
+      ),
+    );
+  });
+
+  it('a refused key fails at once with the endpoint, status and message, before any registry call', async () => {
+    s.google.fail({
+      path: /^\/token$/,
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid grant: account not found' },
+    });
+    const pushed = await pushNew('mint400');
+    expect(pushed.run.annotations[0]?.message).toBe(
+      `push-to-gar action failed: minting an access token from the key of image-pusher@hub-images-test.iam.gserviceaccount.com ("credentials-json") was refused by Google (400: invalid_grant: Invalid grant: account not found) at POST ${s.google.url}/token. ` +
+        'Check that the key is not deleted, disabled or revoked (gcloud iam service-accounts keys list --iam-account=image-pusher@hub-images-test.iam.gserviceaccount.com) and that the account is enabled, or move to keyless auth (workload-identity-provider + service-account)',
+    );
+    expect(pushed.run.log).not.toMatch(/Retrying in/);
+    expect(requests(s.proxy)).toEqual([]);
+    await expectCleanFailure(pushed.run);
   });
 });
 

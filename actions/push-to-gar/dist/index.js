@@ -28514,7 +28514,82 @@ function readGarAuth(r, options) {
     return valid ? { mode: 'workload-identity', provider, serviceAccount } : undefined;
 }
 
+;// CONCATENATED MODULE: ../../packages/retry/src/retry.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The operation kept failing with retryable errors until the policy's bound. `cause` is the last error. */
+class RetriesExhaustedError extends Error {
+    attempts;
+    elapsedMs;
+    bound;
+    cause;
+    constructor(attempts, elapsedMs, bound, cause) {
+        super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s (${bound}): ${cause instanceof Error ? cause.message : String(cause)}`);
+        this.attempts = attempts;
+        this.elapsedMs = elapsedMs;
+        this.bound = bound;
+        this.cause = cause;
+        this.name = 'RetriesExhaustedError';
+    }
+}
+/** Exponential backoff with "equal jitter": half the ceiling fixed, half random, so waits never collapse to 0. */
+function backoffDelay(failedAttempts, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+    return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+/**
+ * Runs `operation` until it succeeds, a failure is classified as not retryable (rethrown as is), or the
+ * policy's bound on attempts or time is reached (RetriesExhaustedError).
+ */
+async function retry(operation, options) {
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? Math.random;
+    const { policy } = options;
+    const started = clock.now();
+    let waitedMs = 0;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            const value = await operation(attempt);
+            return { value, attempts: attempt, waitedMs };
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry)
+                throw error;
+            const elapsed = clock.now() - started;
+            if (attempt >= policy.maxAttempts) {
+                throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
+            }
+            const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
+            if (elapsed + delayMs > policy.maxElapsedMs) {
+                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
+            }
+            options.onRetry?.({ attempt, error, reason: decision.reason, delayMs });
+            await clock.sleep(delayMs);
+            waitedMs += delayMs;
+        }
+    }
+}
+/** Parses an HTTP Retry-After value (seconds or an HTTP date) into milliseconds from `now`. */
+function parseRetryAfter(value, now) {
+    if (value === null || value === undefined || value.trim() === '')
+        return undefined;
+    const trimmed = value.trim();
+    if (/^[0-9]+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date))
+        return undefined;
+    return Math.max(0, date - now);
+}
+
+;// CONCATENATED MODULE: ../../packages/retry/src/index.ts
+
+
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/token-source.ts
+
 
 
 /** The docker / registry user name that goes with a Google access token. */
@@ -28540,9 +28615,23 @@ function googleEndpoints(env = process.env) {
         iamCredentials: (env['HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL'] || 'https://iamcredentials.googleapis.com/v1').replace(/\/$/, ''),
     };
 }
+/**
+ * google-auth-library already repeats a request that got a 5xx (three more times within about 2 s); these
+ * attempts are on top of that, for an outage of a few seconds.
+ */
+const MINT_RETRY_POLICY = {
+    maxAttempts: 3,
+    maxElapsedMs: 60_000,
+    baseDelayMs: 2_000,
+    maxDelayMs: 10_000,
+};
 function googleStatus(error) {
     const shape = error;
     return shape?.response?.status ?? shape?.status;
+}
+/** Google's message without its closing period, to go inside a sentence. */
+function googleText(error) {
+    return googleMessage(error).replace(/\.+$/, '');
 }
 function googleMessage(error) {
     const data = error?.response?.data;
@@ -28552,14 +28641,60 @@ function googleMessage(error) {
         return `${data.error}${data.error_description ? `: ${data.error_description}` : ''}`;
     return error instanceof Error ? error.message : String(error);
 }
-/** Google refused the request (4xx): a configuration problem. Anything else (5xx, network) stays a plain error. */
-function explain(error, what, fix) {
+/** The request that failed, `POST https://sts.googleapis.com/v1/token`, without its query; when known. */
+function googleEndpoint(error) {
+    const config = error?.config;
+    if (config?.url === undefined)
+        return undefined;
+    try {
+        const url = new URL(String(config.url));
+        const method = typeof config.method === 'string' ? config.method.toUpperCase() : 'POST';
+        return `${method} ${url.origin}${url.pathname}`;
+    }
+    catch {
+        return undefined;
+    }
+}
+const NETWORK_FAILURE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_\w+)$|socket hang up|network|fetch failed|other side closed/i;
+/** A mint that failed on a 5xx, 429, 408 or the network is worth another attempt; a refusal (other 4xx) is not. */
+function classifyMintFailure(error) {
+    const status = googleStatus(error);
+    const at = googleEndpoint(error) ?? 'Google';
+    if (status !== undefined) {
+        if (status >= 500 || status === 429 || status === 408)
+            return { retry: true, reason: `${at} answered ${status}` };
+        return { retry: false };
+    }
+    const shape = error;
+    if (shape?.name === 'TimeoutError' || shape?.name === 'AbortError')
+        return { retry: true, reason: `${at} timed out` };
+    const code = typeof shape?.code === 'string' ? shape.code : '';
+    if (NETWORK_FAILURE.test(code) ||
+        (code === '' && googleEndpoint(error) !== undefined && NETWORK_FAILURE.test(shape?.message ?? ''))) {
+        return { retry: true, reason: `${at} could not be reached${code ? ` (${code})` : ''}` };
+    }
+    return { retry: false };
+}
+/**
+ * Every way minting can fail, as a configuration error naming the auth mode (`what`), the endpoint, the HTTP
+ * status and Google's message: a refusal (4xx) is the caller's to fix, a service still failing after the retries
+ * is worth a re-run. Google's messages never carry the token.
+ */
+function explain(error, what, fix, attempts) {
+    if (error instanceof src/* ConfigurationError */.j1)
+        return error;
     const status = googleStatus(error);
     const message = googleMessage(error);
-    if (status !== undefined && status >= 400 && status < 500) {
-        return new src/* ConfigurationError */.j1(`${what} was refused by Google (${status}: ${message})`, fix);
+    const text = googleText(error);
+    const at = googleEndpoint(error);
+    if (status !== undefined && status >= 400 && status < 500 && status !== 429 && status !== 408) {
+        return new src/* ConfigurationError */.j1(`${what} was refused by Google (${status}: ${message})${at ? ` at ${at}` : ''}`, fix);
     }
-    return new Error(`${what} failed: ${message}`);
+    if (classifyMintFailure(error).retry) {
+        const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+        return new src/* ConfigurationError */.j1(`${what} failed after ${tries}: ${at ?? 'Google'} ${status !== undefined ? `answered ${status}: ${text}` : `could not be reached: ${text}`}`, `Google's token service failed or could not be reached from this runner: check https://status.cloud.google.com and that the runner's network lets it reach ${at === undefined ? 'Google' : new URL(at.split(' ')[1] ?? '').host}, then re-run the job`);
+    }
+    return new src/* ConfigurationError */.j1(`${what} failed: ${text}${at ? ` (${at})` : ''}`, fix);
 }
 function expiryOf(client) {
     const expiry = client.credentials.expiry_date;
@@ -28597,8 +28732,9 @@ async function keylessClient(provider, serviceAccount, endpoints, getIdToken) {
     });
 }
 function requireOidc(env) {
-    if (!env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
-        throw new src/* ConfigurationError */.j1('keyless auth needs a GitHub OIDC token, and this job cannot request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set)', 'Give the job "permissions: id-token: write" (and keep "contents: read"); for pull requests from forks, use a workflow that does not push');
+    const missing = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'].filter((name) => !env[name]);
+    if (missing.length > 0) {
+        throw new src/* ConfigurationError */.j1(`keyless auth needs a GitHub OIDC token, and this job cannot request one (${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set)`, 'Give the job "permissions: id-token: write" (and keep "contents: read"); for pull requests from forks, use a workflow that does not push');
     }
 }
 /** A source for the given auth mode. Nothing is requested until the first `token()` call. */
@@ -28609,31 +28745,42 @@ function createAccessTokenSource(auth, options = {}) {
     let mintedAt = 0;
     // Concurrent callers (parallel registry requests) share one mint instead of each minting a token.
     let inflight;
+    const log = options.log ?? ((line) => core/* info */.pq(line));
+    const policy = options.retryPolicy ?? MINT_RETRY_POLICY;
     const mint = async () => {
         let client;
         let what;
         let fix;
         if (auth.mode === 'credentials-json') {
             client = await keyClient(auth.key);
-            what = `minting an access token from the key of ${auth.key.client_email}`;
-            fix =
-                'Check that the key is not deleted or disabled, or move to keyless auth (workload-identity-provider + service-account)';
+            what = `minting an access token from the key of ${auth.key.client_email} ("credentials-json")`;
+            fix = `Check that the key is not deleted, disabled or revoked (gcloud iam service-accounts keys list --iam-account=${auth.key.client_email}) and that the account is enabled, or move to keyless auth (workload-identity-provider + service-account)`;
         }
         else if (auth.mode === 'workload-identity') {
             requireOidc(env);
             client = await keylessClient(auth.provider, auth.serviceAccount, googleEndpoints(env), options.getIdToken ?? ((aud) => core/* getIDToken */.V9(aud)));
-            what = `keyless auth as ${auth.serviceAccount} through ${auth.provider}`;
+            what = `keyless auth ("workload-identity-provider" + "service-account") as ${auth.serviceAccount} through ${auth.provider}`;
             fix = `Check the provider name, that its attribute condition admits this repository, and that the pool may impersonate the service account (roles/iam.workloadIdentityUser on ${auth.serviceAccount})`;
         }
         else {
             return { token: auth.token, expiresAt: undefined };
         }
         let token;
+        let attempts = 0;
         try {
-            token = (await client.getAccessToken()).token;
+            ({ value: token } = await retry(async () => {
+                attempts += 1;
+                return (await client.getAccessToken()).token;
+            }, {
+                policy,
+                classify: classifyMintFailure,
+                ...(options.clock ? { clock: options.clock } : {}),
+                ...(options.random ? { random: options.random } : {}),
+                onRetry: ({ attempt, reason, delayMs, error }) => log(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${reason}): ${googleText(error)}. Retrying in ${(0,src/* formatDuration */.a3)(delayMs)}.`),
+            }));
         }
         catch (error) {
-            throw explain(error, what, fix);
+            throw explain(error instanceof RetriesExhaustedError ? error.cause : error, what, fix, attempts);
         }
         if (!token)
             throw new Error(`${what} returned no access token`);
@@ -28936,80 +29083,6 @@ async function removeDockerConfig(configDir) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ../../packages/retry/src/retry.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-/** The operation kept failing with retryable errors until the policy's bound. `cause` is the last error. */
-class RetriesExhaustedError extends Error {
-    attempts;
-    elapsedMs;
-    bound;
-    cause;
-    constructor(attempts, elapsedMs, bound, cause) {
-        super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s (${bound}): ${cause instanceof Error ? cause.message : String(cause)}`);
-        this.attempts = attempts;
-        this.elapsedMs = elapsedMs;
-        this.bound = bound;
-        this.cause = cause;
-        this.name = 'RetriesExhaustedError';
-    }
-}
-/** Exponential backoff with "equal jitter": half the ceiling fixed, half random, so waits never collapse to 0. */
-function backoffDelay(failedAttempts, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
-    return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-/**
- * Runs `operation` until it succeeds, a failure is classified as not retryable (rethrown as is), or the
- * policy's bound on attempts or time is reached (RetriesExhaustedError).
- */
-async function retry(operation, options) {
-    const clock = options.clock ?? systemClock;
-    const random = options.random ?? Math.random;
-    const { policy } = options;
-    const started = clock.now();
-    let waitedMs = 0;
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            const value = await operation(attempt);
-            return { value, attempts: attempt, waitedMs };
-        }
-        catch (error) {
-            const decision = options.classify(error);
-            if (!decision.retry)
-                throw error;
-            const elapsed = clock.now() - started;
-            if (attempt >= policy.maxAttempts) {
-                throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
-            }
-            const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
-            if (elapsed + delayMs > policy.maxElapsedMs) {
-                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
-            }
-            options.onRetry?.({ attempt, error, reason: decision.reason, delayMs });
-            await clock.sleep(delayMs);
-            waitedMs += delayMs;
-        }
-    }
-}
-/** Parses an HTTP Retry-After value (seconds or an HTTP date) into milliseconds from `now`. */
-function parseRetryAfter(value, now) {
-    if (value === null || value === undefined || value.trim() === '')
-        return undefined;
-    const trimmed = value.trim();
-    if (/^[0-9]+$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date))
-        return undefined;
-    return Math.max(0, date - now);
-}
-
-;// CONCATENATED MODULE: ../../packages/retry/src/index.ts
-
-
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/client.ts
 
 
