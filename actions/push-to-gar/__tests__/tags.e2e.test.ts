@@ -277,7 +277,7 @@ describe('bad inputs', () => {
     expect(message).toContain('input "registry" is "ghcr.io": is not an Artifact Registry host');
     expect(message).toContain('input "tags" is required');
     expect(message).toContain(
-      'input "credentials-json" conflicts: "credentials-json" and "access-token" were all given',
+      'input "credentials-json" conflicts: "credentials-json" and "access-token" were both given',
     );
     expect(message).not.toContain('PRIVATE KEY');
     expect(run.argv).toEqual([]);

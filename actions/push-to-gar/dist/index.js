@@ -28401,12 +28401,12 @@ var core = __nccwpck_require__(8367);
 var src = __nccwpck_require__(7788);
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/auth-inputs.ts
 
-const AUTH_INPUT_NAMES = (/* unused pure expression or super */ null && ([
+const AUTH_INPUT_NAMES = [
     'workload-identity-provider',
     'service-account',
     'credentials-json',
     'access-token',
-]));
+];
 const WIF_PROVIDER = /^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/;
 const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.:-]+\.iam\.gserviceaccount\.com$/;
 const MODES = '"workload-identity-provider" + "service-account" (keyless), "credentials-json" (a key) or "access-token"';
@@ -28476,14 +28476,15 @@ function readGarAuth(r, options) {
         return undefined;
     }
     if (given > 1) {
-        const names = [
-            provider !== undefined || serviceAccount !== undefined
-                ? '"workload-identity-provider"/"service-account"'
-                : undefined,
-            json !== undefined ? '"credentials-json"' : undefined,
-            token !== undefined ? '"access-token"' : undefined,
-        ].filter((name) => name !== undefined);
-        r.reject('credentials-json', undefined, `conflicts: ${names.join(' and ')} were all given; give exactly one auth mode, ${MODES}`);
+        const values = {
+            'workload-identity-provider': provider,
+            'service-account': serviceAccount,
+            'credentials-json': json,
+            'access-token': token,
+        };
+        const names = AUTH_INPUT_NAMES.filter((name) => values[name] !== undefined).map((name) => `"${name}"`);
+        const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
+        r.reject(AUTH_INPUT_NAMES.find((name) => values[name] !== undefined) ?? 'credentials-json', undefined, `conflicts: ${listed} were ${names.length === 2 ? 'both' : 'all'} given, which is more than one auth mode; give exactly one, ${MODES}`);
         return undefined;
     }
     if (token !== undefined)
