@@ -45,18 +45,26 @@ export interface RecordedRequest {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** 0 when the connection was dropped without an answer. */
   status: number;
 }
 
-export interface FailureRule {
+export type FailureRule = {
   /** Tested against the request path without its query string. */
   path: RegExp;
-  status: number;
-  /** Response body; a string is sent as is, anything else as JSON. Defaults to a Google-style error. */
-  body?: unknown;
   /** How many matching requests fail; default 1. */
   times?: number;
-}
+} & (
+  | {
+      status: number;
+      /** Response body; a string is sent as is, anything else as JSON. Defaults to a Google-style error. */
+      body?: unknown;
+    }
+  | {
+      /** Read the request, then reset the connection without an answer (recorded with status 0). */
+      drop: true;
+    }
+);
 
 /** The user name Artifact Registry expects with an access token as password. */
 export const ACCESS_TOKEN_USER = 'oauth2accesstoken';
@@ -312,7 +320,7 @@ export class FakeGoogle {
     };
   }
 
-  /** Makes the next `times` (default 1) requests whose path matches fail with `status`. */
+  /** Makes the next `times` (default 1) requests whose path matches fail with `status`, or drop them. */
   fail(rule: FailureRule): void {
     this.#failures.push({ rule, remaining: rule.times ?? 1 });
   }
@@ -348,6 +356,12 @@ export class FakeGoogle {
     );
     try {
       const injected = this.#takeFailure(url.pathname);
+      if (injected === 'drop') {
+        for await (const _chunk of request); // the whole request arrived, as when a front end fails mid-answer
+        this.#requests.push({ method, path: url.pathname, status: 0 });
+        request.socket.resetAndDestroy();
+        return;
+      }
       if (injected !== undefined) throw injected;
       const body = await this.#route(method, url, request);
       send(response, 200, body);
@@ -360,10 +374,11 @@ export class FakeGoogle {
     }
   }
 
-  #takeFailure(path: string): HttpError | undefined {
+  #takeFailure(path: string): HttpError | 'drop' | undefined {
     const entry = this.#failures.find(({ rule, remaining }) => remaining > 0 && rule.path.test(path));
     if (entry === undefined) return undefined;
     entry.remaining -= 1;
+    if ('drop' in entry.rule) return 'drop';
     const { status, body } = entry.rule;
     return new HttpError(
       status,

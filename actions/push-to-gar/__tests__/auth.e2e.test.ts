@@ -6,12 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAccessTokenSource, parseServiceAccountKey } from '@hub-image-actions/gar-auth';
 import { imageExists } from '../../../test/harness/docker-engine.js';
-import { findLeaks } from '../../../test/harness/leak-checker.js';
 import type { ActionRun } from '../../../test/harness/action-runner.js';
 import {
   buildImage,
   cleanupRuns,
   keylessEnv,
+  leaksOf as leaksOfRuns,
   push,
   removeBuiltImages,
   requests,
@@ -33,31 +33,8 @@ afterAll(async () => {
   await stopServices(s ?? {});
 });
 
-/** Every secret this suite's Google has handed out, plus the key and its private key. */
-function secrets(): Record<string, string> {
-  const key = s.google.serviceAccountKey();
-  const found: Record<string, string> = {
-    'key JSON': key.json,
-    'private key': key.privateKeyPem,
-    'a line of the private key': key.privateKeyPem.split('\n')[1] ?? '',
-  };
-  s.google.issued.forEach((token, index) => (found[`${token.kind} token #${index}`] = token.value));
-  return found;
-}
-
-/** Searches everything a run leaves: its log, outputs, state, summary, child argv, files in workspace and RUNNER_TEMP. */
 async function leaksOf(runs: ActionRun[]): Promise<unknown[]> {
-  const texts: Record<string, string> = {};
-  runs.forEach((run, i) => {
-    texts[`log ${i}`] = run.log;
-    texts[`outputs ${i}`] = JSON.stringify(run.outputs);
-    texts[`state ${i}`] = JSON.stringify(run.state);
-    texts[`env ${i}`] = JSON.stringify(run.exportedEnv);
-    texts[`summary ${i}`] = run.summary;
-    texts[`argv ${i}`] = run.argv.map((argv) => argv.join(' ')).join('\n');
-  });
-  const paths = [...new Set(runs.flatMap((run) => [run.workspace, run.runnerTemp]))];
-  return findLeaks(secrets(), { texts, paths });
+  return leaksOfRuns(s.google, runs);
 }
 
 async function expectPushedAndClean(run: ActionRun, repository: string, tags: string[]): Promise<void> {

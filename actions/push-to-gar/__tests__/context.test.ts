@@ -123,7 +123,7 @@ describe('readInputs', () => {
     [
       'two auth modes',
       { 'credentials-json': KEY },
-      /"credentials-json" conflicts: "workload-identity-provider"\/"service-account" and "credentials-json" were all given/,
+      /input "workload-identity-provider" conflicts: "workload-identity-provider", "service-account" and "credentials-json" were all given/,
     ],
     [
       'no auth mode',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { garAddressFrom } from '@hub-image-actions/image-ref';
-import { diagnoseRefusal, garRepositoryIn, type Attempt } from '../src/diagnosis.js';
+import { diagnoseLoginFailure, diagnoseRefusal, garRepositoryIn, type Attempt } from '../src/diagnosis.js';
 
 const GAR_DENIED =
   'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource "projects/cal-icor-hubs/locations/us-central1/repositories/user-images" (or it may not exist)';
@@ -80,9 +80,16 @@ describe('diagnoseRefusal', () => {
     expect(message).toMatch(
       /^Artifact Registry has no repository for us-central1-docker\.pkg\.dev\/cal-icor-hubs/,
     );
-    expect(fix).toContain(
-      'gcloud artifacts repositories create user-images --repository-format=docker --location=us-central1 --project=cal-icor-hubs',
-    );
+    expect(fix.split('\n')).toEqual([
+      'It is one of three things:',
+      '  1. A missing role: image-pusher@cal-icor-hubs.iam.gserviceaccount.com needs roles/artifactregistry.writer on repository "user-images" of project "cal-icor-hubs":',
+      '       gcloud artifacts repositories add-iam-policy-binding user-images --project=cal-icor-hubs --location=us-central1 --member=serviceAccount:image-pusher@cal-icor-hubs.iam.gserviceaccount.com --role=roles/artifactregistry.writer',
+      '  2. The repository was never created: "user-images" must exist in location us-central1 of project "cal-icor-hubs":',
+      '       gcloud artifacts repositories create user-images --repository-format=docker --location=us-central1 --project=cal-icor-hubs',
+      "  3. The wrong regional host: us-central1-docker.pkg.dev serves location us-central1 only; if the repository lives in another location, use that location's host (LOCATION-docker.pkg.dev):",
+      '       gcloud artifacts repositories list --project=cal-icor-hubs',
+      'Not retried: the repository will not appear by waiting.',
+    ]);
   });
 
   it('tells a given token from a minted one when the registry rejects it', () => {
@@ -114,5 +121,67 @@ describe('garRepositoryIn', () => {
       repository: 'user-images',
     });
     expect(garRepositoryIn('denied: nothing here')).toBeUndefined();
+  });
+});
+
+describe('diagnoseLoginFailure', () => {
+  const denied = {
+    kind: 'denied' as const,
+    status: 403,
+    reason: 'denied (403)',
+    message: 'login attempt to https://us-central1-docker.pkg.dev/v2/ failed with status: 403 Forbidden',
+  };
+
+  it('names the auth mode, the identity, the host and the role to check on the repository', () => {
+    const { message, fix } = diagnoseLoginFailure(denied, { ...attempt, authMode: 'credentials-json' });
+    expect(message).toBe(
+      'docker login to us-central1-docker.pkg.dev was refused (login attempt to https://us-central1-docker.pkg.dev/v2/ failed with status: 403 Forbidden); it sent an access token minted from the key in "credentials-json" of image-pusher@cal-icor-hubs.iam.gserviceaccount.com',
+    );
+    expect(fix.split('\n')).toEqual([
+      'Check that image-pusher@cal-icor-hubs.iam.gserviceaccount.com and its key are not disabled or deleted.',
+      'Check that image-pusher@cal-icor-hubs.iam.gserviceaccount.com has roles/artifactregistry.writer on repository "user-images" of project "cal-icor-hubs":',
+      '  gcloud artifacts repositories add-iam-policy-binding user-images --project=cal-icor-hubs --location=us-central1 --member=serviceAccount:image-pusher@cal-icor-hubs.iam.gserviceaccount.com --role=roles/artifactregistry.writer',
+      'Not retried: a denial does not go away by waiting.',
+    ]);
+  });
+
+  it('says a given token expires', () => {
+    const { message, fix } = diagnoseLoginFailure(denied, {
+      ...attempt,
+      authMode: 'access-token',
+      identity: undefined,
+    });
+    expect(message).toMatch(/it sent the token given in "access-token"$/);
+    expect(fix).toMatch(
+      /the token in "access-token" is a current Google access token: they expire after 1 hour/,
+    );
+  });
+
+  it('for another registry, names the path to check', () => {
+    const { fix } = diagnoseLoginFailure(denied, {
+      ...attempt,
+      host: '127.0.0.1:5000',
+      gar: undefined,
+      path: 'hub/image',
+    });
+    expect(fix).toContain(
+      'Check that image-pusher@cal-icor-hubs.iam.gserviceaccount.com may push to hub/image on 127.0.0.1:5000.',
+    );
+    expect(fix).not.toContain('artifactregistry');
+  });
+
+  it('passes on a failure that is not a denial as docker said it', () => {
+    expect(
+      diagnoseLoginFailure(
+        {
+          kind: 'other',
+          reason: 'login failed',
+          message: 'Get "https://x/v2/": x509: certificate signed by unknown authority',
+        },
+        attempt,
+      ).message,
+    ).toBe(
+      'docker login to us-central1-docker.pkg.dev failed: Get "https://x/v2/": x509: certificate signed by unknown authority',
+    );
   });
 });

@@ -5,6 +5,8 @@ import type { ActionRun } from '../../../test/harness/action-runner.js';
 import {
   buildImage,
   cleanupRuns,
+  dockerConfigsLeft,
+  leaksOf,
   push,
   removeBuiltImages,
   requests,
@@ -22,6 +24,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   s.proxy.clearRules();
+  s.google.clearFailures();
   s.google.tokenLifetimeSeconds = 3600;
 });
 afterAll(async () => {
@@ -67,6 +70,22 @@ async function pushNew(label: string, inputs: Record<string, string> = {}): Prom
 
 function dockerPushes(run: ActionRun): number {
   return run.argv.filter((argv) => argv.includes('push')).length;
+}
+
+function dockerLogins(run: ActionRun): number {
+  return run.argv.filter((argv) => argv.includes('login')).length;
+}
+
+/** docker login's first request: the ping of the API root (a push pings it as well). */
+const LOGIN_PING = { method: 'GET', path: /^\/v2\/$/ };
+
+/** A failed run reports a configuration error (no stack trace), leaves no docker credentials and leaks nothing. */
+async function expectCleanFailure(run: ActionRun): Promise<void> {
+  expect(run.exitCode).toBe(1);
+  expect(run.log).not.toContain('unexpected error, please report it');
+  expect(run.log).not.toMatch(/^\s+at .*\.js:[0-9]+/m);
+  expect(await dockerConfigsLeft(run)).toEqual([]);
+  expect(await leaksOf(s.google, [run])).toEqual([]);
 }
 
 async function expectRecovered({ run, repository }: Pushed, attempts: number): Promise<void> {
@@ -174,6 +193,50 @@ describe('faults the push recovers from', () => {
     expect(accessTokens() - before).toBe(2);
     expect(pushed.run.summary).toContain('a new one was minted');
   });
+
+  it('a 503 at docker login: the login is tried again, and is not counted as a push attempt', async () => {
+    // dockerd asks twice per login (the ping, then the login attempt): both fail the first login.
+    const rule = s.proxy.addRule({ ...LOGIN_PING, action: { status: 503 }, times: 2 });
+    const pushed = await pushNew('login503');
+    expect(rule.hits).toBe(2);
+    await expectRecovered(pushed, 1);
+    expect(pushed.run.log).toContain(
+      `docker login to ${s.proxy.host}: attempt 1 of 5 failed (server error 503): docker login: login attempt to http://${s.proxy.host}/v2/ failed with status: 503 Service Unavailable. Retrying in `,
+    );
+    expect(pushed.run.log).toContain(`docker login to ${s.proxy.host} succeeded at attempt 2.`);
+    expect(dockerLogins(pushed.run)).toBe(2);
+    expect(dockerPushes(pushed.run)).toBe(1);
+  });
+});
+
+describe("faults of Google's token endpoints", () => {
+  it('a 503 minting the token, beyond the library retries, is retried and logged', async () => {
+    // google-auth-library repeats a 5xx three times itself: four failures make one of our attempts fail.
+    s.google.fail({ path: /^\/token$/, status: 503, times: 4 });
+    const pushed = await pushNew('mint503');
+    await expectRecovered(pushed, 1);
+    expect(pushed.run.log).toMatch(
+      new RegExp(
+        `minting an access token from the key of image-pusher@hub-images-test\\.iam\\.gserviceaccount\\.com \\("credentials-json"\\): attempt 1 of 3 failed \\(POST ${s.google.url}/token answered 503\\): Injected failure\\. Retrying in [0-9.]+ m?s\\.`,
+      ),
+    );
+  });
+
+  it('a refused key fails at once with the endpoint, status and message, before any registry call', async () => {
+    s.google.fail({
+      path: /^\/token$/,
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid grant: account not found' },
+    });
+    const pushed = await pushNew('mint400');
+    expect(pushed.run.annotations[0]?.message).toBe(
+      `push-to-gar action failed: minting an access token from the key of image-pusher@hub-images-test.iam.gserviceaccount.com ("credentials-json") was refused by Google (400: invalid_grant: Invalid grant: account not found) at POST ${s.google.url}/token. ` +
+        'Check that the key is not deleted, disabled or revoked (gcloud iam service-accounts keys list --iam-account=image-pusher@hub-images-test.iam.gserviceaccount.com) and that the account is enabled, or move to keyless auth (workload-identity-provider + service-account)',
+    );
+    expect(pushed.run.log).not.toMatch(/Retrying in/);
+    expect(requests(s.proxy)).toEqual([]);
+    await expectCleanFailure(pushed.run);
+  });
 });
 
 describe('faults that must fail', () => {
@@ -194,6 +257,7 @@ describe('faults that must fail', () => {
     expect(waits[1]).toBeLessThanOrEqual(4);
     expect(pushed.ms).toBeLessThan(waits.reduce((a, b) => a + b, 0) * 1000 + 15_000);
     expect(await s.registry.tags(pushed.repository)).toEqual([]);
+    await expectCleanFailure(pushed.run);
   });
 
   it('a persistent 503 on layers, which dockerd keeps retrying for 50 s, is stopped at retry-timeout', async () => {
@@ -211,6 +275,7 @@ describe('faults that must fail', () => {
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(s.proxy.log.slice(seen)).toEqual([]);
     expect(await s.registry.tags(pushed.repository)).toEqual([]);
+    await expectCleanFailure(pushed.run);
   });
 
   it("a denial fails at once with GAR's three causes and the exact host and path", async () => {
@@ -233,6 +298,26 @@ describe('faults that must fail', () => {
     expect(message).toContain('2. The repository was never created');
     expect(message).toContain('3. The wrong regional host');
     expect(await s.registry.tags(pushed.repository)).toEqual([]);
+    await expectCleanFailure(pushed.run);
+  });
+
+  it('a denial at docker login fails at once, naming the auth mode, the identity and the host', async () => {
+    s.proxy.addRule({
+      ...LOGIN_PING,
+      action: { status: 403, headers: { 'Content-Type': 'application/json' }, body: GAR_DENIED_BODY },
+    });
+    const pushed = await pushNew('login-denied');
+    expect(dockerLogins(pushed.run)).toBe(1);
+    expect(dockerPushes(pushed.run)).toBe(0);
+    expect(pushed.run.log).not.toMatch(/Retrying in/);
+    expect(pushed.run.annotations[0]?.message).toBe(
+      `push-to-gar action failed: docker login to ${s.proxy.host} was refused (login attempt to http://${s.proxy.host}/v2/ failed with status: 403 Forbidden); it sent an access token minted from the key in "credentials-json" of image-pusher@hub-images-test.iam.gserviceaccount.com. ` +
+        'Check that image-pusher@hub-images-test.iam.gserviceaccount.com and its key are not disabled or deleted.\n' +
+        `Check that image-pusher@hub-images-test.iam.gserviceaccount.com may push to ${pushed.repository} on ${s.proxy.host}.\n` +
+        'Not retried: a denial does not go away by waiting.',
+    );
+    await expectCleanFailure(pushed.run);
+    expect(await s.registry.tags(pushed.repository)).toEqual([]);
   });
 
   it('a tag holding another image is refused and the registry is left unchanged; overwrite moves it', async () => {
@@ -254,6 +339,7 @@ describe('faults that must fail', () => {
     expect(requests(s.proxy).filter((line) => !/^(GET|HEAD) /.test(line))).toEqual([]);
     expect(dockerPushes(refused)).toBe(0);
     expect(await s.registry.manifestDigest(first.repository, 'v1')).toBe(first.run.outputs['digest']);
+    await expectCleanFailure(refused);
 
     const moved = await push({ inputs: { ...inputs, overwrite: 'true' } });
     expect(moved.exitCode).toBe(0);

@@ -1,10 +1,12 @@
 // Shared set-up of the push-to-gar end-to-end tests: a registry behind a fault proxy, fake Google endpoints whose
 // tokens the registry accepts, and small unique images built from the harness busybox.
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
 import { docker, imageId, removeImages } from '../../../test/harness/docker-engine.js';
 import { FakeGoogle } from '../../../test/harness/fake-google.js';
 import { FaultProxy } from '../../../test/harness/fault-proxy.js';
+import { findLeaks, type Leak } from '../../../test/harness/leak-checker.js';
 import { TestRegistry } from '../../../test/harness/registry.js';
 import {
   cleanupRun,
@@ -78,4 +80,37 @@ export async function cleanupRuns(): Promise<void> {
 /** The requests the proxy saw, as `METHOD path status [fault]`. */
 export function requests(proxy: FaultProxy): string[] {
   return proxy.log.map((e) => `${e.method} ${e.path} ${e.status ?? '-'}${e.fault ? ` [${e.fault}]` : ''}`);
+}
+
+/** Every secret `google` has handed out, plus the key and its private key. */
+export function secretsOf(google: FakeGoogle): Record<string, string> {
+  const key = google.serviceAccountKey();
+  const found: Record<string, string> = {
+    'key JSON': key.json,
+    'private key': key.privateKeyPem,
+    'a line of the private key': key.privateKeyPem.split('\n')[1] ?? '',
+  };
+  google.issued.forEach((token, index) => (found[`${token.kind} token #${index}`] = token.value));
+  return found;
+}
+
+/** Searches everything runs leave: log, outputs, state, summary, child argv, files in workspace and RUNNER_TEMP. */
+export async function leaksOf(google: FakeGoogle, runs: ActionRun[]): Promise<Leak[]> {
+  const texts: Record<string, string> = {};
+  runs.forEach((run, i) => {
+    texts[`log ${i}`] = run.log;
+    texts[`outputs ${i}`] = JSON.stringify(run.outputs);
+    texts[`state ${i}`] = JSON.stringify(run.state);
+    texts[`env ${i}`] = JSON.stringify(run.exportedEnv);
+    texts[`summary ${i}`] = run.summary;
+    texts[`argv ${i}`] = run.argv.map((argv) => argv.join(' ')).join('\n');
+  });
+  const paths = [...new Set(runs.flatMap((run) => [run.workspace, run.runnerTemp]))];
+  return findLeaks(secretsOf(google), { texts, paths });
+}
+
+/** The docker config directories the action left under the run's RUNNER_TEMP. */
+export async function dockerConfigsLeft(run: ActionRun): Promise<string[]> {
+  const names = await readdir(run.runnerTemp).catch(() => []);
+  return names.filter((name) => name.startsWith('hub-image-actions-docker-'));
 }

@@ -153,6 +153,38 @@ describe('tag from digest', () => {
     );
     expect(requests(s.proxy).filter((line) => line.startsWith('PUT '))).toEqual([]);
   });
+
+  it('tells an unknown repository (404 NAME_UNKNOWN) from a missing digest', async () => {
+    // distribution 2.8 answers MANIFEST_UNKNOWN even for a repository it never saw; Artifact Registry answers
+    // NAME_UNKNOWN, which the proxy plays here.
+    const unknown = uniqueRepository('unknown-repo');
+    s.proxy.addRule({
+      method: 'GET',
+      path: new RegExp(`^/v2/${unknown}/manifests/`),
+      action: {
+        status: 404,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          errors: [{ code: 'NAME_UNKNOWN', message: 'Repository "user-images" not found' }],
+        }),
+      },
+    });
+    s.proxy.clearLog();
+    const run = await push({
+      inputs: {
+        image: `${s.proxy.host}/${unknown}`,
+        tags: 'v1',
+        'source-digest': digest,
+        'credentials-json': key,
+      },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations[0]?.message).toBe(
+      `push-to-gar action failed: the registry has no repository ${unknown} on ${s.proxy.host} (host ${s.proxy.host}, repository path ${unknown}, request GET http://${s.proxy.host}/v2/${unknown}/manifests/${digest}): Repository "user-images" not found. Create the repository, or correct the image path. Not retried`,
+    );
+    expect(run.log).not.toMatch(/Retrying in/);
+    expect(requests(s.proxy).filter((line) => !/^(GET|HEAD) /.test(line))).toEqual([]);
+  });
 });
 
 describe('re-runs', () => {
@@ -245,7 +277,7 @@ describe('bad inputs', () => {
     expect(message).toContain('input "registry" is "ghcr.io": is not an Artifact Registry host');
     expect(message).toContain('input "tags" is required');
     expect(message).toContain(
-      'input "credentials-json" conflicts: "credentials-json" and "access-token" were all given',
+      'input "credentials-json" conflicts: "credentials-json" and "access-token" were both given',
     );
     expect(message).not.toContain('PRIVATE KEY');
     expect(run.argv).toEqual([]);

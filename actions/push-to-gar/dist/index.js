@@ -28401,12 +28401,12 @@ var core = __nccwpck_require__(8367);
 var src = __nccwpck_require__(7788);
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/auth-inputs.ts
 
-const AUTH_INPUT_NAMES = (/* unused pure expression or super */ null && ([
+const AUTH_INPUT_NAMES = [
     'workload-identity-provider',
     'service-account',
     'credentials-json',
     'access-token',
-]));
+];
 const WIF_PROVIDER = /^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/;
 const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.:-]+\.iam\.gserviceaccount\.com$/;
 const MODES = '"workload-identity-provider" + "service-account" (keyless), "credentials-json" (a key) or "access-token"';
@@ -28476,14 +28476,15 @@ function readGarAuth(r, options) {
         return undefined;
     }
     if (given > 1) {
-        const names = [
-            provider !== undefined || serviceAccount !== undefined
-                ? '"workload-identity-provider"/"service-account"'
-                : undefined,
-            json !== undefined ? '"credentials-json"' : undefined,
-            token !== undefined ? '"access-token"' : undefined,
-        ].filter((name) => name !== undefined);
-        r.reject('credentials-json', undefined, `conflicts: ${names.join(' and ')} were all given; give exactly one auth mode, ${MODES}`);
+        const values = {
+            'workload-identity-provider': provider,
+            'service-account': serviceAccount,
+            'credentials-json': json,
+            'access-token': token,
+        };
+        const names = AUTH_INPUT_NAMES.filter((name) => values[name] !== undefined).map((name) => `"${name}"`);
+        const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
+        r.reject(AUTH_INPUT_NAMES.find((name) => values[name] !== undefined) ?? 'credentials-json', undefined, `conflicts: ${listed} were ${names.length === 2 ? 'both' : 'all'} given, which is more than one auth mode; give exactly one, ${MODES}`);
         return undefined;
     }
     if (token !== undefined)
@@ -28514,7 +28515,82 @@ function readGarAuth(r, options) {
     return valid ? { mode: 'workload-identity', provider, serviceAccount } : undefined;
 }
 
+;// CONCATENATED MODULE: ../../packages/retry/src/retry.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The operation kept failing with retryable errors until the policy's bound. `cause` is the last error. */
+class RetriesExhaustedError extends Error {
+    attempts;
+    elapsedMs;
+    bound;
+    cause;
+    constructor(attempts, elapsedMs, bound, cause) {
+        super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s (${bound}): ${cause instanceof Error ? cause.message : String(cause)}`);
+        this.attempts = attempts;
+        this.elapsedMs = elapsedMs;
+        this.bound = bound;
+        this.cause = cause;
+        this.name = 'RetriesExhaustedError';
+    }
+}
+/** Exponential backoff with "equal jitter": half the ceiling fixed, half random, so waits never collapse to 0. */
+function backoffDelay(failedAttempts, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+    return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+/**
+ * Runs `operation` until it succeeds, a failure is classified as not retryable (rethrown as is), or the
+ * policy's bound on attempts or time is reached (RetriesExhaustedError).
+ */
+async function retry(operation, options) {
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? Math.random;
+    const { policy } = options;
+    const started = clock.now();
+    let waitedMs = 0;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            const value = await operation(attempt);
+            return { value, attempts: attempt, waitedMs };
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry)
+                throw error;
+            const elapsed = clock.now() - started;
+            if (attempt >= policy.maxAttempts) {
+                throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
+            }
+            const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
+            if (elapsed + delayMs > policy.maxElapsedMs) {
+                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
+            }
+            options.onRetry?.({ attempt, error, reason: decision.reason, delayMs });
+            await clock.sleep(delayMs);
+            waitedMs += delayMs;
+        }
+    }
+}
+/** Parses an HTTP Retry-After value (seconds or an HTTP date) into milliseconds from `now`. */
+function parseRetryAfter(value, now) {
+    if (value === null || value === undefined || value.trim() === '')
+        return undefined;
+    const trimmed = value.trim();
+    if (/^[0-9]+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date))
+        return undefined;
+    return Math.max(0, date - now);
+}
+
+;// CONCATENATED MODULE: ../../packages/retry/src/index.ts
+
+
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/token-source.ts
+
 
 
 /** The docker / registry user name that goes with a Google access token. */
@@ -28540,9 +28616,23 @@ function googleEndpoints(env = process.env) {
         iamCredentials: (env['HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL'] || 'https://iamcredentials.googleapis.com/v1').replace(/\/$/, ''),
     };
 }
+/**
+ * google-auth-library already repeats a request that got a 5xx (three more times within about 2 s); these
+ * attempts are on top of that, for an outage of a few seconds.
+ */
+const MINT_RETRY_POLICY = {
+    maxAttempts: 3,
+    maxElapsedMs: 60_000,
+    baseDelayMs: 2_000,
+    maxDelayMs: 10_000,
+};
 function googleStatus(error) {
     const shape = error;
     return shape?.response?.status ?? shape?.status;
+}
+/** Google's message without its closing period, to go inside a sentence. */
+function googleText(error) {
+    return googleMessage(error).replace(/\.+$/, '');
 }
 function googleMessage(error) {
     const data = error?.response?.data;
@@ -28552,14 +28642,60 @@ function googleMessage(error) {
         return `${data.error}${data.error_description ? `: ${data.error_description}` : ''}`;
     return error instanceof Error ? error.message : String(error);
 }
-/** Google refused the request (4xx): a configuration problem. Anything else (5xx, network) stays a plain error. */
-function explain(error, what, fix) {
+/** The request that failed, `POST https://sts.googleapis.com/v1/token`, without its query; when known. */
+function googleEndpoint(error) {
+    const config = error?.config;
+    if (config?.url === undefined)
+        return undefined;
+    try {
+        const url = new URL(String(config.url));
+        const method = typeof config.method === 'string' ? config.method.toUpperCase() : 'POST';
+        return `${method} ${url.origin}${url.pathname}`;
+    }
+    catch {
+        return undefined;
+    }
+}
+const NETWORK_FAILURE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_\w+)$|socket hang up|network|fetch failed|other side closed/i;
+/** A mint that failed on a 5xx, 429, 408 or the network is worth another attempt; a refusal (other 4xx) is not. */
+function classifyMintFailure(error) {
+    const status = googleStatus(error);
+    const at = googleEndpoint(error) ?? 'Google';
+    if (status !== undefined) {
+        if (status >= 500 || status === 429 || status === 408)
+            return { retry: true, reason: `${at} answered ${status}` };
+        return { retry: false };
+    }
+    const shape = error;
+    if (shape?.name === 'TimeoutError' || shape?.name === 'AbortError')
+        return { retry: true, reason: `${at} timed out` };
+    const code = typeof shape?.code === 'string' ? shape.code : '';
+    if (NETWORK_FAILURE.test(code) ||
+        (code === '' && googleEndpoint(error) !== undefined && NETWORK_FAILURE.test(shape?.message ?? ''))) {
+        return { retry: true, reason: `${at} could not be reached${code ? ` (${code})` : ''}` };
+    }
+    return { retry: false };
+}
+/**
+ * Every way minting can fail, as a configuration error naming the auth mode (`what`), the endpoint, the HTTP
+ * status and Google's message: a refusal (4xx) is the caller's to fix, a service still failing after the retries
+ * is worth a re-run. Google's messages never carry the token.
+ */
+function explain(error, what, fix, attempts) {
+    if (error instanceof src/* ConfigurationError */.j1)
+        return error;
     const status = googleStatus(error);
     const message = googleMessage(error);
-    if (status !== undefined && status >= 400 && status < 500) {
-        return new src/* ConfigurationError */.j1(`${what} was refused by Google (${status}: ${message})`, fix);
+    const text = googleText(error);
+    const at = googleEndpoint(error);
+    if (status !== undefined && status >= 400 && status < 500 && status !== 429 && status !== 408) {
+        return new src/* ConfigurationError */.j1(`${what} was refused by Google (${status}: ${message})${at ? ` at ${at}` : ''}`, fix);
     }
-    return new Error(`${what} failed: ${message}`);
+    if (classifyMintFailure(error).retry) {
+        const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+        return new src/* ConfigurationError */.j1(`${what} failed after ${tries}: ${at ?? 'Google'} ${status !== undefined ? `answered ${status}: ${text}` : `could not be reached: ${text}`}`, `Google's token service failed or could not be reached from this runner: check https://status.cloud.google.com and that the runner's network lets it reach ${at === undefined ? 'Google' : new URL(at.split(' ')[1] ?? '').host}, then re-run the job`);
+    }
+    return new src/* ConfigurationError */.j1(`${what} failed: ${text}${at ? ` (${at})` : ''}`, fix);
 }
 function expiryOf(client) {
     const expiry = client.credentials.expiry_date;
@@ -28597,8 +28733,9 @@ async function keylessClient(provider, serviceAccount, endpoints, getIdToken) {
     });
 }
 function requireOidc(env) {
-    if (!env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
-        throw new src/* ConfigurationError */.j1('keyless auth needs a GitHub OIDC token, and this job cannot request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set)', 'Give the job "permissions: id-token: write" (and keep "contents: read"); for pull requests from forks, use a workflow that does not push');
+    const missing = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'].filter((name) => !env[name]);
+    if (missing.length > 0) {
+        throw new src/* ConfigurationError */.j1(`keyless auth needs a GitHub OIDC token, and this job cannot request one (${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set)`, 'Give the job "permissions: id-token: write" (and keep "contents: read"); for pull requests from forks, use a workflow that does not push');
     }
 }
 /** A source for the given auth mode. Nothing is requested until the first `token()` call. */
@@ -28609,31 +28746,42 @@ function createAccessTokenSource(auth, options = {}) {
     let mintedAt = 0;
     // Concurrent callers (parallel registry requests) share one mint instead of each minting a token.
     let inflight;
+    const log = options.log ?? ((line) => core/* info */.pq(line));
+    const policy = options.retryPolicy ?? MINT_RETRY_POLICY;
     const mint = async () => {
         let client;
         let what;
         let fix;
         if (auth.mode === 'credentials-json') {
             client = await keyClient(auth.key);
-            what = `minting an access token from the key of ${auth.key.client_email}`;
-            fix =
-                'Check that the key is not deleted or disabled, or move to keyless auth (workload-identity-provider + service-account)';
+            what = `minting an access token from the key of ${auth.key.client_email} ("credentials-json")`;
+            fix = `Check that the key is not deleted, disabled or revoked (gcloud iam service-accounts keys list --iam-account=${auth.key.client_email}) and that the account is enabled, or move to keyless auth (workload-identity-provider + service-account)`;
         }
         else if (auth.mode === 'workload-identity') {
             requireOidc(env);
             client = await keylessClient(auth.provider, auth.serviceAccount, googleEndpoints(env), options.getIdToken ?? ((aud) => core/* getIDToken */.V9(aud)));
-            what = `keyless auth as ${auth.serviceAccount} through ${auth.provider}`;
+            what = `keyless auth ("workload-identity-provider" + "service-account") as ${auth.serviceAccount} through ${auth.provider}`;
             fix = `Check the provider name, that its attribute condition admits this repository, and that the pool may impersonate the service account (roles/iam.workloadIdentityUser on ${auth.serviceAccount})`;
         }
         else {
             return { token: auth.token, expiresAt: undefined };
         }
         let token;
+        let attempts = 0;
         try {
-            token = (await client.getAccessToken()).token;
+            ({ value: token } = await retry(async () => {
+                attempts += 1;
+                return (await client.getAccessToken()).token;
+            }, {
+                policy,
+                classify: classifyMintFailure,
+                ...(options.clock ? { clock: options.clock } : {}),
+                ...(options.random ? { random: options.random } : {}),
+                onRetry: ({ attempt, reason, delayMs, error }) => log(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${reason}): ${googleText(error)}. Retrying in ${(0,src/* formatDuration */.a3)(delayMs)}.`),
+            }));
         }
         catch (error) {
-            throw explain(error, what, fix);
+            throw explain(error instanceof RetriesExhaustedError ? error.cause : error, what, fix, attempts);
         }
         if (!token)
             throw new Error(`${what} returned no access token`);
@@ -28822,8 +28970,9 @@ function isInside(child, parent) {
  * workspace into the image, and a docker config there would ship the registry credential with it.
  */
 async function freshDockerConfigDir(runnerTemp, workspace) {
-    if (!runnerTemp)
-        throw new Error('RUNNER_TEMP is not set; this must run as a GitHub Actions step');
+    if (!runnerTemp) {
+        throw new src/* ConfigurationError */.j1('RUNNER_TEMP is not set, so there is no private directory for the docker credentials', 'Run this as a step of a GitHub Actions job (the runner sets RUNNER_TEMP); when running it by hand, set RUNNER_TEMP to an empty directory outside the workspace');
+    }
     if (workspace && isInside(runnerTemp, workspace)) {
         throw new src/* ConfigurationError */.j1(`RUNNER_TEMP (${runnerTemp}) is inside the workspace (${workspace}), so docker credentials written there could end up in a build context`, 'Run on a runner whose temp directory is outside the workspace');
     }
@@ -28832,6 +28981,56 @@ async function freshDockerConfigDir(runnerTemp, workspace) {
 async function readDockerConfig(configDir) {
     const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(configDir, 'config.json'), 'utf8').catch(() => undefined);
     return text === undefined ? undefined : JSON.parse(text);
+}
+const CONNECTION_FAILURE = /: EOF$|unexpected EOF|connection reset|connection refused|broken pipe|use of closed network connection|i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout exceeded|request canceled|server misbehaving|no route to host|network is unreachable/i;
+/**
+ * Classifies a failed `docker login` from what dockerd 20.10 prints, e.g. `Error response from daemon: login
+ * attempt to https://HOST/v2/ failed with status: 503 Service Unavailable`, `… Get "https://HOST/v2/": EOF`, or
+ * `unauthorized: …` / `denied: …` from a registry's token endpoint.
+ */
+function classifyLoginFailure(result) {
+    const lines = (result.stderr.trim() === '' ? result.stdout : result.stderr)
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    const message = (lines[lines.length - 1] ?? '(docker login printed no error)').replace(/^Error response from daemon:\s*/, '');
+    if (result.timedOut)
+        return { kind: 'retryable', reason: 'timed out', message: `timed out (${message})` };
+    const status = Number(/(?:with status:|HTTP status:|status code) ?([1-5][0-9]{2})\b/i.exec(message)?.[1] ?? NaN);
+    if (status === 401 || status === 403) {
+        return {
+            kind: 'denied',
+            status,
+            reason: status === 401 ? 'unauthorized (401)' : 'denied (403)',
+            message,
+        };
+    }
+    if (status >= 500)
+        return { kind: 'retryable', status, reason: `server error ${status}`, message };
+    if (status === 429)
+        return { kind: 'retryable', status, reason: 'too many requests (429)', message };
+    if (status === 408)
+        return { kind: 'retryable', status, reason: 'request timeout (408)', message };
+    if (/(^|: )(unauthorized|denied): |authentication required|incorrect username or password|access denied/i.test(message)) {
+        return { kind: 'denied', reason: 'credential refused', message };
+    }
+    if (/^(unavailable|toomanyrequests)\b/i.test(message))
+        return { kind: 'retryable', reason: 'registry unavailable', message };
+    if (CONNECTION_FAILURE.test(message))
+        return { kind: 'retryable', reason: 'connection failed', message };
+    return { kind: 'other', reason: 'login failed', message };
+}
+/** A `docker login` that failed; still a ProcessError, with what kind of failure it was. */
+class DockerLoginError extends ProcessError {
+    registry;
+    failure;
+    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+    constructor(registry, args, result) {
+        super('docker', args, result);
+        this.name = 'DockerLoginError';
+        this.registry = registry;
+        this.failure = classifyLoginFailure(result);
+    }
 }
 /**
  * `docker login` into `configDir`, the password on stdin. The credential must land in `configDir/config.json`,
@@ -28847,7 +29046,7 @@ async function dockerLogin(runner, options) {
     else if (existing.credsStore || existing.credHelpers) {
         throw new Error(`${options.configDir}/config.json names a credential helper; log in to a fresh directory`);
     }
-    await runChecked(runner, 'docker', [
+    const args = [
         '--config',
         options.configDir,
         'login',
@@ -28855,7 +29054,13 @@ async function dockerLogin(runner, options) {
         options.username,
         '--password-stdin',
         options.registry,
-    ], { stdin: options.password });
+    ];
+    const result = await runner.run('docker', args, {
+        stdin: options.password,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    if (result.exitCode !== 0 || result.timedOut)
+        throw new DockerLoginError(options.registry, args, result);
     const written = await readDockerConfig(options.configDir);
     if (!written?.auths?.[options.registry]?.auth) {
         throw new Error(`docker login to ${options.registry} succeeded but left no credential in ${options.configDir}/config.json`);
@@ -28879,80 +29084,6 @@ async function removeDockerConfig(configDir) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ../../packages/retry/src/retry.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-/** The operation kept failing with retryable errors until the policy's bound. `cause` is the last error. */
-class RetriesExhaustedError extends Error {
-    attempts;
-    elapsedMs;
-    bound;
-    cause;
-    constructor(attempts, elapsedMs, bound, cause) {
-        super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s (${bound}): ${cause instanceof Error ? cause.message : String(cause)}`);
-        this.attempts = attempts;
-        this.elapsedMs = elapsedMs;
-        this.bound = bound;
-        this.cause = cause;
-        this.name = 'RetriesExhaustedError';
-    }
-}
-/** Exponential backoff with "equal jitter": half the ceiling fixed, half random, so waits never collapse to 0. */
-function backoffDelay(failedAttempts, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
-    return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-/**
- * Runs `operation` until it succeeds, a failure is classified as not retryable (rethrown as is), or the
- * policy's bound on attempts or time is reached (RetriesExhaustedError).
- */
-async function retry(operation, options) {
-    const clock = options.clock ?? systemClock;
-    const random = options.random ?? Math.random;
-    const { policy } = options;
-    const started = clock.now();
-    let waitedMs = 0;
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            const value = await operation(attempt);
-            return { value, attempts: attempt, waitedMs };
-        }
-        catch (error) {
-            const decision = options.classify(error);
-            if (!decision.retry)
-                throw error;
-            const elapsed = clock.now() - started;
-            if (attempt >= policy.maxAttempts) {
-                throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
-            }
-            const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
-            if (elapsed + delayMs > policy.maxElapsedMs) {
-                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
-            }
-            options.onRetry?.({ attempt, error, reason: decision.reason, delayMs });
-            await clock.sleep(delayMs);
-            waitedMs += delayMs;
-        }
-    }
-}
-/** Parses an HTTP Retry-After value (seconds or an HTTP date) into milliseconds from `now`. */
-function parseRetryAfter(value, now) {
-    if (value === null || value === undefined || value.trim() === '')
-        return undefined;
-    const trimmed = value.trim();
-    if (/^[0-9]+$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date))
-        return undefined;
-    return Math.max(0, date - now);
-}
-
-;// CONCATENATED MODULE: ../../packages/retry/src/index.ts
-
-
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/client.ts
 
 
@@ -29015,6 +29146,15 @@ function parseChallenge(header) {
     }
     return { scheme: (match[1] ?? '').toLowerCase(), params };
 }
+/** Reads a 404 body: `NAME_UNKNOWN` (OCI distribution spec) means the repository, anything else the manifest. */
+function notFoundKind(body) {
+    const { code } = parseErrorBody(body);
+    return code === 'NAME_UNKNOWN' ? 'repository' : 'manifest';
+}
+/** True for the error getManifest throws with `unknownRepositoryThrows`: the repository does not exist. */
+function isUnknownRepository(error) {
+    return error instanceof client_RegistryError && error.status === 404 && error.code === 'NAME_UNKNOWN';
+}
 /** The OCI error body, `{"errors": [{"code", "message"}]}`, or the start of whatever else the server sent. */
 function parseErrorBody(text) {
     try {
@@ -29075,14 +29215,24 @@ class RegistryClient {
             size: Number(response.headers.get('content-length') ?? 0),
         };
     }
-    async getManifest(repository, reference) {
-        const response = await this.request('GET', repository, `/v2/${repository}/manifests/${reference}`, {
+    async getManifest(repository, reference, options = {}) {
+        const path = `/v2/${repository}/manifests/${reference}`;
+        const response = await this.request('GET', repository, path, {
             headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
             allow404: true,
             scope: 'pull',
         });
-        if (response.status === 404)
-            return undefined;
+        if (response.status === 404) {
+            if (!options.unknownRepositoryThrows) {
+                await response.arrayBuffer().catch(() => undefined);
+                return undefined;
+            }
+            const text = await response.text().catch(() => '');
+            if (notFoundKind(text) === 'manifest')
+                return undefined;
+            const { code, detail } = parseErrorBody(text);
+            throw new client_RegistryError('GET', `${this.baseUrl}${path}`, 404, code, detail, undefined);
+        }
         const body = Buffer.from(await response.arrayBuffer());
         return {
             digest: response.headers.get('docker-content-digest') ?? sha256Digest(body),
@@ -29681,8 +29831,6 @@ function readInputs(source = src/* runnerInputs */.ax) {
 }
 
 ;// CONCATENATED MODULE: ./src/diagnosis.ts
-// What to tell the user when the registry refuses a push for good. A denial or an unknown repository never
-// goes away by waiting, so these are not retried; the message says exactly what was tried and what to check.
 
 /** The repository GAR names in its errors: `projects/P/locations/L/repositories/R`. */
 function garRepositoryIn(detail) {
@@ -29713,7 +29861,7 @@ function who(attempt) {
 function tried(attempt) {
     return `host ${attempt.host}, repository path ${attempt.path}${attempt.request ? `, request ${attempt.request}` : ''}`;
 }
-function garCauses(attempt, repo, unauthenticated) {
+function garCauses(attempt, repo, unauthenticated, closing = 'Not retried: a denial does not go away by waiting.') {
     const r = repo ?? { project: 'PROJECT', location: 'LOCATION', repository: 'REPOSITORY' };
     const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
     const lines = [
@@ -29728,7 +29876,7 @@ function garCauses(attempt, repo, unauthenticated) {
     if (unauthenticated) {
         lines.unshift(`The request reached the registry without a credential it accepted: check that the token was minted for ${attempt.host}'s project and that the identity is enabled.`);
     }
-    lines.push('Not retried: a denial does not go away by waiting.');
+    lines.push(closing);
     return lines.join('\n');
 }
 function diagnoseRefusal(kind, detail, attempt) {
@@ -29750,12 +29898,7 @@ function diagnoseRefusal(kind, detail, attempt) {
             return gar
                 ? {
                     message: `Artifact Registry has no repository for ${target} (${tried(attempt)}): ${detail}`,
-                    fix: [
-                        `Create it, or use the host of the location it lives in:`,
-                        `  gcloud artifacts repositories create ${repo?.repository ?? 'REPOSITORY'} --repository-format=docker --location=${repo?.location ?? 'LOCATION'} --project=${repo?.project ?? 'PROJECT'}`,
-                        `  gcloud artifacts repositories list --project=${repo?.project ?? 'PROJECT'}`,
-                        'Not retried: the repository will not appear by waiting.',
-                    ].join('\n'),
+                    fix: garCauses(attempt, repo, false, 'Not retried: the repository will not appear by waiting.'),
                 }
                 : {
                     message: `the registry has no repository ${attempt.path} on ${attempt.host} (${tried(attempt)}): ${detail}`,
@@ -29776,6 +29919,51 @@ function diagnoseRefusal(kind, detail, attempt) {
                     : 'Check the registry host',
             };
     }
+}
+function credentialOf(attempt) {
+    switch (attempt.authMode) {
+        case 'workload-identity':
+            return `an access token minted keyless (workload-identity-provider + service-account) for ${who(attempt)}`;
+        case 'credentials-json':
+            return `an access token minted from the key in "credentials-json" of ${who(attempt)}`;
+        case 'access-token':
+            return 'the token given in "access-token"';
+    }
+}
+function tokenCheck(attempt) {
+    switch (attempt.authMode) {
+        case 'workload-identity':
+            return `that ${who(attempt)} is enabled and belongs to the project of the repository`;
+        case 'credentials-json':
+            return `that ${who(attempt)} and its key are not disabled or deleted`;
+        case 'access-token':
+            return 'that the token in "access-token" is a current Google access token: they expire after 1 hour (about 5 minutes for direct federation), so mint it right before this step, or let this action mint its own';
+    }
+}
+/** What to tell the user when `docker login` failed for good: a denial, or a failure docker gave no status for. */
+function diagnoseLoginFailure(failure, attempt) {
+    if (failure.kind !== 'denied') {
+        return {
+            message: `docker login to ${attempt.host} failed: ${failure.message}`,
+            fix: `Check the registry host ${attempt.host} and that dockerd on this runner can reach it`,
+        };
+    }
+    const message = `docker login to ${attempt.host} was refused (${failure.message}); it sent ${credentialOf(attempt)}`;
+    const steps = [`Check ${tokenCheck(attempt)}.`];
+    if (isGar(attempt, failure.message)) {
+        const r = garRepository(attempt, failure.message) ?? {
+            project: 'PROJECT',
+            location: 'LOCATION',
+            repository: 'REPOSITORY',
+        };
+        const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
+        steps.push(`Check that ${who(attempt)} has roles/artifactregistry.writer on repository "${r.repository}" of project "${r.project}":`, `  gcloud artifacts repositories add-iam-policy-binding ${r.repository} --project=${r.project} --location=${r.location} --member=${member} --role=roles/artifactregistry.writer`);
+    }
+    else {
+        steps.push(`Check that ${who(attempt)} may push to ${attempt.path} on ${attempt.host}.`);
+    }
+    steps.push('Not retried: a denial does not go away by waiting.');
+    return { message, fix: steps.join('\n') };
 }
 
 ;// CONCATENATED MODULE: ./src/docker-output.ts
@@ -29978,7 +30166,9 @@ async function registry_ops_readTags(repo, tags, isSame, options, needConfig) {
     }));
 }
 async function readManifest(repo, digest, options) {
-    const { value } = await withAttempts(`reading ${repo.path}@${digest}`, () => repo.client.getManifest(repo.path, digest), classifyRegistryCall, readOnly(options));
+    const { value } = await withAttempts(`reading ${repo.path}@${digest}`, 
+    // An unknown repository is told apart from a missing manifest: they need different fixes.
+    () => repo.client.getManifest(repo.path, digest, { unknownRepositoryThrows: true }), classifyRegistryCall, readOnly(options));
     return value;
 }
 /** A tag read back holds something else than what was written: another push wrote it meanwhile. */
@@ -30228,6 +30418,24 @@ async function restoreLocalTag(runner, tag) {
 // cancelled step could not.
 
 
+
+/** Longest a single `docker login` may take; dockerd's own timeouts are shorter. */
+const LOGIN_TIMEOUT_MS = 60_000;
+/** A failed `docker login`, told in docker's one error line (the log shows the first line of a message). */
+class LoginFailedError extends Error {
+    login;
+    constructor(login) {
+        super(`docker login: ${login.failure.message}`);
+        this.login = login;
+        this.name = 'LoginFailedError';
+    }
+}
+/** A login that failed on a 5xx, 429 or a dropped connection is tried again; a denial is not. */
+function classifyLogin(error) {
+    if (error instanceof LoginFailedError && error.login.failure.kind === 'retryable')
+        return { retry: true, reason: error.login.failure.reason };
+    return { retry: false };
+}
 class DockerSession {
     configDir;
     options;
@@ -30258,12 +30466,19 @@ class DockerSession {
     async login(reason) {
         // A token the registry client minted after the same expiry is reused rather than minting yet another.
         this.token = (await this.options.tokens.token(reason, reason === 'rejected' ? this.token : undefined)).token;
-        await dockerLogin(this.options.runner, {
+        const password = this.token;
+        const { counter: _counter, ...bounds } = this.options.attempts;
+        const { attempts } = await withAttempts(`docker login to ${this.options.registry}`, () => dockerLogin(this.options.runner, {
             configDir: this.configDir,
             registry: this.options.registry,
             username: ACCESS_TOKEN_USER,
-            password: this.token,
-        });
+            password,
+            timeoutMs: Math.max(1, Math.min(LOGIN_TIMEOUT_MS, bounds.deadline.remainingMs())),
+        }).catch((error) => {
+            throw error instanceof DockerLoginError ? new LoginFailedError(error) : error;
+        }), classifyLogin, bounds);
+        if (attempts > 1)
+            bounds.log.info(`docker login to ${this.options.registry} succeeded at attempt ${attempts}.`);
     }
     /** Gives the image the name `ref` for `docker push` unless it has it; returns what was done, to be undone. */
     async nameForPush(ref) {
@@ -30399,6 +30614,10 @@ async function mintToken(tokens, auth) {
 }
 /** Turns a refusal of the registry into the diagnosis the user needs; anything else is returned as is. */
 function main_explain(error, attempt) {
+    if (error instanceof LoginFailedError) {
+        const { message, fix } = diagnoseLoginFailure(error.login.failure, attempt);
+        return new src/* ConfigurationError */.j1(message, fix);
+    }
     if (error instanceof DockerPushFailure) {
         const { kind, message } = error.failure;
         if (kind === 'denied' || kind === 'name-unknown' || kind === 'unauthorized' || kind === 'unknown-host') {
@@ -30587,6 +30806,7 @@ async function main() {
             image: source.image,
             names: source.names,
             likelyRef: `${inputs.target.full}:${tagToPush(inputs.tags, inputs.target.full, source.image) ?? ''}`,
+            attempts: options,
         })
         : undefined;
     session?.catch(() => undefined); // awaited where it is needed; a failure surfaces there
@@ -30682,13 +30902,17 @@ class ConfigurationError extends Error {
         this.name = 'ConfigurationError';
     }
 }
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input) {
+    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
 /** One input that failed validation. The value is never shown for secret inputs. */
 class InputError extends ConfigurationError {
     input;
     value;
     expected;
     constructor(input, value, expected, fix) {
-        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix);
+        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
         this.input = input;
         this.value = value;
         this.expected = expected;

@@ -1,5 +1,6 @@
 // What to tell the user when the registry refuses a push for good. A denial or an unknown repository never
 // goes away by waiting, so these are not retried; the message says exactly what was tried and what to check.
+import type { LoginFailure } from '@hub-image-actions/gar-auth';
 import { isGarHost, type GarAddress } from '@hub-image-actions/image-ref';
 
 export type RefusalKind = 'denied' | 'name-unknown' | 'unauthorized' | 'unknown-host';
@@ -62,7 +63,12 @@ function tried(attempt: Attempt): string {
   return `host ${attempt.host}, repository path ${attempt.path}${attempt.request ? `, request ${attempt.request}` : ''}`;
 }
 
-function garCauses(attempt: Attempt, repo: GarRepository | undefined, unauthenticated: boolean): string {
+function garCauses(
+  attempt: Attempt,
+  repo: GarRepository | undefined,
+  unauthenticated: boolean,
+  closing = 'Not retried: a denial does not go away by waiting.',
+): string {
   const r = repo ?? { project: 'PROJECT', location: 'LOCATION', repository: 'REPOSITORY' };
   const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
   const lines = [
@@ -79,7 +85,7 @@ function garCauses(attempt: Attempt, repo: GarRepository | undefined, unauthenti
       `The request reached the registry without a credential it accepted: check that the token was minted for ${attempt.host}'s project and that the identity is enabled.`,
     );
   }
-  lines.push('Not retried: a denial does not go away by waiting.');
+  lines.push(closing);
   return lines.join('\n');
 }
 
@@ -102,12 +108,7 @@ export function diagnoseRefusal(kind: RefusalKind, detail: string, attempt: Atte
       return gar
         ? {
             message: `Artifact Registry has no repository for ${target} (${tried(attempt)}): ${detail}`,
-            fix: [
-              `Create it, or use the host of the location it lives in:`,
-              `  gcloud artifacts repositories create ${repo?.repository ?? 'REPOSITORY'} --repository-format=docker --location=${repo?.location ?? 'LOCATION'} --project=${repo?.project ?? 'PROJECT'}`,
-              `  gcloud artifacts repositories list --project=${repo?.project ?? 'PROJECT'}`,
-              'Not retried: the repository will not appear by waiting.',
-            ].join('\n'),
+            fix: garCauses(attempt, repo, false, 'Not retried: the repository will not appear by waiting.'),
           }
         : {
             message: `the registry has no repository ${attempt.path} on ${attempt.host} (${tried(attempt)}): ${detail}`,
@@ -131,4 +132,54 @@ export function diagnoseRefusal(kind: RefusalKind, detail: string, attempt: Atte
           : 'Check the registry host',
       };
   }
+}
+
+function credentialOf(attempt: Attempt): string {
+  switch (attempt.authMode) {
+    case 'workload-identity':
+      return `an access token minted keyless (workload-identity-provider + service-account) for ${who(attempt)}`;
+    case 'credentials-json':
+      return `an access token minted from the key in "credentials-json" of ${who(attempt)}`;
+    case 'access-token':
+      return 'the token given in "access-token"';
+  }
+}
+
+function tokenCheck(attempt: Attempt): string {
+  switch (attempt.authMode) {
+    case 'workload-identity':
+      return `that ${who(attempt)} is enabled and belongs to the project of the repository`;
+    case 'credentials-json':
+      return `that ${who(attempt)} and its key are not disabled or deleted`;
+    case 'access-token':
+      return 'that the token in "access-token" is a current Google access token: they expire after 1 hour (about 5 minutes for direct federation), so mint it right before this step, or let this action mint its own';
+  }
+}
+
+/** What to tell the user when `docker login` failed for good: a denial, or a failure docker gave no status for. */
+export function diagnoseLoginFailure(failure: LoginFailure, attempt: Attempt): Diagnosis {
+  if (failure.kind !== 'denied') {
+    return {
+      message: `docker login to ${attempt.host} failed: ${failure.message}`,
+      fix: `Check the registry host ${attempt.host} and that dockerd on this runner can reach it`,
+    };
+  }
+  const message = `docker login to ${attempt.host} was refused (${failure.message}); it sent ${credentialOf(attempt)}`;
+  const steps = [`Check ${tokenCheck(attempt)}.`];
+  if (isGar(attempt, failure.message)) {
+    const r = garRepository(attempt, failure.message) ?? {
+      project: 'PROJECT',
+      location: 'LOCATION',
+      repository: 'REPOSITORY',
+    };
+    const member = attempt.identity !== undefined ? `serviceAccount:${attempt.identity}` : 'MEMBER';
+    steps.push(
+      `Check that ${who(attempt)} has roles/artifactregistry.writer on repository "${r.repository}" of project "${r.project}":`,
+      `  gcloud artifacts repositories add-iam-policy-binding ${r.repository} --project=${r.project} --location=${r.location} --member=${member} --role=roles/artifactregistry.writer`,
+    );
+  } else {
+    steps.push(`Check that ${who(attempt)} may push to ${attempt.path} on ${attempt.host}.`);
+  }
+  steps.push('Not retried: a denial does not go away by waiting.');
+  return { message, fix: steps.join('\n') };
 }

@@ -3,12 +3,15 @@
 // cancelled step could not.
 import {
   ACCESS_TOKEN_USER,
+  DockerLoginError,
   dockerLogin,
   freshDockerConfigDir,
   removeDockerConfig,
   type AccessTokenSource,
 } from '@hub-image-actions/gar-auth';
 import type { ProcessRunner } from '@hub-image-actions/process';
+import type { RetryDecision } from '@hub-image-actions/retry';
+import { withAttempts, type AttemptOptions } from './attempts.js';
 import { restoreLocalTag, tagForPush, type LocalTag } from './local-image.js';
 import type { LocalImage } from './plan.js';
 import type { PushState } from './state.js';
@@ -26,6 +29,26 @@ export interface SessionOptions {
   names: ReadonlyMap<string, string>;
   /** The name the push will most likely use, given to the image right away. */
   likelyRef: string;
+  /** The push's retry bounds: a login is retried like a write, but is not counted as a push attempt. */
+  attempts: AttemptOptions;
+}
+
+/** Longest a single `docker login` may take; dockerd's own timeouts are shorter. */
+const LOGIN_TIMEOUT_MS = 60_000;
+
+/** A failed `docker login`, told in docker's one error line (the log shows the first line of a message). */
+export class LoginFailedError extends Error {
+  constructor(readonly login: DockerLoginError) {
+    super(`docker login: ${login.failure.message}`);
+    this.name = 'LoginFailedError';
+  }
+}
+
+/** A login that failed on a 5xx, 429 or a dropped connection is tried again; a denial is not. */
+export function classifyLogin(error: unknown): RetryDecision {
+  if (error instanceof LoginFailedError && error.login.failure.kind === 'retryable')
+    return { retry: true, reason: error.login.failure.reason };
+  return { retry: false };
 }
 
 export class DockerSession {
@@ -61,12 +84,25 @@ export class DockerSession {
     this.token = (
       await this.options.tokens.token(reason, reason === 'rejected' ? this.token : undefined)
     ).token;
-    await dockerLogin(this.options.runner, {
-      configDir: this.configDir,
-      registry: this.options.registry,
-      username: ACCESS_TOKEN_USER,
-      password: this.token,
-    });
+    const password = this.token;
+    const { counter: _counter, ...bounds } = this.options.attempts;
+    const { attempts } = await withAttempts(
+      `docker login to ${this.options.registry}`,
+      () =>
+        dockerLogin(this.options.runner, {
+          configDir: this.configDir,
+          registry: this.options.registry,
+          username: ACCESS_TOKEN_USER,
+          password,
+          timeoutMs: Math.max(1, Math.min(LOGIN_TIMEOUT_MS, bounds.deadline.remainingMs())),
+        }).catch((error: unknown) => {
+          throw error instanceof DockerLoginError ? new LoginFailedError(error) : error;
+        }),
+      classifyLogin,
+      bounds,
+    );
+    if (attempts > 1)
+      bounds.log.info(`docker login to ${this.options.registry} succeeded at attempt ${attempts}.`);
   }
 
   /** Gives the image the name `ref` for `docker push` unless it has it; returns what was done, to be undone. */

@@ -12,9 +12,9 @@ import { systemRunner } from '@hub-image-actions/process';
 import { RegistryClient, RegistryConnectionError, RegistryError } from '@hub-image-actions/registry-client';
 import { Deadline, type AttemptOptions } from './attempts.js';
 import { readInputs, type Inputs } from './context.js';
-import { diagnoseRefusal, type Attempt, type RefusalKind } from './diagnosis.js';
+import { diagnoseLoginFailure, diagnoseRefusal, type Attempt, type RefusalKind } from './diagnosis.js';
 import { DockerPushFailure, dockerPush } from './docker-push.js';
-import { DockerSession } from './docker-session.js';
+import { DockerSession, LoginFailedError } from './docker-session.js';
 import { localNames, requireLocalImage, restoreLocalTag } from './local-image.js';
 import { isLocalImage, planTags, tagToPush, type LocalImage, type TagPlan } from './plan.js';
 import { readManifest, readTags, putTag, verifyTags, type Repository } from './registry-ops.js';
@@ -85,6 +85,10 @@ async function mintToken(tokens: AccessTokenSource, auth: GarAuth): Promise<void
 
 /** Turns a refusal of the registry into the diagnosis the user needs; anything else is returned as is. */
 function explain(error: unknown, attempt: Attempt): unknown {
+  if (error instanceof LoginFailedError) {
+    const { message, fix } = diagnoseLoginFailure(error.login.failure, attempt);
+    return new ConfigurationError(message, fix);
+  }
   if (error instanceof DockerPushFailure) {
     const { kind, message } = error.failure;
     if (kind === 'denied' || kind === 'name-unknown' || kind === 'unauthorized' || kind === 'unknown-host') {
@@ -350,6 +354,7 @@ export async function main(): Promise<void> {
           image: source.image,
           names: source.names,
           likelyRef: `${inputs.target.full}:${tagToPush(inputs.tags, inputs.target.full, source.image) ?? ''}`,
+          attempts: options,
         })
       : undefined;
   session?.catch(() => undefined); // awaited where it is needed; a failure surfaces there

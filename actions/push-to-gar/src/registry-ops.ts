@@ -81,7 +81,8 @@ export async function readManifest(
 ): Promise<Manifest | undefined> {
   const { value } = await withAttempts(
     `reading ${repo.path}@${digest}`,
-    () => repo.client.getManifest(repo.path, digest),
+    // An unknown repository is told apart from a missing manifest: they need different fixes.
+    () => repo.client.getManifest(repo.path, digest, { unknownRepositoryThrows: true }),
     classifyRegistryCall,
     readOnly(options),
   );

@@ -58,7 +58,24 @@ describe('readGarAuth', () => {
     [{}, /is required: give one auth mode/],
     [
       { 'access-token': 'ya29.abcdefgh', 'credentials-json': JSON.stringify(key) },
-      /conflicts: "credentials-json" and "access-token" were all given/,
+      /input "credentials-json" conflicts: "credentials-json" and "access-token" were both given, which is more than one auth mode/,
+    ],
+    [
+      { 'access-token': 'ya29.abcdefgh', 'workload-identity-provider': PROVIDER },
+      /input "workload-identity-provider" conflicts: "workload-identity-provider" and "access-token" were both given/,
+    ],
+    [
+      { 'access-token': 'ya29.abcdefgh', 'service-account': SA },
+      /input "service-account" conflicts: "service-account" and "access-token" were both given/,
+    ],
+    [
+      {
+        'workload-identity-provider': PROVIDER,
+        'service-account': SA,
+        'credentials-json': JSON.stringify(key),
+        'access-token': 'ya29.abcdefgh',
+      },
+      /input "workload-identity-provider" conflicts: "workload-identity-provider", "service-account", "credentials-json" and "access-token" were all given/,
     ],
     [{ 'workload-identity-provider': PROVIDER }, /"service-account" is required for keyless auth/],
     [{ 'service-account': SA }, /"workload-identity-provider" is required for keyless auth/],

@@ -105,8 +105,89 @@ describe('service-account key', () => {
       .token('initial')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(
-      new RegExp(`key of ${forged.client_email} was refused by Google \\(400: invalid_grant`),
+    expect((error as Error).message).toContain(
+      `minting an access token from the key of ${forged.client_email} ("credentials-json") was refused by Google (400: invalid_grant: Invalid JWT Signature.) at POST ${google.url}/token. Check that the key is not deleted, disabled or revoked`,
+    );
+  });
+});
+
+describe('Google failing while a token is minted', () => {
+  const fast = { maxAttempts: 3, maxElapsedMs: 10_000, baseDelayMs: 20, maxDelayMs: 40 };
+
+  function keySource(lines: string[]) {
+    return createAccessTokenSource(
+      { mode: 'credentials-json', key: keyFrom(google.serviceAccountKey().json) },
+      { retryPolicy: fast, log: (line) => lines.push(line) },
+    );
+  }
+
+  const tokenCalls = (before: number) =>
+    google.requests
+      .slice(before)
+      .filter((r) => r.path === '/token')
+      .map((r) => r.status);
+
+  it('a 503 that outlasts the library retries is tried again, and told in the log', async () => {
+    // google-auth-library repeats a 5xx three times itself: four failures make one of our attempts fail.
+    google.fail({ path: /^\/token$/, status: 503, times: 4 });
+    const before = google.requests.length;
+    const lines: string[] = [];
+    const { token } = await keySource(lines).token('initial');
+    expect(await registryAccepts(token)).toBe(200);
+    expect(tokenCalls(before)).toEqual([503, 503, 503, 503, 200]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^minting an access token from the key of .* \\("credentials-json"\\): attempt 1 of 3 failed \\(POST ${google.url}/token answered 503\\): Injected failure\\. Retrying in [0-9]+ ms\\.$`,
+        ),
+      ),
+    ]);
+  });
+
+  it('a connection reset is tried again', async () => {
+    google.fail({ path: /^\/token$/, drop: true, times: 4 });
+    const before = google.requests.length;
+    const { token } = await keySource([]).token('initial');
+    expect(await registryAccepts(token)).toBe(200);
+    expect(tokenCalls(before).at(-1)).toBe(200);
+    expect(tokenCalls(before).filter((status) => status === 0).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives up within the bound with a configuration error naming the endpoint, status and message', async () => {
+    google.fail({ path: /^\/token$/, status: 503, times: 100 });
+    const lines: string[] = [];
+    const error = await keySource(lines)
+      .token('initial')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe(
+      `minting an access token from the key of ${google.serviceAccount} ("credentials-json") failed after 3 attempts: POST ${google.url}/token answered 503: Injected failure. ` +
+        `Google's token service failed or could not be reached from this runner: check https://status.cloud.google.com and that the runner's network lets it reach ${google.url.replace('http://', '')}, then re-run the job`,
+    );
+    expect(lines).toHaveLength(2);
+  });
+
+  it('keyless: STS failing for good names STS and the keyless inputs', async () => {
+    const env = {
+      ...google.oidcEnv(),
+      HUB_IMAGE_ACTIONS_STS_URL: google.stsUrl,
+      HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL: google.iamCredentialsUrl,
+    };
+    Object.assign(process.env, env);
+    google.fail({ path: /^\/v1\/token$/, status: 503, times: 100 });
+    const error = await createAccessTokenSource(
+      {
+        mode: 'workload-identity',
+        provider: google.workloadIdentityProvider,
+        serviceAccount: google.serviceAccount,
+      },
+      { env, retryPolicy: fast, log: () => undefined },
+    )
+      .token('initial')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(
+      `keyless auth ("workload-identity-provider" + "service-account") as ${google.serviceAccount} through ${google.workloadIdentityProvider} failed after 3 attempts: POST ${google.stsUrl} answered 503: Injected failure.`,
     );
   });
 });

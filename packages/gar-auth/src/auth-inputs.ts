@@ -93,17 +93,18 @@ export function readGarAuth(r: InputReader, options: { required: boolean }): Gar
     return undefined;
   }
   if (given > 1) {
-    const names = [
-      provider !== undefined || serviceAccount !== undefined
-        ? '"workload-identity-provider"/"service-account"'
-        : undefined,
-      json !== undefined ? '"credentials-json"' : undefined,
-      token !== undefined ? '"access-token"' : undefined,
-    ].filter((name) => name !== undefined);
+    const values: Record<(typeof AUTH_INPUT_NAMES)[number], string | undefined> = {
+      'workload-identity-provider': provider,
+      'service-account': serviceAccount,
+      'credentials-json': json,
+      'access-token': token,
+    };
+    const names = AUTH_INPUT_NAMES.filter((name) => values[name] !== undefined).map((name) => `"${name}"`);
+    const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
     r.reject(
-      'credentials-json',
+      AUTH_INPUT_NAMES.find((name) => values[name] !== undefined) ?? 'credentials-json',
       undefined,
-      `conflicts: ${names.join(' and ')} were all given; give exactly one auth mode, ${MODES}`,
+      `conflicts: ${listed} were ${names.length === 2 ? 'both' : 'all'} given, which is more than one auth mode; give exactly one, ${MODES}`,
     );
     return undefined;
   }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   classifyRegistryFailure,
+  isUnknownRepository,
+  notFoundKind,
   parseChallenge,
+  RegistryClient,
   RegistryConnectionError,
   RegistryError,
   sha256Digest,
@@ -55,6 +58,60 @@ describe('sha256Digest', () => {
   it('hashes the exact bytes', () => {
     expect(sha256Digest(Buffer.from(''))).toBe(
       'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+  });
+});
+
+const NAME_UNKNOWN = JSON.stringify({
+  errors: [{ code: 'NAME_UNKNOWN', message: 'Repository "user-images" not found' }],
+});
+// What distribution 2.8 answers for a manifest of a repository it has never seen, and for a missing manifest.
+const MANIFEST_UNKNOWN = JSON.stringify({
+  errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Name: 'never/seen' } }],
+});
+
+describe('notFoundKind', () => {
+  it.each([
+    [NAME_UNKNOWN, 'repository'],
+    [MANIFEST_UNKNOWN, 'manifest'],
+    ['', 'manifest'],
+    ['404 page not found', 'manifest'],
+    [JSON.stringify({ errors: [] }), 'manifest'],
+  ])('%s → %s', (body, kind) => {
+    expect(notFoundKind(body)).toBe(kind);
+  });
+});
+
+describe('getManifest on a 404', () => {
+  const answering = (body: string): RegistryClient =>
+    new RegistryClient({
+      registry: '127.0.0.1:1',
+      fetch: (async () =>
+        new Response(body, { status: 404, headers: { 'content-type': 'application/json' } })) as typeof fetch,
+    });
+
+  it('answers undefined for a missing manifest, asked either way', async () => {
+    const client = answering(MANIFEST_UNKNOWN);
+    expect(await client.getManifest('p/r/i', 'v1')).toBeUndefined();
+    expect(await client.getManifest('p/r/i', 'v1', { unknownRepositoryThrows: true })).toBeUndefined();
+  });
+
+  it('answers undefined for an unknown repository by default, as before', async () => {
+    expect(await answering(NAME_UNKNOWN).getManifest('p/r/i', 'v1')).toBeUndefined();
+  });
+
+  it('throws NAME_UNKNOWN with the registry message when asked to tell an unknown repository apart', async () => {
+    const error = await answering(NAME_UNKNOWN)
+      .getManifest('p/r/i', 'v1', { unknownRepositoryThrows: true })
+      .catch((e: unknown) => e);
+    expect(isUnknownRepository(error)).toBe(true);
+    expect(error).toEqual(
+      expect.objectContaining({
+        status: 404,
+        code: 'NAME_UNKNOWN',
+        detail: 'Repository "user-images" not found',
+        url: 'http://127.0.0.1:1/v2/p/r/i/manifests/v1',
+      }),
     );
   });
 });

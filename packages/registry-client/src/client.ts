@@ -90,6 +90,33 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   return { scheme: (match[1] ?? '').toLowerCase() as Challenge['scheme'], params };
 }
 
+/** What a 404 says was missing, from its OCI error code. */
+export type NotFound =
+  /** NAME_UNKNOWN: the registry does not know the repository at all. */
+  | 'repository'
+  /** MANIFEST_UNKNOWN, or any 404 without that code (HEAD answers have no body): no such manifest. */
+  | 'manifest';
+
+/** Reads a 404 body: `NAME_UNKNOWN` (OCI distribution spec) means the repository, anything else the manifest. */
+export function notFoundKind(body: string): NotFound {
+  const { code } = parseErrorBody(body);
+  return code === 'NAME_UNKNOWN' ? 'repository' : 'manifest';
+}
+
+export interface ManifestReadOptions {
+  /**
+   * Throw a RegistryError (404, NAME_UNKNOWN) when the registry says the repository itself does not exist,
+   * instead of answering undefined as for a missing manifest. Off by default: some registries answer NAME_UNKNOWN
+   * for an image path never pushed to, which a caller asking "is this tag there yet?" wants as undefined.
+   */
+  unknownRepositoryThrows?: boolean;
+}
+
+/** True for the error getManifest throws with `unknownRepositoryThrows`: the repository does not exist. */
+export function isUnknownRepository(error: unknown): error is RegistryError {
+  return error instanceof RegistryError && error.status === 404 && error.code === 'NAME_UNKNOWN';
+}
+
 /** The OCI error body, `{"errors": [{"code", "message"}]}`, or the start of whatever else the server sent. */
 function parseErrorBody(text: string): { code: string | undefined; detail: string } {
   try {
@@ -149,13 +176,27 @@ export class RegistryClient {
     };
   }
 
-  async getManifest(repository: string, reference: string): Promise<Manifest | undefined> {
-    const response = await this.request('GET', repository, `/v2/${repository}/manifests/${reference}`, {
+  async getManifest(
+    repository: string,
+    reference: string,
+    options: ManifestReadOptions = {},
+  ): Promise<Manifest | undefined> {
+    const path = `/v2/${repository}/manifests/${reference}`;
+    const response = await this.request('GET', repository, path, {
       headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
       allow404: true,
       scope: 'pull',
     });
-    if (response.status === 404) return undefined;
+    if (response.status === 404) {
+      if (!options.unknownRepositoryThrows) {
+        await response.arrayBuffer().catch(() => undefined);
+        return undefined;
+      }
+      const text = await response.text().catch(() => '');
+      if (notFoundKind(text) === 'manifest') return undefined;
+      const { code, detail } = parseErrorBody(text);
+      throw new RegistryError('GET', `${this.baseUrl}${path}`, 404, code, detail, undefined);
+    }
     const body = Buffer.from(await response.arrayBuffer());
     return {
       digest: response.headers.get('docker-content-digest') ?? sha256Digest(body),

@@ -179,6 +179,29 @@ describe('FakeGoogle', () => {
       expect(fake.issued.at(-1)).toMatchObject({ kind: 'access', value: token });
     });
 
+    it('fail({ drop }) reads the request and resets the connection; the next request is answered', async () => {
+      fake.fail({ path: /^\/token$/, drop: true });
+      const before = fake.requests.length;
+
+      const dropped = await fetch(`${fake.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=x',
+      }).catch((error: unknown) => error);
+      // fetch's own TypeError, from another realm than jest's: compared by name.
+      expect((dropped as Error).message).toBe('fetch failed');
+      expect(((dropped as TypeError).cause as { code?: string }).code).toMatch(
+        /^(ECONNRESET|UND_ERR_SOCKET)$/,
+      );
+
+      const { token } = await jwtClientFor(fake.serviceAccountKey().json).getAccessToken();
+      expect(sink.accepts(ACCESS_TOKEN_USER, token ?? '')).toBe(true);
+      expect(fake.requests.slice(before)).toEqual([
+        { method: 'POST', path: '/token', status: 0 },
+        { method: 'POST', path: '/token', status: 200 },
+      ]);
+    });
+
     it('answers invalid_grant to a key whose private key is not the registered one', async () => {
       const { json } = fake.serviceAccountKey();
       const stolen = { ...(JSON.parse(json) as KeyFile) };
