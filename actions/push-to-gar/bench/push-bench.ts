@@ -14,7 +14,8 @@ import { join } from 'node:path';
 
 const { TestRegistry } = await import('../../../test/harness/registry.ts');
 const { FaultProxy } = await import('../../../test/harness/fault-proxy.ts');
-const { docker, removeImages } = await import('../../../test/harness/docker-engine.ts');
+const { docker, removeImages, ensureDockerEngine, stopStartedEngine } =
+  await import('../../../test/harness/docker-engine.ts');
 const { BUSYBOX_IMAGE, ensureBusyboxImage } = await import('../../../test/harness/base-images.ts');
 const { runAction, cleanupRun } = await import('../../../test/harness/action-runner.ts');
 const { makeTempDir, removeDir } = await import('../../../test/harness/tmp.ts');
@@ -34,6 +35,8 @@ function ms(value: number): string {
   return `${Math.round(value)} ms`;
 }
 
+// A dockerd started here (when `docker info` failed) is stopped at the end, as the tests do.
+const startedEngine = await ensureDockerEngine();
 await ensureBusyboxImage();
 const registry = await TestRegistry.start();
 const proxy = await FaultProxy.start(registry.url);
@@ -164,5 +167,6 @@ try {
   await removeImages(images);
   await proxy.stop();
   await registry.stop();
+  if (startedEngine !== undefined) await stopStartedEngine();
   await removeDir(work);
 }
