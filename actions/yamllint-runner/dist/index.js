@@ -29535,6 +29535,7 @@ function pipRequirement(wanted) {
 
 
 
+
 /** The first executable `name` on PATH, like the shell finds it. */
 async function findOnPath(name, path) {
     for (const dir of (path ?? '').split(external_node_path_namespaceObject.delimiter)) {
@@ -29576,7 +29577,7 @@ async function resolveYamllint(options) {
     options.log(`yamllint ${options.wanted} is wanted and ${found}: installing it with pip.`);
     const dir = venvDir(options.toolRoot, options.wanted);
     const command = (0,external_node_path_namespaceObject.join)(dir, 'bin', 'yamllint');
-    if (await yamllint_setup_exists((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER))) {
+    if (await exists((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER))) {
         const version = await versionOf(command, options);
         if (version !== undefined && versionSatisfies(version, options.wanted)) {
             return { command, version, source: 'cached' };
@@ -29611,15 +29612,6 @@ async function resolveYamllint(options) {
     }
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER), `${version}\n`);
     return { command, version, source: 'installed' };
-}
-async function yamllint_setup_exists(path) {
-    try {
-        await (0,promises_namespaceObject.access)(path);
-        return true;
-    }
-    catch {
-        return false;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts

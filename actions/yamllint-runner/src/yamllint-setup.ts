@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { YamllintUnavailableError } from './errors.js';
+import { exists } from './local-files.js';
 import { parseVersionOutput, pipRequirement, versionSatisfies } from './version.js';
 
 export interface Yamllint {
@@ -121,13 +122,4 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
   }
   await writeFile(join(dir, COMPLETE_MARKER), `${version}\n`);
   return { command, version, source: 'installed' };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
