@@ -20,6 +20,7 @@ const { docker, removeImages, runCommand, ensureDockerEngine, stopStartedEngine 
 const { ensureBaseImages, PYTHON_IMAGE } = await import('../../../test/harness/base-images.js');
 const { TestRegistry } = await import('../../../test/harness/registry.js');
 const { pathWithDouble, REPO2DOCKER_DOUBLE } = await import('../../../test/harness/repo2docker-double.js');
+const { median } = await import('../../../test/harness/stats.js');
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, 'overhead-runs': { type: 'string', default: '15' } },
@@ -28,11 +29,6 @@ const RUNS = Number(args.runs);
 const OVERHEAD_RUNS = Number(args['overhead-runs']);
 const ACTION_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 const seconds = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 

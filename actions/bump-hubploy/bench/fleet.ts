@@ -1,6 +1,8 @@
 // A synthetic deployment repo the size of a large fleet: every hub with a commented common.yaml (profile list
 // included), a staging override, a prod file, and a legacy hubploy.yaml for every fifth hub.
 
+import { median } from '../../../test/harness/stats.ts';
+
 export const REGISTRY = 'us-central1-docker.pkg.dev/cal-icor-hubs/user-images';
 export const IMAGE = `${REGISTRY}/base-user-image`;
 
@@ -85,12 +87,6 @@ export interface Timing {
   samples: number[];
   targetMs: number;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 export function table(rows: Timing[], baseline?: { name: string; samples: number[] }): string {
   const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);

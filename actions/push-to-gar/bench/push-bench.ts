@@ -19,17 +19,10 @@ const { docker, removeImages, ensureDockerEngine, stopStartedEngine } =
 const { BUSYBOX_IMAGE, ensureBusyboxImage } = await import('../../../test/harness/base-images.ts');
 const { runAction, cleanupRun } = await import('../../../test/harness/action-runner.ts');
 const { makeTempDir, removeDir } = await import('../../../test/harness/tmp.ts');
+const { median } = await import('../../../test/harness/stats.ts');
 
 const RUNS = Number(process.argv[2] ?? 11);
 const ACCESS_USER = 'oauth2accesstoken';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 function ms(value: number): string {
   return `${Math.round(value)} ms`;
