@@ -39310,13 +39310,15 @@ class InputReader {
         this.problem(new InputError(name, value, 'expected true or false'));
         return fallback;
     }
-    integer(name, fallback, range) {
+    /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
+    integer(name, fallback, range, advice = {}) {
         const value = this.raw(name);
         if (value === '')
             return fallback;
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
-            this.problem(new InputError(name, value, `expected a whole number from ${range.min} to ${range.max}`));
+            const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
+            this.problem(new InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;

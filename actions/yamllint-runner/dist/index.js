@@ -28712,15 +28712,12 @@ function readInputs(source = src/* runnerInputs */.ax) {
     const yamllintVersion = r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
     if (!VERSION.test(yamllintVersion))
         r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
-    const jobsValue = r.string('jobs', 'auto');
-    let jobs;
-    if (jobsValue !== 'auto') {
-        jobs = /^[0-9]+$/.test(jobsValue) ? Number(jobsValue) : NaN;
-        if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256) {
-            r.reject('jobs', jobsValue, 'expected "auto" (one yamllint per core) or a whole number from 1 to 256', 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once');
-            jobs = undefined;
-        }
-    }
+    const jobs = r.string('jobs', 'auto') === 'auto'
+        ? undefined
+        : r.integer('jobs', 1, { min: 1, max: 256 }, {
+            expected: 'expected "auto" (one yamllint per core) or a whole number from 1 to 256',
+            fix: 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once',
+        });
     const paths = r.list('paths', 'newline');
     const inputs = {
         paths: paths.length === 0 ? ['.'] : paths,
@@ -30025,13 +30022,15 @@ class InputReader {
         this.problem(new InputError(name, value, 'expected true or false'));
         return fallback;
     }
-    integer(name, fallback, range) {
+    /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
+    integer(name, fallback, range, advice = {}) {
         const value = this.raw(name);
         if (value === '')
             return fallback;
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
-            this.problem(new InputError(name, value, `expected a whole number from ${range.min} to ${range.max}`));
+            const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
+            this.problem(new InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;

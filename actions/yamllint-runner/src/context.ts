@@ -32,20 +32,18 @@ export function readInputs(source: InputSource = runnerInputs): Inputs {
   const yamllintVersion = r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
   if (!VERSION.test(yamllintVersion))
     r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
-  const jobsValue = r.string('jobs', 'auto');
-  let jobs: number | undefined;
-  if (jobsValue !== 'auto') {
-    jobs = /^[0-9]+$/.test(jobsValue) ? Number(jobsValue) : NaN;
-    if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256) {
-      r.reject(
-        'jobs',
-        jobsValue,
-        'expected "auto" (one yamllint per core) or a whole number from 1 to 256',
-        'Leave "jobs" out for "auto", or give how many yamllint processes to run at once',
-      );
-      jobs = undefined;
-    }
-  }
+  const jobs =
+    r.string('jobs', 'auto') === 'auto'
+      ? undefined
+      : r.integer(
+          'jobs',
+          1,
+          { min: 1, max: 256 },
+          {
+            expected: 'expected "auto" (one yamllint per core) or a whole number from 1 to 256',
+            fix: 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once',
+          },
+        );
   const paths = r.list('paths', 'newline');
   const inputs: Inputs = {
     paths: paths.length === 0 ? ['.'] : paths,
