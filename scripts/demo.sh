@@ -11,6 +11,6 @@ case " $* " in
 esac
 # shellcheck source=scripts/toolchain.sh
 source scripts/toolchain.sh
-# Node runs the TypeScript as is; the hook maps the harness's `./x.js` imports to its `.ts` files.
-exec node --no-warnings --experimental-transform-types --import ./test/harness/resolve-ts-imports.ts \
+# Node runs the TypeScript as is; the hook maps the local world's `./x.js` imports to its `.ts` files.
+exec node --no-warnings --experimental-transform-types --import @hub-image-actions/local-world/resolve-ts-imports \
   scripts/demo/main.ts "$@"

@@ -9,7 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findInternalRefs, majorOf, rewriteInternalRefs, VERSION } from './internal-refs.ts';
+import {
+  findInternalRefs,
+  majorOf,
+  rewriteInternalRefs,
+  VERSION,
+} from '../packages/workflow-files/src/internal-refs.ts';
 
 export class ReleaseError extends Error {}
 

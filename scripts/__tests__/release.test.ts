@@ -196,12 +196,12 @@ describe('releasing with git', () => {
 
   it('runs from the command line, and says what is wrong', () => {
     const root = resolve(import.meta.dirname, '../..');
-    for (const script of ['release.ts', 'internal-refs.ts']) {
-      mkdirSync(join(work, 'scripts'), { recursive: true });
-      copyFileSync(join(root, 'scripts', script), join(work, 'scripts', script));
+    for (const file of ['scripts/release.ts', 'packages/workflow-files/src/internal-refs.ts']) {
+      mkdirSync(dirname(join(work, file)), { recursive: true });
+      copyFileSync(join(root, file), join(work, file));
     }
     writeFileSync(join(work, 'package.json'), '{ "type": "module" }\n');
-    git(work, 'add', 'scripts', 'package.json');
+    git(work, 'add', 'scripts', 'packages', 'package.json');
     git(work, 'commit', '--quiet', '-m', 'Release script');
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [join(work, 'scripts/release.ts'), ...args], {

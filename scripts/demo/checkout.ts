@@ -1,7 +1,7 @@
 // What `actions/checkout` does for a push, for the inputs our workflows give it: fetch the pushed commit (to the
 // depth asked) from the repository's git server with the job token, check it out on the branch, and keep the token
 // out of `.git/config` unless `persist-credentials` is true.
-import { runCommand } from '../../test/harness/docker-engine.ts';
+import { runCommand } from '@hub-image-actions/local-world/docker-engine';
 
 export interface CheckoutRequest {
   /** The step's `with:`, evaluated. */

@@ -1,6 +1,6 @@
 // Which lines of a step's log the demo shows: what the action decided, not the build or push output it streamed.
 // Pure functions of the log text, as the runner received it (workflow commands included).
-import { parseWorkflowCommand } from '../../test/harness/action-runner.ts';
+import { parseWorkflowCommand } from '@hub-image-actions/local-world/action-runner';
 
 const LEVELS = new Set(['error', 'warning', 'notice']);
 /** Inside streamed build and test output, the lines that still say what happened. */

@@ -2,8 +2,8 @@
 // bump pull request with its diff, and a summary. Full step logs go to files, and to the screen with --verbose.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatDuration } from '../../packages/action-io/src/summary.ts';
-import { findLeaks } from '../../test/harness/leak-checker.ts';
+import { formatDuration } from '@hub-image-actions/action-io';
+import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
 import { highlights, renderLog } from './highlights.ts';
 import type { JobResult, Observer, StepResult, WorkflowResult } from './runner.ts';
 import type { Value } from './expressions.ts';

@@ -6,9 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cleanupRun, maskLog, runAction, type ActionRun } from '../../test/harness/action-runner.ts';
-import { asRecord, jobsOf, stepsOf, triggers } from '../../test/policy/catalog.ts';
-import { parseInternalUses } from '../internal-refs.ts';
+import { cleanupRun, maskLog, runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { asRecord, jobsOf, stepsOf, triggers } from '@hub-image-actions/workflow-files';
+import { parseInternalUses } from '@hub-image-actions/workflow-files';
 import { checkout } from './checkout.ts';
 import { asString, evaluateCondition, evaluateValue, type Contexts, type Value } from './expressions.ts';
 import {

@@ -1,7 +1,7 @@
 // What GitHub works out before a reusable workflow's first step runs: the caller's `with:` and `secrets:` turned
 // into the called workflow's typed inputs and secrets, the order of its jobs, and the permissions each job gets.
 // Pure functions over the parsed YAML; the demo evaluates the workflow files themselves, so it cannot drift from them.
-import { asRecord, jobsOf, triggers } from '../../test/policy/catalog.ts';
+import { asRecord, jobsOf, triggers } from '@hub-image-actions/workflow-files';
 import { asString, evaluateValue, type Contexts, type Value } from './expressions.ts';
 
 export class WorkflowError extends Error {

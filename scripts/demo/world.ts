@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { FIXTURES, fixtureFiles } from '../../actions/bump-hubploy/__tests__/world.ts';
-import { ensurePythonImage, PYTHON_IMAGE } from '../../test/harness/base-images.ts';
+import { FIXTURES, fixtureFiles } from '@hub-image-actions/local-world/deployment-fixture';
+import { ensurePythonImage, PYTHON_IMAGE } from '@hub-image-actions/local-world/base-images';
 import {
   docker,
   dockerInfoWorks,
@@ -18,12 +18,12 @@ import {
   removeImages,
   stopStartedEngine,
   type StartedDockerd,
-} from '../../test/harness/docker-engine.ts';
-import { FakeGitHub, type FakeGitHubSnapshot } from '../../test/harness/fake-github.ts';
-import { FakeGoogle } from '../../test/harness/fake-google.ts';
-import { GitServer } from '../../test/harness/git-server.ts';
-import { portIsFree } from '../../test/harness/net.ts';
-import { TestRegistry } from '../../test/harness/registry.ts';
+} from '@hub-image-actions/local-world/docker-engine';
+import { FakeGitHub, type FakeGitHubSnapshot } from '@hub-image-actions/local-world/fake-github';
+import { FakeGoogle } from '@hub-image-actions/local-world/fake-google';
+import { GitServer } from '@hub-image-actions/local-world/git-server';
+import { portIsFree } from '@hub-image-actions/local-world/net';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 import type { Permissions } from './workflow.ts';
 
 export const IMAGE_REPO = 'example-org/base-user-image';

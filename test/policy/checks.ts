@@ -1,7 +1,7 @@
 // The workflow policy: pure functions from parsed files to violations. Each violation kind has a broken fixture in
 // fixtures/<kind>/ that proves its check can fail.
 import { isDeepStrictEqual } from 'node:util';
-import { majorOf, parseInternalUses, RELEASE_REF } from '../../scripts/internal-refs.ts';
+import { majorOf, parseInternalUses, RELEASE_REF } from '@hub-image-actions/workflow-files';
 import {
   asRecord,
   Catalog,
@@ -11,8 +11,8 @@ import {
   triggers,
   type ActionSpec,
   type InputSpec,
-} from './catalog.ts';
-import type { Path, Repository, WorkflowFile, WorkflowSet } from './repository.ts';
+} from '@hub-image-actions/workflow-files';
+import type { Path, Repository, WorkflowFile, WorkflowSet } from '@hub-image-actions/workflow-files';
 
 export const VIOLATION_KINDS = [
   'top-level-permissions',
@@ -291,7 +291,7 @@ const wiringOfCalls: WorkflowCheck = (context) => {
           report(
             'unknown-action',
             at,
-            `no metadata for ${step.uses}: add its inputs and outputs at that commit to THIRD_PARTY in test/policy/catalog.ts`,
+            `no metadata for ${step.uses}: add its inputs and outputs at that commit to THIRD_PARTY in packages/workflow-files/src/catalog.ts`,
           );
         }
         return;

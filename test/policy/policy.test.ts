@@ -1,9 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseInternalUses } from '../../scripts/internal-refs.ts';
+import { parseInternalUses } from '@hub-image-actions/workflow-files';
 import { actionlint, formatLintResult, isStaleDiagnostic } from './actionlint.ts';
-import { asRecord, Catalog, grantsIdToken, jobsOf, stepsOf, triggers } from './catalog.ts';
+import {
+  asRecord,
+  Catalog,
+  grantsIdToken,
+  jobsOf,
+  stepsOf,
+  triggers,
+} from '@hub-image-actions/workflow-files';
 import {
   checkRepository,
   formatViolation,
@@ -11,7 +18,7 @@ import {
   VIOLATION_KINDS,
   type ViolationKind,
 } from './checks.ts';
-import { loadRepository, parseYamlFile } from './repository.ts';
+import { loadRepository, parseYamlFile } from '@hub-image-actions/workflow-files';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(import.meta.dirname, 'fixtures');

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GitServer } from '../harness/git-server.ts';
-import { findLeaks } from '../harness/leak-checker.ts';
-import { makeTempDir, removeDir } from '../harness/tmp.ts';
+import { GitServer } from '@hub-image-actions/local-world/git-server';
+import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
+import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const REPO = 'hub-image-actions/hub-image-actions';
@@ -90,7 +90,9 @@ beforeAll(async () => {
       '.github/workflows/yaml-lint.yml': WORKFLOW,
       'package.json': '{ "type": "module" }\n',
       'scripts/release.ts': readFileSync(join(ROOT, 'scripts/release.ts')),
-      'scripts/internal-refs.ts': readFileSync(join(ROOT, 'scripts/internal-refs.ts')),
+      'packages/workflow-files/src/internal-refs.ts': readFileSync(
+        join(ROOT, 'packages/workflow-files/src/internal-refs.ts'),
+      ),
     },
   });
 });

@@ -3,8 +3,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { jobsOf, stepsOf } from './catalog.ts';
-import { loadRepository } from './repository.ts';
+import { jobsOf, stepsOf } from '@hub-image-actions/workflow-files';
+import { loadRepository } from '@hub-image-actions/workflow-files';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const repository = loadRepository(ROOT);

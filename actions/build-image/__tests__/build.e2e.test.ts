@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { imageLabels, imageId, docker } from '../../../test/harness/docker-engine.js';
-import { PYTHON_IMAGE } from '../../../test/harness/base-images.js';
-import { REQUEST_FILE_IN_IMAGE, type Repo2DockerRequest } from '../../../test/harness/repo2docker-double.js';
+import { imageLabels, imageId, docker } from '@hub-image-actions/local-world/docker-engine';
+import { PYTHON_IMAGE } from '@hub-image-actions/local-world/base-images';
+import {
+  REQUEST_FILE_IN_IMAGE,
+  type Repo2DockerRequest,
+} from '@hub-image-actions/local-world/repo2docker-double';
 import { Fixture } from './fixture.js';
 
 jest.setTimeout(300_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { PYTHON_IMAGE } from '../../../test/harness/base-images.js';
-import { docker } from '../../../test/harness/docker-engine.js';
+import { PYTHON_IMAGE } from '@hub-image-actions/local-world/base-images';
+import { docker } from '@hub-image-actions/local-world/docker-engine';
 import { Fixture } from './fixture.js';
 
 jest.setTimeout(300_000);

@@ -10,14 +10,14 @@ import {
   runAction,
   type ActionRun,
   type RunActionOptions,
-} from '../../../test/harness/action-runner.js';
-import { docker, removeImages, runCommand } from '../../../test/harness/docker-engine.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
+} from '@hub-image-actions/local-world/action-runner';
+import { docker, removeImages, runCommand } from '@hub-image-actions/local-world/docker-engine';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 import {
   pathWithDouble,
   readInvocations,
   type Repo2DockerInvocation,
-} from '../../../test/harness/repo2docker-double.js';
+} from '@hub-image-actions/local-world/repo2docker-double';
 
 export const TOKEN_USER = 'oauth2accesstoken';
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActionRun } from '../../../test/harness/action-runner.js';
-import { FakeGoogle } from '../../../test/harness/fake-google.js';
-import { findLeaks } from '../../../test/harness/leak-checker.js';
+import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { FakeGoogle } from '@hub-image-actions/local-world/fake-google';
+import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
 import { Fixture } from './fixture.js';
 
 jest.setTimeout(300_000);

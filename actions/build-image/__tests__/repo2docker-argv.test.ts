@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 // The double's parser behaves like repo2docker's argparse parser; parsing our argv with it checks the contract.
 // @ts-expect-error: a plain .mjs module of the test double, without type declarations
-import { parseArgs } from '../../../test/repo2docker-double/lib/args.mjs';
+import { parseArgs } from '@hub-image-actions/local-world/repo2docker-double/lib/args.mjs';
 import {
   extraArgsProblems,
   formatCommand,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
-import { docker, imageExists } from '../../../test/harness/docker-engine.js';
+import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
+import { docker, imageExists } from '@hub-image-actions/local-world/docker-engine';
 import { Fixture, repositoryOf } from './fixture.js';
 
 jest.setTimeout(300_000);

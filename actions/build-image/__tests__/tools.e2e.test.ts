@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { imageLabels } from '../../../test/harness/docker-engine.js';
-import { REPO2DOCKER_DOUBLE } from '../../../test/harness/repo2docker-double.js';
+import { imageLabels } from '@hub-image-actions/local-world/docker-engine';
+import { REPO2DOCKER_DOUBLE } from '@hub-image-actions/local-world/repo2docker-double';
 import { Fixture } from './fixture.js';
 
 jest.setTimeout(300_000);

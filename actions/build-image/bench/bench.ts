@@ -7,20 +7,21 @@
 // 2. Overhead: from `node dist/index.js` to the moment repo2docker is called to build (a shim on PATH records it).
 // 3. Bundle size: the JavaScript the runner loads (dist/*.js).
 // Needs the same machine set-up as the end-to-end tests (docker engine, docker-registry, base images).
-import '../../../test/harness/resolve-ts-imports.ts';
+import '@hub-image-actions/local-world/resolve-ts-imports';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { runAction, cleanupRun } = await import('../../../test/harness/action-runner.js');
+const { runAction, cleanupRun } = await import('@hub-image-actions/local-world/action-runner');
 const { docker, removeImages, runCommand, ensureDockerEngine, stopStartedEngine } =
-  await import('../../../test/harness/docker-engine.js');
-const { ensureBaseImages, PYTHON_IMAGE } = await import('../../../test/harness/base-images.js');
-const { TestRegistry } = await import('../../../test/harness/registry.js');
-const { pathWithDouble, REPO2DOCKER_DOUBLE } = await import('../../../test/harness/repo2docker-double.js');
-const { median } = await import('../../../test/harness/stats.js');
+  await import('@hub-image-actions/local-world/docker-engine');
+const { ensureBaseImages, PYTHON_IMAGE } = await import('@hub-image-actions/local-world/base-images');
+const { TestRegistry } = await import('@hub-image-actions/local-world/registry');
+const { pathWithDouble, REPO2DOCKER_DOUBLE } =
+  await import('@hub-image-actions/local-world/repo2docker-double');
+const { median } = await import('@hub-image-actions/local-world/stats');
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, 'overhead-runs': { type: 'string', default: '15' } },

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cleanupRun, type ActionRun } from '../../../test/harness/action-runner.js';
-import { FaultProxy } from '../../../test/harness/fault-proxy.js';
-import { makeTempDir, removeDir } from '../../../test/harness/tmp.js';
+import { cleanupRun, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { FaultProxy } from '@hub-image-actions/local-world/fault-proxy';
+import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { BOT, HUMAN, hubFiles, IMAGE, listFiles, short, World } from './world.js';
 
 jest.setTimeout(180_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { join } from 'node:path';
-import { cleanupRun } from '../../../test/harness/action-runner.js';
+import { cleanupRun } from '@hub-image-actions/local-world/action-runner';
 import { FIXTURES, fixtureFiles, listFiles, World } from './world.js';
 
 jest.setTimeout(120_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { cleanupRun, type ActionRun } from '../../../test/harness/action-runner.js';
-import { freePort } from '../../../test/harness/net.js';
+import { cleanupRun, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { freePort } from '@hub-image-actions/local-world/net';
 import { hubFiles, IMAGE, short, World } from './world.js';
 
 jest.setTimeout(120_000);

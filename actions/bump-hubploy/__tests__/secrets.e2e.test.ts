@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRun } from '../../../test/harness/action-runner.js';
-import { findLeaks, type Leak } from '../../../test/harness/leak-checker.js';
-import { removeDir } from '../../../test/harness/tmp.js';
+import { cleanupRun } from '@hub-image-actions/local-world/action-runner';
+import { findLeaks, type Leak } from '@hub-image-actions/local-world/leak-checker';
+import { removeDir } from '@hub-image-actions/local-world/tmp';
 import { DEPLOY_TOKEN, hubFiles, World } from './world.js';
 
 jest.setTimeout(120_000);

@@ -2,16 +2,18 @@
 // repo with real commits, deployment repos made from the fixture, and a runner for the bundled action.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/action-runner.js';
-import { FakeGitHub } from '../../../test/harness/fake-github.js';
-import { GitServer, type CommitAuthor } from '../../../test/harness/git-server.js';
+import {
+  runAction,
+  type ActionRun,
+  type RunActionOptions,
+} from '@hub-image-actions/local-world/action-runner';
+import { FakeGitHub } from '@hub-image-actions/local-world/fake-github';
+import { GitServer, type CommitAuthor } from '@hub-image-actions/local-world/git-server';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES = join(here, '..', '..', '..', 'packages', 'deploy-config', '__tests__', 'fixtures');
+export { FIXTURES, fixtureFiles, listFiles } from '@hub-image-actions/local-world/deployment-fixture';
+
 export const REGISTRY = 'us-central1-docker.pkg.dev/cal-icor-hubs/user-images';
 export const IMAGE = `${REGISTRY}/base-user-image`;
 export const BOT: CommitAuthor = { name: 'hub-image-bot', email: 'hub-image-bot@users.noreply.github.com' };
@@ -19,27 +21,6 @@ export const HUMAN: CommitAuthor = { name: 'Ada Admin', email: 'ada@example.edu'
 
 export const DEPLOY_TOKEN = 'ghp_DeployToken0123456789abcdefABCDEF01';
 export const SOURCE_TOKEN = 'ghs_SourceToken0123456789abcdefABCDEF02';
-
-export function listFiles(root: string, prefix = ''): string[] {
-  return readdirSync(join(root, prefix)).flatMap((name) => {
-    const path = prefix === '' ? name : `${prefix}/${name}`;
-    return statSync(join(root, path)).isDirectory() ? listFiles(root, path) : [path];
-  });
-}
-
-/** The fixture deployment repo's files, with each `[from, to]` substitution applied to their bytes. */
-export function fixtureFiles(
-  root: string,
-  substitutions: Array<[string, string]> = [],
-): Record<string, Buffer> {
-  const files: Record<string, Buffer> = {};
-  for (const path of listFiles(root)) {
-    let text = readFileSync(join(root, path), 'latin1');
-    for (const [from, to] of substitutions) text = text.split(from).join(to);
-    files[path] = Buffer.from(text, 'latin1');
-  }
-  return files;
-}
 
 function gitIn(cwd: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRun, runAction } from '../../../test/harness/action-runner.ts';
-import { FakeGitHub } from '../../../test/harness/fake-github.ts';
-import { GitServer } from '../../../test/harness/git-server.ts';
+import { cleanupRun, runAction } from '@hub-image-actions/local-world/action-runner';
+import { FakeGitHub } from '@hub-image-actions/local-world/fake-github';
+import { GitServer } from '@hub-image-actions/local-world/git-server';
 import { fleet, IMAGE, passes, table } from './fleet.ts';
 
 const RUNS = 7;

@@ -1,7 +1,7 @@
 // A synthetic deployment repo the size of a large fleet: every hub with a commented common.yaml (profile list
 // included), a staging override, a prod file, and a legacy hubploy.yaml for every fifth hub.
 
-import { median } from '../../../test/harness/stats.ts';
+import { median } from '@hub-image-actions/local-world/stats';
 
 export const REGISTRY = 'us-central1-docker.pkg.dev/cal-icor-hubs/user-images';
 export const IMAGE = `${REGISTRY}/base-user-image`;

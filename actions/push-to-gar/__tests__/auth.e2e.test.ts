@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAccessTokenSource, parseServiceAccountKey } from '@hub-image-actions/gar-auth';
-import { imageExists } from '../../../test/harness/docker-engine.js';
-import type { ActionRun } from '../../../test/harness/action-runner.js';
+import { imageExists } from '@hub-image-actions/local-world/docker-engine';
+import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
 import {
   buildImage,
   cleanupRuns,

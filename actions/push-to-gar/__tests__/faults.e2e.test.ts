@@ -1,7 +1,7 @@
 // Registry faults during a real docker push through the fault proxy: each recoverable one ends with the right
 // digest in the registry and nothing else changed; the others fail fast, or within the stated bound.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { ActionRun } from '../../../test/harness/action-runner.js';
+import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
 import {
   buildImage,
   cleanupRuns,

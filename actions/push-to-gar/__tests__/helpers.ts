@@ -2,18 +2,18 @@
 // tokens the registry accepts, and small unique images built from the harness busybox.
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
-import { docker, imageId, removeImages } from '../../../test/harness/docker-engine.js';
-import { FakeGoogle } from '../../../test/harness/fake-google.js';
-import { FaultProxy } from '../../../test/harness/fault-proxy.js';
-import { findLeaks, type Leak } from '../../../test/harness/leak-checker.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
+import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
+import { docker, imageId, removeImages } from '@hub-image-actions/local-world/docker-engine';
+import { FakeGoogle } from '@hub-image-actions/local-world/fake-google';
+import { FaultProxy } from '@hub-image-actions/local-world/fault-proxy';
+import { findLeaks, type Leak } from '@hub-image-actions/local-world/leak-checker';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 import {
   cleanupRun,
   runAction,
   type ActionRun,
   type RunActionOptions,
-} from '../../../test/harness/action-runner.js';
+} from '@hub-image-actions/local-world/action-runner';
 
 export interface Services {
   registry: TestRegistry;

@@ -2,8 +2,8 @@
 // inputs that fail before any side effect.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readdir } from 'node:fs/promises';
-import type { ActionRun } from '../../../test/harness/action-runner.js';
-import { docker } from '../../../test/harness/docker-engine.js';
+import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { docker } from '@hub-image-actions/local-world/docker-engine';
 import {
   buildImage,
   cleanupRuns,

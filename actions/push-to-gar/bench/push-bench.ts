@@ -5,21 +5,21 @@
 //    against the backoff the action reports in its log.
 // 3. Overhead: from starting the action to its `docker push` call (a docker shim on PATH stamps the call), with a
 //    given access token so no token is minted.
-import '../../../test/harness/resolve-ts-imports.ts';
+import '@hub-image-actions/local-world/resolve-ts-imports';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
-const { TestRegistry } = await import('../../../test/harness/registry.ts');
-const { FaultProxy } = await import('../../../test/harness/fault-proxy.ts');
+const { TestRegistry } = await import('@hub-image-actions/local-world/registry');
+const { FaultProxy } = await import('@hub-image-actions/local-world/fault-proxy');
 const { docker, removeImages, ensureDockerEngine, stopStartedEngine } =
-  await import('../../../test/harness/docker-engine.ts');
-const { BUSYBOX_IMAGE, ensureBusyboxImage } = await import('../../../test/harness/base-images.ts');
-const { runAction, cleanupRun } = await import('../../../test/harness/action-runner.ts');
-const { makeTempDir, removeDir } = await import('../../../test/harness/tmp.ts');
-const { median } = await import('../../../test/harness/stats.ts');
+  await import('@hub-image-actions/local-world/docker-engine');
+const { BUSYBOX_IMAGE, ensureBusyboxImage } = await import('@hub-image-actions/local-world/base-images');
+const { runAction, cleanupRun } = await import('@hub-image-actions/local-world/action-runner');
+const { makeTempDir, removeDir } = await import('@hub-image-actions/local-world/tmp');
+const { median } = await import('@hub-image-actions/local-world/stats');
 
 const RUNS = Number(process.argv[2] ?? 11);
 const ACCESS_USER = 'oauth2accesstoken';

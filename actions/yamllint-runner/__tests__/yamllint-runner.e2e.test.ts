@@ -4,10 +4,10 @@ import { systemRunner } from '@hub-image-actions/process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cleanupRun, runAction, type ActionRun } from '../../../test/harness/action-runner.js';
-import { GitServer } from '../../../test/harness/git-server.js';
-import { findLeaks } from '../../../test/harness/leak-checker.js';
-import { makeTempDir, removeDir } from '../../../test/harness/tmp.js';
+import { cleanupRun, runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { GitServer } from '@hub-image-actions/local-world/git-server';
+import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
+import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { writeCorpus } from '../bench/corpus.ts';
 
 jest.setTimeout(120_000);

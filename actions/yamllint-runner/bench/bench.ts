@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeCorpus } from './corpus.ts';
-import { median } from '../../../test/harness/stats.ts';
+import { median } from '@hub-image-actions/local-world/stats';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {

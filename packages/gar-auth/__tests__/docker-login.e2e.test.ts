@@ -3,8 +3,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { dockerLogin, freshDockerConfigDir, removeDockerConfig } from '../src/index.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
-import { makeTempDir, removeDir } from '../../../test/harness/tmp.js';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
+import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 
 let registry: TestRegistry;
 let dir: string;

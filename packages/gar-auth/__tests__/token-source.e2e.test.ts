@@ -7,8 +7,8 @@ import {
   registryCredentials,
   type ServiceAccountKey,
 } from '../src/index.js';
-import { FakeGoogle } from '../../../test/harness/fake-google.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
+import { FakeGoogle } from '@hub-image-actions/local-world/fake-google';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 
 let registry: TestRegistry;
 let google: FakeGoogle;

@@ -10,11 +10,11 @@ import {
   RegistryError,
   type CredentialProvider,
 } from '../src/index.js';
-import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
-import { docker, removeImages } from '../../../test/harness/docker-engine.js';
-import { FaultProxy } from '../../../test/harness/fault-proxy.js';
-import { freePort } from '../../../test/harness/net.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
+import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
+import { docker, removeImages } from '@hub-image-actions/local-world/docker-engine';
+import { FaultProxy } from '@hub-image-actions/local-world/fault-proxy';
+import { freePort } from '@hub-image-actions/local-world/net';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 
 const REPO = 'proj/images/base';
 let registry: TestRegistry;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { makeTempDir, removeDir } from '../../../test/harness/tmp.ts';
+import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import type { Value } from '../expressions.ts';
 import { runWorkflow, type Observer, type StepResult, type WorkflowRun } from '../runner.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { asRecord, jobsOf, stepsOf } from '../../../test/policy/catalog.ts';
+import { asRecord, jobsOf, stepsOf } from '@hub-image-actions/workflow-files';
 import { checkoutProblems } from '../checkout.ts';
 import { evaluateCondition, evaluateValue, type Contexts, type Value } from '../expressions.ts';
 import {

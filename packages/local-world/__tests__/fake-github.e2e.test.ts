@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FakeGitHub } from '../fake-github.js';
-import { GitServer } from '../git-server.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+import { FakeGitHub } from '../src/fake-github.js';
+import { GitServer } from '../src/git-server.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 const REPO = 'acme/deploy';
 const FULL = 'gh-full-token';

@@ -4,8 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { GitServer } from '../git-server.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+import { GitServer } from '../src/git-server.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 const REPO = 'acme/images';
 const RW = 'tok-rw-1111';

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUSYBOX_IMAGE } from '../base-images.js';
-import { docker, removeImages, runCommand } from '../docker-engine.js';
-import { findLeaks, leakForms, type Leak } from '../leak-checker.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+import { BUSYBOX_IMAGE } from '../src/base-images.js';
+import { docker, removeImages, runCommand } from '../src/docker-engine.js';
+import { findLeaks, leakForms, type Leak } from '../src/leak-checker.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // jest ignores `testTimeout` inside a project entry of jest.config.js.
 jest.setTimeout(60_000);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { makeTempDir, removeDir } from './tmp.js';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Nothing listens here: an action that calls the GitHub API without an override fails fast, offline. */
 export const UNREACHABLE_URL = 'http://127.0.0.1:9';
@@ -357,7 +357,7 @@ async function writeArgvShims(dir: string, programs: readonly string[], logFile:
   for (const name of programs) {
     if (!/^[\w.+-]+$/.test(name)) throw new Error(`recordArgvOf: not a program name: ${name}`);
     const script = `#!/bin/sh
-# argv recorder (test/harness/action-runner.ts): log the call, then run the real ${name} found later on PATH.
+# argv recorder (local-world action-runner.ts): log the call, then run the real ${name} found later on PATH.
 ${shellQuote(process.execPath)} ${shellQuote(recorder)} ${shellQuote(logFile)} ${shellQuote(name)} "$@" </dev/null || exit 127
 real=
 set -f

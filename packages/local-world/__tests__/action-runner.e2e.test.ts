@@ -9,8 +9,8 @@ import {
   runAction,
   UNREACHABLE_URL,
   type ActionRun,
-} from '../action-runner.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+} from '../src/action-runner.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // Each run starts a Node process; a loaded 2-core machine can take a while (jest's default is 5 s).
 jest.setTimeout(60_000);

@@ -10,7 +10,7 @@ import {
   bookwormMirror,
   ensurePythonImage,
   pythonRootfsTarball,
-} from '../base-images.js';
+} from '../src/base-images.js';
 import {
   docker,
   dockerInfoWorks,
@@ -26,8 +26,8 @@ import {
   startDockerd,
   stopStartedEngine,
   type EngineOptions,
-} from '../docker-engine.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+} from '../src/docker-engine.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // jest ignores `testTimeout` inside a project entry of jest.config.js; containers on a busy machine need more than 5 s.
 jest.setTimeout(60_000);

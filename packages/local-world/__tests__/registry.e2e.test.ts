@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUSYBOX_IMAGE } from '../base-images.js';
-import { docker, removeImages } from '../docker-engine.js';
-import { basicAuth, TestRegistry, type Credentials } from '../registry.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+import { BUSYBOX_IMAGE } from '../src/base-images.js';
+import { docker, removeImages } from '../src/docker-engine.js';
+import { basicAuth, TestRegistry, type Credentials } from '../src/registry.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // jest ignores `testTimeout` inside a project entry of jest.config.js.
 jest.setTimeout(60_000);

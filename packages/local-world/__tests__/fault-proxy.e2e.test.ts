@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { BUSYBOX_IMAGE } from '../base-images.js';
-import { docker, removeImages } from '../docker-engine.js';
-import { FaultProxy } from '../fault-proxy.js';
-import { basicAuth, MANIFEST_ACCEPT, TestRegistry } from '../registry.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+import { BUSYBOX_IMAGE } from '../src/base-images.js';
+import { docker, removeImages } from '../src/docker-engine.js';
+import { FaultProxy } from '../src/fault-proxy.js';
+import { basicAuth, MANIFEST_ACCEPT, TestRegistry } from '../src/registry.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // jest ignores `testTimeout` inside a project entry of jest.config.js.
 jest.setTimeout(60_000);

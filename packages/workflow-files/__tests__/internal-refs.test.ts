@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { findInternalRefs, majorOf, parseInternalUses, rewriteInternalRefs } from '../internal-refs.ts';
+import { findInternalRefs, majorOf, parseInternalUses, rewriteInternalRefs } from '../src/internal-refs.ts';
 
 describe('internal refs', () => {
   it.each([

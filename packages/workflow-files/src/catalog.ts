@@ -1,7 +1,7 @@
 // What each `uses:` target accepts and gives: inputs (required or not), outputs, secrets. Our own actions and
 // reusable workflows are read from their files; third-party actions from their action.yml at the pinned commit,
 // copied into THIRD_PARTY below when the pin is added or moved.
-import { parseInternalUses } from '../../scripts/internal-refs.ts';
+import { parseInternalUses } from './internal-refs.ts';
 import type { Repository, WorkflowFile, YamlFile } from './repository.ts';
 
 export interface InputSpec {

@@ -13,8 +13,8 @@ import {
   GOOGLE_TOKEN_AUDIENCE,
   signJwt,
   type RegistryCredentialSink,
-} from '../fake-google.js';
-import { waitFor } from '../net.js';
+} from '../src/fake-google.js';
+import { waitFor } from '../src/net.js';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const TOKEN_SHAPE = /^ya29\.[A-Za-z0-9_-]{40,}$/;

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX_IMAGE, PYTHON_IMAGE, ensureBusyboxImage, ensurePythonImage } from '../base-images.js';
-import { freePort, waitFor } from '../net.js';
-import { TestRegistry } from '../registry.js';
+import { BUSYBOX_IMAGE, PYTHON_IMAGE, ensureBusyboxImage, ensurePythonImage } from '../src/base-images.js';
+import { freePort, waitFor } from '../src/net.js';
+import { TestRegistry } from '../src/registry.js';
 import {
   REPO2DOCKER_DOUBLE,
   REPO2DOCKER_DOUBLE_DEFAULT_VERSION,
@@ -14,8 +14,8 @@ import {
   pathWithDouble,
   readInvocations,
   type Repo2DockerRequest,
-} from '../repo2docker-double.js';
-import { makeTempDir, removeDir } from '../tmp.js';
+} from '../src/repo2docker-double.js';
+import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // Builds take seconds with a warm layer cache, longer on a fresh engine; jest's default is 5 s.
 jest.setTimeout(120_000);

@@ -1,0 +1,3 @@
+export * from './catalog.ts';
+export * from './internal-refs.ts';
+export * from './repository.ts';
