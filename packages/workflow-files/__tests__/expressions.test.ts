@@ -7,6 +7,7 @@ import {
   evaluate,
   evaluateToken,
   ExpressionError,
+  formatExpression,
   isTruthy,
   readWorkflowTemplate,
   tokenAt,
@@ -72,6 +73,9 @@ describe('evaluate', () => {
     ['join(fromJSON(\'["a","b"]\'), \' + \')', 'a + b'],
     ["(inputs.app-id || 'fallback')", 'fallback'],
     ['github.event == github.event', true],
+    // Every '' in a literal is one quote (@actions/expressions 0.3.61 alone unescapes only the first).
+    ["'a''b'''", "a'b'"],
+    ["format('''{0}'' and ''{1}''', 'x', 'y')", "'x' and 'y'"],
   ])('%s', (expression, expected) => {
     expect(evaluate(expression, contexts)).toEqual(expected);
   });
@@ -162,6 +166,39 @@ describe('workflow values', () => {
     await expect(envValue('${{ steps.build.outputs.tag }}')).rejects.toThrow(
       "Unrecognized named-value: 'steps'",
     );
+  });
+});
+
+describe('block scalars', () => {
+  /** A step's `run:` block, evaluated. */
+  async function runBlock(header: string, lines: string[]): Promise<Value> {
+    const body = lines.map((line) => `          ${line}`).join('\n');
+    const text = `on: workflow_call\njobs:\n  j:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: ${header}\n${body}\n`;
+    const file = await readWorkflowTemplate('test.yml', text);
+    const token = tokenAt(file.root, 'jobs', 'j', 'steps', 0, 'run');
+    if (token === undefined) throw new Error('no run');
+    return evaluateToken(token, contexts);
+  }
+
+  // @actions/workflow-parser alone would keep the block's indentation and its last newline (`|-`) in the result.
+  it('are read as their YAML value, as the runner reads them', async () => {
+    expect(await runBlock('|-', ['echo ${{ inputs.registry }}', 'echo "two"'])).toBe(
+      'echo 127.0.0.1:5000\necho "two"',
+    );
+    expect(await runBlock('|', ["echo '${{ inputs.image }}' {x}"])).toBe(
+      "echo 'hubs/user-images/base' {x}\n",
+    );
+    expect(await runBlock('>-', ['a ${{ inputs.registry }}', 'b'])).toBe('a 127.0.0.1:5000 b');
+    expect(await runBlock('|', ['${{ inputs.registry }}'])).toBe('127.0.0.1:5000\n');
+  });
+
+  it.each([
+    ['a ${{ x }} b', "format('a {0} b', x)"],
+    ['${{ x }}', 'x'],
+    ["it's {a} ${{ 'q}}' }}${{ y }}", "format('it''s {{a}} {0}{1}', 'q}}', y)"],
+    ['no expression', "format('no expression')"],
+  ])('%s is evaluated as %s', (text, expression) => {
+    expect(formatExpression(text)).toBe(expression);
   });
 });
 

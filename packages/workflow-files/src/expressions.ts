@@ -3,6 +3,7 @@
 // that names a context not given, or a function the runner would not have there (`hashFiles`, `success()` outside
 // `if:`), is refused with the expression quoted.
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions';
+import { TokenType, type Token } from '@actions/expressions/lexer';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
 import { truthy } from '@actions/expressions/result';
 
@@ -79,6 +80,18 @@ function statusFunctions(status: Status): FunctionDefinition[] {
   ];
 }
 
+// @actions/expressions 0.3.61 unescapes only the first `''` of a string literal (its lexer calls
+// `value.replace("''", "'")`); GitHub's runner unescapes every one. The literal's value is read again from its text.
+function tokensOf(expression: string): Token[] {
+  return new Lexer(expression)
+    .lex()
+    .tokens.map((token) =>
+      token.type === TokenType.STRING
+        ? { ...token, value: token.lexeme.slice(1, -1).replaceAll("''", "'") }
+        : token,
+    );
+}
+
 /**
  * The value of one expression (the text between `${{` and `}}`). `status` makes the status functions available, as
  * the runner does in `if:` conditions.
@@ -87,7 +100,7 @@ export function evaluate(expression: string, contexts: Contexts, status?: Status
   if (expression.trim() === '') throw new ExpressionError(expression, 'An expression was expected');
   const functions = status === undefined ? [] : statusFunctions(status);
   try {
-    const tree = new Parser(new Lexer(expression).lex().tokens, Object.keys(contexts), functions).parse();
+    const tree = new Parser(tokensOf(expression), Object.keys(contexts), functions).parse();
     const values = new data.Dictionary(
       ...Object.entries(contexts).map(([key, value]) => ({ key, value: toExpressionData(value) })),
     );

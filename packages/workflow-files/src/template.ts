@@ -9,6 +9,7 @@ import type {
   MappingToken,
   TemplateToken,
 } from '@actions/workflow-parser/templates/tokens/index';
+import { parse as parseYaml } from 'yaml';
 import { asString, evaluate, type Contexts, type Status, type Value } from './expressions.ts';
 
 // Loaded when this module runs, not linked with it: under plain Node, the parser's JSON import needs the hook in
@@ -110,9 +111,62 @@ export function itemsOf(token: TemplateToken | undefined): TemplateToken[] {
   return token !== undefined && parser.isSequence(token) ? [...token] : [];
 }
 
+/**
+ * The expression GitHub's runner evaluates for a value that holds `${{ }}`: the expression itself when the value is one
+ * expression and nothing else, else a `format()` of the text around them (`'` doubled, braces doubled). An expression
+ * ends at the first `}}` outside a string literal, as in GitHub's parser.
+ */
+export function formatExpression(text: string): string {
+  const literal: string[] = [];
+  const args: string[] = [];
+  let at = 0;
+  for (let open = text.indexOf('${{'); open >= 0; open = text.indexOf('${{', at)) {
+    let close = -1;
+    let inString = false;
+    for (let i = open + 3; i < text.length; i++) {
+      if (text[i] === "'") inString = !inString;
+      else if (!inString && text[i] === '}' && text[i - 1] === '}') {
+        close = i;
+        break;
+      }
+    }
+    if (close < 0) throw new Error(`an expression in ${JSON.stringify(text)} is not closed`);
+    literal.push(text.slice(at, open).replace(/'/g, "''").replace(/\{/g, '{{').replace(/\}/g, '}}'));
+    literal.push(`{${args.length}}`);
+    args.push(text.slice(open + 3, close - 1).trim());
+    at = close + 1;
+  }
+  literal.push(text.slice(at).replace(/'/g, "''").replace(/\{/g, '{{').replace(/\}/g, '}}'));
+  if (args.length === 1 && literal.length === 3 && literal[0] === '' && literal[2] === '')
+    return args[0] as string;
+  return `format('${literal.join('')}'${args.map((arg) => `, ${arg}`).join('')})`;
+}
+
+/**
+ * What to evaluate for an expression token. For a multi-line block scalar (`run: |`), @actions/workflow-parser builds
+ * the `format()` from the scalar's raw source, indentation included and chomping (`|-`) ignored; the runner uses the
+ * scalar's value. So the value is read again with `yaml`, and its expressions found as the parser finds them.
+ */
+function expressionOf(token: BasicExpressionToken): string {
+  if (token.blockScalarHeader === undefined || token.source === undefined) return token.expression;
+  return formatExpression(String(parseYaml(`${token.blockScalarHeader}\n${token.source}`)));
+}
+
+/** How a scalar reads in the file, expressions unevaluated (block scalars as YAML reads them), for messages. */
+export function writtenText(token: TemplateToken | undefined): string {
+  if (token === undefined) return '';
+  if (parser.isBasicExpression(token)) {
+    if (token.blockScalarHeader !== undefined && token.source !== undefined) {
+      return String(parseYaml(`${token.blockScalarHeader}\n${token.source}`));
+    }
+    return token.source ?? `\${{ ${token.expression} }}`;
+  }
+  return parser.isString(token) ? token.value : token.toString();
+}
+
 /** A token's value: literals as they are, expressions evaluated, mappings and sequences item by item. */
 export function evaluateToken(token: TemplateToken, contexts: Contexts, status?: Status): Value {
-  if (parser.isBasicExpression(token)) return evaluate(token.expression, contexts, status);
+  if (parser.isBasicExpression(token)) return evaluate(expressionOf(token), contexts, status);
   if (parser.isString(token) || parser.isNumber(token) || parser.isBoolean(token)) return token.value;
   if (token.templateTokenType === TokenType.Null) return null;
   if (parser.isSequence(token)) return [...token].map((item) => evaluateToken(item, contexts, status));
