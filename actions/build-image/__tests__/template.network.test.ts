@@ -16,7 +16,8 @@ const TEMPLATE = resolve(import.meta.dirname, '..', '..', '..', 'templates', 'im
 let fx: Fixture;
 
 beforeAll(async () => {
-  if (repo2dockerUnderTest().kind !== 'real') throw new Error('the template test needs the real repo2docker and buildx');
+  if (repo2dockerUnderTest().kind !== 'real')
+    throw new Error('the template test needs the real repo2docker and buildx');
   fx = await Fixture.start();
 });
 
@@ -32,7 +33,9 @@ async function layerSizes(image: string, tag: string): Promise<Map<string, numbe
   });
   const manifest = await client.getManifest(repositoryOf(image), tag);
   if (manifest === undefined) throw new Error(`${image}:${tag} is not in the registry`);
-  const { layers } = JSON.parse(manifest.body.toString('utf8')) as { layers: Array<{ digest: string; size: number }> };
+  const { layers } = JSON.parse(manifest.body.toString('utf8')) as {
+    layers: Array<{ digest: string; size: number }>;
+  };
   return new Map(layers.map((layer) => [layer.digest, layer.size]));
 }
 
@@ -50,8 +53,16 @@ describe('the template image repository, with the real repo2docker', () => {
     const tags = (built.run.outputs['tags'] ?? '').split('\n');
     await fx.push(built.run.outputs['local-image'] ?? '', image, tags);
 
-    const second = await fx.commit(repo, { 'postBuild*': '#!/bin/bash\nset -e\necho "course setup done" > "$HOME/.setup-done"\n' });
-    const rebuilt = await fx.run({ workspace: repo, sha: second, image, inputs: { test: 'false' }, timeoutMs: 40 * 60_000 });
+    const second = await fx.commit(repo, {
+      'postBuild*': '#!/bin/bash\nset -e\necho "course setup done" > "$HOME/.setup-done"\n',
+    });
+    const rebuilt = await fx.run({
+      workspace: repo,
+      sha: second,
+      image,
+      inputs: { test: 'false' },
+      timeoutMs: 40 * 60_000,
+    });
     expect(rebuilt.run.exitCode).toBe(0);
     expect(rebuilt.run.log).toContain(`importing cache manifest from ${image}:${first.slice(0, 12)}`);
     await fx.push(rebuilt.run.outputs['local-image'] ?? '', image, [second.slice(0, 12)]);
@@ -59,7 +70,9 @@ describe('the template image repository, with the real repo2docker', () => {
     const parent = await layerSizes(image, first.slice(0, 12));
     const child = await layerSizes(image, second.slice(0, 12));
     const total = [...child.values()].reduce((sum, size) => sum + size, 0);
-    const reused = [...child].filter(([digest]) => parent.has(digest)).reduce((sum, [, size]) => sum + size, 0);
+    const reused = [...child]
+      .filter(([digest]) => parent.has(digest))
+      .reduce((sum, [, size]) => sum + size, 0);
     const share = reused / total;
     process.stdout.write(
       [

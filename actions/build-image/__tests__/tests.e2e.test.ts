@@ -167,9 +167,8 @@ describe('browser-tests run on the runner against the image serving jupyter lab'
       'jupyter*': '#!/bin/sh\necho "fake jupyter starting, will never listen"\nexec sleep 600\n',
       'browser-tests/test_never.py': 'def test_never():\n    raise AssertionError("must not run")\n',
     });
-    const started = Date.now();
+    // How long the wait lasts is the unit tests' (tests.test.ts, on a clock of their own); here, that it ends.
     const { run } = await fx.run({ workspace: dir, sha, image, inputs: { 'browser-test-timeout': '3' } });
-    expect(Date.now() - started).toBeLessThan(60_000);
     expect(run.exitCode).toBe(1);
     expect(run.outputs['tests']).toBe('failed');
     expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
