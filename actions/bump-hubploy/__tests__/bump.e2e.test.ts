@@ -321,7 +321,9 @@ describe('failures part-way and API faults', () => {
     expect(run.exitCode).toBe(0);
     expect(run.outputs['operation']).toBe('created');
     expect(run.log).toMatch(/GET \/repos\/\{owner\}\/\{repo\}: the API answered 502; trying again/);
-    expect(run.log).toMatch(/rate limited \(403, retry-after\); trying again in 1\.0 s/);
+    expect(run.log).toMatch(
+      /GET \/repos\/\{owner\}\/\{repo\}\/compare\/\{basehead\}: secondary rate limit; trying again in 1\.0 s \(attempt 2 of 6\)/,
+    );
     expect(run.log).toMatch(/POST \/repos\/\{owner\}\/\{repo\}\/pulls: the API answered 503/);
     expect(world.pullsOf(repo)).toHaveLength(1);
     await cleanupRun(run);
@@ -335,11 +337,9 @@ describe('failures part-way and API faults', () => {
       times: 6,
       retryAfterSeconds: 1,
     });
-    const started = Date.now();
     const run = await bump(repo, 1);
     expect(run.exitCode).not.toBe(0);
     expect(run.log).toContain('gave up after 6 attempts');
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(
       world.github.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${repo}/pulls`),
     ).toHaveLength(6);
