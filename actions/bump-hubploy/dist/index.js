@@ -32396,7 +32396,12 @@ class RunScope {
             run: (command, args, options = {}) => {
                 const run = base.run(command, args, { ...options, signal: this.controller.signal });
                 this.running.add(run);
-                void run.finally(() => this.running.delete(run));
+                // A child the runner signalled with the whole process group: the same stop is on its way to us.
+                void run.then((result) => {
+                    this.running.delete(run);
+                    if (result.signal === 'SIGTERM' || result.signal === 'SIGINT')
+                        void this.stop(result.signal);
+                });
                 return run;
             },
         };
@@ -33098,20 +33103,30 @@ async function main() {
     const started = Date.now();
     const inputs = (0,context/* readInputs */.Ko)();
     const scope = new RunScope();
+    let stopHandlers = () => undefined;
     const stopped = new Promise((_, reject) => {
-        scope.stopOnSignals((signal) => {
+        stopHandlers = scope.stopOnSignals((signal) => {
             cancelledBy = signal;
             reject(new src/* ConfigurationError */.j1(`the job was cancelled (${signal}); the clone was removed${inputs.auth.mode === 'app' ? ' and the installation token revoked' : ''}`, 'Re-run the job: it starts again from the current branches'));
         });
     });
+    stopped.catch(() => undefined);
     const work = bump(inputs, scope, started);
     work.catch(() => undefined);
     try {
         await Promise.race([work, stopped]);
     }
+    catch (error) {
+        // A cancel can reach a git child before it reaches us: its failure is the cancel's, not a failure of its own.
+        if (scope.cancelled !== undefined)
+            await stopped;
+        throw error;
+    }
     finally {
         await scope.close();
         state/* savedState */.f.save({ closed: 'true' });
+        if (scope.cancelled === undefined)
+            stopHandlers();
     }
 }
 async function bump(inputs, scope, started) {

@@ -22,7 +22,11 @@ export class RunScope {
       run: (command, args, options = {}) => {
         const run = base.run(command, args, { ...options, signal: this.controller.signal });
         this.running.add(run);
-        void run.finally(() => this.running.delete(run));
+        // A child the runner signalled with the whole process group: the same stop is on its way to us.
+        void run.then((result) => {
+          this.running.delete(run);
+          if (result.signal === 'SIGTERM' || result.signal === 'SIGINT') void this.stop(result.signal);
+        });
         return run;
       },
     };

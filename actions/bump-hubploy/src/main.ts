@@ -35,8 +35,9 @@ export async function main(): Promise<void> {
   const started = Date.now();
   const inputs = readInputs();
   const scope = new RunScope();
+  let stopHandlers = (): void => undefined;
   const stopped = new Promise<never>((_, reject) => {
-    scope.stopOnSignals((signal) => {
+    stopHandlers = scope.stopOnSignals((signal) => {
       cancelledBy = signal;
       reject(
         new ConfigurationError(
@@ -46,13 +47,19 @@ export async function main(): Promise<void> {
       );
     });
   });
+  stopped.catch(() => undefined);
   const work = bump(inputs, scope, started);
   work.catch(() => undefined);
   try {
     await Promise.race([work, stopped]);
+  } catch (error) {
+    // A cancel can reach a git child before it reaches us: its failure is the cancel's, not a failure of its own.
+    if (scope.cancelled !== undefined) await stopped;
+    throw error;
   } finally {
     await scope.close();
     savedState.save({ closed: 'true' });
+    if (scope.cancelled === undefined) stopHandlers();
   }
 }
 
