@@ -31617,7 +31617,8 @@ function findImageUses(files, image) {
             }
             else {
                 uses.push({
-                    image,
+                    // As written: the edit is checked against the file's own spelling of the name.
+                    image: found.name,
                     file: file.path,
                     hub: file.hub,
                     kind: 'inline',

@@ -5,7 +5,7 @@ export type UseKind = 'name-and-tag' | 'tag-override' | 'inline';
 
 /** One place in one file that sets the tag the hub runs for the image. */
 export interface ImageUse {
-  /** The image name, without tag. */
+  /** The image name, without tag (as the file writes it, for an inline reference). */
   image: string;
   file: string;
   hub: string | undefined;
@@ -169,7 +169,8 @@ export function findImageUses(files: readonly ScannedFile[], image: string): Ima
         problem(found.line, `the reference at ${where} ${found.problem ?? 'cannot be edited in place'}`);
       } else {
         uses.push({
-          image,
+          // As written: the edit is checked against the file's own spelling of the name.
+          image: found.name,
           file: file.path,
           hub: file.hub,
           kind: 'inline',

@@ -49,7 +49,7 @@ async function api(
 }
 
 function appJwt(
-  appId: number | string,
+  issuer: number | string,
   privateKeyPem: string,
   claims: { iat?: number; exp?: number } = {},
 ): string {
@@ -58,7 +58,7 @@ function appJwt(
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({
     iat: claims.iat ?? now - 30,
     exp: claims.exp ?? now + 540,
-    iss: appId,
+    iss: issuer,
   })}`;
   return `${unsigned}.${sign('RSA-SHA256', Buffer.from(unsigned), privateKeyPem).toString('base64url')}`;
 }
@@ -580,7 +580,7 @@ describe('FakeGitHub GitHub App flow', () => {
         "'Expiration time' claim ('exp') is too far in the future",
       ],
       [
-        appJwt(4242, privateKeyPem, { iat: now - 700, exp: now + 60 }),
+        appJwt(4242, privateKeyPem, { iat: now - 60, exp: now + 660 }),
         "'Expiration time' claim ('exp') is too far in the future",
       ],
       [
@@ -596,6 +596,22 @@ describe('FakeGitHub GitHub App flow', () => {
       const response = await api('GET', path, { authorization: `Bearer ${jwt}` });
       expect({ status: response.status, message: response.json.message }).toEqual({ status: 401, message });
     }
+    // GitHub's documented example: iat 60 s back, exp 10 minutes ahead (a lifetime of 11 minutes), iss the client
+    // ID or the app ID; and a JWT issued long ago that is still unexpired. No rule limits the lifetime itself.
+    const documented = github.addApp({ id: 4343, installations: { [REPO]: 78 } });
+    expect(documented.clientId).toMatch(/^Iv23li[0-9a-f]{14}$/);
+    const accepted = [
+      appJwt(documented.clientId, documented.privateKeyPem, { iat: now - 60, exp: now + 600 }),
+      appJwt(4343, documented.privateKeyPem, { iat: now - 60, exp: now + 600 }),
+      appJwt('4242', privateKeyPem, { iat: now - 700, exp: now + 60 }),
+    ];
+    for (const jwt of accepted) {
+      expect((await api('GET', path, { authorization: `Bearer ${jwt}` })).status).toBe(200);
+    }
+    expect(
+      (await api('GET', path, { authorization: `Bearer ${appJwt('Iv23linope', documented.privateKeyPem)}` }))
+        .json.message,
+    ).toBe('A JSON web token could not be decoded');
     // An App JWT is not a token for repo endpoints.
     expect(
       (await api('GET', `/repos/${REPO}`, { authorization: `Bearer ${appJwt(4242, privateKeyPem)}` })).status,
