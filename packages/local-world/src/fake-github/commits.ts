@@ -1,6 +1,6 @@
 import type { Context } from './context.js';
 import { GitHubApiError, type RouteRequest, type RouteResponse } from './types.js';
-import { compareStatus, page, repoOf, splitOnce } from './wire.js';
+import { compareStatus, linkHeader, page, pageOf, repoOf, splitOnce } from './wire.js';
 
 // Commits, read from the git server's bare repos: compare, get a commit, and the pull requests of a commit.
 
@@ -23,8 +23,15 @@ export async function compare(ctx: Context, request: RouteRequest): Promise<Rout
   const [baseCommit] = await ctx.shapes.commits(fullName, ['-1', base]);
   const [mergeBaseCommit] = await ctx.shapes.commits(fullName, ['-1', mergeBaseSha]);
   const web = `${ctx.serverUrl}/${fullName}/compare`;
+  // Like GitHub: 250 commits at most without pagination; with per_page or page, pages of at most 100 and a Link
+  // header; the files on the first page only.
+  const paged = request.query.has('per_page') || request.query.has('page');
+  const { perPage, page: number } = pageOf(request, paged ? 30 : 250);
+  const all = await ctx.shapes.commits(fullName, ['--reverse', `${base}..${head}`]);
+  const last = Math.max(1, Math.ceil(all.length / perPage));
   return {
     status: 200,
+    headers: paged ? linkHeader(ctx.url, request, number, last, perPage) : {},
     body: {
       url: `${ctx.url}/repos/${fullName}/compare/${basehead}`,
       html_url: `${web}/${basehead}`,
@@ -37,8 +44,8 @@ export async function compare(ctx: Context, request: RouteRequest): Promise<Rout
       ahead_by: aheadBy,
       behind_by: behindBy,
       total_commits: aheadBy,
-      commits: await ctx.shapes.commits(fullName, ['--reverse', '--max-count=250', `${base}..${head}`]),
-      files: await ctx.shapes.diffFiles(fullName, mergeBaseSha, head),
+      commits: all.slice((number - 1) * perPage, number * perPage),
+      files: number === 1 ? await ctx.shapes.diffFiles(fullName, mergeBaseSha, head) : [],
     },
   };
 }

@@ -383,6 +383,7 @@ export class FakeGitHub {
     });
     res.end(text);
     record.status = status;
+    if (body !== undefined) record.response = body;
     this.requestLog.push(record);
   }
 

@@ -13,19 +13,78 @@ export class Shapes {
     private readonly store: Store,
   ) {}
 
-  userJson(login: string): Record<string, unknown> {
+  /** A simple-user: every URL GitHub lists, on this fake's API and git server. */
+  userJson(login: string, type = login.endsWith('[bot]') ? 'Bot' : 'User'): Record<string, unknown> {
+    const api = `${this.url}/users/${encodeURIComponent(login)}`;
     return {
       login,
-      id: 1,
-      type: login.endsWith('[bot]') ? 'Bot' : 'User',
-      html_url: `${this.serverUrl}/${login}`,
-      url: `${this.url}/users/${encodeURIComponent(login)}`,
+      id: this.store.repoId(`user:${login}`),
+      node_id: Buffer.from(`User:${login}`).toString('base64'),
+      avatar_url: `${this.serverUrl}/avatars/${encodeURIComponent(login)}`,
+      gravatar_id: '',
+      url: api,
+      // A bot's page is its app's: /apps/SLUG.
+      html_url: `${this.serverUrl}/${login.endsWith('[bot]') ? `apps/${encodeURIComponent(login.slice(0, -5))}` : encodeURIComponent(login)}`,
+      followers_url: `${api}/followers`,
+      following_url: `${api}/following{/other_user}`,
+      gists_url: `${api}/gists{/gist_id}`,
+      starred_url: `${api}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/subscriptions`,
+      organizations_url: `${api}/orgs`,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events{/privacy}`,
+      received_events_url: `${api}/received_events`,
+      type,
+      site_admin: false,
     };
   }
 
+  /** A full-repository (which is also a repository): every field GitHub's description requires. */
   async repoJson(fullName: string, caller?: ApiCaller): Promise<Record<string, unknown>> {
     const [owner = '', name = ''] = fullName.split('/');
     const permissions = caller?.permissions ?? {};
+    const api = `${this.url}/repos/${fullName}`;
+    const created = timestamp(new Date(0));
+    const urls = Object.fromEntries(
+      [
+        ['archive_url', '/{archive_format}{/ref}'],
+        ['assignees_url', '/assignees{/user}'],
+        ['blobs_url', '/git/blobs{/sha}'],
+        ['branches_url', '/branches{/branch}'],
+        ['collaborators_url', '/collaborators{/collaborator}'],
+        ['comments_url', '/comments{/number}'],
+        ['commits_url', '/commits{/sha}'],
+        ['compare_url', '/compare/{base}...{head}'],
+        ['contents_url', '/contents/{+path}'],
+        ['contributors_url', '/contributors'],
+        ['deployments_url', '/deployments'],
+        ['downloads_url', '/downloads'],
+        ['events_url', '/events'],
+        ['forks_url', '/forks'],
+        ['git_commits_url', '/git/commits{/sha}'],
+        ['git_refs_url', '/git/refs{/sha}'],
+        ['git_tags_url', '/git/tags{/sha}'],
+        ['hooks_url', '/hooks'],
+        ['issue_comment_url', '/issues/comments{/number}'],
+        ['issue_events_url', '/issues/events{/number}'],
+        ['issues_url', '/issues{/number}'],
+        ['keys_url', '/keys{/key_id}'],
+        ['labels_url', '/labels{/name}'],
+        ['languages_url', '/languages'],
+        ['merges_url', '/merges'],
+        ['milestones_url', '/milestones{/number}'],
+        ['notifications_url', '/notifications{?since,all,participating}'],
+        ['pulls_url', '/pulls{/number}'],
+        ['releases_url', '/releases{/id}'],
+        ['stargazers_url', '/stargazers'],
+        ['statuses_url', '/statuses/{sha}'],
+        ['subscribers_url', '/subscribers'],
+        ['subscription_url', '/subscription'],
+        ['tags_url', '/tags'],
+        ['teams_url', '/teams'],
+        ['trees_url', '/git/trees{/sha}'],
+      ].map(([key, path]) => [key, `${api}${path}`]),
+    );
     return {
       id: this.store.repoId(fullName),
       node_id: Buffer.from(`Repository:${fullName}`).toString('base64'),
@@ -34,11 +93,41 @@ export class Shapes {
       private: true,
       visibility: 'private',
       fork: false,
-      owner: { login: owner, id: 1, type: 'Organization', html_url: `${this.serverUrl}/${owner}` },
+      owner: this.userJson(owner, 'Organization'),
       html_url: `${this.serverUrl}/${fullName}`,
-      url: `${this.url}/repos/${fullName}`,
+      description: null,
+      url: api,
+      ...urls,
       clone_url: this.git.repoUrl(fullName),
+      git_url: this.git.repoUrl(fullName).replace(/^https?:/, 'git:'),
+      ssh_url: `git@127.0.0.1:${fullName}.git`,
+      svn_url: `${this.serverUrl}/${fullName}`,
+      mirror_url: null,
+      homepage: null,
+      language: null,
+      license: null,
       default_branch: await this.git.defaultBranch(fullName),
+      forks: 0,
+      forks_count: 0,
+      stargazers_count: 0,
+      watchers: 0,
+      watchers_count: 0,
+      open_issues: 0,
+      open_issues_count: 0,
+      network_count: 0,
+      subscribers_count: 0,
+      size: 0,
+      has_issues: true,
+      has_projects: false,
+      has_wiki: false,
+      has_pages: false,
+      has_downloads: false,
+      has_discussions: false,
+      archived: false,
+      disabled: false,
+      pushed_at: timestamp(),
+      created_at: created,
+      updated_at: created,
       ...(caller === undefined
         ? {}
         : {
@@ -61,7 +150,8 @@ export class Shapes {
       name: label.name,
       color: label.color,
       default: false,
-      description: null,
+      // GitHub sends null for a label without one; the pull request listing's description says string.
+      description: '',
     };
   }
 
@@ -119,7 +209,39 @@ export class Shapes {
       },
       merged: pull.merged,
       mergeable: null,
+      rebaseable: null,
+      mergeable_state: 'unknown',
+      merged_by: pull.merged ? this.userJson(pull.user) : null,
+      maintainer_can_modify: false,
       author_association: 'MEMBER',
+      auto_merge: null,
+      active_lock_reason: null,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      milestone: null,
+      commits_url: `${apiUrl}/pulls/${pull.number}/commits`,
+      review_comments_url: `${apiUrl}/pulls/${pull.number}/comments`,
+      review_comment_url: `${apiUrl}/pulls/comments{/number}`,
+      statuses_url: `${apiUrl}/statuses/${pull.head.sha}`,
+      comments: this.store.comments.filter((c) => c.repo === pull.repo && c.issueNumber === pull.number)
+        .length,
+      review_comments: 0,
+      commits: 1,
+      additions: 0,
+      deletions: 0,
+      changed_files: 0,
+      _links: {
+        self: { href: `${apiUrl}/pulls/${pull.number}` },
+        html: { href: pull.html_url },
+        issue: { href: `${apiUrl}/issues/${pull.number}` },
+        comments: { href: `${apiUrl}/issues/${pull.number}/comments` },
+        review_comments: { href: `${apiUrl}/pulls/${pull.number}/comments` },
+        review_comment: { href: `${apiUrl}/pulls/comments{/number}` },
+        commits: { href: `${apiUrl}/pulls/${pull.number}/commits` },
+        statuses: { href: `${apiUrl}/statuses/${pull.head.sha}` },
+      },
     };
   }
 
@@ -165,7 +287,9 @@ export class Shapes {
           node_id: Buffer.from(`Commit:${sha}`).toString('base64'),
           url: `${this.url}/repos/${fullName}/commits/${sha}`,
           html_url: `${this.serverUrl}/${fullName}/commit/${sha}`,
+          comments_url: `${this.url}/repos/${fullName}/commits/${sha}/comments`,
           commit: {
+            url: `${this.url}/repos/${fullName}/git/commits/${sha}`,
             author: { name: an, email: ae, date: timestamp(new Date(ad)) },
             committer: { name: cn, email: ce, date: timestamp(new Date(cd)) },
             message: message.replace(/\n+$/, ''),
@@ -177,13 +301,18 @@ export class Shapes {
           parents: parents
             .split(' ')
             .filter((parent) => parent !== '')
-            .map((parent) => ({ sha: parent, url: `${this.url}/repos/${fullName}/commits/${parent}` })),
+            .map((parent) => ({
+              sha: parent,
+              url: `${this.url}/repos/${fullName}/commits/${parent}`,
+              html_url: `${this.serverUrl}/${fullName}/commit/${parent}`,
+            })),
         };
       });
   }
 
+  /** The diff-entries of FROM..TO: one per file, with its blob and the counts git gives. */
   async diffFiles(fullName: string, from: string, to: string): Promise<Array<Record<string, unknown>>> {
-    const statuses = await this.git.runGit(fullName, ['diff', '--no-renames', '--name-status', from, to]);
+    const raw = await this.git.runGit(fullName, ['diff', '--no-renames', '--raw', '--no-abbrev', from, to]);
     const numbers = await this.git.runGit(fullName, ['diff', '--no-renames', '--numstat', from, to]);
     const counts = new Map<string, [number, number]>();
     for (const line of numbers.stdout.toString().split('\n').filter(Boolean)) {
@@ -191,19 +320,27 @@ export class Shapes {
       counts.set(file, [Number(added) || 0, Number(deleted) || 0]);
     }
     const names: Record<string, string> = { A: 'added', M: 'modified', D: 'removed', T: 'changed' };
-    return statuses.stdout
+    return raw.stdout
       .toString()
       .split('\n')
       .filter(Boolean)
       .map((line) => {
-        const [code = 'M', file = ''] = line.split('\t');
+        // ":100644 100644 OLD NEW M\tpath"
+        const [meta = '', file = ''] = line.split('\t');
+        const [, , oldBlob = '', newBlob = '', code = 'M'] = meta.split(' ');
+        const blob = /^0+$/.test(newBlob) ? oldBlob : newBlob;
+        const ref = code === 'D' ? from : to;
         const [additions, deletions] = counts.get(file) ?? [0, 0];
         return {
+          sha: blob,
           filename: file,
           status: names[code] ?? 'modified',
           additions,
           deletions,
           changes: additions + deletions,
+          blob_url: `${this.serverUrl}/${fullName}/blob/${ref}/${file}`,
+          raw_url: `${this.serverUrl}/${fullName}/raw/${ref}/${file}`,
+          contents_url: `${this.url}/repos/${fullName}/contents/${file}?ref=${ref}`,
         };
       });
   }
@@ -212,7 +349,7 @@ export class Shapes {
     const [owner = ''] = (installationRepos(app, installationId)[0] ?? '').split('/');
     return {
       id: installationId,
-      account: { login: owner, id: 1, type: 'Organization' },
+      account: this.userJson(owner, 'Organization'),
       repository_selection: 'selected',
       access_tokens_url: `${this.url}/app/installations/${installationId}/access_tokens`,
       repositories_url: `${this.url}/installation/repositories`,
@@ -227,6 +364,7 @@ export class Shapes {
       updated_at: timestamp(),
       single_file_name: null,
       suspended_at: null,
+      suspended_by: null,
     };
   }
 }

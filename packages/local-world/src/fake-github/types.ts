@@ -104,6 +104,8 @@ export interface ApiRequestRecord {
   token?: string;
   /** The app id (for a verified App JWT). */
   app?: number;
+  /** The JSON body of the answer, as sent (e.g. to check it against GitHub's API description). */
+  response?: unknown;
 }
 
 export interface FaultRule {

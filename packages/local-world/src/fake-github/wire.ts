@@ -109,11 +109,14 @@ export function splitOnce(text: string, separator: string): [string, string] {
   return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
-/** GitHub's page/per_page pagination with a Link header; `url` is the API root. */
-export function page(url: string, request: RouteRequest, items: unknown[]): RouteResponse {
-  const perPage = Math.min(100, Math.max(1, Number(request.query.get('per_page') ?? 30) || 30));
-  const page = Math.max(1, Number(request.query.get('page') ?? 1) || 1);
-  const last = Math.max(1, Math.ceil(items.length / perPage));
+/** GitHub's Link header for page `page` of `last`, each link keeping the request's query. */
+export function linkHeader(
+  url: string,
+  request: RouteRequest,
+  page: number,
+  last: number,
+  perPage: number,
+): Record<string, string> {
   const link = (target: number, rel: string) => {
     const query = new URLSearchParams(request.query);
     query.set('per_page', String(perPage));
@@ -124,9 +127,25 @@ export function page(url: string, request: RouteRequest, items: unknown[]): Rout
     ...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []),
     ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
   ];
+  return links.length > 0 ? { link: links.join(', ') } : {};
+}
+
+/** The page and page size a request asks for: `per_page` (default `fallback`, at most 100) and `page` (from 1). */
+export function pageOf(request: RouteRequest, fallback = 30): { perPage: number; page: number } {
+  const asked = request.query.get('per_page');
+  return {
+    perPage: asked === null ? fallback : Math.min(100, Math.max(1, Number(asked) || 30)),
+    page: Math.max(1, Number(request.query.get('page') ?? 1) || 1),
+  };
+}
+
+/** GitHub's page/per_page pagination with a Link header; `url` is the API root. */
+export function page(url: string, request: RouteRequest, items: unknown[]): RouteResponse {
+  const { perPage, page } = pageOf(request);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
   return {
     status: 200,
     body: items.slice((page - 1) * perPage, page * perPage),
-    headers: links.length > 0 ? { link: links.join(', ') } : {},
+    headers: linkHeader(url, request, page, last, perPage),
   };
 }
