@@ -260,6 +260,27 @@ describe('someone else on the bump branch', () => {
   });
 });
 
+describe('a bump branch far ahead of the base', () => {
+  it('stops, listing ten of its commits and counting the rest, when the branch is more than 100 commits ahead', async () => {
+    const repo = await world.deployment('far-ahead', hubFiles({ a: T[0] ?? '' }));
+    const first = await bump(repo, 1);
+    expect(first.exitCode).toBe(0);
+    const branch = (await world.bumpBranch(repo)) ?? '';
+    for (let i = 1; i <= 120; i += 1) {
+      await world.git.commit(repo, branch, { 'notes.txt': `note ${i}\n` }, `Note ${i}`, HUMAN);
+    }
+    const run = await bump(repo, 2);
+    expect(run.exitCode).not.toBe(0);
+    const message = run.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(message).toContain(`${branch} in ${repo} has commits this action did not make`);
+    // GitHub lists 100 commits a page: what is not listed cannot be proven the action's.
+    expect(message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(11);
+    expect(message).toContain('  - … and 111 more. Merge or close');
+    await cleanupRun(first);
+    await cleanupRun(run);
+  });
+});
+
 describe('failures part-way and API faults', () => {
   it('completes the pull request on a re-run after a failure between push and pull request', async () => {
     const repo = await world.deployment('partial', hubFiles({ a: T[0] ?? '', b: 'PLACEHOLDER' }));

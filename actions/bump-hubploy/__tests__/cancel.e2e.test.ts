@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { cleanupRun, type ActionRun } from '@hub-image-actions/local-world/action-runner';
 import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
-import { hubFiles, short, World } from './world.js';
+import { hubFiles, short, suiteWorld } from './world.js';
 
 jest.setTimeout(180_000);
 
-let world: World;
-let image: { repo: string; shas: string[] };
+const suite = suiteWorld(2);
 let nextApp = 7100;
-
-beforeAll(async () => {
-  world = await World.start();
-  image = await world.imageRepo('base-user-image', 2);
-});
-afterAll(async () => {
-  await world.stop();
-});
 
 /** What a cancelled or killed run may have left in RUNNER_TEMP: its clone folders. */
 async function leftovers(runnerTemp: string): Promise<string[]> {
@@ -47,7 +38,7 @@ function holdAt(repo: string, moment: Moment, stop: () => Promise<void>): void {
   switch (moment) {
     case 'fetch': {
       let looks = 0;
-      world.git.beforeUpload(
+      suite.world.git.beforeUpload(
         repo,
         async () => {
           looks += 1;
@@ -58,16 +49,16 @@ function holdAt(repo: string, moment: Moment, stop: () => Promise<void>): void {
       return;
     }
     case 'push':
-      world.git.beforeReceive(repo, stop, { times: 1, stage: 'pack' });
+      suite.world.git.beforeReceive(repo, stop, { times: 1, stage: 'pack' });
       return;
     case 'pull request':
-      world.github.beforeRequest(
+      suite.world.github.beforeRequest(
         { method: 'POST', path: new RegExp(`^/repos/hub-test/${name}/pulls$`), times: 1 },
         stop,
       );
       return;
     case 'labels':
-      world.github.beforeRequest(
+      suite.world.github.beforeRequest(
         { method: 'POST', path: new RegExp(`^/repos/hub-test/${name}/issues/\\d+/labels$`), times: 1 },
         stop,
       );
@@ -77,16 +68,41 @@ function holdAt(repo: string, moment: Moment, stop: () => Promise<void>): void {
 async function appRepo(
   name: string,
 ): Promise<{ repo: string; inputs: Record<string, string>; installation: number }> {
-  const repo = await world.deployment(name, hubFiles({ a: short(image.shas[0]), b: 'PLACEHOLDER' }));
+  const repo = await suite.world.deployment(
+    name,
+    hubFiles({ a: short(suite.image.shas[0]), b: 'PLACEHOLDER' }),
+  );
   const installation = nextApp + 1000;
-  const { privateKeyPem } = world.github.addApp({ id: nextApp, installations: { [repo]: installation } });
+  const { privateKeyPem } = suite.world.github.addApp({
+    id: nextApp,
+    installations: { [repo]: installation },
+  });
   const inputs = { token: '', 'app-id': String(nextApp), 'private-key': privateKeyPem };
   nextApp += 1;
   return { repo, inputs, installation };
 }
 
 const minted = (installation: number) =>
-  world.github.installationTokens.filter((token) => token.installationId === installation);
+  suite.world.github.installationTokens.filter((token) => token.installationId === installation);
+
+/** Starts a bump of `repo` to the second image commit; `held` lets a hold wait for the run's end. */
+function startRun(
+  repo: string,
+  inputs: Record<string, string>,
+  runnerTemp: string,
+  held: { run?: Promise<ActionRun> },
+  signal?: AbortSignal,
+): Promise<ActionRun> {
+  held.run = suite.world.run({
+    deployment: repo,
+    source: suite.image.repo,
+    sha: suite.image.shas[1] ?? '',
+    inputs,
+    runnerTemp,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  return held.run;
+}
 
 /** The re-run completes: one open pull request, one bump commit on the base, every token revoked, nothing left. */
 async function expectRerunCompletes(
@@ -95,24 +111,24 @@ async function expectRerunCompletes(
   installation: number,
   runnerTemp: string,
 ) {
-  const again = await world.run({
+  const again = await suite.world.run({
     deployment: repo,
-    source: image.repo,
-    sha: image.shas[1] ?? '',
+    source: suite.image.repo,
+    sha: suite.image.shas[1] ?? '',
     inputs,
     runnerTemp,
   });
   expect(again.log).not.toContain('::error::');
   expect(again.exitCode).toBe(0);
   expect(['created', 'updated', 'unchanged']).toContain(again.outputs['operation']);
-  expect(world.pullsOf(repo).filter((pull) => pull.state === 'open')).toHaveLength(1);
-  const branch = (await world.bumpBranch(repo)) ?? '';
-  const log = await world.git.log(repo, branch);
+  expect(suite.world.pullsOf(repo).filter((pull) => pull.state === 'open')).toHaveLength(1);
+  const branch = (await suite.world.bumpBranch(repo)) ?? '';
+  const log = await suite.world.git.log(repo, branch);
   expect(log.map((commit) => commit.subject)).toEqual([
-    `Bump base-user-image to ${short(image.shas[1])}`,
+    `Bump base-user-image to ${short(suite.image.shas[1])}`,
     'Deployment config',
   ]);
-  expect(world.pullsOf(repo)[0]?.labels.sort()).toEqual(['hub: a', 'hub: b']);
+  expect(suite.world.pullsOf(repo)[0]?.labels.sort()).toEqual(['hub: a', 'hub: b']);
   expect(minted(installation).every((token) => token.revoked)).toBe(true);
   expect(await leftovers(runnerTemp)).toEqual([]);
   await cleanupRun(again);
@@ -130,16 +146,7 @@ describe('a cancelled run (SIGTERM, as the runner sends on cancel)', () => {
         controller.abort();
         await held.run;
       });
-      const running = world.run({
-        deployment: repo,
-        source: image.repo,
-        sha: image.shas[1] ?? '',
-        inputs,
-        runnerTemp,
-        signal: controller.signal,
-      });
-      held.run = running;
-      const run = await running;
+      const run = await startRun(repo, inputs, runnerTemp, held, controller.signal);
       expect(run.cancelled).toBe(true);
       expect(run.exitCode).not.toBe(0);
       expect(run.log).not.toContain('unexpected error');
@@ -171,15 +178,7 @@ describe('a killed run (SIGKILL: no handler runs)', () => {
         process.kill(await actionPid(runnerTemp), 'SIGKILL');
         await held.run;
       });
-      const running = world.run({
-        deployment: repo,
-        source: image.repo,
-        sha: image.shas[1] ?? '',
-        inputs,
-        runnerTemp,
-      });
-      held.run = running;
-      const run = await running;
+      const run = await startRun(repo, inputs, runnerTemp, held);
       expect(run.exitCode).toBe(128 + 9);
       expect(minted(installation)[0]?.revoked).toBe(false);
       expect(await leftovers(runnerTemp)).toHaveLength(1);
@@ -192,7 +191,7 @@ describe('a killed run (SIGKILL: no handler runs)', () => {
       expect(await leftovers(runnerTemp)).toEqual([]);
       // The revoked token no longer works, on the API or on git.
       const token = minted(installation)[0]?.token ?? '';
-      const api = await fetch(`${world.github.url}/repos/${repo}`, {
+      const api = await fetch(`${suite.world.github.url}/repos/${repo}`, {
         headers: { authorization: `token ${token}` },
       });
       expect(api.status).toBe(401);
@@ -205,14 +204,19 @@ describe('a killed run (SIGKILL: no handler runs)', () => {
 
   it('does nothing in the post step after a main step that closed everything itself', async () => {
     const { repo, inputs, installation } = await appRepo('post-after-success');
-    const run = await world.run({ deployment: repo, source: image.repo, sha: image.shas[1] ?? '', inputs });
+    const run = await suite.world.run({
+      deployment: repo,
+      source: suite.image.repo,
+      sha: suite.image.shas[1] ?? '',
+      inputs,
+    });
     expect(run.exitCode).toBe(0);
     expect(run.state['closed']).toBe('true');
-    const requests = world.github.requests.length;
+    const requests = suite.world.github.requests.length;
     const post = await run.post();
     expect(post.exitCode).toBe(0);
     expect(post.log.trim()).toBe('');
-    expect(world.github.requests.length).toBe(requests);
+    expect(suite.world.github.requests.length).toBe(requests);
     expect(minted(installation).every((token) => token.revoked)).toBe(true);
     await cleanupRun(post);
     await cleanupRun(run);

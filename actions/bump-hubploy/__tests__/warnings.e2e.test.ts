@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { cleanupRun } from '@hub-image-actions/local-world/action-runner';
-import { hubFiles, IMAGE, short, World } from './world.js';
+import { hubFiles, IMAGE, short, suiteWorld } from './world.js';
 
 jest.setTimeout(120_000);
 
-let world: World;
-let image: { repo: string; shas: string[] };
-
-beforeAll(async () => {
-  world = await World.start();
-  image = await world.imageRepo('base-user-image', 2);
-});
-afterAll(async () => {
-  await world.stop();
-});
+const suite = suiteWorld(2);
 
 const bump = (deployment: string, inputs: Record<string, string> = {}) =>
-  world.run({ deployment, source: image.repo, sha: image.shas[1] ?? '', inputs });
+  suite.world.run({ deployment, source: suite.image.repo, sha: suite.image.shas[1] ?? '', inputs });
 
 describe('what a run that changes nothing useful says', () => {
   it('warns, naming "paths" and its value, when the globs match no file', async () => {
-    const repo = await world.deployment('no-match', hubFiles({ a: 'PLACEHOLDER' }));
+    const repo = await suite.world.deployment('no-match', hubFiles({ a: 'PLACEHOLDER' }));
     const run = await bump(repo, { paths: 'deployments/*/config/*.yml' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['operation']).toBe('none');
@@ -35,7 +26,7 @@ describe('what a run that changes nothing useful says', () => {
   });
 
   it('warns, naming "exclude", when it leaves out every file "paths" matches', async () => {
-    const repo = await world.deployment('all-excluded', hubFiles({ a: 'PLACEHOLDER' }));
+    const repo = await suite.world.deployment('all-excluded', hubFiles({ a: 'PLACEHOLDER' }));
     const run = await bump(repo, { exclude: 'deployments/**' });
     expect(run.exitCode).toBe(0);
     expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
@@ -47,7 +38,7 @@ describe('what a run that changes nothing useful says', () => {
   });
 
   it('says, in the log and the pull request, that hubploy ≥ 1.0 ignores an image set only in hubploy.yaml', async () => {
-    const repo = await world.deployment('legacy', {
+    const repo = await suite.world.deployment('legacy', {
       ...hubFiles({ modern: 'PLACEHOLDER' }),
       'deployments/old/hubploy.yaml': `images:\n  images:\n    - name: ${IMAGE}:PLACEHOLDER\ncluster:\n  provider: gcloud\n`,
       'deployments/both/hubploy.yaml': `images:\n  image_name: ${IMAGE}:PLACEHOLDER\n`,
@@ -66,7 +57,7 @@ describe('what a run that changes nothing useful says', () => {
         ),
       }),
     ]);
-    const body = world.pullsOf(repo)[0]?.body ?? '';
+    const body = suite.world.pullsOf(repo)[0]?.body ?? '';
     expect(body).toContain('**Not deployed by hubploy ≥ 1.0**');
     expect(body).toContain(
       "- `deployments/old/hubploy.yaml` sets hub old's image only in its `images:` stanza",
@@ -78,16 +69,16 @@ describe('what a run that changes nothing useful says', () => {
 
   it('finds references whose registry host is written in upper case', async () => {
     const upper = IMAGE.replace('us-central1-docker.pkg.dev', 'US-CENTRAL1-DOCKER.PKG.DEV');
-    const repo = await world.deployment('upper-host', {
-      ...hubFiles({ a: short(image.shas[0]) }, upper),
+    const repo = await suite.world.deployment('upper-host', {
+      ...hubFiles({ a: short(suite.image.shas[0]) }, upper),
       'deployments/b/config/common.yaml': `jupyterhub:\n  singleuser:\n    profileList:\n      - kubespawner_override:\n          image: ${upper}:PLACEHOLDER\n`,
     });
     const run = await bump(repo);
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ operation: 'created', hubs: 'a\nb' });
-    const branch = (await world.bumpBranch(repo)) ?? '';
-    expect(await world.file(repo, branch, 'deployments/b/config/common.yaml')).toContain(
-      `image: ${upper}:${short(image.shas[1])}`,
+    const branch = (await suite.world.bumpBranch(repo)) ?? '';
+    expect(await suite.world.file(repo, branch, 'deployments/b/config/common.yaml')).toContain(
+      `image: ${upper}:${short(suite.image.shas[1])}`,
     );
     await cleanupRun(run);
   });

@@ -41562,7 +41562,8 @@ const serialWrites = {
     write: new (light_default()).Group({ id: 'hub-image-actions-write', maxConcurrent: 1 }),
     notifications: new (light_default()).Group({ id: 'hub-image-actions-notifications', maxConcurrent: 1 }),
 };
-function clientOptions(log) {
+function clientOptions(log, settings = {}) {
+    const secondMs = settings.secondMs ?? 1000;
     const onLimit = (kind) => (retryAfter, options, _octokit, retryCount) => {
         const decision = rateLimitDecision(retryAfter, retryCount, waited.get(options) ?? 0);
         const call = describeCall(options);
@@ -41575,18 +41576,20 @@ function clientOptions(log) {
         return true;
     };
     return {
+        ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
         retryLog: log,
-        retry: { doNotRetry: DO_NOT_RETRY, retries: SERVER_ERROR_RETRIES },
+        retry: { doNotRetry: DO_NOT_RETRY, retries: SERVER_ERROR_RETRIES, retryAfterBaseValue: secondMs },
         throttle: {
             ...serialWrites,
+            retryAfterBaseValue: secondMs,
             onRateLimit: onLimit('rate limit used up (x-ratelimit-remaining: 0)'),
             onSecondaryRateLimit: onLimit('secondary rate limit'),
         },
     };
 }
 /** A client for GITHUB_API_URL (github.com or GHES) authenticated with a token. */
-function tokenClient(token, log) {
-    return new Client(getOctokitOptions(token, clientOptions(log)));
+function tokenClient(token, log, settings) {
+    return new Client(getOctokitOptions(token, clientOptions(log, settings)));
 }
 /** A client authenticated as the GitHub App itself (a JWT signed with its key), for minting installation tokens. */
 function appClient(app, log) {

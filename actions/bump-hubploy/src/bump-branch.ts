@@ -15,7 +15,8 @@ import type { ImageHistory } from './source.js';
 /** Pushes lost to a concurrent change of the branch are retried this many times, on the then-current base. */
 export const MAX_PUSH_ATTEMPTS = 5;
 
-export interface BranchWork {
+/** What the branch and pull request steps work with. */
+export interface BumpWork {
   clone: DeploymentClone;
   api: gh.Api;
   history: ImageHistory;
@@ -29,7 +30,7 @@ export interface BranchWork {
  * under this run. Every lost race costs an attempt from one budget and waits a little longer each time, so that
  * racing jobs spread out.
  */
-export async function updateBranch(work: BranchWork): Promise<BranchResult & { found?: Found }> {
+export async function updateBranch(work: BumpWork): Promise<BranchResult & { found?: Found }> {
   for (let attempt = 1; ; attempt += 1) {
     const step = await branchAttempt(work, attempt);
     if (!('again' in step)) return step;
@@ -50,7 +51,7 @@ export async function updateBranch(work: BranchWork): Promise<BranchResult & { f
 type Attempt = (BranchResult & { found?: Found }) | { again: string };
 
 /** One look at the branches and one push; `again` says why the attempt must be repeated on the current branches. */
-async function branchAttempt(work: BranchWork, attempt: number): Promise<Attempt> {
+async function branchAttempt(work: BumpWork, attempt: number): Promise<Attempt> {
   const { clone, inputs, branch, history } = work;
   const base = inputs.baseBranch;
   const heads = await clone.remoteHeads([base, branch]);
@@ -158,7 +159,7 @@ interface BranchState {
 }
 
 /** Reads the bump branch through the API: which commits it has beyond the base, and whose they are. */
-async function inspectBranch(work: BranchWork, baseSha: string, branchSha: string): Promise<BranchState> {
+async function inspectBranch(work: BumpWork, baseSha: string, branchSha: string): Promise<BranchState> {
   const { inputs } = work;
   const comparison = await gh.compareBranch(work.api, inputs.deploymentRepo, baseSha, branchSha);
   if (comparison.aheadBy === 0)
@@ -178,7 +179,7 @@ async function inspectBranch(work: BranchWork, baseSha: string, branchSha: strin
   };
 }
 
-async function commitPlan(work: BranchWork, found: Found, plan: BumpPlan): Promise<string> {
+async function commitPlan(work: BumpWork, found: Found, plan: BumpPlan): Promise<string> {
   const { clone, inputs } = work;
   for (const file of plan.files) {
     const changes = plan.changes.map((change) => change.use).filter((use) => use.file === file);

@@ -1,29 +1,18 @@
 import * as core from '@actions/core';
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import type { Clock } from '@hub-image-actions/retry';
+import type { BumpWork } from './bump-branch.js';
 import type { Inputs, Repo } from './context.js';
-import type { DeploymentClone } from './git.js';
 import * as gh from './github.js';
 import { labelChanges, MAX_LABEL_LENGTH } from './labels.js';
 import type { BranchResult, Outcome } from './outcome.js';
 import { marker, pullRequestBody, pullRequestTitle, updateComment } from './report.js';
-import type { ImageHistory } from './source.js';
 import type { Found } from './references.js';
-
-export interface PullWork {
-  clone: DeploymentClone;
-  api: gh.Api;
-  history: ImageHistory;
-  inputs: Inputs;
-  branch: string;
-  clock: Clock;
-}
 
 type Settled = Exclude<BranchResult, { kind: 'planned' }>;
 
 /** Opens, updates or closes the one pull request of the bump branch so that it describes what the branch holds. */
 export async function settlePullRequest(
-  work: PullWork,
+  work: BumpWork,
   result: Settled,
   found: Found | undefined,
 ): Promise<Outcome> {
@@ -76,7 +65,7 @@ export async function settlePullRequest(
  * labels or comment would describe a tag the branch no longer holds.
  */
 async function overtaken(
-  work: PullWork,
+  work: BumpWork,
   result: Extract<Settled, { sha: string }>,
   pull: gh.Pull | undefined,
   created: boolean,
@@ -122,7 +111,7 @@ const LIST_LOOKS = 8;
  * A create answered "already exists" but the list does not show it yet: GitHub's search index lags behind
  * writes. Ask again for a while before calling it a failure.
  */
-async function waitForListedPull(work: PullWork): Promise<gh.Pull> {
+async function waitForListedPull(work: BumpWork): Promise<gh.Pull> {
   const { api, inputs, branch } = work;
   for (let look = 1; look <= LIST_LOOKS; look += 1) {
     const pull = await gh.findOpenPull(api, inputs.deploymentRepo, branch, inputs.baseBranch);
@@ -152,7 +141,7 @@ async function syncLabels(api: gh.Api, repo: Repo, pull: gh.Pull, hubs: readonly
   }
 }
 
-async function closeObsoletePull(work: PullWork, reason: string): Promise<void> {
+async function closeObsoletePull(work: BumpWork, reason: string): Promise<void> {
   const { api, inputs, branch } = work;
   const repo = inputs.deploymentRepo;
   const open = await gh.findOpenPull(api, repo, branch, inputs.baseBranch);

@@ -79,7 +79,15 @@ const serialWrites = {
   notifications: new Bottleneck.Group({ id: 'hub-image-actions-notifications', maxConcurrent: 1 }),
 };
 
-function clientOptions(log: ApiLog) {
+export interface ClientSettings {
+  /** How long "one second" of a server-asked wait is; tests shrink it, as the plugins allow. */
+  secondMs?: number;
+  /** The API root; default GITHUB_API_URL as the process started with it. */
+  baseUrl?: string;
+}
+
+function clientOptions(log: ApiLog, settings: ClientSettings = {}) {
+  const secondMs = settings.secondMs ?? 1000;
   const onLimit =
     (kind: string) =>
     (retryAfter: number, options: object, _octokit: unknown, retryCount: number): boolean => {
@@ -96,10 +104,12 @@ function clientOptions(log: ApiLog) {
       return true;
     };
   return {
+    ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
     retryLog: log,
-    retry: { doNotRetry: DO_NOT_RETRY, retries: SERVER_ERROR_RETRIES },
+    retry: { doNotRetry: DO_NOT_RETRY, retries: SERVER_ERROR_RETRIES, retryAfterBaseValue: secondMs },
     throttle: {
       ...serialWrites,
+      retryAfterBaseValue: secondMs,
       onRateLimit: onLimit('rate limit used up (x-ratelimit-remaining: 0)'),
       onSecondaryRateLimit: onLimit('secondary rate limit'),
     },
@@ -107,8 +117,8 @@ function clientOptions(log: ApiLog) {
 }
 
 /** A client for GITHUB_API_URL (github.com or GHES) authenticated with a token. */
-export function tokenClient(token: string, log: ApiLog): Api {
-  return new Client(getOctokitOptions(token, clientOptions(log)));
+export function tokenClient(token: string, log: ApiLog, settings?: ClientSettings): Api {
+  return new Client(getOctokitOptions(token, clientOptions(log, settings)));
 }
 
 /** A client authenticated as the GitHub App itself (a JWT signed with its key), for minting installation tokens. */

@@ -29,6 +29,7 @@ import {
   type FaultRule,
   type HoldRule,
   type InstallationToken,
+  type MergedPull,
   type PermissionScope,
   type PullRequestRecord,
   type RateLimitRule,
@@ -159,17 +160,7 @@ export class FakeGitHub {
   }
 
   /** Registers a merged PR whose merge commit (or head commit) is the given sha. */
-  addMergedPull(
-    fullName: string,
-    pull: {
-      number: number;
-      title: string;
-      mergeCommitSha: string;
-      headSha?: string;
-      headRef?: string;
-      baseRef?: string;
-    },
-  ): PullRequestRecord {
+  addMergedPull(fullName: string, pull: MergedPull): PullRequestRecord {
     return this.store.addMergedPull(this.serverUrl, fullName, pull);
   }
 

@@ -3,6 +3,7 @@ import {
   type CommentRecord,
   type FakeGitHubSnapshot,
   type LabelRecord,
+  type MergedPull,
   type PullRequestRecord,
 } from './types.js';
 import { timestamp, validationFailed } from './wire.js';
@@ -56,18 +57,7 @@ export class Store {
   }
 
   /** Registers a merged PR whose merge commit (or head commit) is the given sha. */
-  addMergedPull(
-    serverUrl: string,
-    fullName: string,
-    pull: {
-      number: number;
-      title: string;
-      mergeCommitSha: string;
-      headSha?: string;
-      headRef?: string;
-      baseRef?: string;
-    },
-  ): PullRequestRecord {
+  addMergedPull(serverUrl: string, fullName: string, pull: MergedPull): PullRequestRecord {
     const [owner = ''] = fullName.split('/');
     const headRef = pull.headRef ?? `merged-${pull.number}`;
     const now = timestamp();

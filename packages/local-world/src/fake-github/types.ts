@@ -83,6 +83,16 @@ export interface PullRequestRecord {
   user: string;
 }
 
+/** A merged pull request to register (its merge commit, or its head, is the given sha). */
+export interface MergedPull {
+  number: number;
+  title: string;
+  mergeCommitSha: string;
+  headSha?: string;
+  headRef?: string;
+  baseRef?: string;
+}
+
 export interface CommentRecord {
   repo: string;
   issueNumber: number;
