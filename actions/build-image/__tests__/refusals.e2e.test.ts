@@ -218,6 +218,8 @@ describe('bad inputs get a clear error before any build', () => {
     const { run, invocations } = await fx.run({ workspace: dir, sha, image, inputs, env });
     expect(run.exitCode).toBe(1);
     expect(invocations).toEqual([]);
+    // As documented: `built` is false, and `tests` skipped, when the action failed before building.
+    expect(run.outputs).toMatchObject({ built: 'false', tests: 'skipped' });
     const failure = run.annotations.find((a) => a.level === 'error');
     expect(failure?.message).toMatch(message);
     expect(run.log).not.toMatch(/unexpected error/);

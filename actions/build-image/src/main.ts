@@ -54,6 +54,9 @@ function describeTagSource(inputs: Inputs): string {
 export async function main(): Promise<void> {
   const clock = systemClock;
   const started = clock.now();
+  // What the outputs document for a run that stops at its inputs; every later phase sets them again.
+  core.setOutput('built', 'false');
+  core.setOutput('tests', 'skipped');
   const inputs = readInputs();
   const runner = systemRunner;
   const env = childEnv(process.env);

@@ -30051,6 +30051,17 @@ class InputReader {
         const items = separators === 'newline' ? lines : lines.flatMap((line) => line.split(','));
         return items.map((item) => item.trim()).filter((item) => item !== '');
     }
+    /**
+     * A command line, one argument per line, exactly as written: a line starting with `#` is an argument like any
+     * other (no comments), and nothing is trimmed but a line's `\r`. Only empty lines are left out.
+     */
+    argv(name) {
+        const value = this.source(name) ?? '';
+        return value
+            .split('\n')
+            .map((line) => line.replace(/\r$/, ''))
+            .filter((line) => line !== '');
+    }
     /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
     keyValues(name) {
         const pairs = [];

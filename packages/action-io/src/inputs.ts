@@ -102,6 +102,18 @@ export class InputReader {
     return items.map((item) => item.trim()).filter((item) => item !== '');
   }
 
+  /**
+   * A command line, one argument per line, exactly as written: a line starting with `#` is an argument like any
+   * other (no comments), and nothing is trimmed but a line's `\r`. Only empty lines are left out.
+   */
+  argv(name: string): string[] {
+    const value = this.source(name) ?? '';
+    return value
+      .split('\n')
+      .map((line) => line.replace(/\r$/, ''))
+      .filter((line) => line !== '');
+  }
+
   /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
   keyValues(name: string): Array<[string, string]> {
     const pairs: Array<[string, string]> = [];
