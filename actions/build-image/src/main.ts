@@ -3,17 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as core from '@actions/core';
-import { appendSummary, ConfigurationError } from '@hub-image-actions/action-io';
+import { appendSummary } from '@hub-image-actions/action-io';
 import { formatReference } from '@hub-image-actions/image-ref';
 import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { argvPlan, buildImage } from './build.js';
 import { childEnv } from './child-env.js';
-import { describeContext, type ContextScan } from './context-scan.js';
+import { checkContext } from './context-check.js';
+import type { ContextScan } from './context-scan.js';
 import { readInputs, type Inputs } from './context.js';
-import { describeFindings } from './credentials.js';
 import { judgeRegistry, type Log } from './decide.js';
 import { readDisk, removeToolchains, type DiskPlace } from './disk.js';
 import { Docker } from './docker.js';
@@ -24,7 +23,7 @@ import { savedState } from './state.js';
 import { renderSummary, type Report } from './summary.js';
 import { inputsTag, tagsToPush } from './tags.js';
 import { runTests } from './test-phase.js';
-import { IMAGE_TESTS_DIR, selectSuites } from './test-plan.js';
+import { selectSuites } from './test-plan.js';
 import { describeEngine, findTheRepo2docker } from './tools.js';
 import { normalVersion } from './versions.js';
 
@@ -235,29 +234,6 @@ function hashInputs(inputs: Inputs, context: ContextScan): string {
     },
     context.hashed,
   );
-}
-
-async function checkContext(inputs: Inputs, scanning: Promise<ContextScan>): Promise<ContextScan> {
-  const context = await scanning;
-  core.info(describeContext(context));
-  if (context.findings.length > 0) {
-    for (const finding of context.findings) {
-      core.error(`${finding.what}. ${finding.fix}.`, {
-        title: 'Credential in the build context',
-        file: join(inputs.contextDir, finding.path),
-      });
-    }
-    throw new ConfigurationError(describeFindings(inputs.contextDir, context.findings));
-  }
-  core.info('No credential files in what repo2docker will copy.');
-  const selection = selectSuites(inputs.test, context.present);
-  if (selection.imageTests && context.excludedTestDirs.includes(IMAGE_TESTS_DIR)) {
-    throw new ConfigurationError(
-      `${IMAGE_TESTS_DIR}/ is left out of the image by ${context.ignoreFiles.join(' or ')}, so the image tests cannot run in it`,
-      `Remove it from the ignore file, or set test: false`,
-    );
-  }
-  return context;
 }
 
 async function testPhase(
