@@ -67,25 +67,12 @@ export async function main(): Promise<void> {
   core.info(`Image ${imageRef} (tag from ${describeTagSource(inputs)}), context ${inputs.contextDir}`);
 
   // Everything that does not wait on something else starts now; each phase awaits its part.
-  const {
-    versions,
-    builder,
-    probe,
-    repo2dockerOnPath,
-    scan,
-    hashing,
-    candidates,
-    reader,
-    fetching,
-    localImage,
-    loggingIn,
-    dockerConfig,
-  } = startEarly({ inputs, runner, env, imageRef, runnerTemp, workspace, hashInputs });
+  const pending = startEarly({ inputs, runner, env, imageRef, runnerTemp, workspace, hashInputs });
 
   let diskPlaces: DiskPlace[] = [];
   try {
     const engine = await core.group('Docker engine', async () => {
-      const found = await versions;
+      const found = await pending.versions;
       describeEngine(found, inputs.repo2dockerVersion, log);
       return found;
     });
@@ -97,8 +84,8 @@ export async function main(): Promise<void> {
     ];
     report.disk.before = await readDisk(diskPlaces);
 
-    const context = await core.group('Build context', () => checkContext(inputs, scan));
-    const hash = await hashing;
+    const context = await core.group('Build context', () => checkContext(inputs, pending.scan));
+    const hash = await pending.hashing;
     const hashTag = inputsTag(hash);
     record.hashed(hash, context.readDirectly);
     core.info(`Inputs hash ${hash} (registry tag ${hashTag})`);
@@ -112,10 +99,10 @@ export async function main(): Promise<void> {
           hashTag,
           forceRebuild: inputs.forceRebuild,
           cacheFrom: inputs.cacheFrom,
-          candidates: await candidates,
+          candidates: await pending.candidates,
         },
-        reader,
-        fetching,
+        pending.reader,
+        pending.fetching,
         log,
       ),
     );
@@ -124,7 +111,7 @@ export async function main(): Promise<void> {
       tagsToPush(inputs.tag, inputs.additionalTags, registry.pushHashTag ? hashTag : undefined),
     );
     if (registry.decision.reuse) {
-      probe.abort(); // repo2docker is not needed
+      pending.probe.abort(); // repo2docker is not needed
       record.reused(
         registry.decision,
         inputs.repo2dockerVersion,
@@ -149,7 +136,7 @@ export async function main(): Promise<void> {
           runnerTemp,
           log: (line) => core.info(line),
         },
-        await repo2dockerOnPath,
+        await pending.repo2dockerOnPath,
         log,
       );
       record.repo2docker(found.version);
@@ -157,8 +144,8 @@ export async function main(): Promise<void> {
     });
 
     const buildEnv = await core.group('Build', async () => {
-      core.info((await builder).note);
-      const login = await loggingIn;
+      core.info((await pending.builder).note);
+      const login = await pending.loggingIn;
       if (login.message !== undefined) core.info(login.message);
       if (login.warning !== undefined) {
         core.warning(login.warning);
@@ -169,10 +156,10 @@ export async function main(): Promise<void> {
         {
           repo2docker,
           engine,
-          load: (await builder).load,
+          load: (await pending.builder).load,
           hash,
           forceRebuild: inputs.forceRebuild,
-          existing: await localImage,
+          existing: await pending.localImage,
           cacheLayers: registry.cache.map((image) => image.diffIds),
           cwd: inputs.repoDir,
           env: login.env,
@@ -193,10 +180,10 @@ export async function main(): Promise<void> {
     record.failed(error);
     throw error;
   } finally {
-    probe.abort();
+    pending.probe.abort();
     // A login still in flight (the build failed before it was needed) must finish before its config is removed.
-    await loggingIn.catch(() => undefined);
-    const configDir = dockerConfig();
+    await pending.loggingIn.catch(() => undefined);
+    const configDir = pending.dockerConfig();
     if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
     record.finished(clock.now() - started);
     if (diskPlaces.length > 0) report.disk.after = await readDisk(diskPlaces);
