@@ -155,22 +155,29 @@ function readPip(
     environments.set(dist.sitePackages, environment);
     const where = `${dist.sitePackages}/${dist.dir}`;
     let identity = dist.metadata === undefined ? undefined : parseDistMetadata(text(dist.metadata));
-    if (identity !== undefined && !identity.ok) warnings.skipped(dist.metadataPath ?? where, identity.problem);
+    if (identity !== undefined && !identity.ok)
+      warnings.skipped(dist.metadataPath ?? where, identity.problem);
     if (identity === undefined || !identity.ok) {
       const fromDir = distDirName(dist.dir);
       if (fromDir === undefined) continue;
-      if (identity === undefined) warnings.list.push(`${where}: no METADATA; name and version taken from the folder name`);
+      if (identity === undefined)
+        warnings.list.push(`${where}: no METADATA; name and version taken from the folder name`);
       identity = { ok: true, value: fromDir };
     }
     const prefix = pythonPrefix(dist.sitePackages);
     const records = condaByPrefix.get(prefix) ?? [];
     const relative = `${dist.sitePackages.slice(prefix === '/' ? 1 : prefix.length + 1)}/${dist.dir}`;
     const ownedByConda =
-      records.some((record) => record.distFiles.some((file) => file === relative || file.startsWith(`${relative}/`))) ||
-      dist.installer === 'conda';
+      records.some((record) =>
+        record.distFiles.some((file) => file === relative || file.startsWith(`${relative}/`)),
+      ) || dist.installer === 'conda';
     if (ownedByConda) continue;
     const name = normalizeName(identity.value.name);
-    const pkg: PipPackage = { name: identity.value.name, version: identity.value.version, installer: dist.installer ?? '' };
+    const pkg: PipPackage = {
+      name: identity.value.name,
+      version: identity.value.version,
+      installer: dist.installer ?? '',
+    };
     if (records.some((record) => normalizeName(record.name) === name)) pkg.overConda = true;
     environment.packages.push(pkg);
   }
@@ -209,7 +216,8 @@ function readR(view: ImageFileView, warnings: Warnings): { libraries: RLibrary[]
     entry.packages.push({ name: parsed.value.name, version: parsed.value.version });
     libraries.set(library, entry);
     // R's own base package carries R's version.
-    if (parsed.value.name === 'base') runtimes.push({ name: 'r', version: parsed.value.version, location: dirname(library) });
+    if (parsed.value.name === 'base')
+      runtimes.push({ name: 'r', version: parsed.value.version, location: dirname(library) });
   }
   return {
     libraries: [...libraries.values()]
@@ -252,7 +260,8 @@ function pythonRuntimes(pip: PythonEnvironment[], conda: CondaPrefix[]): Runtime
   const runtimes = new Map<string, Runtime>();
   for (const { prefix, records } of conda) {
     const python = records.find((record) => record.name === 'python');
-    if (python !== undefined) runtimes.set(prefix, { name: 'python', version: python.version, location: prefix });
+    if (python !== undefined)
+      runtimes.set(prefix, { name: 'python', version: python.version, location: prefix });
   }
   for (const environment of pip) {
     let location = pythonPrefix(environment.path);
@@ -276,7 +285,9 @@ export function buildManifest(view: ImageFileView): PackageManifest {
   const jupyterlabExtensions = readLabExtensions(view, warnings);
   const julia: Runtime[] = view.ofKind('julia-version').flatMap(([path, file]) => {
     const version = parseJuliaVersionHeader(text(file));
-    return version === undefined ? [] : [{ name: 'julia' as const, version, location: dirname(dirname(dirname(path))) }];
+    return version === undefined
+      ? []
+      : [{ name: 'julia' as const, version, location: dirname(dirname(dirname(path))) }];
   });
   const runtimes = [...pythonRuntimes(pip, conda), ...r.runtimes, ...julia].sort(
     (a, b) => byName(a, b) || (a.location < b.location ? -1 : 1),
@@ -293,7 +304,8 @@ export function buildManifest(view: ImageFileView): PackageManifest {
     jupyterlabExtensions.length === 0 &&
     runtimes.length === 0;
   const allWarnings = [...view.warnings, ...warnings.list];
-  if (empty) allWarnings.push('no package metadata found (no conda, Python, dpkg, R or JupyterLab metadata files)');
+  if (empty)
+    allWarnings.push('no package metadata found (no conda, Python, dpkg, R or JupyterLab metadata files)');
   return {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     empty,

@@ -82,10 +82,12 @@ function groupsOf(manifest: PackageManifest): Groups {
     add('dpkg', 'dpkg', `${pkg.name}:${pkg.architecture}`, { name: pkg.name, version: pkg.version });
   }
   for (const library of manifest.r) {
-    for (const pkg of library.packages) add('r', library.path, pkg.name, { name: pkg.name, version: pkg.version });
+    for (const pkg of library.packages)
+      add('r', library.path, pkg.name, { name: pkg.name, version: pkg.version });
   }
   for (const dir of manifest.jupyterlabExtensions) {
-    for (const ext of dir.extensions) add('jupyterlab', dir.path, ext.name, { name: ext.name, version: ext.version });
+    for (const ext of dir.extensions)
+      add('jupyterlab', dir.path, ext.name, { name: ext.name, version: ext.version });
   }
   return groups;
 }
@@ -111,7 +113,11 @@ export function emptyCounts(): ChangeCounts {
  * What changed from `before` to `after`, per package manager and environment. Versions are compared in each
  * manager's own order; equal versions that differ only in spelling (`1.0` and `1.0.0` in pip) are no change.
  */
-export function diffManifests(before: PackageManifest, after: PackageManifest, size?: SizeChange): ManifestDiff {
+export function diffManifests(
+  before: PackageManifest,
+  after: PackageManifest,
+  size?: SizeChange,
+): ManifestDiff {
   const old = groupsOf(before);
   const now = groupsOf(after);
   const counts = emptyCounts();
@@ -126,8 +132,10 @@ export function diffManifests(before: PackageManifest, after: PackageManifest, s
       const x = a?.entries.get(key);
       const y = b?.entries.get(key);
       let change: PackageChange | undefined;
-      if (x === undefined && y !== undefined) change = { name: y.name, kind: 'added', after: y.version, major: false };
-      else if (y === undefined && x !== undefined) change = { name: x.name, kind: 'removed', before: x.version, major: false };
+      if (x === undefined && y !== undefined)
+        change = { name: y.name, kind: 'added', after: y.version, major: false };
+      else if (y === undefined && x !== undefined)
+        change = { name: x.name, kind: 'removed', before: x.version, major: false };
       else if (x !== undefined && y !== undefined) {
         const order = compareVersions(manager, x.version, y.version);
         if (order !== 0) {
@@ -140,7 +148,14 @@ export function diffManifests(before: PackageManifest, after: PackageManifest, s
           };
         } else if (!sameExtra(x.extra, y.extra)) {
           const detail = extraDetail(x.extra ?? {}, y.extra ?? {});
-          change = { name: y.name, kind: 'changed', before: x.version, after: y.version, major: false, detail };
+          change = {
+            name: y.name,
+            kind: 'changed',
+            before: x.version,
+            after: y.version,
+            major: false,
+            detail,
+          };
         }
       }
       if (change === undefined) continue;
@@ -150,7 +165,11 @@ export function diffManifests(before: PackageManifest, after: PackageManifest, s
       if (change.major) counts.major += 1;
     }
     if (changes.length === 0) continue;
-    changes.sort((p, q) => KIND_ORDER.indexOf(p.kind) - KIND_ORDER.indexOf(q.kind) || (p.name < q.name ? -1 : p.name > q.name ? 1 : 0));
+    changes.sort(
+      (p, q) =>
+        KIND_ORDER.indexOf(p.kind) - KIND_ORDER.indexOf(q.kind) ||
+        (p.name < q.name ? -1 : p.name > q.name ? 1 : 0),
+    );
     groups.push({ manager, environment, changes });
   }
   groups.sort(

@@ -54,7 +54,10 @@ export function reduceContent(kind: MetadataKind, path: string, content: Buffer)
     }
     return { kind, content: Buffer.from(JSON.stringify(kept)) };
   }
-  if ((kind === 'dist-info' && path.endsWith('/METADATA')) || (kind === 'egg-info' && !path.endsWith('/INSTALLER'))) {
+  if (
+    (kind === 'dist-info' && path.endsWith('/METADATA')) ||
+    (kind === 'egg-info' && !path.endsWith('/INSTALLER'))
+  ) {
     const text = content.toString('latin1');
     const end = /\r?\n\r?\n/.exec(text);
     return { kind, content: end === null ? content : content.subarray(0, end.index + 1) };
@@ -122,7 +125,10 @@ export class ImageFileView {
   commit(layer: LayerChanges): void {
     if (layer.removed.size > 0 || layer.opaque.size > 0) {
       for (const path of [...this.files.keys()]) {
-        if (layer.removed.has(path) || ancestors(path).some((dir) => layer.removed.has(dir) || layer.opaque.has(dir))) {
+        if (
+          layer.removed.has(path) ||
+          ancestors(path).some((dir) => layer.removed.has(dir) || layer.opaque.has(dir))
+        ) {
           this.files.delete(path);
         }
       }
@@ -142,7 +148,9 @@ export class ImageFileView {
 
   /** Kept files of one kind, sorted by path. */
   ofKind(kind: MetadataKind): Array<[string, StoredFile]> {
-    return [...this.files].filter(([, file]) => file.kind === kind).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...this.files]
+      .filter(([, file]) => file.kind === kind)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 }
 

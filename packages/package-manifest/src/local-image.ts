@@ -31,7 +31,9 @@ export class DockerCommandError extends Error {
   readonly stderrTail: string[];
 
   constructor(args: readonly string[], exitCode: number, stderrTail: string[]) {
-    super(`docker ${args.slice(0, 2).join(' ')} exited with code ${exitCode}${stderrTail.length ? `: ${stderrTail.join('\n')}` : ''}`);
+    super(
+      `docker ${args.slice(0, 2).join(' ')} exited with code ${exitCode}${stderrTail.length ? `: ${stderrTail.join('\n')}` : ''}`,
+    );
     this.name = 'DockerCommandError';
     this.args = args;
     this.exitCode = exitCode;
@@ -125,7 +127,8 @@ async function viaSave(docker: DockerCli, image: string, view: ImageFileView): P
 /** `docker create` + `docker export`: the merged file system as one tar; the container is removed after. */
 async function viaExport(docker: DockerCli, image: string, view: ImageFileView): Promise<void> {
   const create = await docker.run(['create', '--network=none', image, '/hia-never-started']);
-  if (create.exitCode !== 0) throw new DockerCommandError(['create', image], create.exitCode, tailLines(create.stderr));
+  if (create.exitCode !== 0)
+    throw new DockerCommandError(['create', image], create.exitCode, tailLines(create.stderr));
   const id = create.stdout.trim();
   try {
     view.commit(await consume(view, docker.stream(['export', id])));
@@ -155,8 +158,15 @@ export function parseLdd(output: string): { loader?: string; libraries: string[]
 const CONTAINER_DIR = '/.hub-image-actions';
 
 /** `docker run` arguments for the walker: host Node.js, no network, no capability but reading, nothing from the image run. */
-export function walkerRunArgs(image: string, nodePath: string, ldd: { loader?: string; libraries: string[] }): string[] {
-  const mount = (source: string, target: string) => ['--mount', `type=bind,source=${source},target=${target},readonly`];
+export function walkerRunArgs(
+  image: string,
+  nodePath: string,
+  ldd: { loader?: string; libraries: string[] },
+): string[] {
+  const mount = (source: string, target: string) => [
+    '--mount',
+    `type=bind,source=${source},target=${target},readonly`,
+  ];
   const config: WalkerConfig = {
     patterns: Object.values(METADATA_PATTERNS),
     maxFileBytes: Math.max(...Object.values(FILE_CAPS)),
@@ -176,10 +186,14 @@ export function walkerRunArgs(image: string, nodePath: string, ldd: { loader?: s
     '--read-only',
     '--log-driver=none',
     // The image's environment and its /etc/ld.so.preload could make the loader or Node.js run the image's code.
-    ...['LD_PRELOAD', 'LD_AUDIT', 'LD_LIBRARY_PATH', 'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS'].flatMap((name) => [
-      '--env',
-      `${name}=`,
-    ]),
+    ...[
+      'LD_PRELOAD',
+      'LD_AUDIT',
+      'LD_LIBRARY_PATH',
+      'NODE_OPTIONS',
+      'NODE_PATH',
+      'NODE_EXTRA_CA_CERTS',
+    ].flatMap((name) => ['--env', `${name}=`]),
     ...mount('/dev/null', '/etc/ld.so.preload'),
     ...mount(nodePath, `${CONTAINER_DIR}/node`),
     ...libraries.flatMap((library) => mount(library, `${CONTAINER_DIR}/lib/${basename(library)}`)),
@@ -212,7 +226,10 @@ async function viaWalker(
  * The manifest of an image in the local docker engine. Nothing from the image is executed: the walker runs the host's
  * own Node.js with the image as its root file system and no network; `save` and `export` only stream tars.
  */
-export async function manifestFromLocalImage(image: string, options: LocalImageOptions = {}): Promise<LocalImageManifest> {
+export async function manifestFromLocalImage(
+  image: string,
+  options: LocalImageOptions = {},
+): Promise<LocalImageManifest> {
   const runner = options.runner ?? systemRunner;
   const docker = options.docker ?? systemDocker('docker', runner);
   const read = async (how: LocalImageMethod) => {

@@ -119,7 +119,8 @@ export function parseManifest(text: string): PackageManifest {
     );
   }
   for (const field of ARRAY_FIELDS) {
-    if (!Array.isArray(record[field])) throw new ManifestFormatError(`package manifest has no "${field}" list`);
+    if (!Array.isArray(record[field]))
+      throw new ManifestFormatError(`package manifest has no "${field}" list`);
   }
   return value as PackageManifest;
 }

@@ -1,4 +1,11 @@
-import { emptyCounts, type ChangeCounts, type ChangeKind, type DiffGroup, type ManifestDiff, type PackageChange } from './diff.js';
+import {
+  emptyCounts,
+  type ChangeCounts,
+  type ChangeKind,
+  type DiffGroup,
+  type ManifestDiff,
+  type PackageChange,
+} from './diff.js';
 import { formatBytes } from './file-view.js';
 import type { Ecosystem } from './versions.js';
 
@@ -77,9 +84,7 @@ function groupCounts(group: DiffGroup): ChangeCounts {
 function countsText(counts: ChangeCounts): string {
   const parts = KINDS.filter((kind) => counts[kind] > 0).map((kind) => {
     const text = `${number(counts[kind])} ${KIND_LABEL[kind]}`;
-    return kind === 'upgraded' || kind === 'downgraded'
-      ? text
-      : text;
+    return kind === 'upgraded' || kind === 'downgraded' ? text : text;
   });
   if (counts.major > 0) parts.push(`${number(counts.major)} major`);
   return parts.join(', ');
@@ -94,7 +99,8 @@ function sizeDelta(before: number, after: number): string {
 
 export function sizeLine(diff: ManifestDiff): string | undefined {
   const parts: string[] = [];
-  if (diff.size?.compressed) parts.push(`compressed ${sizeDelta(diff.size.compressed.before, diff.size.compressed.after)}`);
+  if (diff.size?.compressed)
+    parts.push(`compressed ${sizeDelta(diff.size.compressed.before, diff.size.compressed.after)}`);
   if (diff.size?.uncompressed) {
     parts.push(`uncompressed ${sizeDelta(diff.size.uncompressed.before, diff.size.uncompressed.after)}`);
   }
@@ -136,26 +142,37 @@ export function renderDiffMarkdown(diff: ManifestDiff, options: MarkdownOptions 
     head.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
     for (const group of diff.groups) {
       const counts = groupCounts(group);
-      const upgraded = counts.major > 0 ? `${number(counts.upgraded)} (${number(counts.major)} major)` : number(counts.upgraded);
-      const environment = group.manager === 'runtime' || group.manager === 'dpkg' ? '' : code(group.environment);
+      const upgraded =
+        counts.major > 0
+          ? `${number(counts.upgraded)} (${number(counts.major)} major)`
+          : number(counts.upgraded);
+      const environment =
+        group.manager === 'runtime' || group.manager === 'dpkg' ? '' : code(group.environment);
       head.push(
         `| ${MANAGER_LABEL[group.manager]} | ${environment} | ${upgraded} | ${number(counts.downgraded)} | ${number(counts.added)} | ${number(counts.removed)} | ${number(counts.changed)} |\n`,
       );
     }
-    const majors = diff.groups.flatMap((group) => group.changes.filter((c) => c.major).map((change) => ({ group, change })));
+    const majors = diff.groups.flatMap((group) =>
+      group.changes.filter((c) => c.major).map((change) => ({ group, change })),
+    );
     if (majors.length > 0) {
       const listed = majors.slice(0, options.maxMajorListed ?? 50);
       head.push(`\n**Major version changes** (${number(majors.length)}):\n\n`);
       for (const { group, change } of listed) {
-        head.push(`- **${cell(change.name)}** ${cell(change.before ?? '')} → ${cell(change.after ?? '')} (${MANAGER_LABEL[group.manager]}${group.manager === 'runtime' || group.manager === 'dpkg' ? '' : ` ${code(group.environment)}`})\n`);
+        head.push(
+          `- **${cell(change.name)}** ${cell(change.before ?? '')} → ${cell(change.after ?? '')} (${MANAGER_LABEL[group.manager]}${group.manager === 'runtime' || group.manager === 'dpkg' ? '' : ` ${code(group.environment)}`})\n`,
+        );
       }
-      if (majors.length > listed.length) head.push(`- … and ${number(majors.length - listed.length)} more in the sections below\n`);
+      if (majors.length > listed.length)
+        head.push(`- … and ${number(majors.length - listed.length)} more in the sections below\n`);
     }
   }
 
   const tail: string[] = [];
   if (diff.warnings.length > 0) {
-    tail.push(`\n<details><summary>${number(diff.warnings.length)} warnings while reading the images</summary>\n\n`);
+    tail.push(
+      `\n<details><summary>${number(diff.warnings.length)} warnings while reading the images</summary>\n\n`,
+    );
     for (const warning of diff.warnings.slice(0, 20)) tail.push(`- ${cell(warning)}\n`);
     if (diff.warnings.length > 20) tail.push(`- … and ${number(diff.warnings.length - 20)} more\n`);
     tail.push('\n</details>\n');
@@ -196,13 +213,18 @@ export function renderDiffMarkdown(diff: ManifestDiff, options: MarkdownOptions 
   if (omitted > 0) {
     const where = options.fullDiffLocation ? ` The full diff is in ${options.fullDiffLocation}.` : '';
     const groups = omittedGroups > 0 ? ` (${number(omittedGroups)} sections left out whole)` : '';
-    out.push(`\n> [!NOTE]\n> ${number(omitted)} changes are not listed here: the text is limited to ${number(maxBytes)} bytes${groups}.${where}\n`);
+    out.push(
+      `\n> [!NOTE]\n> ${number(omitted)} changes are not listed here: the text is limited to ${number(maxBytes)} bytes${groups}.${where}\n`,
+    );
   }
   out.push(tailText);
   let markdown = out.join('');
   if (bytesOf(markdown) > maxBytes) {
     // Only a very small limit gets here: cut plainly rather than exceed it.
-    markdown = Buffer.from(markdown).subarray(0, Math.max(0, maxBytes - 4)).toString('utf8').replace(/\uFFFD$/, '');
+    markdown = Buffer.from(markdown)
+      .subarray(0, Math.max(0, maxBytes - 4))
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
     markdown += '\n…\n';
     if (bytesOf(markdown) > maxBytes) markdown = markdown.slice(0, maxBytes);
   }
@@ -217,7 +239,9 @@ export function summarizeDiff(diff: ManifestDiff): string {
       ? `${number(counts[kind])} upgraded (${number(counts.major)} major)`
       : `${number(counts[kind])} ${KIND_LABEL[kind]}`,
   );
-  const majorDowngrades = diff.groups.flatMap((g) => g.changes).filter((c) => c.major && c.kind === 'downgraded').length;
+  const majorDowngrades = diff.groups
+    .flatMap((g) => g.changes)
+    .filter((c) => c.major && c.kind === 'downgraded').length;
   if (majorDowngrades > 0) parts.push(`${number(majorDowngrades)} major downgrades`);
   let line = `packages: ${parts.length === 0 ? 'no changes' : parts.join(', ')}`;
   const sizes: string[] = [];

@@ -64,7 +64,10 @@ export interface DpkgEntry {
  * dpkg's status database: the packages whose status is installed (`install ok installed`, or `hold ok installed` for
  * a held one). A file of `status.d/` (distroless) may have no Status field: it lists installed packages only.
  */
-export function parseDpkgStatus(text: string, statusRequired = true): { packages: DpkgEntry[]; badLines: number[] } {
+export function parseDpkgStatus(
+  text: string,
+  statusRequired = true,
+): { packages: DpkgEntry[]; badLines: number[] } {
   const { stanzas, badLines } = parseDcf(text);
   const packages: DpkgEntry[] = [];
   for (const stanza of stanzas) {
@@ -72,7 +75,11 @@ export function parseDpkgStatus(text: string, statusRequired = true): { packages
     const version = stanza.get('version');
     if (name === undefined || version === undefined) continue;
     const status = stanza.get('status');
-    if (status === undefined ? statusRequired : !/^(install|hold) ok installed$/.test(status.replace(/\s+/g, ' '))) {
+    if (
+      status === undefined
+        ? statusRequired
+        : !/^(install|hold) ok installed$/.test(status.replace(/\s+/g, ' '))
+    ) {
       continue;
     }
     packages.push({ name, version, architecture: stanza.get('architecture') ?? '' });
@@ -107,12 +114,16 @@ export function condaChannel(channelOrUrl: string): string {
   let channel = channelOrUrl.trim().replace(SUBDIRS, '');
   channel = channel.replace(/\/[^/]+\.(?:conda|tar\.bz2)$/, '').replace(SUBDIRS, '');
   channel = channel.replace(/^(https?:\/\/)[^/@]*@/, '$1').replace(/\/t\/[^/]+\//, '/');
-  const known = /^https?:\/\/(?:conda\.anaconda\.org|repo\.anaconda\.com|conda\.prefix\.dev)\/(.+)$/.exec(channel);
+  const known = /^https?:\/\/(?:conda\.anaconda\.org|repo\.anaconda\.com|conda\.prefix\.dev)\/(.+)$/.exec(
+    channel,
+  );
   return (known?.[1] ?? channel).replace(/\/+$/, '');
 }
 
 /** `<name>-<version>-<build>.json`: versions and builds have no `-`, names may. */
-export function condaFileName(fileName: string): { name: string; version: string; build: string } | undefined {
+export function condaFileName(
+  fileName: string,
+): { name: string; version: string; build: string } | undefined {
   const match = /^(.+)-([^-]+)-([^-]+)\.json$/.exec(fileName);
   return match ? { name: match[1] ?? '', version: match[2] ?? '', build: match[3] ?? '' } : undefined;
 }
@@ -125,7 +136,8 @@ export function parseCondaRecord(text: string): Parsed<CondaRecord> {
   } catch (error) {
     return fail(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return fail('not a JSON object');
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    return fail('not a JSON object');
   const text_ = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
   const name = text_('name');
   const version = text_('version');
@@ -196,6 +208,7 @@ export function parseLabExtension(text: string): Parsed<{ name: string; version:
   } catch (error) {
     return fail(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof value?.name !== 'string' || typeof value.version !== 'string') return fail('no "name" and "version"');
+  if (typeof value?.name !== 'string' || typeof value.version !== 'string')
+    return fail('no "name" and "version"');
   return ok({ name: value.name, version: value.version });
 }

@@ -23,7 +23,7 @@ export const METADATA_PATTERNS: Record<MetadataKind, string> = {
   // An installed R package is <library>/<package>/DESCRIPTION; libraries are named …library… (R's own convention).
   'r-description': String.raw`^(/(?:[^/]+/)*[^/]*[Ll]ibrary[^/]*(?:/[^/]+)?)/([A-Za-z][A-Za-z0-9.]*)/DESCRIPTION$`,
   'julia-version': String.raw`^(.*)/include/julia/julia_version\.h$`,
-  'labextension': String.raw`^(.*/share/jupyter/labextensions)/((?:@[^/]+/)?[^/@][^/]*)/package\.json$`,
+  labextension: String.raw`^(.*/share/jupyter/labextensions)/((?:@[^/]+/)?[^/@][^/]*)/package\.json$`,
 };
 
 const COMPILED = Object.entries(METADATA_PATTERNS).map(
@@ -58,7 +58,7 @@ export const FILE_CAPS: Record<MetadataKind, number> = {
   'dpkg-status': 64 * 1024 * 1024,
   'r-description': 256 * 1024,
   'julia-version': 64 * 1024,
-  'labextension': 1024 * 1024,
+  labextension: 1024 * 1024,
 };
 
 /** A conda package cache entry (`<prefix>/pkgs/<name-version-build>`) is not an installed environment. */

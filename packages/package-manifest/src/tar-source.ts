@@ -41,7 +41,8 @@ export async function decompressed(source: ByteSource): Promise<Readable> {
   if (head[0] === 0x1f && head[1] === 0x8b) decoder = zlib.createGunzip();
   else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
     const zstd = (zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
-    if (zstd === undefined) throw new LayerFormatError('a zstd-compressed layer, which this Node.js cannot read');
+    if (zstd === undefined)
+      throw new LayerFormatError('a zstd-compressed layer, which this Node.js cannot read');
     decoder = zstd();
   }
   if (decoder === undefined) return rest;
@@ -50,7 +51,10 @@ export async function decompressed(source: ByteSource): Promise<Readable> {
   return output;
 }
 
-async function readCapped(entry: AsyncIterable<Buffer>, cap: number): Promise<{ head: Buffer; size: number }> {
+async function readCapped(
+  entry: AsyncIterable<Buffer>,
+  cap: number,
+): Promise<{ head: Buffer; size: number }> {
   const parts: Buffer[] = [];
   let kept = 0;
   let size = 0;
@@ -107,7 +111,10 @@ export async function readLayer(view: ImageFileView, source: ByteSource): Promis
 }
 
 /** Applies layer tars in order (lowest first), whiteouts included. */
-export async function viewFromLayers(layers: AsyncIterable<ByteSource> | Iterable<ByteSource>, limits?: ViewLimits) {
+export async function viewFromLayers(
+  layers: AsyncIterable<ByteSource> | Iterable<ByteSource>,
+  limits?: ViewLimits,
+) {
   const view = new ImageFileView(limits);
   for await (const layer of layers) view.commit(await readLayer(view, layer));
   view.finish();

@@ -106,7 +106,11 @@ function splitConda(version: string): { epoch: number; main: CondaAtom[][]; loca
   const rest = bang > 0 ? lower.slice(bang + 1) : lower;
   const plus = rest.indexOf('+');
   const main = plus === -1 ? rest : rest.slice(0, plus);
-  return { epoch, main: condaComponents(main), local: plus === -1 ? [] : condaComponents(rest.slice(plus + 1)) };
+  return {
+    epoch,
+    main: condaComponents(main),
+    local: plus === -1 ? [] : condaComponents(rest.slice(plus + 1)),
+  };
 }
 
 export function compareConda(a: string, b: string): number {
@@ -120,7 +124,10 @@ export function compareConda(a: string, b: string): number {
 
 function rNumbers(version: string): number[] | undefined {
   return /^[0-9]+([.-][0-9]+)*$/.test(version.trim())
-    ? version.trim().split(/[.-]/).map((n) => Number.parseInt(n, 10))
+    ? version
+        .trim()
+        .split(/[.-]/)
+        .map((n) => Number.parseInt(n, 10))
     : undefined;
 }
 

@@ -18,7 +18,16 @@ export async function walkImage(config: WalkerConfig): Promise<void> {
   const patterns = config.patterns.map((source) => new RegExp(source));
   const skip = new Set(config.skip);
   const SKIP_NAMES = new Set(['__pycache__', 'node_modules', '.git']);
-  const SKIP_IN_SHARE = new Set(['doc', 'man', 'locale', 'icons', 'fonts', 'zoneinfo', 'texlive', 'texmf-dist']);
+  const SKIP_IN_SHARE = new Set([
+    'doc',
+    'man',
+    'locale',
+    'icons',
+    'fonts',
+    'zoneinfo',
+    'texlive',
+    'texmf-dist',
+  ]);
   const pending: Buffer[] = [];
   let pendingBytes = 0;
   const flush = async () => {

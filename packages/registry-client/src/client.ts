@@ -247,6 +247,26 @@ export class RegistryClient {
     return body;
   }
 
+  /**
+   * An authenticated request for the protocol modules beside this client (referrers, blob uploads and streams):
+   * the same auth, 401 retry and errors as every other call. `timeoutMs` overrides the per-request timeout, e.g. for
+   * a streamed blob whose body takes longer than a manifest.
+   */
+  send(
+    method: string,
+    repository: string,
+    path: string,
+    options: {
+      headers?: Record<string, string>;
+      body?: Buffer;
+      allow404?: boolean;
+      scope: string;
+      timeoutMs?: number;
+    },
+  ): Promise<Response> {
+    return this.request(method, repository, path, options);
+  }
+
   private async authorization(
     repository: string,
     scope: string,
@@ -291,7 +311,13 @@ export class RegistryClient {
     method: string,
     repository: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: Buffer; allow404?: boolean; scope: string },
+    options: {
+      headers?: Record<string, string>;
+      body?: Buffer;
+      allow404?: boolean;
+      scope: string;
+      timeoutMs?: number;
+    },
   ): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
     let auth = await this.authorization(repository, options.scope, undefined, 'initial');
@@ -304,7 +330,7 @@ export class RegistryClient {
           method,
           headers,
           body: options.body,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
         });
       } catch (error) {
         throw new RegistryConnectionError(method, url, describeCause(error));
