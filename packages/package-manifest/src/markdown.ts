@@ -81,14 +81,17 @@ function groupCounts(group: DiffGroup): ChangeCounts {
   return counts;
 }
 
-function countsText(counts: ChangeCounts): string {
-  const parts = KINDS.filter((kind) => counts[kind] > 0).map((kind) => {
-    const text = `${number(counts[kind])} ${KIND_LABEL[kind]}`;
-    return kind === 'upgraded' || kind === 'downgraded' ? text : text;
-  });
-  if (counts.major > 0) parts.push(`${number(counts.major)} major`);
-  return parts.join(', ');
+/** `4 upgraded (1 major), 1 added`: counts per kind, major changes counted with their kind. */
+function countsText(changes: readonly PackageChange[]): string {
+  return KINDS.flatMap((kind) => {
+    const ofKind = changes.filter((change) => change.kind === kind);
+    if (ofKind.length === 0) return [];
+    const major = ofKind.filter((change) => change.major).length;
+    return [`${number(ofKind.length)} ${KIND_LABEL[kind]}${major > 0 ? ` (${number(major)} major)` : ''}`];
+  }).join(', ');
 }
+
+const allChanges = (diff: ManifestDiff) => diff.groups.flatMap((group) => group.changes);
 
 function sizeDelta(before: number, after: number): string {
   const delta = after - before;
@@ -136,7 +139,7 @@ export function renderDiffMarkdown(diff: ManifestDiff, options: MarkdownOptions 
     head.push('No package changes.\n');
     if (size) head.push(`\n${size}\n`);
   } else {
-    head.push(`**${number(diff.counts.total)} package changes**: ${countsText(diff.counts)}\n`);
+    head.push(`**${number(diff.counts.total)} package changes**: ${countsText(allChanges(diff))}\n`);
     if (size) head.push(`\n${size}\n`);
     head.push('\n| Package manager | Environment | Upgraded | Downgraded | Added | Removed | Rebuilt |\n');
     head.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
@@ -186,7 +189,7 @@ export function renderDiffMarkdown(diff: ManifestDiff, options: MarkdownOptions 
   let omitted = 0;
   let omittedGroups = 0;
   for (const group of diff.groups) {
-    const open = `\n<details><summary>${groupTitle(group)}: ${countsText(groupCounts(group))}</summary>\n\n${TABLE_HEAD}`;
+    const open = `\n<details><summary>${groupTitle(group)}: ${countsText(group.changes)}</summary>\n\n${TABLE_HEAD}`;
     const close = '\n</details>\n';
     if (omitted > 0 || used + bytesOf(open) + bytesOf(close) + reserve > maxBytes) {
       omitted += group.changes.length;
@@ -233,17 +236,8 @@ export function renderDiffMarkdown(diff: ManifestDiff, options: MarkdownOptions 
 
 /** One line for a log: `packages: 3 upgraded (1 major), 1 added; image +12.0 MiB compressed`. */
 export function summarizeDiff(diff: ManifestDiff): string {
-  const counts = diff.counts;
-  const parts = KINDS.filter((kind) => counts[kind] > 0).map((kind) =>
-    kind === 'upgraded' && counts.major > 0
-      ? `${number(counts[kind])} upgraded (${number(counts.major)} major)`
-      : `${number(counts[kind])} ${KIND_LABEL[kind]}`,
-  );
-  const majorDowngrades = diff.groups
-    .flatMap((g) => g.changes)
-    .filter((c) => c.major && c.kind === 'downgraded').length;
-  if (majorDowngrades > 0) parts.push(`${number(majorDowngrades)} major downgrades`);
-  let line = `packages: ${parts.length === 0 ? 'no changes' : parts.join(', ')}`;
+  const counts = countsText(allChanges(diff));
+  let line = `packages: ${counts === '' ? 'no changes' : counts}`;
   const sizes: string[] = [];
   for (const kind of ['compressed', 'uncompressed'] as const) {
     const size = diff.size?.[kind];
