@@ -137,6 +137,31 @@ function pythonVersion(
   return series;
 }
 
+interface CondaIndex {
+  /** The dist-info and egg-info folders (relative to the prefix) that the prefix's conda packages installed. */
+  owned: Set<string>;
+  /** Package names, PEP 503-normalised. */
+  names: Set<string>;
+}
+
+const condaIndexes = new WeakMap<CondaRecord[], CondaIndex>();
+
+function condaIndex(records: CondaRecord[]): CondaIndex {
+  let index = condaIndexes.get(records);
+  if (index === undefined) {
+    index = {
+      owned: new Set(
+        records.flatMap((record) =>
+          record.distFiles.map((file) => file.replace(/\/(?:METADATA|PKG-INFO|INSTALLER)$/, '')),
+        ),
+      ),
+      names: new Set(records.map((record) => normalizeName(record.name))),
+    };
+    condaIndexes.set(records, index);
+  }
+  return index;
+}
+
 function readPip(
   view: ImageFileView,
   conda: CondaPrefix[],
@@ -167,10 +192,7 @@ function readPip(
     const prefix = pythonPrefix(dist.sitePackages);
     const records = condaByPrefix.get(prefix) ?? [];
     const relative = `${dist.sitePackages.slice(prefix === '/' ? 1 : prefix.length + 1)}/${dist.dir}`;
-    const ownedByConda =
-      records.some((record) =>
-        record.distFiles.some((file) => file === relative || file.startsWith(`${relative}/`)),
-      ) || dist.installer === 'conda';
+    const ownedByConda = condaIndex(records).owned.has(relative) || dist.installer === 'conda';
     if (ownedByConda) continue;
     const name = normalizeName(identity.value.name);
     const pkg: PipPackage = {
@@ -178,7 +200,7 @@ function readPip(
       version: identity.value.version,
       installer: dist.installer ?? '',
     };
-    if (records.some((record) => normalizeName(record.name) === name)) pkg.overConda = true;
+    if (condaIndex(records).names.has(name)) pkg.overConda = true;
     environment.packages.push(pkg);
   }
   return [...environments.values()]

@@ -81,11 +81,14 @@ export async function* tarEntries(source: ByteSource): AsyncGenerator<TarEntry> 
   if (failure !== undefined) throw failure;
 }
 
-/** Reads one layer tar (or a `docker cp` / `docker export` tar) into changes the caller commits in layer order. */
-export async function readLayer(view: ImageFileView, source: ByteSource): Promise<LayerChanges> {
+/**
+ * Reads one layer tar (or a `docker export` tar) into changes the caller commits in layer order. `under` is where the
+ * tar's names start: a `docker cp CONTAINER:/a/b -` tar names its entries `b/…`, so it is read under `/a`.
+ */
+export async function readLayer(view: ImageFileView, source: ByteSource, under = '/'): Promise<LayerChanges> {
   const layer = new LayerChanges();
   for await (const entry of tarEntries(source)) {
-    const path = normalizePath(entry.header.name);
+    const path = normalizePath(`${under}/${entry.header.name}`);
     const marker = whiteout(path);
     if (marker !== undefined) {
       if ('opaque' in marker) layer.opaque.add(marker.opaque);

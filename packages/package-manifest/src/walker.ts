@@ -11,6 +11,8 @@ export interface WalkerConfig {
   maxFileBytes: number;
   /** Absolute paths never entered: pseudo file systems and the walker's own mounts. */
   skip: string[];
+  /** Where the image's `/` is; `/` in the container (tests walk a directory). */
+  root?: string;
 }
 
 export async function walkImage(config: WalkerConfig): Promise<void> {
@@ -97,6 +99,9 @@ export async function walkImage(config: WalkerConfig): Promise<void> {
     if (skip.has(path) || SKIP_NAMES.has(name)) return false;
     if (dir.endsWith('/share') && SKIP_IN_SHARE.has(name)) return false;
     if (/\/(?:site|dist)-packages$/.test(dir)) return /\.(?:dist|egg)-info$/.test(name);
+    // The standard library: only its site-packages can hold distributions.
+    if (/\/lib(?:64)?\/python[0-9][^/]*$/.test(dir))
+      return name === 'site-packages' || name === 'dist-packages';
     if (name === 'pkgs' && siblings.has('conda-meta')) return false; // the package cache, not the environment
     if (siblings.has('DESCRIPTION') && siblings.has('Meta')) return false; // inside an installed R package
     if (/\/share\/jupyter\/labextensions\/(?:@[^/]+\/)?[^@/][^/]*$/.test(dir)) return false;
@@ -105,12 +110,14 @@ export async function walkImage(config: WalkerConfig): Promise<void> {
     if (dir === '/var/lib/dpkg') return name === 'status.d';
     return !(dir === '/var' && name === 'cache');
   };
+  const root = (config.root ?? '/').replace(/\/+$/, '');
+  const real = (path: string) => `${root}${path === '/' ? (root === '' ? '/' : '') : path}`;
   const stack = ['/'];
   while (stack.length > 0) {
     const dir = stack.pop() as string;
     let entries: import('node:fs').Dirent[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = fs.readdirSync(real(dir), { withFileTypes: true });
     } catch {
       continue; // vanished or unreadable: nothing to read there
     }
@@ -121,8 +128,8 @@ export async function walkImage(config: WalkerConfig): Promise<void> {
         if (enter(dir, entry.name, names)) stack.push(path);
       } else if (entry.isFile() && patterns.some((pattern) => pattern.test(path))) {
         try {
-          const size = fs.statSync(path).size;
-          await emit(path, readHead(path, size), size);
+          const size = fs.statSync(real(path)).size;
+          await emit(path, readHead(real(path), size), size);
         } catch {
           // unreadable: skipped like a vanished file
         }
