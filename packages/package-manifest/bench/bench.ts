@@ -275,7 +275,22 @@ async function fromRegistry(image: string, same: (manifest: PackageManifest) => 
         layers!.layers.map((layer) => rc.streamBlob(client, 'bench/realistic', layer.digest)),
       );
     });
-    return { pushMs, layersMs: fromLayers.median, layersSame: same(fromLayers.value) };
+    // The reuse path: the manifest is already stored with the image.
+    const subject = (await client.headManifest('bench/realistic', 'v1'))!;
+    const content = Buffer.from(pm.serializeManifest(fromLayers.value));
+    const artifactType = pm.PACKAGE_MANIFEST_ARTIFACT_TYPE;
+    await rc.attachArtifact(client, 'bench/realistic', subject, { artifactType, content });
+    const stored = await samples(RUNS * 4, async () => {
+      const read = await rc.readArtifact(client, 'bench/realistic', subject.digest, artifactType);
+      return pm.parseManifest(read!.content.toString('utf8'));
+    });
+    return {
+      pushMs,
+      layersMs: fromLayers.median,
+      layersSame: same(fromLayers.value),
+      storedMs: stored.median,
+      storedSame: same(stored.value),
+    };
   } finally {
     await registry.stop();
   }
@@ -302,7 +317,7 @@ async function main(): Promise<void> {
     r: manifest.r.reduce((n, lib) => n + lib.packages.length, 0),
   };
 
-  const { pushMs, layersMs, layersSame } = await fromRegistry(image, same);
+  const { pushMs, layersMs, layersSame, storedMs, storedSame } = await fromRegistry(image, same);
 
   // A second manifest: a third of each manager's packages moved up, some down, 50 added and 50 removed per group.
   const bump = (version: string, i: number) =>

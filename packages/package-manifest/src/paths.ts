@@ -16,7 +16,7 @@ export type MetadataKind =
 export const METADATA_PATTERNS: Record<MetadataKind, string> = {
   'conda-meta': String.raw`^(.*)/conda-meta/[^/]+\.json$`,
   // Direct children of site-packages only: vendored copies (setuptools/_vendor/…) are not installed distributions.
-  'dist-info': String.raw`^(.*/lib(?:64)?/python[0-9][^/]*/(?:site|dist)-packages)/([^/]+\.dist-info)/(METADATA|INSTALLER|REQUESTED|direct_url\.json)$`,
+  'dist-info': String.raw`^(.*/lib(?:64)?/python[0-9][^/]*/(?:site|dist)-packages)/([^/]+\.dist-info)/(METADATA|INSTALLER)$`,
   'egg-info': String.raw`^(.*/lib(?:64)?/python[0-9][^/]*/(?:site|dist)-packages)/([^/]+\.egg-info)(?:/(PKG-INFO|INSTALLER))?$`,
   'pyvenv-cfg': String.raw`^(.*)/pyvenv\.cfg$`,
   'dpkg-status': String.raw`^/var/lib/dpkg/(?:status|status\.d/[^/]+)$`,
