@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 const pm = await import('../src/index.js');
 type PackageManifest = import('../src/index.js').PackageManifest;
 const rc = await import('../../registry-client/src/index.js');
-const { docker, imageExists, ensureDockerEngine, stopStartedEngine } =
+const { docker, imageExists, runCommand, ensureDockerEngine, stopStartedEngine } =
   await import('../../../test/harness/docker-engine.js');
 const { ensureBaseImages, PYTHON_IMAGE } = await import('../../../test/harness/base-images.js');
 const { TestRegistry } = await import('../../../test/harness/registry.js');
@@ -305,6 +305,10 @@ async function main(): Promise<void> {
   const size = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', image])).stdout.trim());
   log(`image ${image}: ${pm.formatBytes(size)}; ${RUNS} runs each`);
 
+  // The floor under the walker: the same container and Node.js doing nothing.
+  const lddOutput = (await runCommand('ldd', [process.execPath])).stdout;
+  const idleArgs = pm.walkerRunArgs(image, process.execPath, pm.parseLdd(lddOutput)).slice(0, -3);
+  const idle = await samples(RUNS, () => docker([...idleArgs, '-e', '0']));
   const walker = await samples(RUNS, () => pm.manifestFromLocalImage(image, { method: 'walker' }));
   const save = await samples(RUNS, () => pm.manifestFromLocalImage(image, { method: 'save' }));
   const exported = await samples(RUNS, () => pm.manifestFromLocalImage(image, { method: 'export' }));
@@ -366,6 +370,7 @@ async function main(): Promise<void> {
   );
   console.log('| What | Median | Notes |\n| --- | ---: | --- |');
   row('Local image: walker (host Node.js in a `--network=none` container)', ms(walker.median), 'the default');
+  row('… of which the container and Node.js doing nothing', ms(idle.median), 'the floor of the walker');
   row(
     'Local image: `docker image save` streamed',
     ms(save.median),
