@@ -102,8 +102,10 @@ function extraDetail(before: Record<string, string>, after: Record<string, strin
     .join('; ');
 }
 
-const sameExtra = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
-  extraDetail(a, b) === '';
+function sameExtra(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
 
 export function emptyCounts(): ChangeCounts {
   return { added: 0, removed: 0, upgraded: 0, downgraded: 0, changed: 0, major: 0, total: 0 };
@@ -137,7 +139,7 @@ export function diffManifests(
       else if (y === undefined && x !== undefined)
         change = { name: x.name, kind: 'removed', before: x.version, major: false };
       else if (x !== undefined && y !== undefined) {
-        const order = compareVersions(manager, x.version, y.version);
+        const order = x.version === y.version ? 0 : compareVersions(manager, x.version, y.version);
         if (order !== 0) {
           change = {
             name: y.name,

@@ -54,7 +54,8 @@ const KIND_LABEL: Record<ChangeKind, string> = {
 
 const KINDS: ChangeKind[] = ['upgraded', 'downgraded', 'added', 'removed', 'changed'];
 
-const number = (n: number) => n.toLocaleString('en-US');
+// toLocaleString is slow when called thousands of times.
+const number = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const bytesOf = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /** Table cells and HTML summaries: no pipes, no markup, no line breaks. */
@@ -196,19 +197,24 @@ export function renderDiffMarkdown(diff: ManifestDiff, options: MarkdownOptions 
       omittedGroups += 1;
       continue;
     }
-    let section = open;
-    let shown = 0;
+    const rows: string[] = [open];
+    let sectionBytes = bytesOf(open);
+    const moreRow = (count: number) => `| … ${number(count)} more not shown | | | |\n`;
+    const closeBytes = bytesOf(close);
     for (const change of group.changes) {
       const row = changeRow(change);
-      const more = `| … ${number(group.changes.length - shown)} more not shown | | | |\n`;
-      if (used + bytesOf(section) + bytesOf(row) + bytesOf(more) + bytesOf(close) + reserve > maxBytes) break;
-      section += row;
-      shown += 1;
+      const rowBytes = bytesOf(row);
+      const more = bytesOf(moreRow(group.changes.length - rows.length + 1));
+      if (used + sectionBytes + rowBytes + more + closeBytes + reserve > maxBytes) break;
+      rows.push(row);
+      sectionBytes += rowBytes;
     }
+    const shown = rows.length - 1;
     if (shown < group.changes.length) {
-      section += `| … ${number(group.changes.length - shown)} more not shown | | | |\n`;
+      rows.push(moreRow(group.changes.length - shown));
       omitted += group.changes.length - shown;
     }
+    let section = rows.join('');
     section += close;
     out.push(section);
     used += bytesOf(section);

@@ -10,11 +10,17 @@ const plain = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 // Debian (deb-version(7)): epoch, then upstream and revision compared by alternating non-digit and digit runs;
 // in non-digit runs `~` sorts before everything, even the end, then letters, then other characters.
 
-function debianCharOrder(char: string | undefined): number {
-  if (char === undefined) return 0;
-  if (char === '~') return -1;
-  if (/[A-Za-z]/.test(char)) return char.charCodeAt(0);
-  return char.charCodeAt(0) + 256;
+const isDigit = (text: string, at: number) => {
+  const code = text.charCodeAt(at);
+  return code >= 48 && code <= 57;
+};
+
+function debianCharOrder(text: string, at: number): number {
+  if (at >= text.length || isDigit(text, at)) return 0;
+  const code = text.charCodeAt(at);
+  if (code === 126) return -1; // ~
+  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return code;
+  return code + 256;
 }
 
 function debianPart(a: string, b: string): number {
@@ -22,23 +28,21 @@ function debianPart(a: string, b: string): number {
   let j = 0;
   while (i < a.length || j < b.length) {
     let firstDiff = 0;
-    while ((i < a.length && !/[0-9]/.test(a[i] ?? '')) || (j < b.length && !/[0-9]/.test(b[j] ?? ''))) {
-      const ac = i < a.length && !/[0-9]/.test(a[i] ?? '') ? a[i] : undefined;
-      const bc = j < b.length && !/[0-9]/.test(b[j] ?? '') ? b[j] : undefined;
-      const diff = debianCharOrder(ac) - debianCharOrder(bc);
+    while ((i < a.length && !isDigit(a, i)) || (j < b.length && !isDigit(b, j))) {
+      const diff = debianCharOrder(a, i) - debianCharOrder(b, j);
       if (diff !== 0) return sign(diff);
-      if (ac !== undefined) i += 1;
-      if (bc !== undefined) j += 1;
-    }
-    while (a[i] === '0') i += 1;
-    while (b[j] === '0') j += 1;
-    while (/[0-9]/.test(a[i] ?? '') && /[0-9]/.test(b[j] ?? '')) {
-      if (firstDiff === 0) firstDiff = (a.charCodeAt(i) ?? 0) - (b.charCodeAt(j) ?? 0);
       i += 1;
       j += 1;
     }
-    if (/[0-9]/.test(a[i] ?? '')) return 1;
-    if (/[0-9]/.test(b[j] ?? '')) return -1;
+    while (a.charCodeAt(i) === 48) i += 1;
+    while (b.charCodeAt(j) === 48) j += 1;
+    while (isDigit(a, i) && isDigit(b, j)) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
+      i += 1;
+      j += 1;
+    }
+    if (isDigit(a, i)) return 1;
+    if (isDigit(b, j)) return -1;
     if (firstDiff !== 0) return sign(firstDiff);
   }
   return 0;
