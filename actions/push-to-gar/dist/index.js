@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9788);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7903);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('push-to-gar', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i, _main_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9788:
+/***/ 7903:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29131,7 +29131,7 @@ function isLoopback(registry) {
     const host = registry.replace(/:[0-9]+$/, '');
     return host === 'localhost' || host === '[::1]' || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
 }
-function sha256Digest(body) {
+function client_sha256Digest(body) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
 }
 function parseChallenge(header) {
@@ -29235,7 +29235,7 @@ class RegistryClient {
         }
         const body = Buffer.from(await response.arrayBuffer());
         return {
-            digest: response.headers.get('docker-content-digest') ?? sha256Digest(body),
+            digest: response.headers.get('docker-content-digest') ?? client_sha256Digest(body),
             mediaType: (response.headers.get('content-type') ?? '').split(';')[0] ?? '',
             size: body.length,
             body,
@@ -29249,7 +29249,7 @@ class RegistryClient {
             scope: 'pull,push',
         });
         await response.arrayBuffer();
-        return response.headers.get('docker-content-digest') ?? sha256Digest(manifest.body);
+        return response.headers.get('docker-content-digest') ?? client_sha256Digest(manifest.body);
     }
     async blobExists(repository, digest) {
         const response = await this.request('HEAD', repository, `/v2/${repository}/blobs/${digest}`, {
@@ -29263,10 +29263,18 @@ class RegistryClient {
             scope: 'pull',
         });
         const body = Buffer.from(await response.arrayBuffer());
-        if (sha256Digest(body) !== digest && digest.startsWith('sha256:')) {
+        if (client_sha256Digest(body) !== digest && digest.startsWith('sha256:')) {
             throw new client_RegistryError('GET', `${this.baseUrl}/v2/${repository}/blobs/${digest}`, response.status, 'DIGEST_INVALID', 'content does not match its digest', undefined);
         }
         return body;
+    }
+    /**
+     * An authenticated request for the protocol modules beside this client (referrers, blob uploads and streams):
+     * the same auth, 401 retry and errors as every other call. `timeoutMs` overrides the per-request timeout, e.g. for
+     * a streamed blob whose body takes longer than a manifest.
+     */
+    send(method, repository, path, options) {
+        return this.request(method, repository, path, options);
     }
     async authorization(repository, scope, challenge, reason) {
         const key = `${repository}:${scope}`;
@@ -29321,7 +29329,7 @@ class RegistryClient {
                     method,
                     headers,
                     body: options.body,
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
                 });
             }
             catch (error) {
@@ -29369,7 +29377,7 @@ function classifyRegistryFailure(error) {
 
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/manifest.ts
 /** Parses a manifest's body; undefined when it is not a JSON object. */
-function manifestContent(manifest) {
+function manifest_manifestContent(manifest) {
     try {
         const parsed = JSON.parse(manifest.body.toString('utf8'));
         return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
@@ -29381,7 +29389,254 @@ function manifestContent(manifest) {
     }
 }
 
+;// CONCATENATED MODULE: ../../packages/registry-client/src/blobs.ts
+
+
+
+
+/** A streamed blob went past the caller's byte limit, or did not match its digest. */
+class BlobStreamError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'BlobStreamError';
+    }
+}
+/** Uploads a blob unless the repository has it (HEAD first): a POST for an upload session, then one PUT. */
+async function blobs_putBlob(client, repository, body) {
+    const digest = sha256Digest(body);
+    if (await client.blobExists(repository, digest))
+        return { digest, size: body.length, uploaded: false };
+    const session = await client.send('POST', repository, `/v2/${repository}/blobs/uploads/`, {
+        scope: 'pull,push',
+        headers: { 'content-length': '0' },
+    });
+    await session.arrayBuffer();
+    const location = session.headers.get('location');
+    if (!location) {
+        throw new RegistryError('POST', `${client.baseUrl}/v2/${repository}/blobs/uploads/`, session.status, undefined, 'no Location header for the upload', undefined);
+    }
+    const url = new URL(location, client.baseUrl);
+    url.searchParams.set('digest', digest);
+    const done = await client.send('PUT', repository, `${url.pathname}${url.search}`, {
+        scope: 'pull,push',
+        headers: { 'content-type': 'application/octet-stream' },
+        body,
+    });
+    await done.arrayBuffer();
+    return { digest, size: body.length, uploaded: true };
+}
+/**
+ * A blob's bytes as they arrive (redirects to storage followed; fetch drops the registry's Authorization header on a
+ * cross-origin hop), checked against the digest at the end and bounded by `maxBytes`.
+ */
+async function* streamBlob(client, repository, digest, options = {}) {
+    const response = await client.send('GET', repository, `/v2/${repository}/blobs/${digest}`, {
+        scope: 'pull',
+        timeoutMs: options.timeoutMs ?? 600_000,
+    });
+    if (response.body === null)
+        return;
+    const hash = digest.startsWith('sha256:') ? createHash('sha256') : undefined;
+    let total = 0;
+    for await (const chunk of response.body) {
+        total += chunk.length;
+        if (options.maxBytes !== undefined && total > options.maxBytes) {
+            await response.body.cancel().catch(() => undefined);
+            throw new BlobStreamError(`blob ${digest} of ${repository} is larger than the limit of ${options.maxBytes} bytes`);
+        }
+        hash?.update(chunk);
+        yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    if (hash !== undefined && `sha256:${hash.digest('hex')}` !== digest) {
+        throw new BlobStreamError(`blob ${digest} of ${repository}: content does not match its digest`);
+    }
+}
+/** The layer descriptors of an image (an index is followed to `platform`), lowest layer first; undefined when absent. */
+async function imageLayers(client, repository, reference, platform = 'linux/amd64') {
+    const image = await readImage(client, repository, reference, platform);
+    const manifest = image === undefined ? undefined : await client.getManifest(repository, image.manifestDigest);
+    const layers = manifest === undefined ? undefined : manifestContent(manifest)?.layers;
+    return image === undefined || layers === undefined
+        ? undefined
+        : { manifestDigest: image.manifestDigest, layers };
+}
+
+;// CONCATENATED MODULE: ../../packages/registry-client/src/referrers.ts
+
+
+
+const OCI_IMAGE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_IMAGE_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** The OCI empty descriptor: the `{}` blob, the config of an artifact that needs none. */
+const OCI_EMPTY = {
+    mediaType: 'application/vnd.oci.empty.v1+json',
+    digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+    size: 2,
+};
+/** The registry refused to store or show an artifact (a 4xx): the caller warns, the image itself is unaffected. */
+class ReferrerRefusedError extends Error {
+    step;
+    status;
+    cause;
+    constructor(step, cause) {
+        super(`the registry refused the ${step === 'referrers-tag' ? 'referrers tag' : step} (${cause.message})`);
+        this.name = 'ReferrerRefusedError';
+        this.step = step;
+        this.status = cause.status;
+        this.cause = cause;
+    }
+}
+/** Two writers kept replacing each other's referrers index; ours is not in it after every attempt. */
+class ReferrerConflictError extends Error {
+    constructor(tag, attempts) {
+        super(`the referrers tag ${tag} was rewritten by another writer on each of ${attempts} attempts`);
+        this.name = 'ReferrerConflictError';
+    }
+}
+/** The tag of the OCI distribution 1.1 referrers tag schema: `<alg>-<hex>`, at most 128 characters. */
+function referrersTag(digest) {
+    return digest
+        .replace(':', '-')
+        .replace(/[^a-zA-Z0-9_.-]/g, '-')
+        .slice(0, 128);
+}
+async function refusedAs(step, work) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        if (error instanceof RegistryError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+            throw new ReferrerRefusedError(step, error);
+        }
+        throw error;
+    }
+}
+function descriptorsOf(body) {
+    const content = manifestContent({ body });
+    return (content?.manifests ?? []).filter((m) => typeof m.digest === 'string' && typeof m.mediaType === 'string');
+}
+/** The referrers index under the fallback tag, or an empty list when there is none. */
+async function readTagIndex(client, repository, tag) {
+    const index = await client.getManifest(repository, tag);
+    return index === undefined ? [] : descriptorsOf(index.body);
+}
+/**
+ * The artifacts that refer to `subject` (a manifest digest): from the referrers API when the registry has it,
+ * else from the referrers tag schema. Filtered to `artifactType` when given (also when the registry ignored the filter).
+ */
+async function listReferrers(client, repository, subject, artifactType) {
+    return refusedAs('list', async () => {
+        const query = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
+        const response = await client.send('GET', repository, `/v2/${repository}/referrers/${subject}${query}`, {
+            scope: 'pull',
+            allow404: true,
+            headers: { accept: OCI_IMAGE_INDEX },
+        });
+        const body = Buffer.from(await response.arrayBuffer());
+        const isIndex = response.status === 200 && (response.headers.get('content-type') ?? '').startsWith(OCI_IMAGE_INDEX);
+        const via = isIndex ? 'referrers-api' : 'tag-schema';
+        const all = isIndex ? descriptorsOf(body) : await readTagIndex(client, repository, referrersTag(subject));
+        return {
+            referrers: artifactType === undefined ? all : all.filter((d) => d.artifactType === artifactType),
+            via,
+        };
+    });
+}
+/** The artifact's manifest; the same artifact always gives the same bytes, so the same digest. */
+function artifactManifest(subject, artifact) {
+    const manifest = {
+        schemaVersion: 2,
+        mediaType: OCI_IMAGE_MANIFEST,
+        artifactType: artifact.artifactType,
+        config: OCI_EMPTY,
+        layers: [
+            {
+                mediaType: artifact.mediaType ?? artifact.artifactType,
+                digest: sha256Digest(artifact.content),
+                size: artifact.content.length,
+            },
+        ],
+        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+        ...(artifact.annotations === undefined ? {} : { annotations: artifact.annotations }),
+    };
+    return Buffer.from(JSON.stringify(manifest));
+}
+/**
+ * Stores `artifact` as a referrer of the image manifest `subject`: the empty config and the content blob, the
+ * artifact manifest (by digest), and, on a registry without the referrers API, its descriptor in the referrers tag's
+ * index, read-modify-written without dropping other referrers. Idempotent: a second call writes nothing.
+ *
+ * The tag schema has no compare-and-swap: after writing the index we read it back, and when another writer's index
+ * replaced ours we merge again (up to `attempts` times). A writer that replaces the index after our read-back can still
+ * drop our entry; its own read-back does not see that. Re-running the write restores it.
+ */
+async function attachArtifact(client, repository, subject, artifact, options = {}) {
+    const body = artifactManifest(subject, artifact);
+    const digest = sha256Digest(body);
+    const listed = await listReferrers(client, repository, subject.digest, artifact.artifactType);
+    if (listed.referrers.some((d) => d.digest === digest))
+        return { digest, written: false, via: listed.via };
+    await refusedAs('blob', async () => {
+        await putBlob(client, repository, Buffer.from('{}'));
+        await putBlob(client, repository, artifact.content);
+    });
+    let subjectProcessed = false;
+    await refusedAs('manifest', async () => {
+        if ((await client.headManifest(repository, digest)) !== undefined)
+            return;
+        const response = await client.send('PUT', repository, `/v2/${repository}/manifests/${digest}`, {
+            scope: 'pull,push',
+            headers: { 'content-type': OCI_IMAGE_MANIFEST },
+            body,
+        });
+        await response.arrayBuffer();
+        subjectProcessed = response.headers.get('oci-subject') !== null;
+    });
+    if (subjectProcessed || listed.via === 'referrers-api')
+        return { digest, written: true, via: 'referrers-api' };
+    const tag = referrersTag(subject.digest);
+    const ours = {
+        mediaType: OCI_IMAGE_MANIFEST,
+        digest,
+        size: body.length,
+        artifactType: artifact.artifactType,
+        ...(artifact.annotations === undefined ? {} : { annotations: artifact.annotations }),
+    };
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        const current = await refusedAs('referrers-tag', () => readTagIndex(client, repository, tag));
+        if (!current.some((d) => d.digest === digest)) {
+            const index = { schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [...current, ours] };
+            await refusedAs('referrers-tag', () => client.putManifest(repository, tag, {
+                mediaType: OCI_IMAGE_INDEX,
+                body: Buffer.from(JSON.stringify(index)),
+            }));
+        }
+        const after = await refusedAs('referrers-tag', () => readTagIndex(client, repository, tag));
+        if (after.some((d) => d.digest === digest))
+            return { digest, written: true, via: 'tag-schema' };
+    }
+    throw new ReferrerConflictError(tag, attempts);
+}
+/**
+ * The content of the newest referrer of `subject` with `artifactType` (the last one listed), or undefined when there
+ * is none. The blob is checked against its digest.
+ */
+async function readArtifact(client, repository, subject, artifactType) {
+    const { referrers, via } = await listReferrers(client, repository, subject, artifactType);
+    const newest = referrers.at(-1);
+    if (newest === undefined)
+        return undefined;
+    const manifest = await client.getManifest(repository, newest.digest);
+    const layer = manifest === undefined ? undefined : manifestContent(manifest)?.layers?.[0];
+    if (layer === undefined)
+        return undefined;
+    return { digest: newest.digest, content: await client.getBlob(repository, layer.digest), via };
+}
+
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/index.ts
+
+
 
 
 
@@ -30149,7 +30404,7 @@ async function readTag(repo, reference, options, needConfig = () => true) {
         if (!needConfig(head.digest))
             return { digest: head.digest, configDigest: undefined };
         const manifest = await repo.client.getManifest(repo.path, head.digest);
-        return { digest: head.digest, configDigest: manifest && manifestContent(manifest)?.config?.digest };
+        return { digest: head.digest, configDigest: manifest && manifest_manifestContent(manifest)?.config?.digest };
     }, classifyRegistryCall, readOnly(options));
     return value;
 }
