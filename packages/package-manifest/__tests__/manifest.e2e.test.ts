@@ -20,9 +20,9 @@ import {
   summarizeDiff,
   type PackageManifest,
 } from '../src/index.js';
-import { BUSYBOX_IMAGE, PYTHON_IMAGE } from '../../../test/harness/base-images.js';
-import { docker, removeImages } from '../../../test/harness/docker-engine.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
+import { BUSYBOX_IMAGE, PYTHON_IMAGE } from '@hub-image-actions/local-world/base-images';
+import { docker, removeImages } from '@hub-image-actions/local-world/docker-engine';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 import { fixture } from './layers.js';
 
 const ENV = '/srv/conda/envs/notebook';

@@ -11,7 +11,7 @@
 //    compared with.
 // 3. The diff of two such manifests plus its Markdown.
 // Needs the end-to-end set-up (docker engine, docker-registry, base images).
-import '../../../test/harness/resolve-ts-imports.ts';
+import '@hub-image-actions/local-world/resolve-ts-imports';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,10 +22,10 @@ const pm = await import('../src/index.js');
 type PackageManifest = import('../src/index.js').PackageManifest;
 const rc = await import('../../registry-client/src/index.js');
 const { docker, imageExists, runCommand, ensureDockerEngine, stopStartedEngine } =
-  await import('../../../test/harness/docker-engine.js');
-const { ensureBaseImages, PYTHON_IMAGE } = await import('../../../test/harness/base-images.js');
-const { TestRegistry } = await import('../../../test/harness/registry.js');
-const { median } = await import('../../../test/harness/stats.js');
+  await import('@hub-image-actions/local-world/docker-engine');
+const { ensureBaseImages, PYTHON_IMAGE } = await import('@hub-image-actions/local-world/base-images');
+const { TestRegistry } = await import('@hub-image-actions/local-world/registry');
+const { median } = await import('@hub-image-actions/local-world/stats');
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(args.runs);

@@ -14,10 +14,10 @@ import {
   BlobStreamError,
   type ManifestDescriptor,
 } from '../src/index.js';
-import { BUSYBOX_IMAGE } from '../../../test/harness/base-images.js';
-import { docker, removeImages } from '../../../test/harness/docker-engine.js';
-import { FaultProxy } from '../../../test/harness/fault-proxy.js';
-import { TestRegistry } from '../../../test/harness/registry.js';
+import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
+import { docker, removeImages } from '@hub-image-actions/local-world/docker-engine';
+import { FaultProxy } from '@hub-image-actions/local-world/fault-proxy';
+import { TestRegistry } from '@hub-image-actions/local-world/registry';
 
 const REPO = 'proj/images/referred';
 const PACKAGES = 'application/vnd.hub-image-actions.packages.v1+json';
