@@ -9,3 +9,4 @@ export * from './paths.js';
 export * from './tar-source.js';
 export * from './versions.js';
 export * from './walker.js';
+export * from './registry.js';
