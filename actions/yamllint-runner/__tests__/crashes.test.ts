@@ -10,12 +10,13 @@ function crashingOn(bad: Set<string>): { call: YamllintCall; runs: () => number 
       runs += 1;
       const culprit = args.find((arg) => bad.has(arg));
       return culprit === undefined
-        ? { exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '' }
+        ? { exitCode: 0, signal: null, timedOut: false, stdout: '', stdoutBytes: Buffer.alloc(0), stderr: '' }
         : {
             exitCode: 1,
             signal: null,
             timedOut: false,
             stdout: '',
+            stdoutBytes: Buffer.alloc(0),
             stderr: `Traceback (most recent call last):\n  File "x", line 1\nValueError: bad ${culprit}\n`,
           };
     },

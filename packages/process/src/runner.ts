@@ -22,6 +22,8 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   stdout: string;
+  /** stdout exactly as the child wrote it, for output that is not text (file names are bytes). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -134,11 +136,13 @@ export const systemRunner: ProcessRunner = {
         if (timer) clearTimeout(timer);
         splitters.stdout.end();
         splitters.stderr.end();
+        const stdoutBytes = Buffer.concat(stdout);
         resolve({
           exitCode,
           signal,
           timedOut,
-          stdout: Buffer.concat(stdout).toString('utf8'),
+          stdout: stdoutBytes.toString('utf8'),
+          stdoutBytes,
           stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
         });
       };
