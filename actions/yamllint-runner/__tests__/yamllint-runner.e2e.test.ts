@@ -492,7 +492,7 @@ describe('configuration problems get their own outcome', () => {
     [
       'inline config with a syntax error',
       { 'config-data': 'rules: {colons: [' },
-      /the yamllint configuration the inline YAML of input "config-data" is not usable: invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"$/,
+      /^yamllint-runner action failed: the yamllint configuration given inline in input "config-data" is not usable: invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"$/,
     ],
     [
       'a config naming an unknown rule',

@@ -59,7 +59,7 @@ async function isFile(path: string): Promise<boolean> {
 export interface ConfigInUse {
   /** For the log and the summary. */
   label: string;
-  /** For an error message: the file (relative to the workspace) or the input that holds the configuration. */
+  /** For an error message, as its subject: which configuration, and where it comes from. */
   named: string;
   fix: string;
 }
@@ -84,14 +84,14 @@ export async function configInUse(
     const path = fromWorkspace(config.path);
     return {
       label: `${config.path} (config-file)`,
-      named: `${JSON.stringify(path)} (input "config-file")`,
+      named: `the yamllint configuration ${JSON.stringify(path)} (input "config-file")`,
       fix: `Fix ${JSON.stringify(path)}, or point "config-file" at another file`,
     };
   }
   if (config.kind === 'data') {
     return {
       label: 'inline YAML (config-data)',
-      named: 'the inline YAML of input "config-data"',
+      named: 'the yamllint configuration given inline in input "config-data"',
       fix: 'Fix the YAML given in "config-data"',
     };
   }
@@ -101,7 +101,7 @@ export async function configInUse(
       const path = fromWorkspace(name);
       return {
         label: `${name} (found by yamllint in the working directory)`,
-        named: `${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
+        named: `the yamllint configuration ${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
         fix: `Fix ${JSON.stringify(path)}, ${another}`,
       };
     }
@@ -112,7 +112,7 @@ export async function configInUse(
   if (await isFile(user)) {
     return {
       label: `${user} (the user's yamllint configuration)`,
-      named: `${JSON.stringify(user)} (the user's yamllint configuration, as no ${DISCOVERED.join(', ')} is in the working directory)`,
+      named: `the yamllint configuration ${JSON.stringify(user)} (the user's, as no ${DISCOVERED.join(', ')} is in the working directory)`,
       fix: `Fix ${JSON.stringify(user)}, ${another}`,
     };
   }

@@ -1,4 +1,5 @@
 /** SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). Pure. */
+import { uriPath } from './names.js';
 import type { Problem } from './problems.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -39,12 +40,8 @@ function helpUri(rule: string): string {
 export interface SarifInput {
   problems: readonly Problem[];
   yamllintVersion: string;
-  /** Turns a path as yamllint printed it into a path relative to the repository root. */
-  repoPath: (file: string) => string;
-}
-
-function encodeUri(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
+  /** Turns a path as yamllint printed it into a path relative to the repository root (bytes, see names.ts). */
+  repoPath: (file: Buffer) => Buffer;
 }
 
 /**
@@ -91,7 +88,7 @@ export function toSarif(input: SarifInput): object {
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: encodeUri(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
+                  artifactLocation: { uri: uriPath(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
                   region: { startLine: problem.line, startColumn: problem.column },
                 },
               },
