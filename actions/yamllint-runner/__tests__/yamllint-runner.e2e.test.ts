@@ -307,6 +307,12 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
     expect(run.exitCode).toBe(1);
     expect(run.outputs['outcome']).toBe('failed');
     expect(failure(run)).toMatch(/warnings in 2 of 3 files \(strict: true fails on warnings\)/);
+    // Plain yamllint --strict exits 2 here; the step's own code is 1, and the log says which it was.
+    const plain = await systemRunner.run('yamllint', ['--strict', '-c', 'ci/relaxed.yaml', '.'], { cwd: ws });
+    expect(plain.exitCode).toBe(2);
+    expect(run.log).toContain(
+      'Plain yamllint --strict exits with code 2 (warnings, with --strict); this step fails with exit code 1.',
+    );
   });
 
   it('hides warnings with no-warnings from the log, annotations, summary and SARIF, and still counts them', async () => {
@@ -468,6 +474,38 @@ describe('conformance on a generated corpus', () => {
   });
 });
 
+describe('a job summary too large for GitHub', () => {
+  it('is cut, says so at its top and its end, and points to the SARIF file for the rest', async () => {
+    // About 16,000 problems: two on each line (too many spaces after a colon, trailing spaces).
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 100; f += 1) {
+      const lines = Array.from({ length: 80 }, (_, i) => `key${i}:  value   `);
+      files[`values/f-${String(f).padStart(3, '0')}.yaml`] = `---\n${lines.join('\n')}\n`;
+    }
+    const ws = await workspace(files);
+    const run = await lint({ 'sarif-file': 'all.sarif' }, { workspace: ws });
+    expect(run.outputs['outcome']).toBe('failed');
+    const total = Number(run.outputs['errors']) + Number(run.outputs['warnings']);
+    const rows = run.summary.split('\n').filter((line) => /^\| \d+ \| \d+ \| (error|warning) \|/.test(line));
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(rows.length).toBeLessThan(total);
+    expect(Buffer.byteLength(run.summary)).toBeLessThan(1024 * 1024);
+    expect(run.summary).not.toContain('Every problem is listed below');
+    const sarif = `<code>${join(ws, 'all.sarif')}</code>`;
+    expect(run.summary).toContain(
+      `The first ${rows.length} of ${total} problems are listed below; the step log and the SARIF file ${sarif} list them all.`,
+    );
+    expect(run.summary.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `do not fit in a job summary \\(GitHub's limit is 1 MiB\\); the step log and the SARIF file ${sarif.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} list every problem\\.$`,
+      ),
+    );
+    expect(failure(run)).toContain(
+      `so does the SARIF file ${join(ws, 'all.sarif')}; the job summary lists ${rows.length} of ${total} problems`,
+    );
+  });
+});
+
 describe('configuration problems get their own outcome', () => {
   let ws: string;
   beforeAll(async () => {
@@ -503,6 +541,16 @@ describe('configuration problems get their own outcome', () => {
     const run = await lint(inputs, { workspace: ws });
     expect(run.exitCode).toBe(1);
     expect(run.outputs['outcome']).toBe('config-error');
+    if (!('config-file' in inputs && inputs['config-file'] === 'missing.yaml')) {
+      const plain = await systemRunner.run(
+        'yamllint',
+        [...Object.entries(inputs).flatMap(([k, v]) => [k === 'config-file' ? '-c' : '-d', v]), '.'],
+        { cwd: ws },
+      );
+      expect(run.log).toContain(
+        `yamllint exits with code ${plain.exitCode} (an invalid configuration, or a file it could not open); this step fails with exit code 1.`,
+      );
+    }
     expect(run.outputs['errors']).toBeUndefined();
     expect(failure(run)).toMatch(message);
     expect(failure(run)).not.toMatch(/found \d+ error/);
@@ -640,6 +688,33 @@ describe('yamllint crashing on a file', () => {
         `  good/f-100.yaml: ${words} (exit code 1). ` +
         'yamllint reads files as UTF-8: re-encode that file as UTF-8, remove it, or leave it out with the "ignore" ' +
         'setting of the yamllint configuration; `yamllint good/f-100.yaml` shows the whole traceback',
+    );
+  });
+
+  it('reports what it linted (problems, counts, summary), then the error', async () => {
+    const run = await lint({ paths: 'good', jobs: '2', 'sarif-file': 'partial.sarif' }, { workspace: ws });
+    expect(run.outputs['outcome']).toBe('error');
+    const others = (await listedFiles(ws, ['good'])).filter((file) => file !== 'good/f-100.yaml');
+    expect(others).toHaveLength(149);
+    const plain = await plainYamllint(ws, others);
+    expect(plain.lines).toHaveLength(149);
+    expect(problemLines(run)).toEqual(plain.lines);
+    expect(run.outputs).toMatchObject({ errors: '149', warnings: '0', 'files-checked': '149' });
+    expect(run.summary).toContain('### yamllint stopped: 149 errors in 149 of 149 files linted');
+    expect(run.summary).toContain('> **1 of 150 files have no verdict: yamllint stopped without a verdict');
+    expect(
+      run.summary.split('\n').filter((line) => /^\| 2 \| \d+ \| error \| colons \|/.test(line)),
+    ).toHaveLength(149);
+    const sarif = JSON.parse(await readFile(join(ws, 'partial.sarif'), 'utf8')) as {
+      runs: Array<{ results: unknown[] }>;
+    };
+    expect(sarif.runs[0]?.results).toHaveLength(149);
+    expect(run.log).toContain(
+      'yamllint linted 149 of 150 files; it stopped without a verdict on the others.',
+    );
+    // The error comes last, after what was linted.
+    expect(run.annotations.at(-1)?.message).toMatch(
+      /^yamllint-runner action failed: yamllint stopped without a verdict/,
     );
   });
 
