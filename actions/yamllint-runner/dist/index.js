@@ -28374,8 +28374,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9803);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(844);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('yamllint-runner', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9803:
+/***/ 844:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28396,8 +28396,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 20 modules
 var core = __nccwpck_require__(7550);
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 8 modules
+var src = __nccwpck_require__(39);
 ;// CONCATENATED MODULE: ../../packages/git-changes/src/pull-request.ts
 const SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 function field(value, ...keys) {
@@ -28694,12 +28694,12 @@ function absoluteChangedPaths(changed) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/context.ts
@@ -28904,11 +28904,11 @@ function pythonOfScript(head) {
         const launcher = /^'''exec' "?([^"\s]+)"? "\$0" "\$@"/m.exec(text)?.[1];
         words = launcher === undefined ? [] : [launcher];
     }
-    else if ((0,external_node_path_namespaceObject.basename)(words[0] ?? '') === 'env') {
+    else if ((0,external_node_path_.basename)(words[0] ?? '') === 'env') {
         words = words.slice(1).filter((word) => word !== '-S');
     }
     const [python, ...options] = words;
-    if (python === undefined || !/^(python|pypy)[0-9.]*$/.test((0,external_node_path_namespaceObject.basename)(python)))
+    if (python === undefined || !/^(python|pypy)[0-9.]*$/.test((0,external_node_path_.basename)(python)))
         return undefined;
     return [python, ...options];
 }
@@ -28940,11 +28940,11 @@ function quotedName(name) {
 }
 /** `name` (relative to `dir`, or absolute) as an absolute, normalised path. */
 function absoluteName(dir, name) {
-    return fromLatin1(external_node_path_namespaceObject.posix.resolve(pathBytes(dir), asLatin1(name)));
+    return fromLatin1(external_node_path_.posix.resolve(pathBytes(dir), asLatin1(name)));
 }
 /** `name` (relative to `dir`) as a path from `root`, "/"-separated, e.g. for annotations and SARIF. */
 function nameFrom(root, dir, name) {
-    return fromLatin1(external_node_path_namespaceObject.posix.relative(pathBytes(root), external_node_path_namespaceObject.posix.resolve(pathBytes(dir), asLatin1(name))));
+    return fromLatin1(external_node_path_.posix.relative(pathBytes(root), external_node_path_.posix.resolve(pathBytes(dir), asLatin1(name))));
 }
 // What encodeURIComponent leaves alone, so ASCII names read as before.
 const URI_SAFE = /^[A-Za-z0-9\-_.!~*'()]$/;
@@ -29418,7 +29418,7 @@ async function exists(path) {
 /** Every path in `paths`, and `config-file`, must exist: checked before yamllint is installed or run. */
 async function checkLocalFiles(inputs, cwd) {
     if (inputs.config.kind === 'file') {
-        const path = (0,external_node_path_namespaceObject.resolve)(cwd, inputs.config.path);
+        const path = (0,external_node_path_.resolve)(cwd, inputs.config.path);
         const isFile = await (0,promises_namespaceObject.stat)(path).then((info) => info.isFile(), () => false);
         if (!isFile) {
             throw new YamllintConfigError(`the yamllint configuration file ${JSON.stringify(inputs.config.path)} (input "config-file") does not exist in ${cwd}`, 'Commit it, fix the path (relative to the working directory), or leave "config-file" empty to let yamllint find .yamllint, .yamllint.yaml or .yamllint.yml');
@@ -29426,7 +29426,7 @@ async function checkLocalFiles(inputs, cwd) {
     }
     const missing = [];
     for (const path of inputs.paths) {
-        if (!(await exists((0,external_node_path_namespaceObject.resolve)(cwd, path)))) {
+        if (!(await exists((0,external_node_path_.resolve)(cwd, path)))) {
             missing.push(new src/* InputError */.dz('paths', path, `does not exist in ${cwd}`, 'List files or directories of the checkout, one per line'));
         }
     }
@@ -29443,10 +29443,10 @@ async function isFile(path) {
  */
 async function configInUse(config, cwd, workspace, env) {
     const fromWorkspace = (path) => {
-        const rel = (0,external_node_path_namespaceObject.relative)(workspace, (0,external_node_path_namespaceObject.resolve)(cwd, path));
-        return rel === '' || rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel)
-            ? (0,external_node_path_namespaceObject.resolve)(cwd, path)
-            : rel.split(external_node_path_namespaceObject.sep).join('/');
+        const rel = (0,external_node_path_.relative)(workspace, (0,external_node_path_.resolve)(cwd, path));
+        return rel === '' || rel.startsWith('..') || (0,external_node_path_.isAbsolute)(rel)
+            ? (0,external_node_path_.resolve)(cwd, path)
+            : rel.split(external_node_path_.sep).join('/');
     };
     if (config.kind === 'file') {
         const path = fromWorkspace(config.path);
@@ -29465,7 +29465,7 @@ async function configInUse(config, cwd, workspace, env) {
     }
     const another = 'or give another configuration with "config-file" or "config-data"';
     for (const name of DISCOVERED) {
-        if (await isFile((0,external_node_path_namespaceObject.join)(cwd, name))) {
+        if (await isFile((0,external_node_path_.join)(cwd, name))) {
             const path = fromWorkspace(name);
             return {
                 label: `${name} (found by yamllint in the working directory)`,
@@ -29475,8 +29475,8 @@ async function configInUse(config, cwd, workspace, env) {
         }
     }
     const user = env['YAMLLINT_CONFIG_FILE']
-        ? (0,external_node_path_namespaceObject.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
-        : (0,external_node_path_namespaceObject.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
+        ? (0,external_node_path_.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
+        : (0,external_node_path_.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
     if (await isFile(user)) {
         return {
             label: `${user} (the user's yamllint configuration)`,
@@ -29835,12 +29835,12 @@ function pipRequirement(wanted) {
 
 /** The first executable `name` on PATH, like the shell finds it. */
 async function findOnPath(name, path) {
-    for (const dir of (path ?? '').split(external_node_path_namespaceObject.delimiter)) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter)) {
         if (dir === '')
             continue;
-        const candidate = (0,external_node_path_namespaceObject.join)(dir, name);
+        const candidate = (0,external_node_path_.join)(dir, name);
         try {
-            await (0,promises_namespaceObject.access)(candidate, external_node_fs_namespaceObject.constants.X_OK);
+            await (0,promises_namespaceObject.access)(candidate, external_node_fs_.constants.X_OK);
             return candidate;
         }
         catch {
@@ -29899,7 +29899,7 @@ async function drivable(command, options) {
     return python === undefined || version === undefined ? undefined : { python, version };
 }
 function venvDir(toolRoot, wanted) {
-    return (0,external_node_path_namespaceObject.join)(toolRoot, 'hub-image-actions-yamllint', wanted);
+    return (0,external_node_path_.join)(toolRoot, 'hub-image-actions-yamllint', wanted);
 }
 const COMPLETE_MARKER = '.install-complete';
 async function resolveYamllint(options) {
@@ -29921,9 +29921,9 @@ async function resolveYamllint(options) {
     }
     options.log(`yamllint ${options.wanted} is wanted and ${found}: installing it with pip.`);
     const dir = venvDir(options.toolRoot, options.wanted);
-    const command = (0,external_node_path_namespaceObject.join)(dir, 'bin', 'yamllint');
-    const python = [(0,external_node_path_namespaceObject.join)(dir, 'bin', 'python')];
-    if (await exists((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER))) {
+    const command = (0,external_node_path_.join)(dir, 'bin', 'yamllint');
+    const python = [(0,external_node_path_.join)(dir, 'bin', 'python')];
+    if (await exists((0,external_node_path_.join)(dir, COMPLETE_MARKER))) {
         const version = await driverVersion(python, options);
         if (version !== undefined && versionSatisfies(version, options.wanted)) {
             return { command, python, version, source: 'cached' };
@@ -29945,7 +29945,7 @@ async function resolveYamllint(options) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         throw fail(`${python3} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`);
     }
-    const pip = await options.runner.run((0,external_node_path_namespaceObject.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
+    const pip = await options.runner.run((0,external_node_path_.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
     if (pip.exitCode !== 0) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
@@ -29956,7 +29956,7 @@ async function resolveYamllint(options) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         throw fail(`the installed ${command} reports ${version ?? 'no version'}`);
     }
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER), `${version}\n`);
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(dir, COMPLETE_MARKER), `${version}\n`);
     return { command, python, version, source: 'installed' };
 }
 
@@ -30102,7 +30102,7 @@ async function selectChangedFiles(files, inputs, context) {
     if (!changed.found)
         return everything(changed.reason, true);
     const changedPaths = new Set(absoluteChangedPaths(changed).map(nameKey));
-    const cwd = (0,external_node_fs_namespaceObject.realpathSync)(context.cwd);
+    const cwd = (0,external_node_fs_.realpathSync)(context.cwd);
     const selected = files.filter((file) => changedPaths.has(nameKey(absoluteName(cwd, file))));
     core/* info */.pq(`${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
         `${selected.length} of them are YAML files yamllint lints here:`);
@@ -30141,9 +30141,9 @@ async function report(inputs, context, facts) {
     }
     let sarifPath;
     if (inputs.sarifFile !== undefined) {
-        sarifPath = (0,external_node_path_namespaceObject.resolve)(context.cwd, inputs.sarifFile);
+        sarifPath = (0,external_node_path_.resolve)(context.cwd, inputs.sarifFile);
         const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(sarifPath), { recursive: true });
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(sarifPath), { recursive: true });
         await (0,promises_namespaceObject.writeFile)(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
         core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
         core/* setOutput */.uH('sarif-file', sarifPath);
@@ -30241,14 +30241,14 @@ function printProblems(problems, found, noWarnings, filesWithProblems, filesChec
 
 /***/ }),
 
-/***/ 7788:
+/***/ 39:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   j1: () => (/* reexport */ ConfigurationError),
-  dz: () => (/* reexport */ InputError),
+  dz: () => (/* reexport */ errors_InputError),
   G: () => (/* reexport */ InputErrors),
   i_: () => (/* reexport */ InputReader),
   fe: () => (/* reexport */ appendSummary),
@@ -30258,7 +30258,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ax: () => (/* reexport */ runnerInputs)
 });
 
-// UNUSED EXPORTS: SavedState, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms
+// UNUSED EXPORTS: SavedState, declaredInputs, declaredInputsOfBundle, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms, unknownInputs, warnUnknownInputs, workspacePath
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -30280,7 +30280,7 @@ function defaultFix(input) {
     return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
 }
 /** One input that failed validation. The value is never shown for secret inputs. */
-class InputError extends ConfigurationError {
+class errors_InputError extends ConfigurationError {
     input;
     value;
     expected;
@@ -30339,11 +30339,15 @@ const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUp
 function inputsFrom(values) {
     return (name) => values[name];
 }
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value, keyword) {
+    return value.toLowerCase() === keyword.toLowerCase();
+}
 /**
  * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
  * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
  */
 class InputReader {
     source;
@@ -30362,7 +30366,7 @@ class InputReader {
         const value = this.raw(name);
         if (value !== '')
             return value;
-        this.problem(new InputError(name, undefined, `is required: ${expected}`));
+        this.problem(new errors_InputError(name, undefined, `is required: ${expected}`));
         return undefined;
     }
     /** An optional string; undefined when empty. */
@@ -30385,11 +30389,11 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (TRUE.includes(value))
+        if (sameKeyword(value, 'true'))
             return true;
-        if (FALSE.includes(value))
+        if (sameKeyword(value, 'false'))
             return false;
-        this.problem(new InputError(name, value, 'expected true or false'));
+        this.problem(new errors_InputError(name, value, 'expected true or false'));
         return fallback;
     }
     /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
@@ -30400,7 +30404,7 @@ class InputReader {
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
             const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
-            this.problem(new InputError(name, value, expected, advice.fix));
+            this.problem(new errors_InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;
@@ -30409,10 +30413,19 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (choices.includes(value))
-            return value;
-        this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
+        const chosen = choices.find((choice) => sameKeyword(value, choice));
+        if (chosen !== undefined)
+            return chosen;
+        this.problem(new errors_InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
         return fallback;
+    }
+    /**
+     * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+     * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+     */
+    keyword(name, keywords) {
+        const value = this.raw(name);
+        return keywords.find((keyword) => sameKeyword(value, keyword));
     }
     /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
     list(name, separators = 'newline-or-comma') {
@@ -30438,7 +30451,7 @@ class InputReader {
         for (const line of this.list(name, 'newline')) {
             const eq = line.indexOf('=');
             if (eq <= 0) {
-                this.problem(new InputError(name, line, 'expected one KEY=VALUE per line'));
+                this.problem(new errors_InputError(name, line, 'expected one KEY=VALUE per line'));
                 continue;
             }
             pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
@@ -30456,13 +30469,17 @@ class InputReader {
             return validate(value);
         }
         catch (error) {
-            this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+            // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+            if (error instanceof errors_InputError)
+                this.problem(error);
+            else
+                this.problem(new errors_InputError(name, value, error instanceof Error ? error.message : String(error), fix));
             return undefined;
         }
     }
     /** Records a problem found by a check across inputs (e.g. two that conflict). */
     reject(name, value, expected, fix) {
-        this.problem(new InputError(name, value, expected, fix));
+        this.problem(new errors_InputError(name, value, expected, fix));
     }
     /** Throws every problem found so far; call once, before any side effect. */
     finish() {
@@ -30471,7 +30488,102 @@ class InputReader {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/action-io/src/declared-inputs.ts
+
+
+/**
+ * The names under `inputs:` in an action.yml, read line by line: our action.yml files are block YAML, one
+ * input name per line at the mapping's indentation (a unit test checks this against a YAML parser).
+ */
+function declaredInputs(actionYml) {
+    const names = [];
+    let inInputs = false;
+    let indent;
+    for (const line of actionYml.split(/\r?\n/)) {
+        if (/^\s*(#.*)?$/.test(line))
+            continue;
+        const lead = line.length - line.trimStart().length;
+        if (lead === 0) {
+            inInputs = /^inputs\s*:\s*(#.*)?$/.test(line);
+            indent = undefined;
+            continue;
+        }
+        if (!inInputs)
+            continue;
+        indent ??= lead;
+        if (lead !== indent)
+            continue;
+        const match = /^\s*(?:'([^']*)'|"([^"]*)"|([^\s:#'"][^:#]*?))\s*:(\s|$)/.exec(line);
+        const name = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (name !== undefined)
+            names.push(name);
+    }
+    return names;
+}
+/** The runner's variable for an input: INPUT_, the name upper-cased, spaces as "_" (hyphens stay). */
+function variableOf(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+/** Equal once "_", "-" and spaces are one character and case is ignored: `config_file` is `config-file`. */
+const folded = (name) => name.toLowerCase().replace(/[-_ ]/g, '-');
+/**
+ * INPUT_* variables that no declared input accounts for but that are close to one (the same but for "-"/"_" or
+ * case, or at most two edits away): most likely a misspelt input, which the runner passes on with a mere
+ * "Unexpected input" warning. Variables close to no input are left alone (they may be another step's).
+ */
+function unknownInputs(env, declared) {
+    const known = new Set(declared.map(variableOf));
+    const found = [];
+    for (const variable of Object.keys(env).sort()) {
+        if (!variable.startsWith('INPUT_') || known.has(variable))
+            continue;
+        const given = variable.slice('INPUT_'.length).toLowerCase();
+        if (given === '')
+            continue;
+        let best;
+        for (const name of declared) {
+            const distance = folded(name) === folded(given) ? 0 : editDistance(name.toLowerCase(), given);
+            if (distance <= 2 && (best === undefined || distance < best.distance))
+                best = { name, distance };
+        }
+        if (best !== undefined)
+            found.push({ given, meant: best.name });
+    }
+    return found;
+}
+/** The inputs the running action declares: its action.yml, one folder above the bundle (`dist/index.js`). */
+function declaredInputsOfBundle(entry = process.argv[1]) {
+    if (entry === undefined)
+        return undefined;
+    for (const name of ['action.yml', 'action.yaml']) {
+        try {
+            return declaredInputs((0,external_node_fs_.readFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(entry), '..', name), 'utf8'));
+        }
+        catch {
+            // try the other name
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -30485,8 +30597,20 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A warning for each `with:` key that is not an input of the action but is close to one (a misspelt
+ * `config_file` for `config-file`): the runner only says "Unexpected input", and the value is ignored.
+ */
+function warnUnknownInputs(actionName, declared) {
+    if (declared === undefined)
+        return;
+    for (const { given, meant } of unknownInputs(process.env, declared)) {
+        lib_core/* warning */.$e(`input "${given}" is not an input of ${actionName}, so its value is ignored; did you mean "${meant}"? Rename it in the step's \`with:\``, { title: `Unknown input "${given}"` });
+    }
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
- * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
+ * any error into a failed step: user mistakes as a plain message, bugs with their stack trace. Before
+ * main, it warns about misspelt inputs, reading the declared ones from the action.yml next to the bundle.
  */
 async function runAction(actionName, main, post) {
     const phase = isPostStep() ? post : main;
@@ -30494,6 +30618,8 @@ async function runAction(actionName, main, post) {
         lib_core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    if (!isPostStep())
+        warnUnknownInputs(actionName, declaredInputsOfBundle());
     try {
         await phase();
     }
@@ -30568,7 +30694,54 @@ async function appendSummary(markdown) {
     await lib_core/* summary */.z.addRaw(markdown, true).write();
 }
 
+;// CONCATENATED MODULE: ../../packages/action-io/src/workspace.ts
+
+
+
+/** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
+function realPath(path, links = 0) {
+    try {
+        return realpathSync(path);
+    }
+    catch {
+        // Not there, or a dangling symlink: a file written there would land where the link points.
+    }
+    if (links < 40) {
+        try {
+            if (lstatSync(path).isSymbolicLink())
+                return realPath(resolve(dirname(path), readlinkSync(path)), links + 1);
+        }
+        catch {
+            // not there at all
+        }
+    }
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent, links), basename(path));
+}
+function isInside(root, path) {
+    const rel = relative(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+/**
+ * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
+ * (for a path that does not exist yet, those of its nearest existing parent, so a file written there stays
+ * inside too). Returns the absolute path as given (symlinks not replaced). Throws an `InputError` naming the
+ * input, the value, where it resolves to and the fix otherwise: `../../etc`, `/etc`, or a link out of the checkout.
+ */
+function workspacePath(input, value, options) {
+    const from = options.from ?? options.workspace;
+    const path = resolve(from, value);
+    const root = realPath(resolve(options.workspace));
+    const real = realPath(path);
+    if (isInside(root, real))
+        return path;
+    throw new InputError(input, value, `resolves to ${real}, outside the workspace (${root})`, `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+        'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step');
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
+
+
 
 
 
@@ -30670,6 +30843,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -30688,6 +30868,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
