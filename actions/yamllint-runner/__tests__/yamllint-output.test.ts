@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonOfScript } from '../src/driver.js';
-import { runYamllint, type YamllintOutput } from '../src/lint-run.js';
+import { missingBase, runYamllint, type YamllintOutput } from '../src/lint-run.js';
 import {
   parseParsable,
   UnexpectedOutputError,
@@ -209,6 +209,12 @@ describe('configuration problems, as the real yamllint reports them', () => {
     expect(result.exitCode).not.toBe(0);
     const list = readFileList(result);
     expect('configProblem' in list && list.configProblem).toMatch(message);
+  });
+
+  it('tells a missing extends base from other problems', () => {
+    expect(missingBase("[Errno 2] No such file or directory: 'relaxd'")).toBe('relaxd');
+    expect(missingBase('[Errno 2] No such file or directory: "it\'s.yaml"')).toBe("it's.yaml");
+    expect(missingBase('invalid config: no such rule: "x"')).toBeUndefined();
   });
 
   it('falls back to the end of stderr for a failure it does not recognise', () => {

@@ -28708,26 +28708,39 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 /** Default of `yamllint-version`: Debian 12's yamllint, the version whose output this action is tested against. */
 const DEFAULT_YAMLLINT_VERSION = '1.29.0';
 const VERSION = /^(any|[0-9]+(\.[0-9]+){1,2})$/;
-/** Reads and validates every input; throws all problems at once, before yamllint runs. */
-function readInputs(source = src/* runnerInputs */.ax) {
+const herePlaces = () => ({
+    cwd: process.cwd(),
+    workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+});
+/**
+ * Reads and validates every input; throws all problems at once, before yamllint runs. Paths must stay inside
+ * the workspace once symlinks are resolved (whether they exist is checked next, see local-files.ts).
+ */
+function readInputs(source = src/* runnerInputs */.ax, places = herePlaces()) {
     const r = new src/* InputReader */.i_(source);
+    const inWorkspace = (input) => (value) => (0,src/* workspacePath */.X5)(input, value, { workspace: places.workspace, from: places.cwd });
     const configFile = r.optional('config-file');
+    r.check('config-file', configFile, inWorkspace('config-file'));
     // Inline YAML: keep its indentation, only blank edges go.
     const configDataRaw = source('config-data') ?? '';
     const configData = configDataRaw.trim() === '' ? undefined : configDataRaw.replace(/^\s*\n/, '').trimEnd();
     if (configFile !== undefined && configData !== undefined) {
         r.reject('config-data', undefined, 'cannot be combined with "config-file"', 'Give one of the two.');
     }
-    const yamllintVersion = r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
+    const yamllintVersion = r.keyword('yamllint-version', ['any']) ?? r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
     if (!VERSION.test(yamllintVersion))
         r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
-    const jobs = r.string('jobs', 'auto') === 'auto'
+    const jobs = r.optional('jobs') === undefined || r.keyword('jobs', ['auto']) !== undefined
         ? undefined
         : r.integer('jobs', 1, { min: 1, max: 256 }, {
             expected: 'expected "auto" (one yamllint per core) or a whole number from 1 to 256',
             fix: 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once',
         });
     const paths = r.list('paths', 'newline');
+    for (const path of paths)
+        r.check('paths', path, inWorkspace('paths'));
+    const sarifFile = r.optional('sarif-file');
+    r.check('sarif-file', sarifFile, inWorkspace('sarif-file'));
     const inputs = {
         paths: paths.length === 0 ? ['.'] : paths,
         config: configFile !== undefined
@@ -28739,7 +28752,7 @@ function readInputs(source = src/* runnerInputs */.ax) {
         changedOnly: r.boolean('changed-only', false),
         strict: r.boolean('strict', false),
         noWarnings: r.boolean('no-warnings', false),
-        sarifFile: r.optional('sarif-file'),
+        sarifFile,
         jobs,
     };
     r.finish();
@@ -29216,9 +29229,40 @@ async function listFiles(call, paths, config) {
     const result = await runYamllint(call, listFilesArgv(call.config, paths), 300_000);
     const list = readFileList(result);
     if ('configProblem' in list) {
-        throw new YamllintConfigError(`${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`, undefined, result.exitCode);
+        const missing = missingBase(list.configProblem);
+        const problem = missing === undefined
+            ? list.configProblem.replace(/[ \t]+$/gm, '')
+            : `it extends ${JSON.stringify(missing)}, which is neither a preset of yamllint (${(await yamllintPresets(call)).join(', ')}) nor a file (a path is relative to the working directory, ${call.cwd})`;
+        throw new YamllintConfigError(`${config.named} is not usable: ${problem}\n${config.fix}`, undefined, result.exitCode);
     }
     return list.files;
+}
+/**
+ * The base an `extends:` names when yamllint could not open it: its message is only Python's
+ * `[Errno 2] No such file or directory: 'relaxd'`. The configuration's own file was checked before, so a missing
+ * file here is a base. Pure.
+ */
+function missingBase(configProblem) {
+    const match = /^\[Errno 2\] No such file or directory: (?:'([^']*)'|"([^"]*)")$/.exec(configProblem);
+    return match?.[1] ?? match?.[2];
+}
+const PRESETS = `import sys
+if sys.path and sys.path[0] == '':
+    del sys.path[0]
+import os, yamllint.config
+conf = os.path.join(os.path.dirname(os.path.realpath(yamllint.config.__file__)), 'conf')
+print(' '.join(sorted(name[:-5] for name in os.listdir(conf) if name.endswith('.yaml'))))
+`;
+/** The configurations yamllint ships (`default`, `relaxed`), which `extends:` names without a path. */
+async function yamllintPresets(call) {
+    const [command = 'python3', ...options] = call.python;
+    const result = await call.runner.run(command, [...options, '-c', PRESETS], {
+        cwd: call.cwd,
+        env: call.env,
+        timeoutMs: 60_000,
+    });
+    const names = result.exitCode === 0 ? result.stdout.trim().split(/\s+/).filter(Boolean) : [];
+    return names.length > 0 ? names : ['default', 'relaxed'];
 }
 async function sizeOf(cwd, file) {
     try {
@@ -29415,23 +29459,31 @@ async function exists(path) {
         return false;
     }
 }
-/** Every path in `paths`, and `config-file`, must exist: checked before yamllint is installed or run. */
+/**
+ * The local paths the inputs name, checked before yamllint is installed or run (readInputs checked that they
+ * stay inside the workspace): every path in `paths` exists, `sarif-file` is not a folder, `config-file` exists.
+ */
 async function checkLocalFiles(inputs, cwd) {
+    const problems = [];
+    for (const path of inputs.paths) {
+        if (!(await exists((0,external_node_path_.resolve)(cwd, path)))) {
+            problems.push(new src/* InputError */.dz('paths', path, `does not exist in ${cwd}`, 'List files or directories of the checkout, one per line'));
+        }
+    }
+    if (inputs.sarifFile !== undefined) {
+        const path = (0,external_node_path_.resolve)(cwd, inputs.sarifFile);
+        if ((await (0,promises_namespaceObject.stat)(path).catch(() => undefined))?.isDirectory()) {
+            problems.push(new src/* InputError */.dz('sarif-file', inputs.sarifFile, `is a directory (${path}); expected the path of a file to write SARIF to`, 'Name a file, e.g. "yamllint.sarif" or "results/yamllint.sarif"'));
+        }
+    }
+    if (problems.length > 0)
+        throw new src/* InputErrors */.G(problems);
     if (inputs.config.kind === 'file') {
-        const path = (0,external_node_path_.resolve)(cwd, inputs.config.path);
-        const isFile = await (0,promises_namespaceObject.stat)(path).then((info) => info.isFile(), () => false);
+        const isFile = await (0,promises_namespaceObject.stat)((0,external_node_path_.resolve)(cwd, inputs.config.path)).then((info) => info.isFile(), () => false);
         if (!isFile) {
             throw new YamllintConfigError(`the yamllint configuration file ${JSON.stringify(inputs.config.path)} (input "config-file") does not exist in ${cwd}`, 'Commit it, fix the path (relative to the working directory), or leave "config-file" empty to let yamllint find .yamllint, .yamllint.yaml or .yamllint.yml');
         }
     }
-    const missing = [];
-    for (const path of inputs.paths) {
-        if (!(await exists((0,external_node_path_.resolve)(cwd, path)))) {
-            missing.push(new src/* InputError */.dz('paths', path, `does not exist in ${cwd}`, 'List files or directories of the checkout, one per line'));
-        }
-    }
-    if (missing.length > 0)
-        throw new src/* InputErrors */.G(missing);
 }
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
 async function isFile(path) {
@@ -29986,7 +30038,8 @@ const SOURCE = {
 };
 async function main() {
     try {
-        await lint(readInputs(), readRunnerContext());
+        const context = readRunnerContext();
+        await lint(readInputs(src/* runnerInputs */.ax, context), context);
     }
     catch (error) {
         core/* setOutput */.uH('outcome', outcomeOf(error));
@@ -30140,13 +30193,21 @@ async function report(inputs, context, facts) {
             core/* warning */.$e(problem.description, properties);
     }
     let sarifPath;
+    let sarifProblem;
     if (inputs.sarifFile !== undefined) {
-        sarifPath = (0,external_node_path_.resolve)(context.cwd, inputs.sarifFile);
+        const path = (0,external_node_path_.resolve)(context.cwd, inputs.sarifFile);
         const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(sarifPath), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
-        core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
-        core/* setOutput */.uH('sarif-file', sarifPath);
+        try {
+            await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+            await (0,promises_namespaceObject.writeFile)(path, `${JSON.stringify(sarif, null, 2)}\n`);
+            sarifPath = path;
+            core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
+            core/* setOutput */.uH('sarif-file', sarifPath);
+        }
+        catch (error) {
+            // Reported after what was linted, like any other stop.
+            sarifProblem = new src/* InputError */.dz('sarif-file', inputs.sarifFile, `could not be written to ${path} (${error.code ?? String(error)})`, 'Name a file in a folder of the workspace that the step can write to');
+        }
     }
     const command = localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
         noWarnings: inputs.noWarnings,
@@ -30187,6 +30248,8 @@ async function report(inputs, context, facts) {
     core/* setOutput */.uH('errors', String(found.errors));
     core/* setOutput */.uH('warnings', String(found.warnings));
     core/* setOutput */.uH('files-checked', String(result.linted));
+    if (stopped === undefined && sarifProblem !== undefined)
+        throw sarifProblem;
     if (stopped !== undefined) {
         core/* info */.pq(`yamllint linted ${result.linted} of ${selection.files.length} files; it stopped without a verdict on the others.`);
         throw stopped;
@@ -30248,17 +30311,18 @@ function printProblems(problems, found, noWarnings, filesWithProblems, filesChec
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   j1: () => (/* reexport */ ConfigurationError),
-  dz: () => (/* reexport */ errors_InputError),
+  dz: () => (/* reexport */ InputError),
   G: () => (/* reexport */ InputErrors),
   i_: () => (/* reexport */ InputReader),
   fe: () => (/* reexport */ appendSummary),
   a3: () => (/* reexport */ formatDuration),
   Qj: () => (/* reexport */ markdownTable),
   Cs: () => (/* reexport */ runAction),
-  ax: () => (/* reexport */ runnerInputs)
+  ax: () => (/* reexport */ runnerInputs),
+  X5: () => (/* reexport */ workspacePath)
 });
 
-// UNUSED EXPORTS: SavedState, declaredInputs, declaredInputsOfBundle, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms, unknownInputs, warnUnknownInputs, workspacePath
+// UNUSED EXPORTS: SavedState, declaredInputs, declaredInputsOfBundle, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms, unknownInputs, warnUnknownInputs
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -30280,7 +30344,7 @@ function defaultFix(input) {
     return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
 }
 /** One input that failed validation. The value is never shown for secret inputs. */
-class errors_InputError extends ConfigurationError {
+class InputError extends ConfigurationError {
     input;
     value;
     expected;
@@ -30366,7 +30430,7 @@ class InputReader {
         const value = this.raw(name);
         if (value !== '')
             return value;
-        this.problem(new errors_InputError(name, undefined, `is required: ${expected}`));
+        this.problem(new InputError(name, undefined, `is required: ${expected}`));
         return undefined;
     }
     /** An optional string; undefined when empty. */
@@ -30393,7 +30457,7 @@ class InputReader {
             return true;
         if (sameKeyword(value, 'false'))
             return false;
-        this.problem(new errors_InputError(name, value, 'expected true or false'));
+        this.problem(new InputError(name, value, 'expected true or false'));
         return fallback;
     }
     /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
@@ -30404,7 +30468,7 @@ class InputReader {
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
             const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
-            this.problem(new errors_InputError(name, value, expected, advice.fix));
+            this.problem(new InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;
@@ -30416,7 +30480,7 @@ class InputReader {
         const chosen = choices.find((choice) => sameKeyword(value, choice));
         if (chosen !== undefined)
             return chosen;
-        this.problem(new errors_InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
+        this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
         return fallback;
     }
     /**
@@ -30451,7 +30515,7 @@ class InputReader {
         for (const line of this.list(name, 'newline')) {
             const eq = line.indexOf('=');
             if (eq <= 0) {
-                this.problem(new errors_InputError(name, line, 'expected one KEY=VALUE per line'));
+                this.problem(new InputError(name, line, 'expected one KEY=VALUE per line'));
                 continue;
             }
             pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
@@ -30470,16 +30534,16 @@ class InputReader {
         }
         catch (error) {
             // A validator that names the input itself (e.g. workspacePath) is taken as it is.
-            if (error instanceof errors_InputError)
+            if (error instanceof InputError)
                 this.problem(error);
             else
-                this.problem(new errors_InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+                this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
             return undefined;
         }
     }
     /** Records a problem found by a check across inputs (e.g. two that conflict). */
     reject(name, value, expected, fix) {
-        this.problem(new errors_InputError(name, value, expected, fix));
+        this.problem(new InputError(name, value, expected, fix));
     }
     /** Throws every problem found so far; call once, before any side effect. */
     finish() {
@@ -30701,26 +30765,26 @@ async function appendSummary(markdown) {
 /** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
 function realPath(path, links = 0) {
     try {
-        return realpathSync(path);
+        return (0,external_node_fs_.realpathSync)(path);
     }
     catch {
         // Not there, or a dangling symlink: a file written there would land where the link points.
     }
     if (links < 40) {
         try {
-            if (lstatSync(path).isSymbolicLink())
-                return realPath(resolve(dirname(path), readlinkSync(path)), links + 1);
+            if ((0,external_node_fs_.lstatSync)(path).isSymbolicLink())
+                return realPath((0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), (0,external_node_fs_.readlinkSync)(path)), links + 1);
         }
         catch {
             // not there at all
         }
     }
-    const parent = dirname(path);
-    return parent === path ? path : join(realPath(parent, links), basename(path));
+    const parent = (0,external_node_path_.dirname)(path);
+    return parent === path ? path : (0,external_node_path_.join)(realPath(parent, links), (0,external_node_path_.basename)(path));
 }
 function isInside(root, path) {
-    const rel = relative(root, path);
-    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+    const rel = (0,external_node_path_.relative)(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${external_node_path_.sep}`) && !(0,external_node_path_.isAbsolute)(rel));
 }
 /**
  * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
@@ -30730,8 +30794,8 @@ function isInside(root, path) {
  */
 function workspacePath(input, value, options) {
     const from = options.from ?? options.workspace;
-    const path = resolve(from, value);
-    const root = realPath(resolve(options.workspace));
+    const path = (0,external_node_path_.resolve)(from, value);
+    const root = realPath((0,external_node_path_.resolve)(options.workspace));
     const real = realPath(path);
     if (isInside(root, real))
         return path;

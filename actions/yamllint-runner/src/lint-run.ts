@@ -65,13 +65,48 @@ export async function listFiles(
   const result = await runYamllint(call, listFilesArgv(call.config, paths), 300_000);
   const list = readFileList(result);
   if ('configProblem' in list) {
+    const missing = missingBase(list.configProblem);
+    const problem =
+      missing === undefined
+        ? list.configProblem.replace(/[ \t]+$/gm, '')
+        : `it extends ${JSON.stringify(missing)}, which is neither a preset of yamllint (${(await yamllintPresets(call)).join(', ')}) nor a file (a path is relative to the working directory, ${call.cwd})`;
     throw new YamllintConfigError(
-      `${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`,
+      `${config.named} is not usable: ${problem}\n${config.fix}`,
       undefined,
       result.exitCode,
     );
   }
   return list.files;
+}
+
+/**
+ * The base an `extends:` names when yamllint could not open it: its message is only Python's
+ * `[Errno 2] No such file or directory: 'relaxd'`. The configuration's own file was checked before, so a missing
+ * file here is a base. Pure.
+ */
+export function missingBase(configProblem: string): string | undefined {
+  const match = /^\[Errno 2\] No such file or directory: (?:'([^']*)'|"([^"]*)")$/.exec(configProblem);
+  return match?.[1] ?? match?.[2];
+}
+
+const PRESETS = `import sys
+if sys.path and sys.path[0] == '':
+    del sys.path[0]
+import os, yamllint.config
+conf = os.path.join(os.path.dirname(os.path.realpath(yamllint.config.__file__)), 'conf')
+print(' '.join(sorted(name[:-5] for name in os.listdir(conf) if name.endswith('.yaml'))))
+`;
+
+/** The configurations yamllint ships (`default`, `relaxed`), which `extends:` names without a path. */
+export async function yamllintPresets(call: YamllintCall): Promise<string[]> {
+  const [command = 'python3', ...options] = call.python;
+  const result = await call.runner.run(command, [...options, '-c', PRESETS], {
+    cwd: call.cwd,
+    env: call.env,
+    timeoutMs: 60_000,
+  });
+  const names = result.exitCode === 0 ? result.stdout.trim().split(/\s+/).filter(Boolean) : [];
+  return names.length > 0 ? names : ['default', 'relaxed'];
 }
 
 export interface LintResult {

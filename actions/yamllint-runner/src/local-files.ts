@@ -15,11 +15,40 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Every path in `paths`, and `config-file`, must exist: checked before yamllint is installed or run. */
+/**
+ * The local paths the inputs name, checked before yamllint is installed or run (readInputs checked that they
+ * stay inside the workspace): every path in `paths` exists, `sarif-file` is not a folder, `config-file` exists.
+ */
 export async function checkLocalFiles(inputs: Inputs, cwd: string): Promise<void> {
+  const problems: InputError[] = [];
+  for (const path of inputs.paths) {
+    if (!(await exists(resolve(cwd, path)))) {
+      problems.push(
+        new InputError(
+          'paths',
+          path,
+          `does not exist in ${cwd}`,
+          'List files or directories of the checkout, one per line',
+        ),
+      );
+    }
+  }
+  if (inputs.sarifFile !== undefined) {
+    const path = resolve(cwd, inputs.sarifFile);
+    if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+      problems.push(
+        new InputError(
+          'sarif-file',
+          inputs.sarifFile,
+          `is a directory (${path}); expected the path of a file to write SARIF to`,
+          'Name a file, e.g. "yamllint.sarif" or "results/yamllint.sarif"',
+        ),
+      );
+    }
+  }
+  if (problems.length > 0) throw new InputErrors(problems);
   if (inputs.config.kind === 'file') {
-    const path = resolve(cwd, inputs.config.path);
-    const isFile = await stat(path).then(
+    const isFile = await stat(resolve(cwd, inputs.config.path)).then(
       (info) => info.isFile(),
       () => false,
     );
@@ -30,20 +59,6 @@ export async function checkLocalFiles(inputs: Inputs, cwd: string): Promise<void
       );
     }
   }
-  const missing: InputError[] = [];
-  for (const path of inputs.paths) {
-    if (!(await exists(resolve(cwd, path)))) {
-      missing.push(
-        new InputError(
-          'paths',
-          path,
-          `does not exist in ${cwd}`,
-          'List files or directories of the checkout, one per line',
-        ),
-      );
-    }
-  }
-  if (missing.length > 0) throw new InputErrors(missing);
 }
 
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { appendSummary, formatDuration } from '@hub-image-actions/action-io';
+import { appendSummary, formatDuration, InputError, runnerInputs } from '@hub-image-actions/action-io';
 import {
   absoluteChangedPaths,
   changedFilesSinceMergeBase,
@@ -39,7 +39,8 @@ const SOURCE = {
 
 export async function main(): Promise<void> {
   try {
-    await lint(readInputs(), readRunnerContext());
+    const context = readRunnerContext();
+    await lint(readInputs(runnerInputs, context), context);
   } catch (error) {
     core.setOutput('outcome', outcomeOf(error));
     if (error instanceof YamllintConfigError && error.yamllintExit !== undefined)
@@ -229,13 +230,25 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
   }
 
   let sarifPath: string | undefined;
+  let sarifProblem: InputError | undefined;
   if (inputs.sarifFile !== undefined) {
-    sarifPath = resolve(context.cwd, inputs.sarifFile);
+    const path = resolve(context.cwd, inputs.sarifFile);
     const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
-    await mkdir(dirname(sarifPath), { recursive: true });
-    await writeFile(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
-    core.info(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
-    core.setOutput('sarif-file', sarifPath);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, `${JSON.stringify(sarif, null, 2)}\n`);
+      sarifPath = path;
+      core.info(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
+      core.setOutput('sarif-file', sarifPath);
+    } catch (error) {
+      // Reported after what was linted, like any other stop.
+      sarifProblem = new InputError(
+        'sarif-file',
+        inputs.sarifFile,
+        `could not be written to ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        'Name a file in a folder of the workspace that the step can write to',
+      );
+    }
   }
 
   const command = localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
@@ -279,6 +292,7 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
   core.setOutput('errors', String(found.errors));
   core.setOutput('warnings', String(found.warnings));
   core.setOutput('files-checked', String(result.linted));
+  if (stopped === undefined && sarifProblem !== undefined) throw sarifProblem;
   if (stopped !== undefined) {
     core.info(
       `yamllint linted ${result.linted} of ${selection.files.length} files; it stopped without a verdict on the others.`,
