@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(844);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2819);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('yamllint-runner', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 844:
+/***/ 2819:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28700,6 +28700,80 @@ var external_node_fs_ = __nccwpck_require__(3024);
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/cancel.ts
+/**
+ * The runner's cancel: SIGINT, then SIGTERM, to the action's process only. Node would die at once and leave its
+ * yamllint (or pip) children running; instead every child is stopped, the step waits for them, and what was
+ * half-made is removed by the code that made it (it sees a CancelledError).
+ */
+
+class CancelledError extends src/* ConfigurationError */.j1 {
+    signalName;
+    constructor(signalName) {
+        super(`cancelled (${signalName})`);
+        this.signalName = signalName;
+        this.name = 'CancelledError';
+    }
+}
+class Cancellation {
+    signals;
+    controller = new AbortController();
+    running = new Set();
+    signalName;
+    /** Children that were running when the signal came, and how each ended. */
+    stopped = [];
+    onSignal = (signal) => {
+        if (this.signalName !== undefined)
+            return;
+        this.signalName = signal;
+        this.controller.abort();
+    };
+    constructor(signals = ['SIGINT', 'SIGTERM']) {
+        this.signals = signals;
+        for (const signal of signals)
+            process.on(signal, this.onSignal);
+    }
+    get cancelled() {
+        return this.signalName === undefined ? undefined : new CancelledError(this.signalName);
+    }
+    /** A runner whose children are ended (SIGTERM) on cancel; a run after the cancel does not start. */
+    runner(inner) {
+        return {
+            run: async (command, args, options = {}) => {
+                const before = this.cancelled;
+                if (before !== undefined)
+                    throw before;
+                const signal = options.signal === undefined
+                    ? this.controller.signal
+                    : AbortSignal.any([options.signal, this.controller.signal]);
+                const run = inner.run(command, args, { ...options, signal });
+                this.running.add(run);
+                try {
+                    const result = await run;
+                    const after = this.cancelled;
+                    if (after !== undefined) {
+                        this.stopped.push(`${command.split('/').at(-1)} ${result.signal === null ? `exited with code ${result.exitCode}` : `ended by ${result.signal}`}`);
+                        throw after;
+                    }
+                    return result;
+                }
+                finally {
+                    this.running.delete(run);
+                }
+            },
+        };
+    }
+    /** Waits until no child started through `runner` is left running. */
+    async settled() {
+        while (this.running.size > 0)
+            await Promise.allSettled([...this.running]);
+    }
+    dispose() {
+        for (const signal of this.signals)
+            process.off(signal, this.onSignal);
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/context.ts
@@ -29989,30 +30063,42 @@ async function resolveYamllint(options) {
     if (python3 === undefined)
         throw fail('there is no python3 on PATH to install it with');
     await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    let version;
+    try {
+        version = await install(python3, dir, requirement, options, fail);
+    }
+    catch (error) {
+        // Nothing half-installed stays behind, also when the step is cancelled mid-install.
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(dir, COMPLETE_MARKER), `${version}\n`);
+    return { command, python, version, source: 'installed' };
+}
+/** A virtual environment in `dir` with yamllint installed by pip; the version it reports. */
+async function install(python3, dir, requirement, options, fail) {
+    const python = [(0,external_node_path_.join)(dir, 'bin', 'python')];
     const venv = await options.runner.run(python3, ['-m', 'venv', dir], {
         env: options.env,
         timeoutMs: 300_000,
     });
     if (venv.exitCode !== 0) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         throw fail(`${python3} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`);
     }
     const pip = await options.runner.run((0,external_node_path_.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
     if (pip.exitCode !== 0) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
         throw fail(`pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`);
     }
     const version = await driverVersion(python, options);
     if (version === undefined || !versionSatisfies(version, options.wanted)) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        throw fail(`the installed ${command} reports ${version ?? 'no version'}`);
+        throw fail(`the installed ${(0,external_node_path_.join)(dir, 'bin', 'yamllint')} reports ${version ?? 'no version'}`);
     }
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(dir, COMPLETE_MARKER), `${version}\n`);
-    return { command, python, version, source: 'installed' };
+    return version;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -30037,23 +30123,34 @@ const SOURCE = {
     installed: 'installed with pip now',
 };
 async function main() {
+    const cancellation = new Cancellation();
     try {
         const context = readRunnerContext();
-        await lint(readInputs(src/* runnerInputs */.ax, context), context);
+        await lint(readInputs(src/* runnerInputs */.ax, context), context, cancellation.runner(systemRunner));
     }
-    catch (error) {
+    catch (caught) {
+        let error = caught;
+        const cancelled = cancellation.cancelled;
+        if (cancelled !== undefined) {
+            await cancellation.settled();
+            error = cancelled;
+            core/* info */.pq(`${cancelled.signalName}: stopped; ${cancellation.stopped.length === 0 ? 'no child process was running' : `the child processes that were running have ended: ${cancellation.stopped.join(', ')}`}.`);
+        }
         core/* setOutput */.uH('outcome', outcomeOf(error));
         if (error instanceof YamllintConfigError && error.yamllintExit !== undefined)
             core/* info */.pq(`yamllint ${describePlainExit(error.yamllintExit)}; this step fails with exit code 1.`);
         throw error;
     }
+    finally {
+        cancellation.dispose();
+    }
 }
-async function lint(inputs, context) {
+async function lint(inputs, context, runner) {
     await checkLocalFiles(inputs, context.cwd);
     const yamllint = await core/* group */.Os('yamllint', async () => {
         const found = await resolveYamllint({
             wanted: inputs.yamllintVersion,
-            runner: systemRunner,
+            runner,
             env: context.env,
             toolRoot: context.toolRoot,
             log: (line) => core/* info */.pq(line),
@@ -30064,7 +30161,7 @@ async function lint(inputs, context) {
     });
     const call = {
         python: yamllint.python,
-        runner: systemRunner,
+        runner,
         cwd: context.cwd,
         env: context.env,
         config: inputs.config,
@@ -30077,7 +30174,7 @@ async function lint(inputs, context) {
         return { files: listed, configLabel: inUse.label };
     });
     const selection = inputs.changedOnly
-        ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context))
+        ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context, runner))
         : {
             files,
             description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
@@ -30117,7 +30214,7 @@ async function lint(inputs, context) {
         elapsed,
     });
 }
-async function selectChangedFiles(files, inputs, context) {
+async function selectChangedFiles(files, inputs, context, runner) {
     const everything = (reason, unexpected) => {
         const note = `changed-only: linting all ${files.length} files because ${reason}.`;
         if (unexpected)
@@ -30147,7 +30244,7 @@ async function selectChangedFiles(files, inputs, context) {
         return everything(range.reason, context.eventName === 'pull_request');
     core/* info */.pq(`Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`);
     const changed = await changedFilesSinceMergeBase(range, {
-        runner: systemRunner,
+        runner,
         cwd: context.cwd,
         env: context.env,
         log: (line) => core/* info */.pq(line),

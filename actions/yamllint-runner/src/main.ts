@@ -5,11 +5,12 @@ import {
   changedFilesSinceMergeBase,
   pullRequestRange,
 } from '@hub-image-actions/git-changes';
-import { systemRunner } from '@hub-image-actions/process';
+import { type ProcessRunner, systemRunner } from '@hub-image-actions/process';
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { Cancellation } from './cancel.js';
 import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from './context.js';
 import { LintFailedError, outcomeOf, YamllintConfigError } from './errors.js';
 import { crashError, type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
@@ -38,24 +39,36 @@ const SOURCE = {
 };
 
 export async function main(): Promise<void> {
+  const cancellation = new Cancellation();
   try {
     const context = readRunnerContext();
-    await lint(readInputs(runnerInputs, context), context);
-  } catch (error) {
+    await lint(readInputs(runnerInputs, context), context, cancellation.runner(systemRunner));
+  } catch (caught) {
+    let error = caught;
+    const cancelled = cancellation.cancelled;
+    if (cancelled !== undefined) {
+      await cancellation.settled();
+      error = cancelled;
+      core.info(
+        `${cancelled.signalName}: stopped; ${cancellation.stopped.length === 0 ? 'no child process was running' : `the child processes that were running have ended: ${cancellation.stopped.join(', ')}`}.`,
+      );
+    }
     core.setOutput('outcome', outcomeOf(error));
     if (error instanceof YamllintConfigError && error.yamllintExit !== undefined)
       core.info(`yamllint ${describePlainExit(error.yamllintExit)}; this step fails with exit code 1.`);
     throw error;
+  } finally {
+    cancellation.dispose();
   }
 }
 
-async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
+async function lint(inputs: Inputs, context: RunnerContext, runner: ProcessRunner): Promise<void> {
   await checkLocalFiles(inputs, context.cwd);
 
   const yamllint = await core.group('yamllint', async () => {
     const found = await resolveYamllint({
       wanted: inputs.yamllintVersion,
-      runner: systemRunner,
+      runner,
       env: context.env,
       toolRoot: context.toolRoot,
       log: (line) => core.info(line),
@@ -66,7 +79,7 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
   });
   const call: YamllintCall = {
     python: yamllint.python,
-    runner: systemRunner,
+    runner,
     cwd: context.cwd,
     env: context.env,
     config: inputs.config,
@@ -83,7 +96,7 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
   });
 
   const selection = inputs.changedOnly
-    ? await core.group('Changed files', () => selectChangedFiles(files, inputs, context))
+    ? await core.group('Changed files', () => selectChangedFiles(files, inputs, context, runner))
     : {
         files,
         description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
@@ -144,6 +157,7 @@ async function selectChangedFiles(
   files: Buffer[],
   inputs: Inputs,
   context: RunnerContext,
+  runner: ProcessRunner,
 ): Promise<Selection> {
   const everything = (reason: string, unexpected: boolean): Selection => {
     const note = `changed-only: linting all ${files.length} files because ${reason}.`;
@@ -174,7 +188,7 @@ async function selectChangedFiles(
     `Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`,
   );
   const changed = await changedFilesSinceMergeBase(range, {
-    runner: systemRunner,
+    runner,
     cwd: context.cwd,
     env: context.env,
     log: (line) => core.info(line),

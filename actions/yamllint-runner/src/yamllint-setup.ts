@@ -147,12 +147,32 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
   const python3 = await findOnPath('python3', options.env['PATH']);
   if (python3 === undefined) throw fail('there is no python3 on PATH to install it with');
   await rm(dir, { recursive: true, force: true });
+  let version: string | undefined;
+  try {
+    version = await install(python3, dir, requirement, options, fail);
+  } catch (error) {
+    // Nothing half-installed stays behind, also when the step is cancelled mid-install.
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  await writeFile(join(dir, COMPLETE_MARKER), `${version}\n`);
+  return { command, python, version, source: 'installed' };
+}
+
+/** A virtual environment in `dir` with yamllint installed by pip; the version it reports. */
+async function install(
+  python3: string,
+  dir: string,
+  requirement: string,
+  options: SetupOptions,
+  fail: (why: string) => Error,
+): Promise<string> {
+  const python = [join(dir, 'bin', 'python')];
   const venv = await options.runner.run(python3, ['-m', 'venv', dir], {
     env: options.env,
     timeoutMs: 300_000,
   });
   if (venv.exitCode !== 0) {
-    await rm(dir, { recursive: true, force: true });
     throw fail(
       `${python3} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`,
     );
@@ -163,7 +183,6 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
     { env: options.env, timeoutMs: 600_000 },
   );
   if (pip.exitCode !== 0) {
-    await rm(dir, { recursive: true, force: true });
     const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
     throw fail(
       `pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`,
@@ -171,9 +190,7 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
   }
   const version = await driverVersion(python, options);
   if (version === undefined || !versionSatisfies(version, options.wanted)) {
-    await rm(dir, { recursive: true, force: true });
-    throw fail(`the installed ${command} reports ${version ?? 'no version'}`);
+    throw fail(`the installed ${join(dir, 'bin', 'yamllint')} reports ${version ?? 'no version'}`);
   }
-  await writeFile(join(dir, COMPLETE_MARKER), `${version}\n`);
-  return { command, python, version, source: 'installed' };
+  return version;
 }
