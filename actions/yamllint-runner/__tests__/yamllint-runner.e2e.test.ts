@@ -1,4 +1,5 @@
-// The bundled action, run as the runner runs it, against Debian's real yamllint and real git.
+// The bundled action, run as the runner runs it, against the real yamllint on PATH (whatever its version: the
+// tests pin its behaviour, compared with plain yamllint, not a distribution's version) and real git.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { systemRunner } from '@hub-image-actions/process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,11 +10,18 @@ import { GitServer } from '@hub-image-actions/local-world/git-server';
 import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
 import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { writeCorpus } from '../bench/corpus.ts';
+import { failureOf, pathYamllint, plainYamllint, problemLines } from './plain-yamllint.js';
 
 jest.setTimeout(120_000);
 
 const dirs: string[] = [];
 const runs: ActionRun[] = [];
+/** The yamllint on PATH, which every run uses unless a test is about choosing one. */
+let yamllint = { path: '', version: '' };
+
+beforeAll(async () => {
+  yamllint = await pathYamllint();
+});
 
 afterAll(async () => {
   for (const run of runs) await cleanupRun(run);
@@ -38,15 +46,13 @@ async function lint(
     env?: Record<string, string | undefined>;
   },
 ): Promise<ActionRun> {
-  const run = await runAction({ action: 'yamllint-runner', inputs, ...options });
+  const run = await runAction({
+    action: 'yamllint-runner',
+    inputs: { 'yamllint-version': yamllint.version, ...inputs },
+    ...options,
+  });
   runs.push(run);
   return run;
-}
-
-/** What plain yamllint prints for the same files: the reference the action must equal. */
-async function plainYamllint(cwd: string, args: string[]): Promise<{ lines: string[]; exitCode: number }> {
-  const result = await systemRunner.run('yamllint', ['-f', 'parsable', ...args], { cwd });
-  return { lines: result.stdout.split('\n').filter((line) => line !== ''), exitCode: result.exitCode };
 }
 
 async function listedFiles(cwd: string, args: string[]): Promise<string[]> {
@@ -54,26 +60,10 @@ async function listedFiles(cwd: string, args: string[]): Promise<string[]> {
   return result.stdout.split('\n').filter((line) => line !== '');
 }
 
-/** The problem lines the action printed between its stop-commands markers. */
-function problemLines(run: ActionRun): string[] {
-  const start = /^::stop-commands::(.+)$/m.exec(run.log);
-  if (start === null) return [];
-  const begin = run.log.indexOf('\n', start.index) + 1;
-  const end = run.log.indexOf(`::${start[1]}::`, begin);
-  return run.log
-    .slice(begin, end)
-    .split('\n')
-    .filter((line) => line !== '');
-}
+const failure = failureOf;
 
 function problemAnnotations(run: ActionRun) {
   return run.annotations.filter((annotation) => annotation.title?.startsWith('yamllint'));
-}
-
-function failure(run: ActionRun): string | undefined {
-  return run.annotations.find((annotation) =>
-    annotation.message.startsWith('yamllint-runner action failed: '),
-  )?.message;
 }
 
 // One file per default rule, plus the cases image repos run into.
@@ -184,7 +174,7 @@ describe('fixtures', () => {
       outcome: 'failed',
       errors: String(errors),
       warnings: String(warnings),
-      'yamllint-version': '1.29.0',
+      'yamllint-version': yamllint.version,
     });
     expect(failure(run)).toMatch(
       new RegExp(
@@ -735,12 +725,13 @@ describe('yamllint crashing on a file', () => {
 describe('yamllint itself', () => {
   it('a version that cannot be installed is a clear error that says how to fix it', async () => {
     const ws = await workspace({ 'a.yaml': '---\na: 1\n' });
+    const wanted = yamllint.version === '1.28.0' ? '1.27.0' : '1.28.0';
     const runnerTemp = await makeTempDir('yamllint-rt');
     dirs.push(runnerTemp);
     // pip gets no index: it fails at once here, as it does on a runner that cannot reach PyPI.
     const run = await runAction({
       action: 'yamllint-runner',
-      inputs: { 'yamllint-version': '1.28.0' },
+      inputs: { 'yamllint-version': wanted },
       workspace: ws,
       runnerTemp,
       env: { PIP_NO_INDEX: '1', PIP_CONFIG_FILE: '/dev/null' },
@@ -750,19 +741,21 @@ describe('yamllint itself', () => {
     expect(run.outputs['outcome']).toBe('error');
     const message = failure(run) ?? '';
     expect(message).toContain(
-      'yamllint 1.28.0 (input "yamllint-version") is needed, PATH has yamllint 1.29.0 (/usr/bin/yamllint), and installing it with pip failed: pip install yamllint==1.28.0 exited with code 1:',
+      `yamllint ${wanted} (input "yamllint-version") is needed, PATH has yamllint ${yamllint.version} (${yamllint.path}), and installing it with pip failed: pip install yamllint==${wanted} exited with code 1:`,
     );
-    expect(message).toContain('No matching distribution found for yamllint==1.28.0');
-    expect(message).toContain('or set yamllint-version to "any" to use the yamllint on PATH or to "1.29.0"');
+    expect(message).toContain(`No matching distribution found for yamllint==${wanted}`);
+    expect(message).toContain(
+      `or set yamllint-version to "any" to use the yamllint on PATH or to "${yamllint.version}"`,
+    );
     // Nothing half-installed is left to be picked up by the next run.
-    await expect(access(join(runnerTemp, 'hub-image-actions-yamllint', '1.28.0'))).rejects.toThrow();
+    await expect(access(join(runnerTemp, 'hub-image-actions-yamllint', wanted))).rejects.toThrow();
   });
 
   it('"any" uses whatever yamllint is on PATH', async () => {
     const ws = await workspace({ 'a.yaml': '---\na: 1\n' });
     const run = await lint({ 'yamllint-version': 'any' }, { workspace: ws });
     expect(run.exitCode).toBe(0);
-    expect(run.log).toContain('Using yamllint 1.29.0: /usr/bin/yamllint, found on PATH.');
+    expect(run.log).toContain(`Using yamllint ${yamllint.version}: ${yamllint.path}, found on PATH.`);
   });
 
   it('"any" with no yamllint anywhere says what to install', async () => {
@@ -857,7 +850,7 @@ describe('changed-only', () => {
   it('on pull_request lints only the YAML files changed against the merge base, fetching what is missing', async () => {
     const run = await runAction({
       action: 'yamllint-runner',
-      inputs: { 'changed-only': 'true' },
+      inputs: { 'changed-only': 'true', 'yamllint-version': yamllint.version },
       workspace: checkoutDir,
       event: event(),
       recordArgvOf: ['git'],
