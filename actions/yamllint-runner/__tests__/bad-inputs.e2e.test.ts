@@ -1,20 +1,17 @@
 // Bad and hostile inputs, through the bundled action: each gets a clear error with outcome "error" (or
 // "config-error"), before anything is linted or written, and nothing outside the workspace is read or written.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { access, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cleanupRun, runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
-import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
-import { failureOf, pathYamllint } from './plain-yamllint.js';
+import { runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { makeTempDir } from '@hub-image-actions/local-world/tmp';
+import { e2eScratch, failureOf } from './plain-yamllint.js';
 
-const dirs: string[] = [];
-const runs: ActionRun[] = [];
-let version = '';
+const { dirs, runs, yamllint } = e2eScratch();
 let ws: string;
 let outside: string;
 
 beforeAll(async () => {
-  version = (await pathYamllint()).version;
   const root = await realpath(await makeTempDir('yamllint-bad'));
   dirs.push(root);
   ws = join(root, 'ws');
@@ -27,16 +24,11 @@ beforeAll(async () => {
   await symlink(outside, join(ws, 'elsewhere'));
 });
 
-afterAll(async () => {
-  for (const run of runs) await cleanupRun(run);
-  for (const dir of dirs) await removeDir(dir);
-});
-
 async function lint(inputs: Record<string, string>): Promise<ActionRun> {
   const run = await runAction({
     action: 'yamllint-runner',
     workspace: ws,
-    inputs: { 'yamllint-version': version, ...inputs },
+    inputs: { 'yamllint-version': yamllint.version, ...inputs },
   });
   runs.push(run);
   return run;

@@ -1,27 +1,16 @@
 // The runner cancels a step with SIGINT or SIGTERM to the action's own process (not its group): the action must
 // stop its yamllint and pip children itself, remove what it half-made, and fail with outcome "error".
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { access, readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { cleanupRun, runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
 import { waitFor } from '@hub-image-actions/local-world/net';
-import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
+import { makeTempDir } from '@hub-image-actions/local-world/tmp';
 import { writeCorpus } from '../bench/corpus.ts';
-import { failureOf, pathYamllint } from './plain-yamllint.js';
+import { e2eScratch, failureOf } from './plain-yamllint.js';
 
-const dirs: string[] = [];
-const runs: ActionRun[] = [];
-let version = '';
-
-beforeAll(async () => {
-  version = (await pathYamllint()).version;
-});
-
-afterAll(async () => {
-  for (const run of runs) await cleanupRun(run);
-  for (const dir of dirs) await removeDir(dir);
-});
+const { dirs, runs, yamllint } = e2eScratch();
 
 interface Child {
   pid: number;
@@ -56,6 +45,17 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** The action ended by itself (a failed step, not 143 for the signal), after `children` Python children ended. */
+function expectCancelled(run: ActionRun, children: number): void {
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs['outcome']).toBe('error');
+  expect(failureOf(run)).toBe('yamllint-runner action failed: cancelled (SIGTERM)');
+  const ended = Array.from({ length: children }, () => 'python[0-9.]* ended by SIGTERM').join(', ');
+  expect(run.log).toMatch(
+    new RegExp(`SIGTERM: stopped; the child processes that were running have ended: ${ended}\\.`),
+  );
+}
+
 describe('SIGTERM to the action only', () => {
   it('while yamllint lints: its children end, then the step fails with outcome error', async () => {
     const ws = await makeTempDir('yamllint-cancel');
@@ -64,7 +64,7 @@ describe('SIGTERM to the action only', () => {
     const running = runAction({
       action: 'yamllint-runner',
       workspace: ws,
-      inputs: { 'yamllint-version': version, jobs: '2' },
+      inputs: { 'yamllint-version': yamllint.version, jobs: '2' },
     });
     const children = await waitFor(
       'two yamllint processes linting',
@@ -79,13 +79,7 @@ describe('SIGTERM to the action only', () => {
     process.kill(action ?? 0, 'SIGTERM');
     const run = await running;
     runs.push(run);
-    // The action ended by itself (a failed step), not by the signal (143).
-    expect(run.exitCode).toBe(1);
-    expect(run.outputs['outcome']).toBe('error');
-    expect(failureOf(run)).toBe('yamllint-runner action failed: cancelled (SIGTERM)');
-    expect(run.log).toMatch(
-      /SIGTERM: stopped; the child processes that were running have ended: python[0-9.]* ended by SIGTERM, python[0-9.]* ended by SIGTERM\./,
-    );
+    expectCancelled(run, 2);
     expect(run.log).not.toContain('yamllint crashed');
     for (const child of children) expect(alive(child.pid)).toBe(false);
   });
@@ -127,12 +121,7 @@ describe('SIGTERM to the action only', () => {
       process.kill(pip[0]?.ppid ?? 0, 'SIGTERM');
       const run = await running;
       runs.push(run);
-      expect(run.exitCode).toBe(1);
-      expect(run.outputs['outcome']).toBe('error');
-      expect(failureOf(run)).toBe('yamllint-runner action failed: cancelled (SIGTERM)');
-      expect(run.log).toMatch(
-        /the child processes that were running have ended: python[0-9.]* ended by SIGTERM\./,
-      );
+      expectCancelled(run, 1);
       await expect(access(venv)).rejects.toThrow();
       for (const child of pip) expect(alive(child.pid)).toBe(false);
     } finally {

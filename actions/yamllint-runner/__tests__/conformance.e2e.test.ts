@@ -1,27 +1,17 @@
 // The bundled action against plain yamllint on file names and messages at the edges of its output format: the same
 // problems in the same order, the same counts, the same verdict, and SARIF that says exactly what plain printed.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanupRun, runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
-import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
+import { runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { makeTempDir } from '@hub-image-actions/local-world/tmp';
+import type { SarifResult } from '../src/sarif.js';
 import { writeCorpus } from '../bench/corpus.ts';
-import { failureOf, pathYamllint, plainYamllint, problemLines } from './plain-yamllint.js';
+import { e2eScratch, failureOf, plainYamllint, problemLines } from './plain-yamllint.js';
 
 jest.setTimeout(120_000);
 
-const dirs: string[] = [];
-const runs: ActionRun[] = [];
-let version = '';
-
-beforeAll(async () => {
-  version = (await pathYamllint()).version;
-});
-
-afterAll(async () => {
-  for (const run of runs) await cleanupRun(run);
-  for (const dir of dirs) await removeDir(dir);
-});
+const { dirs, runs, yamllint } = e2eScratch();
 
 type Files = Array<[string | Buffer, string]>;
 
@@ -45,22 +35,15 @@ async function lint(ws: string, inputs: Record<string, string>): Promise<ActionR
   const run = await runAction({
     action: 'yamllint-runner',
     workspace: ws,
-    inputs: { 'yamllint-version': version, jobs: '2', 'sarif-file': 'out/yamllint.sarif', ...inputs },
+    inputs: {
+      'yamllint-version': yamllint.version,
+      jobs: '2',
+      'sarif-file': 'out/yamllint.sarif',
+      ...inputs,
+    },
   });
   runs.push(run);
   return run;
-}
-
-interface SarifResult {
-  ruleId: string;
-  level: string;
-  message: { text: string };
-  locations: Array<{
-    physicalLocation: {
-      artifactLocation: { uri: string };
-      region: { startLine: number; startColumn: number };
-    };
-  }>;
 }
 
 /** A SARIF uri back to the bytes of the file name. */

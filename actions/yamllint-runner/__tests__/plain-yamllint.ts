@@ -1,6 +1,8 @@
 // What the e2e tests compare the action with: plain yamllint, the one on PATH, whatever its version.
+import { afterAll, beforeAll } from '@jest/globals';
 import { systemRunner } from '@hub-image-actions/process';
-import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { cleanupRun, type ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { removeDir } from '@hub-image-actions/local-world/tmp';
 
 export interface PlainRun {
   /** stdout exactly as yamllint wrote it. */
@@ -56,4 +58,24 @@ export function failureOf(run: ActionRun): string | undefined {
   return run.annotations.find((annotation) =>
     annotation.message.startsWith('yamllint-runner action failed: '),
   )?.message;
+}
+
+/**
+ * What an e2e test file keeps: the temp dirs and runs it makes (removed after its tests) and the yamllint on PATH
+ * (read before them), which its runs use.
+ */
+export function e2eScratch(): {
+  dirs: string[];
+  runs: ActionRun[];
+  yamllint: { path: string; version: string };
+} {
+  const scratch = { dirs: [] as string[], runs: [] as ActionRun[], yamllint: { path: '', version: '' } };
+  beforeAll(async () => {
+    Object.assign(scratch.yamllint, await pathYamllint());
+  });
+  afterAll(async () => {
+    for (const run of scratch.runs) await cleanupRun(run);
+    for (const dir of scratch.dirs) await removeDir(dir);
+  });
+  return scratch;
 }

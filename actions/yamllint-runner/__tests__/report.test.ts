@@ -9,7 +9,7 @@ import {
   verdict,
   type SummaryInput,
 } from '../src/report.js';
-import { toSarif } from '../src/sarif.js';
+import { type SarifResult, toSarif } from '../src/sarif.js';
 
 function problem(
   file: string,
@@ -299,18 +299,7 @@ describe('toSarif', () => {
             rules: Array<{ id: string; helpUri: string; defaultConfiguration: { level: string } }>;
           };
         };
-        results: Array<{
-          ruleId: string;
-          ruleIndex: number;
-          level: string;
-          message: { text: string };
-          locations: Array<{
-            physicalLocation: {
-              artifactLocation: { uri: string };
-              region: { startLine: number; startColumn: number };
-            };
-          }>;
-        }>;
+        results: SarifResult[];
       }>;
     };
     expect(sarif.version).toBe('2.1.0');

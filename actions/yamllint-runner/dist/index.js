@@ -29904,7 +29904,7 @@ function toSarif(input) {
                     const id = problem.rule ?? 'yamllint';
                     return {
                         ruleId: id,
-                        ruleIndex: ruleIndex.get(id),
+                        ruleIndex: ruleIndex.get(id) ?? 0,
                         level: problem.level,
                         message: { text: problem.description },
                         locations: [

@@ -37,6 +37,20 @@ function helpUri(rule: string): string {
   return `https://yamllint.readthedocs.io/en/stable/rules.html#module-yamllint.rules.${rule.replace(/-/g, '_')}`;
 }
 
+/** One result as toSarif writes it. */
+export interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  message: { text: string };
+  locations: Array<{
+    physicalLocation: {
+      artifactLocation: { uri: string; uriBaseId: string };
+      region: { startLine: number; startColumn: number };
+    };
+  }>;
+}
+
 export interface SarifInput {
   problems: readonly Problem[];
   yamllintVersion: string;
@@ -78,11 +92,11 @@ export function toSarif(input: SarifInput): object {
         },
         originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
         columnKind: 'unicodeCodePoints',
-        results: input.problems.map((problem) => {
+        results: input.problems.map((problem): SarifResult => {
           const id = problem.rule ?? 'yamllint';
           return {
             ruleId: id,
-            ruleIndex: ruleIndex.get(id),
+            ruleIndex: ruleIndex.get(id) ?? 0,
             level: problem.level,
             message: { text: problem.description },
             locations: [
