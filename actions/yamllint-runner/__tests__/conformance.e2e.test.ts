@@ -144,7 +144,13 @@ describe('each edge of yamllint output, against plain yamllint', () => {
         ],
       ],
     ],
-    ['a file name with a newline', [['new\nline.yaml', 'key:  1\n']]],
+    [
+      'file names with a newline, one of them followed by a workflow command',
+      [
+        ['new\nline.yaml', 'key:  1\n'],
+        ['x\n::error::injected.yaml', 'key:  1\n'],
+      ],
+    ],
     ['a file name that is not UTF-8', [[Buffer.from('caf\xe9.yaml', 'latin1'), 'key:  1\n']]],
     [
       "a file name that is another's followed by the location pattern",
@@ -165,8 +171,11 @@ describe('each edge of yamllint output, against plain yamllint', () => {
   ])('%s', async (_name, files) => {
     const ws = await workspace([...ORDINARY, ...files]);
     const names = [...ORDINARY, ...files].map(([name]) => name);
-    const { plain } = await expectConformance(ws, {}, [], names);
+    const { run, plain } = await expectConformance(ws, {}, [], names);
     expect(plain.exitCode).toBe(1);
+    // A file name is never a workflow command, and the summary shows names on one line.
+    expect(run.annotations.filter((annotation) => annotation.message.startsWith('injected'))).toEqual([]);
+    expect(run.summary).not.toMatch(/^::error::injected/m);
     expect(plain.lines.length).toBeGreaterThan(2);
   });
 });

@@ -29754,7 +29754,7 @@ function fileSections(input, budget) {
             warnings: problems.filter((p) => p.level === 'warning').length,
         }, false);
         const section = [
-            `<details${open}><summary>${code(displayName(input.repoPath(file)))}: ${counts}</summary>`,
+            `<details${open}><summary>${code(quotedName(input.repoPath(file)))}: ${counts}</summary>`,
             '',
             (0,src/* markdownTable */.Qj)(['Line', 'Column', 'Level', 'Rule', 'Message'], problems.map((p) => [String(p.line), String(p.column), p.level, p.rule ?? '', cell(p.description)])),
             '',
@@ -30257,7 +30257,7 @@ async function selectChangedFiles(files, inputs, context, runner) {
     core/* info */.pq(`${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
         `${selected.length} of them are YAML files yamllint lints here:`);
     for (const file of selected)
-        core/* info */.pq(`  ${displayName(file)}`);
+        core/* info */.pq(`  ${quotedName(file)}`);
     return {
         files: selected,
         description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,

@@ -15,7 +15,7 @@ import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from '
 import { LintFailedError, outcomeOf, YamllintConfigError } from './errors.js';
 import { crashError, type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
 import { checkLocalFiles, configInUse } from './local-files.js';
-import { absoluteName, displayName, nameFrom, nameKey } from './names.js';
+import { absoluteName, displayName, nameFrom, nameKey, quotedName } from './names.js';
 import { countLevels, type Problem } from './problems.js';
 import {
   annotationTitle,
@@ -202,7 +202,7 @@ async function selectChangedFiles(
     `${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
       `${selected.length} of them are YAML files yamllint lints here:`,
   );
-  for (const file of selected) core.info(`  ${displayName(file)}`);
+  for (const file of selected) core.info(`  ${quotedName(file)}`);
   return {
     files: selected,
     description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,

@@ -1,6 +1,6 @@
 /** What the user sees: the verdict, which problems become annotations, the job summary. Pure. */
 import { markdownTable } from '@hub-image-actions/action-io';
-import { displayName } from './names.js';
+import { quotedName } from './names.js';
 import { countByRule, type Counts, groupByFile, type Problem } from './problems.js';
 
 /** GitHub shows at most this many error and this many warning annotations per step. */
@@ -213,7 +213,7 @@ function fileSections(
       false,
     );
     const section = [
-      `<details${open}><summary>${code(displayName(input.repoPath(file)))}: ${counts}</summary>`,
+      `<details${open}><summary>${code(quotedName(input.repoPath(file)))}: ${counts}</summary>`,
       '',
       markdownTable(
         ['Line', 'Column', 'Level', 'Rule', 'Message'],
