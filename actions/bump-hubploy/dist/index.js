@@ -30892,6 +30892,10 @@ function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
 }
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
+}
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
     command;

@@ -1,6 +1,6 @@
 // What the e2e tests compare the action with: plain yamllint, the one on PATH, whatever its version.
 import { afterAll, beforeAll } from '@jest/globals';
-import { systemRunner } from '@hub-image-actions/process';
+import { stdoutBytesOf, systemRunner } from '@hub-image-actions/process';
 import { cleanupRun, type ActionRun } from '@hub-image-actions/local-world/action-runner';
 import { removeDir } from '@hub-image-actions/local-world/tmp';
 
@@ -25,7 +25,7 @@ export async function plainYamllint(cwd: string, args: ReadonlyArray<string | Bu
     { cwd, stdin: Buffer.concat(args.map((arg) => Buffer.concat([Buffer.from(arg), Buffer.from([0])]))) },
   );
   return {
-    bytes: bash.stdoutBytes,
+    bytes: stdoutBytesOf(bash),
     lines: bash.stdout.split('\n').filter((line) => line !== ''),
     exitCode: bash.exitCode,
     stderr: bash.stderr,

@@ -28459,6 +28459,10 @@ function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
 }
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
+}
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
     command;
@@ -28681,7 +28685,7 @@ async function changedFilesSinceMergeBase(range, options) {
     ]);
     if (diff.exitCode !== 0)
         return { found: false, reason: `git diff ${changed_files_short(base)} ${changed_files_short(range.head)} failed: ${lastLine(diff)}` };
-    return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(diff.stdoutBytes), fetches };
+    return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(stdoutBytesOf(diff)), fetches };
 }
 /** Absolute paths of changed files (bytes), for matching against a file list made from another directory. */
 function absoluteChangedPaths(changed) {
@@ -29285,7 +29289,7 @@ async function runYamllint(call, args, timeoutMs) {
     let records = [];
     let framingError;
     try {
-        records = decodeRecords(result.stdoutBytes);
+        records = decodeRecords(stdoutBytesOf(result));
     }
     catch (error) {
         if (!(error instanceof FramingError))
@@ -30012,7 +30016,7 @@ async function driverVersion(python, options) {
     if (result.exitCode !== 0)
         return undefined;
     try {
-        return parseVersionOutput(decodeText(result.stdoutBytes));
+        return parseVersionOutput(decodeText(stdoutBytesOf(result)));
     }
     catch {
         return undefined;

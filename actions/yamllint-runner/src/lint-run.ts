@@ -1,5 +1,5 @@
 /** Runs yamllint: the file list (which also validates the configuration), then the shards in parallel. */
-import { type ProcessRunner, tailLines } from '@hub-image-actions/process';
+import { type ProcessRunner, stdoutBytesOf, tailLines } from '@hub-image-actions/process';
 import { stat } from 'node:fs/promises';
 import { decodeRecords, driverArgv, encodeArgs, FramingError } from './driver.js';
 import { YamllintConfigError, YamllintStoppedError } from './errors.js';
@@ -44,7 +44,7 @@ export async function runYamllint(
   let records: Buffer[] = [];
   let framingError: string | undefined;
   try {
-    records = decodeRecords(result.stdoutBytes);
+    records = decodeRecords(stdoutBytesOf(result));
   } catch (error) {
     if (!(error instanceof FramingError)) throw error;
     framingError = error.message;

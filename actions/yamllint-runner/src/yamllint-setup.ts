@@ -2,7 +2,7 @@
  * Finds a yamllint that satisfies `yamllint-version`: the one on PATH, one this action installed earlier, or
  * a fresh install with pip into a virtual environment of its own (never into the system's Python).
  */
-import { type ProcessRunner, tailLines } from '@hub-image-actions/process';
+import { type ProcessRunner, stdoutBytesOf, tailLines } from '@hub-image-actions/process';
 import { constants } from 'node:fs';
 import { access, open, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -80,7 +80,7 @@ async function driverVersion(python: readonly string[], options: SetupOptions): 
   });
   if (result.exitCode !== 0) return undefined;
   try {
-    return parseVersionOutput(decodeText(result.stdoutBytes));
+    return parseVersionOutput(decodeText(stdoutBytesOf(result)));
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { type ProcessRunner, type RunResult, tailLines } from '@hub-image-actions/process';
+import { type ProcessRunner, type RunResult, stdoutBytesOf, tailLines } from '@hub-image-actions/process';
 import { parseNulSeparated, type PullRequestRange } from './pull-request.js';
 
 export interface ChangedFilesOptions {
@@ -143,7 +143,7 @@ export async function changedFilesSinceMergeBase(
   ]);
   if (diff.exitCode !== 0)
     return { found: false, reason: `git diff ${short(base)} ${short(range.head)} failed: ${lastLine(diff)}` };
-  return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(diff.stdoutBytes), fetches };
+  return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(stdoutBytesOf(diff)), fetches };
 }
 
 /** Absolute paths of changed files (bytes), for matching against a file list made from another directory. */
