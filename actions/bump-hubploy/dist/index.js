@@ -30756,8 +30756,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 9 modules
+var src = __nccwpck_require__(1979);
 // EXTERNAL MODULE: ../../packages/github-access/src/index.ts + 41 modules
 var github_access_src = __nccwpck_require__(7270);
 // EXTERNAL MODULE: ../../packages/image-ref/src/index.ts + 2 modules
@@ -30848,7 +30848,7 @@ function runnerEnvironment(env = process.env) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1979);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6304);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6421);
 
@@ -30879,8 +30879,8 @@ var core = __nccwpck_require__(6226);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 9 modules
+var src = __nccwpck_require__(1979);
 // EXTERNAL MODULE: ../../packages/github-access/src/index.ts + 41 modules
 var github_access_src = __nccwpck_require__(7270);
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -30891,6 +30891,10 @@ const STDERR_TAIL_LINES = 20;
 function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
 }
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
@@ -30985,11 +30989,13 @@ const systemRunner = {
                     clearTimeout(timer);
                 splitters.stdout.end();
                 splitters.stderr.end();
+                const stdoutBytes = Buffer.concat(stdout);
                 resolve({
                     exitCode,
                     signal,
                     timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stdout: stdoutBytes.toString('utf8'),
+                    stdoutBytes,
                     stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
                 });
             };
@@ -33301,7 +33307,7 @@ function decideMove(current, next, order) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7788);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1979);
 /* harmony import */ var _hub_image_actions_github_access__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7270);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6147);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(990);
@@ -33356,7 +33362,7 @@ async function post() {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   f: () => (/* binding */ savedState)
 /* harmony export */ });
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1979);
 
 /** What main hands to the post step, which undoes what a killed main could not. */
 const savedState = new _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .SavedState */ .pA(['work-dir', 'token-seal', 'closed']);
@@ -33364,7 +33370,7 @@ const savedState = new _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1979:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33381,7 +33387,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ax: () => (/* reexport */ runnerInputs)
 });
 
-// UNUSED EXPORTS: InputError, InputErrors, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, secretForms
+// UNUSED EXPORTS: InputError, InputErrors, declaredInputs, declaredInputsOfBundle, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, secretForms, unknownInputs, warnUnknownInputs, workspacePath
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -33403,7 +33409,7 @@ function defaultFix(input) {
     return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
 }
 /** One input that failed validation. The value is never shown for secret inputs. */
-class InputError extends ConfigurationError {
+class errors_InputError extends ConfigurationError {
     input;
     value;
     expected;
@@ -33462,11 +33468,15 @@ const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUp
 function inputsFrom(values) {
     return (name) => values[name];
 }
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value, keyword) {
+    return value.toLowerCase() === keyword.toLowerCase();
+}
 /**
  * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
  * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
  */
 class InputReader {
     source;
@@ -33485,7 +33495,7 @@ class InputReader {
         const value = this.raw(name);
         if (value !== '')
             return value;
-        this.problem(new InputError(name, undefined, `is required: ${expected}`));
+        this.problem(new errors_InputError(name, undefined, `is required: ${expected}`));
         return undefined;
     }
     /** An optional string; undefined when empty. */
@@ -33508,11 +33518,11 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (TRUE.includes(value))
+        if (sameKeyword(value, 'true'))
             return true;
-        if (FALSE.includes(value))
+        if (sameKeyword(value, 'false'))
             return false;
-        this.problem(new InputError(name, value, 'expected true or false'));
+        this.problem(new errors_InputError(name, value, 'expected true or false'));
         return fallback;
     }
     /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
@@ -33523,7 +33533,7 @@ class InputReader {
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
             const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
-            this.problem(new InputError(name, value, expected, advice.fix));
+            this.problem(new errors_InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;
@@ -33532,10 +33542,19 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (choices.includes(value))
-            return value;
-        this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
+        const chosen = choices.find((choice) => sameKeyword(value, choice));
+        if (chosen !== undefined)
+            return chosen;
+        this.problem(new errors_InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
         return fallback;
+    }
+    /**
+     * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+     * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+     */
+    keyword(name, keywords) {
+        const value = this.raw(name);
+        return keywords.find((keyword) => sameKeyword(value, keyword));
     }
     /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
     list(name, separators = 'newline-or-comma') {
@@ -33561,7 +33580,7 @@ class InputReader {
         for (const line of this.list(name, 'newline')) {
             const eq = line.indexOf('=');
             if (eq <= 0) {
-                this.problem(new InputError(name, line, 'expected one KEY=VALUE per line'));
+                this.problem(new errors_InputError(name, line, 'expected one KEY=VALUE per line'));
                 continue;
             }
             pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
@@ -33579,13 +33598,17 @@ class InputReader {
             return validate(value);
         }
         catch (error) {
-            this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+            // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+            if (error instanceof errors_InputError)
+                this.problem(error);
+            else
+                this.problem(new errors_InputError(name, value, error instanceof Error ? error.message : String(error), fix));
             return undefined;
         }
     }
     /** Records a problem found by a check across inputs (e.g. two that conflict). */
     reject(name, value, expected, fix) {
-        this.problem(new InputError(name, value, expected, fix));
+        this.problem(new errors_InputError(name, value, expected, fix));
     }
     /** Throws every problem found so far; call once, before any side effect. */
     finish() {
@@ -33594,7 +33617,102 @@ class InputReader {
     }
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/action-io/src/declared-inputs.ts
+
+
+/**
+ * The names under `inputs:` in an action.yml, read line by line: our action.yml files are block YAML, one
+ * input name per line at the mapping's indentation (a unit test checks this against a YAML parser).
+ */
+function declaredInputs(actionYml) {
+    const names = [];
+    let inInputs = false;
+    let indent;
+    for (const line of actionYml.split(/\r?\n/)) {
+        if (/^\s*(#.*)?$/.test(line))
+            continue;
+        const lead = line.length - line.trimStart().length;
+        if (lead === 0) {
+            inInputs = /^inputs\s*:\s*(#.*)?$/.test(line);
+            indent = undefined;
+            continue;
+        }
+        if (!inInputs)
+            continue;
+        indent ??= lead;
+        if (lead !== indent)
+            continue;
+        const match = /^\s*(?:'([^']*)'|"([^"]*)"|([^\s:#'"][^:#]*?))\s*:(\s|$)/.exec(line);
+        const name = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (name !== undefined)
+            names.push(name);
+    }
+    return names;
+}
+/** The runner's variable for an input: INPUT_, the name upper-cased, spaces as "_" (hyphens stay). */
+function variableOf(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+/** Equal once "_", "-" and spaces are one character and case is ignored: `config_file` is `config-file`. */
+const folded = (name) => name.toLowerCase().replace(/[-_ ]/g, '-');
+/**
+ * INPUT_* variables that no declared input accounts for but that are close to one (the same but for "-"/"_" or
+ * case, or at most two edits away): most likely a misspelt input, which the runner passes on with a mere
+ * "Unexpected input" warning. Variables close to no input are left alone (they may be another step's).
+ */
+function unknownInputs(env, declared) {
+    const known = new Set(declared.map(variableOf));
+    const found = [];
+    for (const variable of Object.keys(env).sort()) {
+        if (!variable.startsWith('INPUT_') || known.has(variable))
+            continue;
+        const given = variable.slice('INPUT_'.length).toLowerCase();
+        if (given === '')
+            continue;
+        let best;
+        for (const name of declared) {
+            const distance = folded(name) === folded(given) ? 0 : editDistance(name.toLowerCase(), given);
+            if (distance <= 2 && (best === undefined || distance < best.distance))
+                best = { name, distance };
+        }
+        if (best !== undefined)
+            found.push({ given, meant: best.name });
+    }
+    return found;
+}
+/** The inputs the running action declares: its action.yml, one folder above the bundle (`dist/index.js`). */
+function declaredInputsOfBundle(entry = process.argv[1]) {
+    if (entry === undefined)
+        return undefined;
+    for (const name of ['action.yml', 'action.yaml']) {
+        try {
+            return declaredInputs((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(entry), '..', name), 'utf8'));
+        }
+        catch {
+            // try the other name
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -33608,8 +33726,20 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A warning for each `with:` key that is not an input of the action but is close to one (a misspelt
+ * `config_file` for `config-file`): the runner only says "Unexpected input", and the value is ignored.
+ */
+function warnUnknownInputs(actionName, declared) {
+    if (declared === undefined)
+        return;
+    for (const { given, meant } of unknownInputs(process.env, declared)) {
+        core/* warning */.$e(`input "${given}" is not an input of ${actionName}, so its value is ignored; did you mean "${meant}"? Rename it in the step's \`with:\``, { title: `Unknown input "${given}"` });
+    }
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
- * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
+ * any error into a failed step: user mistakes as a plain message, bugs with their stack trace. Before
+ * main, it warns about misspelt inputs, reading the declared ones from the action.yml next to the bundle.
  */
 async function runAction(actionName, main, post) {
     const phase = isPostStep() ? post : main;
@@ -33617,6 +33747,8 @@ async function runAction(actionName, main, post) {
         core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    if (!isPostStep())
+        warnUnknownInputs(actionName, declaredInputsOfBundle());
     try {
         await phase();
     }
@@ -33691,7 +33823,54 @@ async function appendSummary(markdown) {
     await core/* summary */.z.addRaw(markdown, true).write();
 }
 
+;// CONCATENATED MODULE: ../../packages/action-io/src/workspace.ts
+
+
+
+/** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
+function realPath(path, links = 0) {
+    try {
+        return realpathSync(path);
+    }
+    catch {
+        // Not there, or a dangling symlink: a file written there would land where the link points.
+    }
+    if (links < 40) {
+        try {
+            if (lstatSync(path).isSymbolicLink())
+                return realPath(resolve(dirname(path), readlinkSync(path)), links + 1);
+        }
+        catch {
+            // not there at all
+        }
+    }
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent, links), basename(path));
+}
+function isInside(root, path) {
+    const rel = relative(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+/**
+ * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
+ * (for a path that does not exist yet, those of its nearest existing parent, so a file written there stays
+ * inside too). Returns the absolute path as given (symlinks not replaced). Throws an `InputError` naming the
+ * input, the value, where it resolves to and the fix otherwise: `../../etc`, `/etc`, or a link out of the checkout.
+ */
+function workspacePath(input, value, options) {
+    const from = options.from ?? options.workspace;
+    const path = resolve(from, value);
+    const root = realPath(resolve(options.workspace));
+    const real = realPath(path);
+    if (isInside(root, real))
+        return path;
+    throw new InputError(input, value, `resolves to ${real}, outside the workspace (${root})`, `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+        'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step');
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
+
+
 
 
 
@@ -33765,8 +33944,8 @@ function readGitHubAuth(r) {
     return { mode: 'app', appId, privateKey };
 }
 
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 9 modules
+var src = __nccwpck_require__(1979);
 ;// CONCATENATED MODULE: ../../packages/github-access/src/failures.ts
 
 function apiFailure(error) {

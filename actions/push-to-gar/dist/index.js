@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7903);
 
 
@@ -28397,8 +28397,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 15 modules
 var core = __nccwpck_require__(8367);
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 8 modules
+var src = __nccwpck_require__(39);
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/auth-inputs.ts
 
 const AUTH_INPUT_NAMES = [
@@ -28825,6 +28825,10 @@ function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
 }
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
+}
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
     command;
@@ -28918,11 +28922,13 @@ const systemRunner = {
                     clearTimeout(timer);
                 splitters.stdout.end();
                 splitters.stderr.end();
+                const stdoutBytes = Buffer.concat(stdout);
                 resolve({
                     exitCode,
                     signal,
                     timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stdout: stdoutBytes.toString('utf8'),
+                    stdoutBytes,
                     stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
                 });
             };
@@ -31122,7 +31128,7 @@ async function post() {
 
 /***/ }),
 
-/***/ 7788:
+/***/ 39:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31140,7 +31146,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ax: () => (/* reexport */ runnerInputs)
 });
 
-// UNUSED EXPORTS: InputError, InputErrors, describeFailure, formatBytes, inputsFrom, isPostStep, secretForms
+// UNUSED EXPORTS: InputError, InputErrors, declaredInputs, declaredInputsOfBundle, describeFailure, formatBytes, inputsFrom, isPostStep, secretForms, unknownInputs, warnUnknownInputs, workspacePath
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -31162,7 +31168,7 @@ function defaultFix(input) {
     return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
 }
 /** One input that failed validation. The value is never shown for secret inputs. */
-class InputError extends ConfigurationError {
+class errors_InputError extends ConfigurationError {
     input;
     value;
     expected;
@@ -31221,11 +31227,15 @@ const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUp
 function inputsFrom(values) {
     return (name) => values[name];
 }
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value, keyword) {
+    return value.toLowerCase() === keyword.toLowerCase();
+}
 /**
  * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
  * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
  */
 class InputReader {
     source;
@@ -31244,7 +31254,7 @@ class InputReader {
         const value = this.raw(name);
         if (value !== '')
             return value;
-        this.problem(new InputError(name, undefined, `is required: ${expected}`));
+        this.problem(new errors_InputError(name, undefined, `is required: ${expected}`));
         return undefined;
     }
     /** An optional string; undefined when empty. */
@@ -31267,11 +31277,11 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (TRUE.includes(value))
+        if (sameKeyword(value, 'true'))
             return true;
-        if (FALSE.includes(value))
+        if (sameKeyword(value, 'false'))
             return false;
-        this.problem(new InputError(name, value, 'expected true or false'));
+        this.problem(new errors_InputError(name, value, 'expected true or false'));
         return fallback;
     }
     /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
@@ -31282,7 +31292,7 @@ class InputReader {
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
             const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
-            this.problem(new InputError(name, value, expected, advice.fix));
+            this.problem(new errors_InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;
@@ -31291,10 +31301,19 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (choices.includes(value))
-            return value;
-        this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
+        const chosen = choices.find((choice) => sameKeyword(value, choice));
+        if (chosen !== undefined)
+            return chosen;
+        this.problem(new errors_InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
         return fallback;
+    }
+    /**
+     * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+     * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+     */
+    keyword(name, keywords) {
+        const value = this.raw(name);
+        return keywords.find((keyword) => sameKeyword(value, keyword));
     }
     /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
     list(name, separators = 'newline-or-comma') {
@@ -31320,7 +31339,7 @@ class InputReader {
         for (const line of this.list(name, 'newline')) {
             const eq = line.indexOf('=');
             if (eq <= 0) {
-                this.problem(new InputError(name, line, 'expected one KEY=VALUE per line'));
+                this.problem(new errors_InputError(name, line, 'expected one KEY=VALUE per line'));
                 continue;
             }
             pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
@@ -31338,13 +31357,17 @@ class InputReader {
             return validate(value);
         }
         catch (error) {
-            this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+            // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+            if (error instanceof errors_InputError)
+                this.problem(error);
+            else
+                this.problem(new errors_InputError(name, value, error instanceof Error ? error.message : String(error), fix));
             return undefined;
         }
     }
     /** Records a problem found by a check across inputs (e.g. two that conflict). */
     reject(name, value, expected, fix) {
-        this.problem(new InputError(name, value, expected, fix));
+        this.problem(new errors_InputError(name, value, expected, fix));
     }
     /** Throws every problem found so far; call once, before any side effect. */
     finish() {
@@ -31353,7 +31376,102 @@ class InputReader {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/action-io/src/declared-inputs.ts
+
+
+/**
+ * The names under `inputs:` in an action.yml, read line by line: our action.yml files are block YAML, one
+ * input name per line at the mapping's indentation (a unit test checks this against a YAML parser).
+ */
+function declaredInputs(actionYml) {
+    const names = [];
+    let inInputs = false;
+    let indent;
+    for (const line of actionYml.split(/\r?\n/)) {
+        if (/^\s*(#.*)?$/.test(line))
+            continue;
+        const lead = line.length - line.trimStart().length;
+        if (lead === 0) {
+            inInputs = /^inputs\s*:\s*(#.*)?$/.test(line);
+            indent = undefined;
+            continue;
+        }
+        if (!inInputs)
+            continue;
+        indent ??= lead;
+        if (lead !== indent)
+            continue;
+        const match = /^\s*(?:'([^']*)'|"([^"]*)"|([^\s:#'"][^:#]*?))\s*:(\s|$)/.exec(line);
+        const name = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (name !== undefined)
+            names.push(name);
+    }
+    return names;
+}
+/** The runner's variable for an input: INPUT_, the name upper-cased, spaces as "_" (hyphens stay). */
+function variableOf(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+/** Equal once "_", "-" and spaces are one character and case is ignored: `config_file` is `config-file`. */
+const folded = (name) => name.toLowerCase().replace(/[-_ ]/g, '-');
+/**
+ * INPUT_* variables that no declared input accounts for but that are close to one (the same but for "-"/"_" or
+ * case, or at most two edits away): most likely a misspelt input, which the runner passes on with a mere
+ * "Unexpected input" warning. Variables close to no input are left alone (they may be another step's).
+ */
+function unknownInputs(env, declared) {
+    const known = new Set(declared.map(variableOf));
+    const found = [];
+    for (const variable of Object.keys(env).sort()) {
+        if (!variable.startsWith('INPUT_') || known.has(variable))
+            continue;
+        const given = variable.slice('INPUT_'.length).toLowerCase();
+        if (given === '')
+            continue;
+        let best;
+        for (const name of declared) {
+            const distance = folded(name) === folded(given) ? 0 : editDistance(name.toLowerCase(), given);
+            if (distance <= 2 && (best === undefined || distance < best.distance))
+                best = { name, distance };
+        }
+        if (best !== undefined)
+            found.push({ given, meant: best.name });
+    }
+    return found;
+}
+/** The inputs the running action declares: its action.yml, one folder above the bundle (`dist/index.js`). */
+function declaredInputsOfBundle(entry = process.argv[1]) {
+    if (entry === undefined)
+        return undefined;
+    for (const name of ['action.yml', 'action.yaml']) {
+        try {
+            return declaredInputs((0,external_node_fs_.readFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(entry), '..', name), 'utf8'));
+        }
+        catch {
+            // try the other name
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -31367,8 +31485,20 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A warning for each `with:` key that is not an input of the action but is close to one (a misspelt
+ * `config_file` for `config-file`): the runner only says "Unexpected input", and the value is ignored.
+ */
+function warnUnknownInputs(actionName, declared) {
+    if (declared === undefined)
+        return;
+    for (const { given, meant } of unknownInputs(process.env, declared)) {
+        core/* warning */.$e(`input "${given}" is not an input of ${actionName}, so its value is ignored; did you mean "${meant}"? Rename it in the step's \`with:\``, { title: `Unknown input "${given}"` });
+    }
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
- * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
+ * any error into a failed step: user mistakes as a plain message, bugs with their stack trace. Before
+ * main, it warns about misspelt inputs, reading the declared ones from the action.yml next to the bundle.
  */
 async function runAction(actionName, main, post) {
     const phase = isPostStep() ? post : main;
@@ -31376,6 +31506,8 @@ async function runAction(actionName, main, post) {
         core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    if (!isPostStep())
+        warnUnknownInputs(actionName, declaredInputsOfBundle());
     try {
         await phase();
     }
@@ -31450,7 +31582,54 @@ async function appendSummary(markdown) {
     await core/* summary */.z.addRaw(markdown, true).write();
 }
 
+;// CONCATENATED MODULE: ../../packages/action-io/src/workspace.ts
+
+
+
+/** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
+function realPath(path, links = 0) {
+    try {
+        return realpathSync(path);
+    }
+    catch {
+        // Not there, or a dangling symlink: a file written there would land where the link points.
+    }
+    if (links < 40) {
+        try {
+            if (lstatSync(path).isSymbolicLink())
+                return realPath(resolve(dirname(path), readlinkSync(path)), links + 1);
+        }
+        catch {
+            // not there at all
+        }
+    }
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent, links), basename(path));
+}
+function isInside(root, path) {
+    const rel = relative(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+/**
+ * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
+ * (for a path that does not exist yet, those of its nearest existing parent, so a file written there stays
+ * inside too). Returns the absolute path as given (symlinks not replaced). Throws an `InputError` naming the
+ * input, the value, where it resolves to and the fix otherwise: `../../etc`, `/etc`, or a link out of the checkout.
+ */
+function workspacePath(input, value, options) {
+    const from = options.from ?? options.workspace;
+    const path = resolve(from, value);
+    const root = realPath(resolve(options.workspace));
+    const real = realPath(path);
+    if (isInside(root, real))
+        return path;
+    throw new InputError(input, value, `resolves to ${real}, outside the workspace (${root})`, `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+        'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step');
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
+
+
 
 
 
