@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
+import { InputReader, type InputSource, runnerInputs, workspacePath } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import { parseImageName, parseReference, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { extraArgsProblems } from './repo2docker-argv.js';
@@ -128,10 +128,16 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     if (valid !== undefined && valid !== tag && !additionalTags.includes(valid)) additionalTags.push(valid);
   }
 
+  // Everything the build reads stays in the workspace, so a path input can never put the runner's files in an image.
+  const inWorkspace =
+    (input: string, from = workspace) =>
+    (value: string) =>
+      workspacePath(input, value, { workspace, from });
   const repoDirInput = r.string('repo-dir', '.');
-  const repoDir = resolve(workspace, repoDirInput);
-  const repoDirOk = isDirectory(repoDir);
-  if (!repoDirOk) {
+  const repoDirInside = r.check('repo-dir', repoDirInput, inWorkspace('repo-dir'));
+  const repoDir = repoDirInside ?? resolve(workspace, repoDirInput);
+  const repoDirOk = repoDirInside !== undefined && isDirectory(repoDir);
+  if (repoDirInside !== undefined && !repoDirOk) {
     r.reject(
       'repo-dir',
       repoDirInput,
@@ -145,6 +151,8 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     subdir = insidePath(subdirInput);
     if (subdir === undefined) {
       r.reject('subdir', subdirInput, 'expected a relative path inside repo-dir, without ".."');
+    } else if (repoDirOk && r.check('subdir', subdir, inWorkspace('subdir', repoDir)) === undefined) {
+      subdir = undefined;
     } else if (repoDirOk && !isDirectory(join(repoDir, subdir))) {
       r.reject('subdir', subdirInput, `is not a directory in ${repoDir}`);
     }
@@ -196,16 +204,18 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
   if (appendixText !== undefined && appendixFile !== undefined) {
     r.reject('appendix-file', appendixFile, 'cannot be combined with "appendix"', 'Give one of the two.');
   } else if (appendixFile !== undefined) {
-    const path = resolve(workspace, appendixFile);
-    try {
-      appendix = readFileSync(path, 'utf8').replace(/\s+$/, '');
-    } catch (error) {
-      r.reject(
-        'appendix-file',
-        appendixFile,
-        `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'} at ${path})`,
-        'Give a path relative to the workspace.',
-      );
+    const path = r.check('appendix-file', appendixFile, inWorkspace('appendix-file'));
+    if (path !== undefined) {
+      try {
+        appendix = readFileSync(path, 'utf8').replace(/\s+$/, '');
+      } catch (error) {
+        r.reject(
+          'appendix-file',
+          appendixFile,
+          `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'} at ${path})`,
+          'Give a path relative to the workspace.',
+        );
+      }
     }
   }
 
