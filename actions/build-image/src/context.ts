@@ -4,7 +4,7 @@ import { InputReader, type InputSource, runnerInputs, workspacePath } from '@hub
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import { parseImageName, parseReference, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { extraArgsProblems } from './repo2docker-argv.js';
-import { commitFromEvent, commitTag, INPUTS_TAG_PREFIX, type Commit } from './tags.js';
+import { commitFromEvent, commitTag, INPUTS_TAG_PREFIX, pullRequestBase, type Commit } from './tags.js';
 import { BROWSER_TESTS_DIR, IMAGE_TESTS_DIR, type TestMode } from './test-plan.js';
 
 export interface Inputs {
@@ -43,6 +43,12 @@ export interface Inputs {
   freeDiskSpace: boolean;
   /** Undefined: anonymous registry reads (a public image). */
   auth: GarAuth | undefined;
+  /** Record the image's packages and show what changed. */
+  packages: boolean;
+  /** The tag to compare packages with; undefined: the default (the pull request base, else the parent commit). */
+  compareWith: string | undefined;
+  /** On a pull request, the head of the branch it goes into. */
+  baseSha: string | undefined;
 }
 
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -96,7 +102,8 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     parseImageName,
   );
 
-  const commit = commitFromEvent(env['GITHUB_EVENT_NAME'], readEventPayload(env), env['GITHUB_SHA']);
+  const payload = readEventPayload(env);
+  const commit = commitFromEvent(env['GITHUB_EVENT_NAME'], payload, env['GITHUB_SHA']);
   const givenTag = r.check('tag', r.optional('tag'), validateTag);
   let tag = givenTag;
   if (tag === undefined && r.optional('tag') === undefined) {
@@ -286,6 +293,9 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     browserTestPort: r.integer('browser-test-port', 8888, { min: 0, max: 65535 }),
     freeDiskSpace: r.boolean('free-disk-space', false),
     auth,
+    packages: r.boolean('packages', true),
+    compareWith: r.check('compare-with', r.optional('compare-with'), validateTag),
+    baseSha: pullRequestBase(env['GITHUB_EVENT_NAME'], payload),
   };
   r.finish();
   return inputs;

@@ -9,6 +9,7 @@ import { formatReference } from '@hub-image-actions/image-ref';
 import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { argvPlan, buildImage } from './build.js';
+import { packagesPhase, type ThisImage } from './packages.js';
 import { childEnv } from './child-env.js';
 import { checkContext } from './context-check.js';
 import type { ContextScan } from './context-scan.js';
@@ -110,8 +111,22 @@ export async function main(): Promise<void> {
       registry,
       tagsToPush(inputs.tag, inputs.additionalTags, registry.pushHashTag ? hashTag : undefined),
     );
+    const packages = (image: ThisImage) =>
+      packagesPhase({
+        inputs,
+        image,
+        pending,
+        runner,
+        runnerTemp,
+        record: (outcome) => record.packages(outcome),
+      });
     if (registry.decision.reuse) {
       pending.probe.abort(); // repo2docker is not needed
+      await packages({
+        built: false,
+        digest: registry.decision.image.manifestDigest,
+        compressedBytes: registry.decision.image.compressedSize,
+      });
       record.reused(
         registry.decision,
         inputs.repo2dockerVersion,
@@ -172,10 +187,11 @@ export async function main(): Promise<void> {
           `${built.stats.cachedSteps} of ${built.stats.steps} steps cached, ` +
           `${built.layersFromCache} of ${built.image.layers.length} layers already in the cache images`,
       );
-      return login.env;
+      return { env: login.env, bytes: built.image.size };
     });
+    await packages({ built: true, ref: imageRef, uncompressedBytes: buildEnv.bytes });
 
-    await testPhase(inputs, runner, new Docker(runner, buildEnv), context, report, runnerTemp, env);
+    await testPhase(inputs, runner, new Docker(runner, buildEnv.env), context, report, runnerTemp, env);
   } catch (error) {
     record.failed(error);
     throw error;

@@ -75,6 +75,24 @@ export interface PackageManifest {
   jupyterlabExtensions: LabExtensions[];
   /** What was skipped or cut, each naming the file, e.g. a corrupt conda-meta record. */
   warnings: string[];
+  /** The image's size in a local engine when it was built (uncompressed), so later diffs can say how it grew. */
+  image?: { uncompressedBytes: number };
+}
+
+/** The size change two manifests and the registry's compressed sizes tell, as much of it as is known. */
+export function sizeChange(
+  before: { manifest: PackageManifest; compressedBytes?: number | undefined },
+  after: { manifest: PackageManifest; compressedBytes?: number | undefined },
+): { compressed?: { before: number; after: number }; uncompressed?: { before: number; after: number } } | undefined {
+  const u0 = before.manifest.image?.uncompressedBytes;
+  const u1 = after.manifest.image?.uncompressedBytes;
+  const c0 = before.compressedBytes;
+  const c1 = after.compressedBytes;
+  const change = {
+    ...(c0 !== undefined && c1 !== undefined ? { compressed: { before: c0, after: c1 } } : {}),
+    ...(u0 !== undefined && u1 !== undefined ? { uncompressed: { before: u0, after: u1 } } : {}),
+  };
+  return Object.keys(change).length > 0 ? change : undefined;
 }
 
 export function emptyManifest(warnings: string[] = []): PackageManifest {
