@@ -9,7 +9,7 @@ import { formatReference } from '@hub-image-actions/image-ref';
 import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { argvPlan, buildImage } from './build.js';
-import { packagesPhase, type ThisImage } from './packages.js';
+import { packagesPhase, withLayers, type ThisImage } from './packages.js';
 import { childEnv } from './child-env.js';
 import { checkContext } from './context-check.js';
 import type { ContextScan } from './context-scan.js';
@@ -111,14 +111,20 @@ export async function main(): Promise<void> {
       registry,
       tagsToPush(inputs.tag, inputs.additionalTags, registry.pushHashTag ? hashTag : undefined),
     );
+    // A build may read the compared image's layers (when it has no stored manifest) while repo2docker runs.
+    const compared = registry.decision.reuse
+      ? pending.compared
+      : withLayers(pending.reader, pending.compared);
+    compared.catch(() => undefined);
     const packages = (image: ThisImage) =>
       packagesPhase({
         inputs,
         image,
         pending,
+        compared,
         runner,
         runnerTemp,
-        record: (outcome) => record.packages(outcome),
+        record: (o) => record.packages(o),
       });
     if (registry.decision.reuse) {
       pending.probe.abort(); // repo2docker is not needed

@@ -8,11 +8,12 @@ import {
   diffManifests,
   JOB_SUMMARY_LIMIT,
   manifestFromLocalImage,
-  manifestOfRegistryImage,
   renderDiffMarkdown,
   serializeManifest,
   sizeChange,
+  storedManifestOf,
   summarizeDiff,
+  withLayersRead,
   type ChangeCounts,
   type PackageManifest,
   type RegistryManifest,
@@ -37,7 +38,10 @@ export interface PackagesOutcome {
   report: PackagesReport;
 }
 
-/** The image this run's is compared with, read as soon as the run starts (its tag is known then). */
+/**
+ * The manifest stored with the image this run's is compared with, read as soon as the run starts (its tag is known
+ * then). Its layers are read only when the run builds (`withLayers`): a reuse must stay quick.
+ */
 export function startComparison(
   reader: RegistryReader | undefined,
   comparison: Comparison,
@@ -46,7 +50,15 @@ export function startComparison(
   if (reader === undefined) {
     return Promise.resolve({ found: false, why: 'the image name has no registry host to read it from' });
   }
-  return manifestOfRegistryImage(reader.client, reader.repository, comparison.tag);
+  return storedManifestOf(reader.client, reader.repository, comparison.tag);
+}
+
+/** For a build: the compared image's manifest from its layers when none is stored, read while the build runs. */
+export function withLayers(
+  reader: RegistryReader | undefined,
+  stored: Promise<RegistryManifest>,
+): Promise<RegistryManifest> {
+  return reader === undefined ? stored : stored.then((lookup) => withLayersRead(reader.client, lookup));
 }
 
 export type ThisImage =
@@ -78,11 +90,7 @@ async function thisManifest(request: PackagesRequest): Promise<Read> {
     return { manifest: { ...read.manifest, image: { uncompressedBytes: image.uncompressedBytes } } };
   }
   if (request.reader === undefined) return { why: 'the reused image has no registry to read it from' };
-  const stored = await manifestOfRegistryImage(
-    request.reader.client,
-    request.reader.repository,
-    image.digest,
-  );
+  const stored = await storedManifestOf(request.reader.client, request.reader.repository, image.digest);
   return stored.found
     ? { manifest: stored.manifest, compressedBytes: image.compressedBytes }
     : { why: stored.why };
@@ -141,11 +149,9 @@ export async function recordPackages(request: PackagesRequest): Promise<Packages
 export async function packagesPhase(run: {
   inputs: Inputs;
   image: ThisImage;
-  pending: {
-    comparison: Promise<Comparison>;
-    compared: Promise<RegistryManifest>;
-    reader: RegistryReader | undefined;
-  };
+  pending: { comparison: Promise<Comparison>; reader: RegistryReader | undefined };
+  /** The compared image's manifest (see `startComparison` and `withLayers`). */
+  compared: Promise<RegistryManifest>;
   runner: ProcessRunner;
   runnerTemp: string;
   record: (outcome: PackagesOutcome) => void;
@@ -156,7 +162,7 @@ export async function packagesPhase(run: {
       await recordPackages({
         image: run.image,
         comparison: await run.pending.comparison,
-        compared: run.pending.compared,
+        compared: run.compared,
         reader: run.pending.reader,
         dir: join(run.runnerTemp, `build-image-packages-${randomBytes(4).toString('hex')}`),
         subject: run.inputs.baseSha === undefined ? 'this commit' : 'this pull request',

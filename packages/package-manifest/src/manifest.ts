@@ -83,7 +83,9 @@ export interface PackageManifest {
 export function sizeChange(
   before: { manifest: PackageManifest; compressedBytes?: number | undefined },
   after: { manifest: PackageManifest; compressedBytes?: number | undefined },
-): { compressed?: { before: number; after: number }; uncompressed?: { before: number; after: number } } | undefined {
+):
+  | { compressed?: { before: number; after: number }; uncompressed?: { before: number; after: number } }
+  | undefined {
   const u0 = before.manifest.image?.uncompressedBytes;
   const u1 = after.manifest.image?.uncompressedBytes;
   const c0 = before.compressedBytes;

@@ -4,6 +4,7 @@ import {
   imageLayers,
   readArtifact,
   streamBlob,
+  type Descriptor,
   type RegistryClient,
 } from '@hub-image-actions/registry-client';
 import { formatBytes } from './file-view.js';
@@ -21,25 +22,38 @@ export type RegistryManifest =
       /** The sum of the image's compressed layers. */
       compressedSize: number;
     }
-  | { found: false; why: string };
+  | {
+      found: false;
+      why: string;
+      /** The image's layers, when it exists but no manifest is stored with it. */
+      image?: {
+        repository: string;
+        reference: string;
+        digest: string;
+        layers: Descriptor[];
+        compressedSize: number;
+      };
+    };
 
-export interface RegistryManifestOptions {
-  platform?: string;
-  /** Read the layers when no manifest is stored, if together they are at most this many bytes (0: never). */
-  maxLayerBytes?: number;
-}
-
-/** The layers' total a run reads to learn an old image's packages: about a minute of streaming on a runner. */
+/** The layers' total read to learn an old image's packages: about a minute of streaming on a runner. */
 export const DEFAULT_MAX_LAYER_BYTES = 4 * 1024 ** 3;
 
-export async function manifestOfRegistryImage(
+function failed(repository: string, reference: string, error: unknown): RegistryManifest {
+  return {
+    found: false,
+    why: `${repository}:${reference}: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
+
+/** The manifest stored with an image, a few small requests; never reads its layers. */
+export async function storedManifestOf(
   client: RegistryClient,
   repository: string,
   reference: string,
-  options: RegistryManifestOptions = {},
+  platform?: string,
 ): Promise<RegistryManifest> {
   try {
-    const image = await imageLayers(client, repository, reference, options.platform);
+    const image = await imageLayers(client, repository, reference, platform);
     if (image === undefined)
       return { found: false, why: `${repository}:${reference} is not in the registry` };
     const compressedSize = image.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0);
@@ -53,25 +67,52 @@ export async function manifestOfRegistryImage(
       const manifest = parseManifest(stored.content.toString('utf8'));
       return { found: true, manifest, source: 'stored', imageDigest: image.manifestDigest, compressedSize };
     }
-    const limit = options.maxLayerBytes ?? DEFAULT_MAX_LAYER_BYTES;
-    if (compressedSize > limit) {
-      return {
-        found: false,
-        why:
-          `${repository}:${reference} has no package manifest stored with it (pushed before they were), and its ` +
-          `layers (${formatBytes(compressedSize)}) are more than the ${formatBytes(limit)} read to make one`,
-      };
-    }
-    const manifest = await manifestFromLayers(
-      image.layers.map((layer) =>
-        streamBlob(client, repository, layer.digest, { maxBytes: layer.size ?? limit }),
-      ),
-    );
-    return { found: true, manifest, source: 'layers', imageDigest: image.manifestDigest, compressedSize };
-  } catch (error) {
     return {
       found: false,
-      why: `${repository}:${reference}: ${error instanceof Error ? error.message : String(error)}`,
+      why: `${repository}:${reference} has no package manifest stored with it (pushed before they were)`,
+      image: { repository, reference, digest: image.manifestDigest, layers: image.layers, compressedSize },
+    };
+  } catch (error) {
+    return failed(repository, reference, error);
+  }
+}
+
+/** When nothing is stored with an image, its manifest read from its layers, if they are at most `maxBytes`. */
+export async function withLayersRead(
+  client: RegistryClient,
+  lookup: RegistryManifest,
+  maxBytes: number = DEFAULT_MAX_LAYER_BYTES,
+): Promise<RegistryManifest> {
+  if (lookup.found || lookup.image === undefined) return lookup;
+  const { repository, reference, digest, layers, compressedSize } = lookup.image;
+  if (compressedSize > maxBytes) {
+    return {
+      found: false,
+      why: `${lookup.why}, and its layers (${formatBytes(compressedSize)}) are more than the ${formatBytes(maxBytes)} read to make one`,
     };
   }
+  try {
+    const manifest = await manifestFromLayers(
+      layers.map((layer) =>
+        streamBlob(client, repository, layer.digest, { maxBytes: layer.size ?? maxBytes }),
+      ),
+    );
+    return { found: true, manifest, source: 'layers', imageDigest: digest, compressedSize };
+  } catch (error) {
+    return failed(repository, reference, error);
+  }
+}
+
+/** The stored manifest, else one read from the layers: what a reader of an image's packages wants. */
+export async function manifestOfRegistryImage(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+  options: { platform?: string; maxLayerBytes?: number } = {},
+): Promise<RegistryManifest> {
+  return withLayersRead(
+    client,
+    await storedManifestOf(client, repository, reference, options.platform),
+    options.maxLayerBytes,
+  );
 }
