@@ -107,6 +107,27 @@ describe('repo2docker double: a repository without a Dockerfile', () => {
     expect((await readdir(repo)).sort()).toEqual(['environment.yml', 'notebooks', 'postBuild']);
   });
 
+  it("holds a conda record for each package environment.yml pins, where repo2docker's environment is", async () => {
+    const repo = await makeRepo({
+      'environment.yml':
+        'channels: [conda-forge]\ndependencies:\n  - python=3.12\n  - numpy==2.2  # pinned\n  - pandas\n  - pip:\n    - requests==2.32\n',
+    });
+    const name = imageName('conda-records');
+    expect((await double([...BUILD, '--image-name', name, repo])).code).toBe(0);
+    const listing = await docker(['run', '--rm', name, 'ls', '/srv/conda/envs/notebook/conda-meta']);
+    expect(listing).toBe('numpy-2.2-double_0.json\npython-3.12-double_0.json\n');
+    const record = JSON.parse(
+      await docker([
+        'run',
+        '--rm',
+        name,
+        'cat',
+        '/srv/conda/envs/notebook/conda-meta/numpy-2.2-double_0.json',
+      ]),
+    ) as Record<string, unknown>;
+    expect(record).toMatchObject({ name: 'numpy', version: '2.2', build: 'double_0' });
+  });
+
   it('leaves out what .dockerignore and then .containerignore exclude, as repo2docker reads them', async () => {
     const repo = await makeRepo({
       'requirements.txt': '',
