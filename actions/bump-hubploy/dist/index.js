@@ -29216,7 +29216,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2497);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5877);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('bump-hubploy', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
@@ -29226,7 +29226,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2497:
+/***/ 5877:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30105,137 +30105,8 @@ function editFile(file, uses, newTag) {
 
 
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
-
-const STDERR_TAIL_LINES = 20;
-function tailLines(text, count = STDERR_TAIL_LINES) {
-    const trimmed = text.replace(/\s+$/, '');
-    return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
-}
-/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
-class ProcessError extends Error {
-    command;
-    args;
-    result;
-    stderrTail;
-    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
-    constructor(command, args, result) {
-        const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
-        const how = result.timedOut
-            ? 'timed out'
-            : result.signal !== null
-                ? `was killed by ${result.signal}`
-                : `exited with code ${result.exitCode}`;
-        super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
-        this.name = 'ProcessError';
-        this.command = command;
-        this.args = args;
-        this.result = result;
-        this.stderrTail = tail;
-    }
-}
-/** Runs and throws a ProcessError unless the exit code is 0. */
-async function runChecked(runner, command, args, options) {
-    const result = await runner.run(command, args, options);
-    if (result.exitCode !== 0 || result.timedOut)
-        throw new ProcessError(command, args, result);
-    return result;
-}
-function lineSplitter(emit) {
-    let pending = '';
-    return {
-        push(chunk) {
-            pending += chunk;
-            let newline = pending.indexOf('\n');
-            while (newline >= 0) {
-                emit(pending.slice(0, newline).replace(/\r$/, ''));
-                pending = pending.slice(newline + 1);
-                newline = pending.indexOf('\n');
-            }
-        },
-        end() {
-            if (pending !== '')
-                emit(pending);
-            pending = '';
-        },
-    };
-}
-/** The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. */
-const systemRunner = {
-    run(command, args, options = {}) {
-        return new Promise((resolve) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
-                cwd: options.cwd,
-                env: options.env ?? process.env,
-                shell: false,
-                stdio: ['pipe', 'pipe', 'pipe'],
-                ...(options.signal ? { signal: options.signal } : {}),
-            });
-            const stdout = [];
-            const stderr = [];
-            let timedOut = false;
-            let settled = false;
-            const timer = options.timeoutMs === undefined
-                ? undefined
-                : setTimeout(() => {
-                    timedOut = true;
-                    child.kill('SIGKILL');
-                }, options.timeoutMs);
-            const splitters = {
-                stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
-                stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
-            };
-            child.stdout.on('data', (chunk) => {
-                stdout.push(chunk);
-                if (options.echo)
-                    process.stdout.write(chunk);
-                splitters.stdout.push(chunk.toString('utf8'));
-            });
-            child.stderr.on('data', (chunk) => {
-                stderr.push(chunk);
-                if (options.echo)
-                    process.stdout.write(chunk);
-                splitters.stderr.push(chunk.toString('utf8'));
-            });
-            const finish = (exitCode, signal, extraStderr = '') => {
-                if (settled)
-                    return;
-                settled = true;
-                if (timer)
-                    clearTimeout(timer);
-                splitters.stdout.end();
-                splitters.stderr.end();
-                resolve({
-                    exitCode,
-                    signal,
-                    timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
-                    stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
-                });
-            };
-            child.on('error', (error) => {
-                // An abort kills the child; its 'close' event then reports the signal.
-                if (error.code === 'ABORT_ERR')
-                    return;
-                finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
-            });
-            child.on('close', (code, signal) => finish(code ?? 128, signal));
-            child.stdin.on('error', () => {
-                // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
-            });
-            if (options.stdin !== undefined)
-                child.stdin.end(options.stdin);
-            else
-                child.stdin.end();
-        });
-    },
-};
-
-;// CONCATENATED MODULE: ../../packages/process/src/index.ts
-
-
+// EXTERNAL MODULE: ../../packages/process/src/index.ts + 5 modules
+var process_src = __nccwpck_require__(311);
 ;// CONCATENATED MODULE: ../../packages/retry/src/retry.ts
 const systemClock = {
     now: () => Date.now(),
@@ -30741,7 +30612,7 @@ class DeploymentClone {
         if (!result.timedOut && classifyGitFailure(result.stderr) === 'missing-ref')
             return 'missing';
         this.explain(args, result);
-        throw new ProcessError('git', args, result);
+        throw new process_src/* ProcessError */.yI('git', args, result);
     }
     async resolve(rev) {
         return (await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
@@ -30812,7 +30683,7 @@ class DeploymentClone {
         if (options.allowFailure || (result.exitCode === 0 && !result.timedOut))
             return result;
         this.explain(args, result);
-        throw new ProcessError('git', args, result);
+        throw new process_src/* ProcessError */.yI('git', args, result);
     }
     /** Turns the failures a user can fix into ConfigurationErrors that say what to do. */
     explain(args, result) {
@@ -38690,7 +38561,7 @@ async function main() {
     const started = Date.now();
     const inputs = readInputs();
     const environment = runnerEnvironment();
-    await checkRefNames(systemRunner, inputs);
+    await checkRefNames(process_src/* systemRunner */.mr, inputs);
     const branch = bumpBranch(inputs.image);
     core/* info */.pq(`Bumping ${inputs.image.full} to ${inputs.tag} in ${repoName(inputs.deploymentRepo)} (${inputs.baseBranch}), branch ${branch}.`);
     const access = await core/* group */.Os('Authenticate', () => authenticate(inputs));
@@ -38700,7 +38571,7 @@ async function main() {
         const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(environment.runnerTemp, 'hub-image-bump-'));
         try {
             const clone = new DeploymentClone({
-                runner: systemRunner,
+                runner: process_src/* systemRunner */.mr,
                 dir: (0,external_node_path_namespaceObject.join)(workDir, 'deployment'),
                 serverUrl: environment.serverUrl,
                 repo: repoName(inputs.deploymentRepo),
@@ -39378,7 +39249,10 @@ class InputReader {
     }
 }
 
+// EXTERNAL MODULE: ../../packages/process/src/index.ts + 5 modules
+var src = __nccwpck_require__(311);
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -39392,6 +39266,39 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A cancelled step gets SIGINT, then SIGTERM, sent to node alone: end the programs the action started, run its
+ * cleanups (`onCancel` in the process package), and fail the step. A second signal changes nothing.
+ */
+function stopOnCancel(actionName) {
+    let cancelling = false;
+    const cancel = (signal) => {
+        if (cancelling)
+            return;
+        cancelling = true;
+        lib_core/* info */.pq(`${actionName}: ${signal} received, the step was cancelled: ending the programs it started.`);
+        void (0,src/* cancelRun */.Su)(signal).then((report) => {
+            for (const failure of report.failures)
+                lib_core/* warning */.$e(`${actionName}: a cleanup failed: ${failure}`);
+            lib_core/* setFailed */.C1(`${actionName} action was cancelled (${signal})`);
+            process.exit();
+        });
+    };
+    const signals = ['SIGINT', 'SIGTERM'];
+    for (const signal of signals)
+        process.on(signal, cancel);
+    return {
+        get cancelling() {
+            return cancelling;
+        },
+        // Once cancelling, the handlers stay: a second signal must not cut the cleanups short.
+        stop: () => {
+            if (!cancelling)
+                for (const signal of signals)
+                    process.off(signal, cancel);
+        },
+    };
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
  * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
  */
@@ -39401,14 +39308,21 @@ async function runAction(actionName, main, post) {
         lib_core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    const cancel = stopOnCancel(actionName);
     try {
         await phase();
     }
     catch (error) {
+        // What failed because its programs were ended is not news: the step says it was cancelled.
+        if (cancel.cancelling)
+            return;
         const failure = describeFailure(actionName, error);
         if (failure.stack !== undefined)
             lib_core/* error */.z3(`${actionName}: unexpected error, please report it\n${failure.stack}`);
         lib_core/* setFailed */.C1(failure.message);
+    }
+    finally {
+        cancel.stop();
     }
 }
 
@@ -39479,6 +39393,279 @@ async function appendSummary(markdown) {
 
 
 
+
+
+
+
+
+/***/ }),
+
+/***/ 311:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  yI: () => (/* reexport */ ProcessError),
+  Su: () => (/* reexport */ cancelRun),
+  mr: () => (/* reexport */ systemRunner)
+});
+
+// UNUSED EXPORTS: childEnv, isWithheld, onCancel, refusedBy, runChecked, tailLines, trackChild
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ../../packages/process/src/cancel.ts
+// A cancelled step: the runner sends SIGINT, then SIGTERM 7.5 s later, to the action's node process alone, and kills
+// what is left 2.5 s after that. Without help, the programs the action started would run on, and what it set up (a
+// docker config holding a credential) would stay. `cancelRun` ends every live child, then runs the cleanups the
+// action registered with `onCancel`.
+
+const live = new Set();
+const cleanups = [];
+const inCleanup = new external_node_async_hooks_.AsyncLocalStorage();
+let cancelledBy;
+/** Called by the runner for every child it starts. */
+function trackChild(child) {
+    live.add(child);
+    const forget = () => live.delete(child);
+    child.once('exit', forget);
+    child.once('error', forget);
+}
+/** The signal that cancelled the run, while a new child would outlive it; undefined inside a cleanup. */
+function refusedBy() {
+    return inCleanup.getStore() === undefined ? cancelledBy : undefined;
+}
+/**
+ * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
+ * the function that unregisters it, for when the work was done the ordinary way.
+ */
+function onCancel(cleanup) {
+    cleanups.push(cleanup);
+    return () => {
+        const at = cleanups.indexOf(cleanup);
+        if (at >= 0)
+            cleanups.splice(at, 1);
+    };
+}
+function exited(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.once('error', () => resolve());
+    });
+}
+/**
+ * Ends every live child (`signal`, then SIGKILL after `graceMs`), then runs the registered cleanups, newest first.
+ * From then on the runner starts no child, except from a cleanup.
+ */
+async function cancelRun(signal, graceMs = 1_500) {
+    cancelledBy = signal;
+    const children = [...live];
+    for (const child of children)
+        child.kill(signal);
+    let timer;
+    const graceOver = new Promise((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    const all = Promise.all(children.map(exited));
+    const late = (await Promise.race([all, graceOver])) === 'late';
+    clearTimeout(timer);
+    let killed = 0;
+    if (late) {
+        for (const child of children) {
+            if (child.exitCode === null && child.signalCode === null) {
+                child.kill('SIGKILL');
+                killed += 1;
+            }
+        }
+        await all;
+    }
+    const failures = [];
+    for (const cleanup of cleanups.splice(0).reverse()) {
+        try {
+            await inCleanup.run(true, cleanup);
+        }
+        catch (error) {
+            failures.push(error instanceof Error ? error.message : String(error));
+        }
+    }
+    return { ended: children.length - killed, killed, failures };
+}
+
+;// CONCATENATED MODULE: ../../packages/process/src/child-env.ts
+/**
+ * What no child gets unless its caller hands it over by name: the action's inputs (`INPUT_*`, which carry its
+ * secrets), the OIDC request variables (they would let a child mint tokens in the job's name) and the runner's
+ * own token.
+ */
+const WITHHELD = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$)/i;
+function isWithheld(name) {
+    return WITHHELD.test(name);
+}
+/** `env` without the withheld variables, except those named in `handOver`. */
+function childEnv(env, handOver = []) {
+    const out = {};
+    for (const [name, value] of Object.entries(env)) {
+        if (value === undefined)
+            continue;
+        if (isWithheld(name) && !handOver.includes(name))
+            continue;
+        out[name] = value;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
+
+
+
+
+const STDERR_TAIL_LINES = 20;
+function tailLines(text, count = STDERR_TAIL_LINES) {
+    const trimmed = text.replace(/\s+$/, '');
+    return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
+class ProcessError extends Error {
+    command;
+    args;
+    result;
+    stderrTail;
+    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+    constructor(command, args, result) {
+        const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+        const how = result.timedOut
+            ? 'timed out'
+            : result.signal !== null
+                ? `was killed by ${result.signal}`
+                : `exited with code ${result.exitCode}`;
+        super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
+        this.name = 'ProcessError';
+        this.command = command;
+        this.args = args;
+        this.result = result;
+        this.stderrTail = tail;
+    }
+}
+/** Runs and throws a ProcessError unless the exit code is 0. */
+async function runChecked(runner, command, args, options) {
+    const result = await runner.run(command, args, options);
+    if (result.exitCode !== 0 || result.timedOut)
+        throw new ProcessError(command, args, result);
+    return result;
+}
+/** Decodes a stream chunk by chunk (a character split between two writes stays whole) and emits its lines. */
+function lineSplitter(emit) {
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    let pending = '';
+    return {
+        push(chunk) {
+            pending += decoder.write(chunk);
+            let newline = pending.indexOf('\n');
+            while (newline >= 0) {
+                emit(pending.slice(0, newline).replace(/\r$/, ''));
+                pending = pending.slice(newline + 1);
+                newline = pending.indexOf('\n');
+            }
+        },
+        end() {
+            pending += decoder.end();
+            if (pending !== '')
+                emit(pending);
+            pending = '';
+        },
+    };
+}
+/**
+ * The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. Once the run is
+ * cancelled (`cancelRun`), nothing new starts, except from a cleanup: it resolves as killed by the signal.
+ */
+const systemRunner = {
+    run(command, args, options = {}) {
+        const refused = refusedBy();
+        if (refused !== undefined) {
+            return Promise.resolve({
+                exitCode: 128,
+                signal: refused,
+                timedOut: false,
+                stdout: '',
+                stderr: `${command}: not started, the step was cancelled (${refused})\n`,
+            });
+        }
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
+                cwd: options.cwd,
+                env: childEnv(options.env ?? process.env, options.handOver),
+                shell: false,
+                stdio: ['pipe', 'pipe', 'pipe'],
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            trackChild(child);
+            const stdout = [];
+            const stderr = [];
+            let timedOut = false;
+            let settled = false;
+            const timer = options.timeoutMs === undefined
+                ? undefined
+                : setTimeout(() => {
+                    timedOut = true;
+                    child.kill('SIGKILL');
+                }, options.timeoutMs);
+            const splitters = {
+                stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
+                stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
+            };
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stdout.push(chunk);
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stderr.push(chunk);
+            });
+            const finish = (exitCode, signal, extraStderr = '') => {
+                if (settled)
+                    return;
+                settled = true;
+                if (timer)
+                    clearTimeout(timer);
+                splitters.stdout.end();
+                splitters.stderr.end();
+                resolve({
+                    exitCode,
+                    signal,
+                    timedOut,
+                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
+                });
+            };
+            child.on('error', (error) => {
+                // An abort kills the child; its 'close' event then reports the signal.
+                if (error.code === 'ABORT_ERR')
+                    return;
+                finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
+            });
+            child.on('close', (code, signal) => finish(code ?? 128, signal));
+            child.stdin.on('error', () => {
+                // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
+            });
+            if (options.stdin !== undefined)
+                child.stdin.end(options.stdin);
+            else
+                child.stdin.end();
+        });
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/process/src/index.ts
 
 
 

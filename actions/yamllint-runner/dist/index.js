@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1548);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3253);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('yamllint-runner', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1548:
+/***/ 3253:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28442,137 +28442,8 @@ function parseNulSeparated(output) {
     return output.split('\0').filter((path) => path !== '');
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
-
-const STDERR_TAIL_LINES = 20;
-function tailLines(text, count = STDERR_TAIL_LINES) {
-    const trimmed = text.replace(/\s+$/, '');
-    return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
-}
-/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
-class ProcessError extends Error {
-    command;
-    args;
-    result;
-    stderrTail;
-    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
-    constructor(command, args, result) {
-        const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
-        const how = result.timedOut
-            ? 'timed out'
-            : result.signal !== null
-                ? `was killed by ${result.signal}`
-                : `exited with code ${result.exitCode}`;
-        super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
-        this.name = 'ProcessError';
-        this.command = command;
-        this.args = args;
-        this.result = result;
-        this.stderrTail = tail;
-    }
-}
-/** Runs and throws a ProcessError unless the exit code is 0. */
-async function runChecked(runner, command, args, options) {
-    const result = await runner.run(command, args, options);
-    if (result.exitCode !== 0 || result.timedOut)
-        throw new ProcessError(command, args, result);
-    return result;
-}
-function lineSplitter(emit) {
-    let pending = '';
-    return {
-        push(chunk) {
-            pending += chunk;
-            let newline = pending.indexOf('\n');
-            while (newline >= 0) {
-                emit(pending.slice(0, newline).replace(/\r$/, ''));
-                pending = pending.slice(newline + 1);
-                newline = pending.indexOf('\n');
-            }
-        },
-        end() {
-            if (pending !== '')
-                emit(pending);
-            pending = '';
-        },
-    };
-}
-/** The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. */
-const systemRunner = {
-    run(command, args, options = {}) {
-        return new Promise((resolve) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
-                cwd: options.cwd,
-                env: options.env ?? process.env,
-                shell: false,
-                stdio: ['pipe', 'pipe', 'pipe'],
-                ...(options.signal ? { signal: options.signal } : {}),
-            });
-            const stdout = [];
-            const stderr = [];
-            let timedOut = false;
-            let settled = false;
-            const timer = options.timeoutMs === undefined
-                ? undefined
-                : setTimeout(() => {
-                    timedOut = true;
-                    child.kill('SIGKILL');
-                }, options.timeoutMs);
-            const splitters = {
-                stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
-                stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
-            };
-            child.stdout.on('data', (chunk) => {
-                stdout.push(chunk);
-                if (options.echo)
-                    process.stdout.write(chunk);
-                splitters.stdout.push(chunk.toString('utf8'));
-            });
-            child.stderr.on('data', (chunk) => {
-                stderr.push(chunk);
-                if (options.echo)
-                    process.stdout.write(chunk);
-                splitters.stderr.push(chunk.toString('utf8'));
-            });
-            const finish = (exitCode, signal, extraStderr = '') => {
-                if (settled)
-                    return;
-                settled = true;
-                if (timer)
-                    clearTimeout(timer);
-                splitters.stdout.end();
-                splitters.stderr.end();
-                resolve({
-                    exitCode,
-                    signal,
-                    timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
-                    stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
-                });
-            };
-            child.on('error', (error) => {
-                // An abort kills the child; its 'close' event then reports the signal.
-                if (error.code === 'ABORT_ERR')
-                    return;
-                finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
-            });
-            child.on('close', (code, signal) => finish(code ?? 128, signal));
-            child.stdin.on('error', () => {
-                // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
-            });
-            if (options.stdin !== undefined)
-                child.stdin.end(options.stdin);
-            else
-                child.stdin.end();
-        });
-    },
-};
-
-;// CONCATENATED MODULE: ../../packages/process/src/index.ts
-
-
+// EXTERNAL MODULE: ../../packages/process/src/index.ts + 5 modules
+var process_src = __nccwpck_require__(311);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ../../packages/git-changes/src/changed-files.ts
@@ -28584,7 +28455,7 @@ function changed_files_short(sha) {
     return sha.slice(0, 12);
 }
 function lastLine(result) {
-    return (tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr, 1)[0] ?? `exit ${result.exitCode}`);
+    return ((0,process_src/* tailLines */.os)(result.stderr.trim() === '' ? result.stdout : result.stderr, 1)[0] ?? `exit ${result.exitCode}`);
 }
 /**
  * The files a pull request changed: `git diff` from the merge base of base and head to head, like GitHub's
@@ -28949,7 +28820,7 @@ function describeConfigProblem(stderr, exitCode) {
     const oserror = [...lines].reverse().find((line) => /^[A-Za-z]*Error: \[Errno [0-9]+\]/.test(line));
     if (oserror !== undefined)
         return oserror.replace(/^[A-Za-z]*Error: /, '');
-    const tail = tailLines(stderr, 5);
+    const tail = (0,process_src/* tailLines */.os)(stderr, 5);
     return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
 }
 /** A word for a POSIX shell: as is when it is safe, else single-quoted. */
@@ -29086,7 +28957,7 @@ async function lintShard(call, files) {
  * `ReaderError: unacceptable character #x0000 … in "<unicode string>", position 8`), else its last line. Pure.
  */
 function lastWords(stderr) {
-    const lines = tailLines(stderr, 12);
+    const lines = (0,process_src/* tailLines */.os)(stderr, 12);
     if (lines.length === 0)
         return 'nothing on stderr';
     let start = lines.length - 1;
@@ -29594,13 +29465,13 @@ async function resolveYamllint(options) {
     });
     if (venv.exitCode !== 0) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        throw fail(`${python} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`);
+        throw fail(`${python} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${(0,process_src/* tailLines */.os)(venv.stderr || venv.stdout, 6).join('\n')}`);
     }
     const pip = await options.runner.run((0,external_node_path_namespaceObject.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
     if (pip.exitCode !== 0) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
-        throw fail(`pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`);
+        throw fail(`pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : (0,process_src/* tailLines */.os)(pip.stderr || pip.stdout, 6)).join('\n')}`);
     }
     const version = await versionOf(command, options);
     if (version === undefined || !versionSatisfies(version, options.wanted)) {
@@ -29650,7 +29521,7 @@ async function lint(inputs, context) {
     const yamllint = await core/* group */.Os('yamllint', async () => {
         const found = await resolveYamllint({
             wanted: inputs.yamllintVersion,
-            runner: systemRunner,
+            runner: process_src/* systemRunner */.mr,
             env: context.env,
             toolRoot: context.toolRoot,
             log: (line) => core/* info */.pq(line),
@@ -29661,7 +29532,7 @@ async function lint(inputs, context) {
     });
     const call = {
         command: yamllint.command,
-        runner: systemRunner,
+        runner: process_src/* systemRunner */.mr,
         cwd: context.cwd,
         env: context.env,
         config: inputs.config,
@@ -29744,7 +29615,7 @@ async function selectChangedFiles(files, inputs, context) {
         return everything(range.reason, context.eventName === 'pull_request');
     core/* info */.pq(`Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`);
     const changed = await changedFilesSinceMergeBase(range, {
-        runner: systemRunner,
+        runner: process_src/* systemRunner */.mr,
         cwd: context.cwd,
         env: context.env,
         log: (line) => core/* info */.pq(line),
@@ -30090,7 +29961,10 @@ class InputReader {
     }
 }
 
+// EXTERNAL MODULE: ../../packages/process/src/index.ts + 5 modules
+var src = __nccwpck_require__(311);
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -30104,6 +29978,39 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A cancelled step gets SIGINT, then SIGTERM, sent to node alone: end the programs the action started, run its
+ * cleanups (`onCancel` in the process package), and fail the step. A second signal changes nothing.
+ */
+function stopOnCancel(actionName) {
+    let cancelling = false;
+    const cancel = (signal) => {
+        if (cancelling)
+            return;
+        cancelling = true;
+        lib_core/* info */.pq(`${actionName}: ${signal} received, the step was cancelled: ending the programs it started.`);
+        void (0,src/* cancelRun */.Su)(signal).then((report) => {
+            for (const failure of report.failures)
+                lib_core/* warning */.$e(`${actionName}: a cleanup failed: ${failure}`);
+            lib_core/* setFailed */.C1(`${actionName} action was cancelled (${signal})`);
+            process.exit();
+        });
+    };
+    const signals = ['SIGINT', 'SIGTERM'];
+    for (const signal of signals)
+        process.on(signal, cancel);
+    return {
+        get cancelling() {
+            return cancelling;
+        },
+        // Once cancelling, the handlers stay: a second signal must not cut the cleanups short.
+        stop: () => {
+            if (!cancelling)
+                for (const signal of signals)
+                    process.off(signal, cancel);
+        },
+    };
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
  * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
  */
@@ -30113,14 +30020,21 @@ async function runAction(actionName, main, post) {
         lib_core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    const cancel = stopOnCancel(actionName);
     try {
         await phase();
     }
     catch (error) {
+        // What failed because its programs were ended is not news: the step says it was cancelled.
+        if (cancel.cancelling)
+            return;
         const failure = describeFailure(actionName, error);
         if (failure.stack !== undefined)
             lib_core/* error */.z3(`${actionName}: unexpected error, please report it\n${failure.stack}`);
         lib_core/* setFailed */.C1(failure.message);
+    }
+    finally {
+        cancel.stop();
     }
 }
 
@@ -30191,6 +30105,279 @@ async function appendSummary(markdown) {
 
 
 
+
+
+
+
+
+/***/ }),
+
+/***/ 311:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Su: () => (/* reexport */ cancelRun),
+  mr: () => (/* reexport */ systemRunner),
+  os: () => (/* reexport */ tailLines)
+});
+
+// UNUSED EXPORTS: ProcessError, childEnv, isWithheld, onCancel, refusedBy, runChecked, trackChild
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ../../packages/process/src/cancel.ts
+// A cancelled step: the runner sends SIGINT, then SIGTERM 7.5 s later, to the action's node process alone, and kills
+// what is left 2.5 s after that. Without help, the programs the action started would run on, and what it set up (a
+// docker config holding a credential) would stay. `cancelRun` ends every live child, then runs the cleanups the
+// action registered with `onCancel`.
+
+const live = new Set();
+const cleanups = [];
+const inCleanup = new external_node_async_hooks_.AsyncLocalStorage();
+let cancelledBy;
+/** Called by the runner for every child it starts. */
+function trackChild(child) {
+    live.add(child);
+    const forget = () => live.delete(child);
+    child.once('exit', forget);
+    child.once('error', forget);
+}
+/** The signal that cancelled the run, while a new child would outlive it; undefined inside a cleanup. */
+function refusedBy() {
+    return inCleanup.getStore() === undefined ? cancelledBy : undefined;
+}
+/**
+ * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
+ * the function that unregisters it, for when the work was done the ordinary way.
+ */
+function onCancel(cleanup) {
+    cleanups.push(cleanup);
+    return () => {
+        const at = cleanups.indexOf(cleanup);
+        if (at >= 0)
+            cleanups.splice(at, 1);
+    };
+}
+function exited(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.once('error', () => resolve());
+    });
+}
+/**
+ * Ends every live child (`signal`, then SIGKILL after `graceMs`), then runs the registered cleanups, newest first.
+ * From then on the runner starts no child, except from a cleanup.
+ */
+async function cancelRun(signal, graceMs = 1_500) {
+    cancelledBy = signal;
+    const children = [...live];
+    for (const child of children)
+        child.kill(signal);
+    let timer;
+    const graceOver = new Promise((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    const all = Promise.all(children.map(exited));
+    const late = (await Promise.race([all, graceOver])) === 'late';
+    clearTimeout(timer);
+    let killed = 0;
+    if (late) {
+        for (const child of children) {
+            if (child.exitCode === null && child.signalCode === null) {
+                child.kill('SIGKILL');
+                killed += 1;
+            }
+        }
+        await all;
+    }
+    const failures = [];
+    for (const cleanup of cleanups.splice(0).reverse()) {
+        try {
+            await inCleanup.run(true, cleanup);
+        }
+        catch (error) {
+            failures.push(error instanceof Error ? error.message : String(error));
+        }
+    }
+    return { ended: children.length - killed, killed, failures };
+}
+
+;// CONCATENATED MODULE: ../../packages/process/src/child-env.ts
+/**
+ * What no child gets unless its caller hands it over by name: the action's inputs (`INPUT_*`, which carry its
+ * secrets), the OIDC request variables (they would let a child mint tokens in the job's name) and the runner's
+ * own token.
+ */
+const WITHHELD = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$)/i;
+function isWithheld(name) {
+    return WITHHELD.test(name);
+}
+/** `env` without the withheld variables, except those named in `handOver`. */
+function childEnv(env, handOver = []) {
+    const out = {};
+    for (const [name, value] of Object.entries(env)) {
+        if (value === undefined)
+            continue;
+        if (isWithheld(name) && !handOver.includes(name))
+            continue;
+        out[name] = value;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
+
+
+
+
+const STDERR_TAIL_LINES = 20;
+function tailLines(text, count = STDERR_TAIL_LINES) {
+    const trimmed = text.replace(/\s+$/, '');
+    return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
+class ProcessError extends Error {
+    command;
+    args;
+    result;
+    stderrTail;
+    // No parameter properties: the test harness loads this file with Node's type stripping, which cannot erase them.
+    constructor(command, args, result) {
+        const tail = tailLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+        const how = result.timedOut
+            ? 'timed out'
+            : result.signal !== null
+                ? `was killed by ${result.signal}`
+                : `exited with code ${result.exitCode}`;
+        super(`${[command, ...args].join(' ')} ${how}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}`);
+        this.name = 'ProcessError';
+        this.command = command;
+        this.args = args;
+        this.result = result;
+        this.stderrTail = tail;
+    }
+}
+/** Runs and throws a ProcessError unless the exit code is 0. */
+async function runChecked(runner, command, args, options) {
+    const result = await runner.run(command, args, options);
+    if (result.exitCode !== 0 || result.timedOut)
+        throw new ProcessError(command, args, result);
+    return result;
+}
+/** Decodes a stream chunk by chunk (a character split between two writes stays whole) and emits its lines. */
+function lineSplitter(emit) {
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    let pending = '';
+    return {
+        push(chunk) {
+            pending += decoder.write(chunk);
+            let newline = pending.indexOf('\n');
+            while (newline >= 0) {
+                emit(pending.slice(0, newline).replace(/\r$/, ''));
+                pending = pending.slice(newline + 1);
+                newline = pending.indexOf('\n');
+            }
+        },
+        end() {
+            pending += decoder.end();
+            if (pending !== '')
+                emit(pending);
+            pending = '';
+        },
+    };
+}
+/**
+ * The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. Once the run is
+ * cancelled (`cancelRun`), nothing new starts, except from a cleanup: it resolves as killed by the signal.
+ */
+const systemRunner = {
+    run(command, args, options = {}) {
+        const refused = refusedBy();
+        if (refused !== undefined) {
+            return Promise.resolve({
+                exitCode: 128,
+                signal: refused,
+                timedOut: false,
+                stdout: '',
+                stderr: `${command}: not started, the step was cancelled (${refused})\n`,
+            });
+        }
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
+                cwd: options.cwd,
+                env: childEnv(options.env ?? process.env, options.handOver),
+                shell: false,
+                stdio: ['pipe', 'pipe', 'pipe'],
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            trackChild(child);
+            const stdout = [];
+            const stderr = [];
+            let timedOut = false;
+            let settled = false;
+            const timer = options.timeoutMs === undefined
+                ? undefined
+                : setTimeout(() => {
+                    timedOut = true;
+                    child.kill('SIGKILL');
+                }, options.timeoutMs);
+            const splitters = {
+                stdout: lineSplitter((line) => options.onLine?.(line, 'stdout')),
+                stderr: lineSplitter((line) => options.onLine?.(line, 'stderr')),
+            };
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stdout.push(chunk);
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                if (options.echo)
+                    process.stdout.write(chunk);
+                splitters.stderr.push(chunk);
+            });
+            const finish = (exitCode, signal, extraStderr = '') => {
+                if (settled)
+                    return;
+                settled = true;
+                if (timer)
+                    clearTimeout(timer);
+                splitters.stdout.end();
+                splitters.stderr.end();
+                resolve({
+                    exitCode,
+                    signal,
+                    timedOut,
+                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
+                });
+            };
+            child.on('error', (error) => {
+                // An abort kills the child; its 'close' event then reports the signal.
+                if (error.code === 'ABORT_ERR')
+                    return;
+                finish(error.code === 'ENOENT' ? 127 : 126, null, `${command}: ${error.message}\n`);
+            });
+            child.on('close', (code, signal) => finish(code ?? 128, signal));
+            child.stdin.on('error', () => {
+                // The child may exit without reading stdin (EPIPE); its exit code tells what happened.
+            });
+            if (options.stdin !== undefined)
+                child.stdin.end(options.stdin);
+            else
+                child.stdin.end();
+        });
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/process/src/index.ts
 
 
 

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { cancelRun } from '@hub-image-actions/process';
 import { ConfigurationError } from './errors.js';
 
 export interface Failure {
@@ -20,6 +21,35 @@ export function isPostStep(): boolean {
 }
 
 /**
+ * A cancelled step gets SIGINT, then SIGTERM, sent to node alone: end the programs the action started, run its
+ * cleanups (`onCancel` in the process package), and fail the step. A second signal changes nothing.
+ */
+function stopOnCancel(actionName: string): { readonly cancelling: boolean; stop: () => void } {
+  let cancelling = false;
+  const cancel = (signal: NodeJS.Signals) => {
+    if (cancelling) return;
+    cancelling = true;
+    core.info(`${actionName}: ${signal} received, the step was cancelled: ending the programs it started.`);
+    void cancelRun(signal).then((report) => {
+      for (const failure of report.failures) core.warning(`${actionName}: a cleanup failed: ${failure}`);
+      core.setFailed(`${actionName} action was cancelled (${signal})`);
+      process.exit();
+    });
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const signal of signals) process.on(signal, cancel);
+  return {
+    get cancelling() {
+      return cancelling;
+    },
+    // Once cancelling, the handlers stay: a second signal must not cut the cleanups short.
+    stop: () => {
+      if (!cancelling) for (const signal of signals) process.off(signal, cancel);
+    },
+  };
+}
+
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
  * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
  */
@@ -31,12 +61,17 @@ export async function runAction(
   const phase = isPostStep() ? post : main;
   if (post !== undefined && !isPostStep()) core.saveState('isPost', 'true');
   if (phase === undefined) return;
+  const cancel = stopOnCancel(actionName);
   try {
     await phase();
   } catch (error) {
+    // What failed because its programs were ended is not news: the step says it was cancelled.
+    if (cancel.cancelling) return;
     const failure = describeFailure(actionName, error);
     if (failure.stack !== undefined)
       core.error(`${actionName}: unexpected error, please report it\n${failure.stack}`);
     core.setFailed(failure.message);
+  } finally {
+    cancel.stop();
   }
 }
