@@ -16,7 +16,6 @@ import { formatReference } from '@hub-image-actions/image-ref';
 import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import type { ImageSummary } from '@hub-image-actions/registry-client';
 import { BuildLog } from './build-log.js';
-import { childEnv } from './child-env.js';
 import { scanContext, type ContextScan } from './context-scan.js';
 import { readInputs, type Inputs } from './context.js';
 import { describeFindings } from './credentials.js';
@@ -105,7 +104,7 @@ export async function main(): Promise<void> {
   const started = Date.now();
   const inputs = readInputs();
   const runner = systemRunner;
-  const env = childEnv(process.env);
+  const env = process.env;
   const runnerTemp = process.env['RUNNER_TEMP'] || tmpdir();
   const imageRef = formatReference({ name: inputs.image, tag: inputs.tag });
   const report: Report = {
@@ -281,7 +280,7 @@ export async function post(): Promise<void> {
     await rm(state.dockerConfigDir, { recursive: true, force: true });
     core.info(`Removed the private docker config ${state.dockerConfigDir}`);
   }
-  const docker = new Docker(systemRunner, childEnv(process.env));
+  const docker = new Docker(systemRunner, process.env);
   for (const name of (state.containers ?? '').split('\n').filter(Boolean)) {
     await docker.removeContainer(name);
   }
