@@ -96,6 +96,7 @@ export class Fixture {
     anonymous?: boolean;
     timeoutMs?: number;
     recordArgvOf?: string[];
+    watchChildren?: boolean;
   }): Promise<{ run: ActionRun; builds: Repo2DockerInvocation[]; invocations: Repo2DockerInvocation[] }> {
     const logDir = await this.tempDir('r2d-log');
     const logFile = join(logDir, 'invocations.jsonl');
@@ -117,6 +118,7 @@ export class Fixture {
       },
       ...(options.event ? { event: options.event } : {}),
       ...(options.recordArgvOf ? { recordArgvOf: options.recordArgvOf } : {}),
+      ...(options.watchChildren ? { watchChildren: true } : {}),
       timeoutMs: options.timeoutMs ?? 240_000,
     });
     this.runs.push(run);

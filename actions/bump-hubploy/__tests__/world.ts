@@ -134,6 +134,7 @@ export class World {
     env?: Record<string, string | undefined>;
     recordArgvOf?: string[];
     runnerTemp?: string;
+    watchChildren?: boolean;
   }): Promise<ActionRun> {
     const run: RunActionOptions = {
       action: 'bump-hubploy',
@@ -154,6 +155,7 @@ export class World {
       githubToken: SOURCE_TOKEN,
       ...(options.recordArgvOf === undefined ? {} : { recordArgvOf: options.recordArgvOf }),
       ...(options.runnerTemp === undefined ? {} : { runnerTemp: options.runnerTemp }),
+      ...(options.watchChildren ? { watchChildren: true } : {}),
     };
     return runAction(run);
   }
