@@ -29389,6 +29389,15 @@ function validateDigest(digest) {
     }
     return digest;
 }
+/**
+ * Host names are case-insensitive (RFC 4343), but docker compares them as written: its config keys its
+ * credentials by host, and a name tagged `HOST/…` is another name than `host/…`. So every host is used in lower
+ * case, the one spelling docker, the registry API and deployment files share.
+ */
+function reference_normalizeHost(registry) {
+    return registry.toLowerCase();
+}
+/** Checks `registry` (host and optional port) and returns it in lower case. */
 function validateRegistry(registry) {
     let host = registry;
     const portMatch = /^(.*):([0-9]+)$/.exec(registry);
@@ -29403,7 +29412,7 @@ function validateRegistry(registry) {
         throw new reference_InvalidReferenceError('registry', registry, 'has a port that is not a number');
     }
     if (IPV6_HOST.test(host))
-        return registry;
+        return reference_normalizeHost(registry);
     const labels = host.split('.');
     const bad = labels.find((label) => !DOMAIN_LABEL.test(label));
     if (bad !== undefined) {
@@ -29411,7 +29420,7 @@ function validateRegistry(registry) {
             ? 'has an empty host name label'
             : `has the host label ${JSON.stringify(bad)}; labels are letters, digits and inner "-"`);
     }
-    return registry;
+    return reference_normalizeHost(registry);
 }
 function reference_validatePathComponent(component, wholePath) {
     if (component === '') {
@@ -29424,17 +29433,21 @@ function reference_validatePathComponent(component, wholePath) {
     }
     throw new reference_InvalidReferenceError('path', wholePath, `has the component ${JSON.stringify(component)}; components are lowercase letters and digits, separated by ".", "_", "__" or "-"`);
 }
-/** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
+/**
+ * Docker's rule: the first component is a registry when it has a "." or ":", is "localhost", or has an upper-case
+ * letter (a path never has one).
+ */
 function looksLikeRegistry(component) {
     return (component.includes('.') ||
         component.includes(':') ||
         component === 'localhost' ||
-        component.startsWith('['));
+        component.startsWith('[') ||
+        component !== component.toLowerCase());
 }
 function makeName(registry, path) {
     return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
 }
-/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`. */
+/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`; the host in lower case. */
 function reference_parseImageName(input) {
     const value = input.trim();
     if (value === '')
@@ -29513,12 +29526,14 @@ const LOCATION = /^[a-z]+(?:-[a-z]+[0-9]+)?$/;
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const PROJECT_DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const REPOSITORY_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Whether `host` is `LOCATION-docker.pkg.dev`, in any case. */
 function isGarHost(host) {
-    return host.endsWith(HOST_SUFFIX);
+    return normalizeHost(host).endsWith(HOST_SUFFIX);
 }
-function garLocation(host) {
+function garLocation(given) {
+    const host = normalizeHost(given);
     if (!isGarHost(host)) {
-        throw new InvalidGarAddressError('host', host, `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`);
+        throw new InvalidGarAddressError('host', given, `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`);
     }
     const location = host.slice(0, -HOST_SUFFIX.length);
     if (!LOCATION.test(location)) {
@@ -29548,7 +29563,8 @@ function parseGarAddress(input) {
     return garAddressFrom(value.slice(0, slash), value.slice(slash + 1));
 }
 /** Builds an address from a host and the `PROJECT/REPOSITORY/IMAGE` path that image repos keep in `IMAGE`. */
-function garAddressFrom(host, imagePath) {
+function garAddressFrom(given, imagePath) {
+    const host = normalizeHost(given);
     const location = garLocation(host);
     const components = imagePath.split('/');
     let project;
@@ -30156,6 +30172,10 @@ async function retry(operation, options) {
                 throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
             }
             const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
+            const { deadline } = options;
+            if (deadline !== undefined && clock.now() + delayMs > deadline.at) {
+                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass ${deadline.limit}`, error);
+            }
             if (elapsed + delayMs > policy.maxElapsedMs) {
                 throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
             }
@@ -39153,6 +39173,11 @@ class InputReader {
             return value;
         this.problem(new InputError(name, undefined, `is required: ${expected}`));
         return undefined;
+    }
+    /** True when the input is set to whitespace only: given, though it reads as empty. */
+    blank(name) {
+        const value = this.source(name) ?? '';
+        return value !== '' && value.trim() === '';
     }
     /** An optional string; undefined when empty. */
     optional(name) {

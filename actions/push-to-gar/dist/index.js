@@ -28399,7 +28399,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(8367);
 // EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
 var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/auth-inputs.ts
+
 
 const AUTH_INPUT_NAMES = [
     'workload-identity-provider',
@@ -28414,11 +28417,49 @@ const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 function isLoopbackHttp(url) {
     return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
+/** A key file JSON-encoded once more (a JSON string holding the file), as a secret copied from a JSON value is. */
+function isEncodedTwice(value) {
+    if (!value.trim().startsWith('"'))
+        return false;
+    try {
+        const inner = JSON.parse(value);
+        return typeof inner === 'string' && inner.trim().startsWith('{');
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * The private key as Node (and so google-auth-library, which signs with Node's crypto) reads it: PKCS#8, the form
+ * Google's key files use, or PKCS#1 (`BEGIN RSA PRIVATE KEY`). The problem never quotes the key.
+ */
+function readPrivateKey(pem) {
+    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) {
+        return /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem)
+            ? 'has a "private_key" that is encrypted; service-account keys from Google are not'
+            : 'has a "private_key" that is not a PEM private key (-----BEGIN PRIVATE KEY-----)';
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPrivateKey)(pem);
+    }
+    catch (error) {
+        // OpenSSL's reason, e.g. "DECODER routines::unsupported", without its numeric code.
+        const reason = String(error.message).replace(/^error:[0-9A-F]+:/, '');
+        return `has a "private_key" whose body cannot be read as a key (OpenSSL: ${reason}): it was changed after it was downloaded, e.g. a line cut or its "\\n" escapes turned into other text`;
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        return `has a "private_key" that is an ${String(key.asymmetricKeyType).toUpperCase()} key; service-account keys are RSA keys`;
+    return key;
+}
 /**
  * Parses a service-account key given as JSON or base64-encoded JSON. The problem is returned as text that
  * never quotes the key itself.
  */
 function parseServiceAccountKey(value) {
+    if (isEncodedTwice(value)) {
+        return 'is the key file JSON-encoded a second time (a quoted JSON string that holds the key file); expected the key file itself, starting with "{"';
+    }
     const text = value.trim().startsWith('{') ? value : Buffer.from(value.trim(), 'base64').toString('utf8');
     let parsed;
     try {
@@ -28435,9 +28476,9 @@ function parseServiceAccountKey(value) {
         if (typeof key[field] !== 'string' || key[field] === '')
             return `has no "${field}"; expected a complete service-account key`;
     }
-    if (!String(key['private_key']).includes('-----BEGIN PRIVATE KEY-----')) {
-        return 'has a "private_key" that is not a PEM private key';
-    }
+    const privateKey = readPrivateKey(String(key['private_key']));
+    if (typeof privateKey === 'string')
+        return privateKey;
     const tokenUri = typeof key['token_uri'] === 'string' && key['token_uri'] !== '' ? key['token_uri'] : GOOGLE_TOKEN_URI;
     let url;
     try {
@@ -28470,9 +28511,17 @@ function readGarAuth(r, options) {
         json !== undefined,
         token !== undefined,
     ].filter(Boolean).length;
+    // A secret that holds only whitespace reads as no value; said when it leaves the step without any auth mode.
+    const blank = given === 0 && options.required
+        ? ['credentials-json', 'access-token'].filter((name) => r.blank(name))
+        : [];
+    for (const name of blank) {
+        r.reject(name, undefined, 'is set, but only to whitespace: the secret it comes from is probably empty or holds only a line break', `Put the ${name === 'credentials-json' ? 'service-account key file' : 'access token'} in the secret, or remove "${name}" and give another auth mode`);
+    }
     if (given === 0) {
-        if (options.required)
-            r.reject('workload-identity-provider', undefined, `is required: give one auth mode, ${MODES}`);
+        if (options.required && blank.length === 0) {
+            r.reject('workload-identity-provider", "service-account", "credentials-json" or "access-token', undefined, `is required: none of the auth inputs has a value; give one auth mode, ${MODES}`, 'An input under another name is not read (check the spelling in `with:`), and one set from a secret that is empty or not available to this run (pull requests from forks get no secrets) has no value');
+        }
         return undefined;
     }
     if (given > 1) {
@@ -28564,6 +28613,10 @@ async function retry(operation, options) {
                 throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
             }
             const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
+            const { deadline } = options;
+            if (deadline !== undefined && clock.now() + delayMs > deadline.at) {
+                throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass ${deadline.limit}`, error);
+            }
             if (elapsed + delayMs > policy.maxElapsedMs) {
                 throw new RetriesExhaustedError(attempt, elapsed, `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass the ${(policy.maxElapsedMs / 1000).toFixed(0)} s limit`, error);
             }
@@ -28953,8 +29006,6 @@ async function removeDockerConfig(configDir) {
 
 
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/client.ts
 
 
@@ -28990,17 +29041,26 @@ class RegistryConnectionError extends Error {
     method;
     url;
     reason;
-    constructor(method, url, reason) {
+    code;
+    constructor(method, url, reason, 
+    /** The system error code when there was one, e.g. ECONNREFUSED, ENOTFOUND, ECONNRESET. */
+    code) {
         super(`${method} ${url} failed: ${reason}`);
         this.method = method;
         this.url = url;
         this.reason = reason;
+        this.code = code;
         this.name = 'RegistryConnectionError';
     }
 }
-function isLoopback(registry) {
-    const host = registry.replace(/:[0-9]+$/, '');
-    return host === 'localhost' || host === '[::1]' || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
+/**
+ * Docker's rule for talking plain http: dockerd treats a registry as insecure when its host resolves into an
+ * insecure range, 127.0.0.0/8 by default, and ::1/128 too since Docker 28; `localhost` resolves to 127.0.0.1. Host
+ * names are compared in any case, as name lookup does.
+ */
+function isLoopbackRegistry(registry) {
+    const host = registry.toLowerCase().replace(/:[0-9]+$/, '');
+    return host === 'localhost' || host === '[::1]' || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(host);
 }
 function sha256Digest(body) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
@@ -29039,14 +29099,27 @@ function parseErrorBody(text) {
         return { code: undefined, detail: text.trim().slice(0, 500) };
     }
 }
-function describeCause(error) {
-    if (!(error instanceof Error))
-        return String(error);
+/** Why fetch got no answer, with the system error code; a refused connection names the addresses tried. */
+function connectionFailure(method, url, thrown) {
+    // Duck-typed: what fetch throws may come from another realm (a test's VM context), where instanceof fails.
+    const error = thrown;
+    if (typeof error !== 'object' || error === null)
+        return new RegistryConnectionError(method, url, String(thrown));
     if (error.name === 'TimeoutError' || error.name === 'AbortError')
-        return 'timed out';
+        return new RegistryConnectionError(method, url, 'timed out');
     const cause = error.cause;
     const code = cause?.code;
-    return code ? `${code}${cause?.message ? ` (${cause.message})` : ''}` : error.message;
+    if (code === 'ECONNREFUSED' && cause !== undefined) {
+        const addresses = [cause, ...(cause.errors ?? [])]
+            .filter((tried) => tried.address !== undefined)
+            .map((tried) => {
+            const host = tried.address?.includes(':') ? `[${tried.address}]` : tried.address;
+            return tried.port === undefined ? host : `${host}:${tried.port}`;
+        });
+        const where = [...new Set(addresses)].join(' and ') || new URL(url).host;
+        return new RegistryConnectionError(method, url, `connection refused at ${where} (ECONNREFUSED)`, code);
+    }
+    return new RegistryConnectionError(method, url, code ? `${code}${cause?.message ? ` (${cause.message})` : ''}` : String(error.message), code);
 }
 /**
  * OCI distribution API client. It answers the questions our actions ask: which digest does a tag hold,
@@ -29061,10 +29134,23 @@ class RegistryClient {
     basic;
     constructor(options) {
         this.options = options;
-        const insecure = options.insecure ?? isLoopback(options.registry);
+        const insecure = options.insecure ?? isLoopbackRegistry(options.registry);
         this.baseUrl = `${insecure ? 'http' : 'https'}://${options.registry}`;
         this.fetchImpl = options.fetch ?? fetch;
         this.timeoutMs = options.timeoutMs ?? 30_000;
+    }
+    /** The status of `GET /v2/` without credentials: any answer (200, or 401 asking to log in) means a registry is there. */
+    async ping() {
+        const url = `${this.baseUrl}/v2/`;
+        let response;
+        try {
+            response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+        }
+        catch (error) {
+            throw connectionFailure('GET', url, error);
+        }
+        await response.arrayBuffer().catch(() => undefined);
+        return response.status;
     }
     /** The digest and media type a tag (or digest) resolves to; undefined when the registry has no such manifest. */
     async headManifest(repository, reference) {
@@ -29168,7 +29254,7 @@ class RegistryClient {
             response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
         }
         catch (error) {
-            throw new RegistryConnectionError('GET', url.origin + url.pathname, describeCause(error));
+            throw connectionFailure('GET', url.origin + url.pathname, error);
         }
         if (!response.ok)
             throw await this.errorFrom('GET', url.origin + url.pathname, response);
@@ -29196,7 +29282,7 @@ class RegistryClient {
                 });
             }
             catch (error) {
-                throw new RegistryConnectionError(method, url, describeCause(error));
+                throw connectionFailure(method, url, error);
             }
             if (response.status === 401 && round < 2) {
                 await response.arrayBuffer().catch(() => undefined);
@@ -29263,6 +29349,7 @@ function manifestContent(manifest) {
 // failed attempt logged with why and how long until the next.
 
 
+
 /** Backoff ceilings: 1–2 s before the second attempt, doubling up to 15–30 s. */
 const BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 30_000 };
 /** The push's time budget: no attempt starts after it, and one still running is stopped at it. */
@@ -29279,10 +29366,13 @@ class Deadline {
         return Math.max(0, this.at - this.clock.now());
     }
 }
+const RESUME = 'tags already written are kept, and layers already uploaded are not sent again';
 /** The registry kept failing until the bound: not a bug, and re-running the job resumes the push. */
 class PushGaveUpError extends src/* ConfigurationError */.j1 {
     constructor(what, exhausted) {
-        super(`${what}: ${exhausted.message}`, 'The registry is failing or throttling. Re-run the job later: tags already written are kept, and layers already uploaded are not sent again');
+        super(`${what}: ${exhausted.message}`, exhausted.cause instanceof RegistryConnectionError
+            ? `The registry stopped answering: check that it is up and reachable from this runner, then re-run the job (${RESUME})`
+            : `The registry is failing or throttling. Re-run the job later: ${RESUME}`);
         this.name = 'PushGaveUpError';
     }
 }
@@ -29298,9 +29388,13 @@ async function withAttempts(what, operation, classify, options) {
                 options.counter.attempts += 1;
             return operation(attempt);
         }, {
-            policy: { maxAttempts: options.maxAttempts, maxElapsedMs: deadline.remainingMs(), ...BACKOFF },
+            policy: { maxAttempts: options.maxAttempts, maxElapsedMs: Infinity, ...BACKOFF },
             classify,
             clock: deadline.clock,
+            deadline: {
+                at: deadline.at,
+                limit: `the ${Math.round(deadline.totalMs / 1000)} s limit of retry-timeout`,
+            },
             ...(options.random ? { random: options.random } : {}),
             onRetry: ({ attempt, reason, delayMs, error }) => {
                 const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -29367,6 +29461,15 @@ function validateDigest(digest) {
     }
     return digest;
 }
+/**
+ * Host names are case-insensitive (RFC 4343), but docker compares them as written: its config keys its
+ * credentials by host, and a name tagged `HOST/…` is another name than `host/…`. So every host is used in lower
+ * case, the one spelling docker, the registry API and deployment files share.
+ */
+function normalizeHost(registry) {
+    return registry.toLowerCase();
+}
+/** Checks `registry` (host and optional port) and returns it in lower case. */
 function validateRegistry(registry) {
     let host = registry;
     const portMatch = /^(.*):([0-9]+)$/.exec(registry);
@@ -29381,7 +29484,7 @@ function validateRegistry(registry) {
         throw new InvalidReferenceError('registry', registry, 'has a port that is not a number');
     }
     if (IPV6_HOST.test(host))
-        return registry;
+        return normalizeHost(registry);
     const labels = host.split('.');
     const bad = labels.find((label) => !DOMAIN_LABEL.test(label));
     if (bad !== undefined) {
@@ -29389,7 +29492,7 @@ function validateRegistry(registry) {
             ? 'has an empty host name label'
             : `has the host label ${JSON.stringify(bad)}; labels are letters, digits and inner "-"`);
     }
-    return registry;
+    return normalizeHost(registry);
 }
 function validatePathComponent(component, wholePath) {
     if (component === '') {
@@ -29402,17 +29505,21 @@ function validatePathComponent(component, wholePath) {
     }
     throw new InvalidReferenceError('path', wholePath, `has the component ${JSON.stringify(component)}; components are lowercase letters and digits, separated by ".", "_", "__" or "-"`);
 }
-/** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
+/**
+ * Docker's rule: the first component is a registry when it has a "." or ":", is "localhost", or has an upper-case
+ * letter (a path never has one).
+ */
 function looksLikeRegistry(component) {
     return (component.includes('.') ||
         component.includes(':') ||
         component === 'localhost' ||
-        component.startsWith('['));
+        component.startsWith('[') ||
+        component !== component.toLowerCase());
 }
 function makeName(registry, path) {
     return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
 }
-/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`. */
+/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`; the host in lower case. */
 function parseImageName(input) {
     const value = input.trim();
     if (value === '')
@@ -29491,12 +29598,14 @@ const LOCATION = /^[a-z]+(?:-[a-z]+[0-9]+)?$/;
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const PROJECT_DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const REPOSITORY_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Whether `host` is `LOCATION-docker.pkg.dev`, in any case. */
 function isGarHost(host) {
-    return host.endsWith(HOST_SUFFIX);
+    return normalizeHost(host).endsWith(HOST_SUFFIX);
 }
-function garLocation(host) {
+function garLocation(given) {
+    const host = normalizeHost(given);
     if (!isGarHost(host)) {
-        throw new InvalidGarAddressError('host', host, `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`);
+        throw new InvalidGarAddressError('host', given, `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`);
     }
     const location = host.slice(0, -HOST_SUFFIX.length);
     if (!LOCATION.test(location)) {
@@ -29526,7 +29635,8 @@ function parseGarAddress(input) {
     return garAddressFrom(value.slice(0, slash), value.slice(slash + 1));
 }
 /** Builds an address from a host and the `PROJECT/REPOSITORY/IMAGE` path that image repos keep in `IMAGE`. */
-function garAddressFrom(host, imagePath) {
+function garAddressFrom(given, imagePath) {
+    const host = normalizeHost(given);
     const location = garLocation(host);
     const components = imagePath.split('/');
     let project;
@@ -29614,7 +29724,7 @@ function readTarget(r, garOnly) {
     if (isGarHost(host)) {
         try {
             const gar = garAddressFrom(host, whole.slice(slash + 1));
-            return { name: { ...gar.name, registry: host }, gar };
+            return { name: { ...gar.name, registry: gar.host }, gar, hostAsGiven: host };
         }
         catch (error) {
             if (!(error instanceof InvalidGarAddressError) && !(error instanceof InvalidReferenceError))
@@ -29636,7 +29746,7 @@ function readTarget(r, garOnly) {
         r.reject(image !== undefined ? 'image' : 'registry', name.registry, 'is not an Artifact Registry host (LOCATION-docker.pkg.dev) and "gar-only" is true', 'Use the regional host of the repository, e.g. us-central1-docker.pkg.dev');
         return undefined;
     }
-    return { name: { ...name, registry: name.registry }, gar: undefined };
+    return { name: { ...name, registry: name.registry }, gar: undefined, hostAsGiven: host };
 }
 function readSource(r, target) {
     const ref = r.optional('source');
@@ -29689,6 +29799,7 @@ function readInputs(source = src/* runnerInputs */.ax) {
     const target = readTarget(r, r.boolean('gar-only', false));
     const inputs = {
         target: target?.name,
+        hostAsGiven: target?.hostAsGiven === target?.name.registry ? undefined : target?.hostAsGiven,
         gar: target?.gar,
         tags: readTags(r),
         source: readSource(r, target),
@@ -30008,9 +30119,13 @@ function tagToPush(write, repository, local) {
 
 /** Like the registry client's classification, except that a host DNS does not know is not worth waiting for. */
 function classifyRegistryCall(error) {
-    if (error instanceof RegistryConnectionError && /^ENOTFOUND\b/.test(error.reason))
+    if (error instanceof RegistryConnectionError && error.code === 'ENOTFOUND')
         return { retry: false };
     return classifyRegistryFailure(error);
+}
+/** Nothing listens at the address: before anything else was done, that is the answer, not a failure to wait out. */
+function isRefused(error) {
+    return error instanceof RegistryConnectionError && error.code === 'ECONNREFUSED';
 }
 async function readTag(repo, reference, options, needConfig = () => true) {
     const { value } = await withAttempts(`reading ${repo.path}:${reference}`, async () => {
@@ -30022,6 +30137,14 @@ async function readTag(repo, reference, options, needConfig = () => true) {
         const manifest = await repo.client.getManifest(repo.path, head.digest);
         return { digest: head.digest, configDigest: manifest && manifestContent(manifest)?.config?.digest };
     }, classifyRegistryCall, readOnly(options));
+    return value;
+}
+/**
+ * Whether a registry answers at all (any HTTP status to `GET /v2/`), asked before a token is minted or docker
+ * logs in: a refused connection or an unknown host fails here, at once. Returns the status.
+ */
+async function registryAnswers(repo, options) {
+    const { value } = await withAttempts(`reaching ${repo.client.baseUrl}`, () => repo.client.ping(), (error) => (isRefused(error) ? { retry: false } : classifyRegistryCall(error)), readOnly(options));
     return value;
 }
 /** Reads are retried like writes but are not push attempts. */
@@ -30464,6 +30587,9 @@ function describeAuth(auth) {
 }
 function describeInputs(inputs) {
     core/* info */.pq(`Target:   ${inputs.target.full}${inputs.gar ? ` (Artifact Registry: project ${inputs.gar.project}, location ${inputs.gar.location}, repository ${inputs.gar.repository})` : ''}`);
+    if (inputs.hostAsGiven !== undefined) {
+        core/* info */.pq(`Host:     ${inputs.hostAsGiven} is used as ${inputs.target.registry}: host names are case-insensitive, and docker and the registry API get this one spelling`);
+    }
     core/* info */.pq(`Tags:     ${inputs.tags.join(', ')}`);
     core/* info */.pq(`Source:   ${inputs.source.kind === 'image' ? `local image ${inputs.source.ref}` : `digest ${inputs.source.digest}, already in the repository`}`);
     core/* info */.pq(`Auth:     ${describeAuth(inputs.auth)}`);
@@ -30512,9 +30638,12 @@ function main_explain(error, attempt) {
         });
         return new src/* ConfigurationError */.j1(message, fix);
     }
-    if (error instanceof RegistryConnectionError && /ENOTFOUND/.test(error.reason)) {
+    if (error instanceof RegistryConnectionError && error.code === 'ENOTFOUND') {
         const { message, fix } = diagnoseRefusal('unknown-host', error.reason, attempt);
         return new src/* ConfigurationError */.j1(message, fix);
+    }
+    if (isRefused(error)) {
+        return new src/* ConfigurationError */.j1(`nothing answers at ${attempt.host}: ${error.reason}, for ${error.method} ${error.url}; no token was minted and docker did not log in`, `Check the host and port in "image" (or "registry"), and that the registry is running and reachable from this runner`);
     }
     return error;
 }
@@ -30636,20 +30765,6 @@ async function main() {
     });
     const given = inputs.source;
     const tokens = createAccessTokenSource(inputs.auth);
-    const source = given.kind === 'image'
-        ? await core/* group */.Os('Local image', async () => {
-            // The names the push may give the image are looked up alongside, to restore them afterwards.
-            const inspected = Promise.all([
-                requireLocalImage(runner, given.ref),
-                localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
-            ]);
-            warmUpFetch();
-            const [image, names] = await inspected;
-            core/* info */.pq(`${given.ref} is ${image.id}`);
-            return { kind: 'image', ref: given.ref, image, names };
-        })
-        : given;
-    await core/* group */.Os('Access token', () => mintToken(tokens, inputs.auth));
     const repo = {
         client: new RegistryClient({
             registry: inputs.target.registry,
@@ -30664,6 +30779,34 @@ async function main() {
         log,
         counter,
     };
+    const attempt = {
+        host: inputs.target.registry,
+        path: inputs.target.path,
+        gar: inputs.gar,
+        identity: identityOf(inputs.auth),
+        authMode: inputs.auth.mode,
+    };
+    const source = given.kind === 'image'
+        ? await core/* group */.Os('Local image', async () => {
+            // The names the push may give the image are looked up alongside, to restore them afterwards.
+            const inspected = Promise.all([
+                requireLocalImage(runner, given.ref),
+                localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
+            ]);
+            warmUpFetch();
+            const [image, names] = await inspected;
+            core/* info */.pq(`${given.ref} is ${image.id}`);
+            return { kind: 'image', ref: given.ref, image, names };
+        })
+        : given;
+    // Before any token is minted or docker logs in: does anything answer there at all?
+    await core/* group */.Os('Registry', async () => {
+        const status = await registryAnswers(repo, options).catch((error) => {
+            throw main_explain(error, attempt);
+        });
+        core/* info */.pq(`${repo.client.baseUrl} answers (${status} to GET /v2/ without credentials).`);
+    });
+    await core/* group */.Os('Access token', () => mintToken(tokens, inputs.auth));
     const written = { results: new Map(), notes: [] };
     // Pushing a local image needs docker logged in: that starts now, alongside reading the tags.
     const session = source.kind === 'image'
@@ -30700,13 +30843,7 @@ async function main() {
         });
     }
     catch (error) {
-        throw main_explain(error, {
-            host: inputs.target.registry,
-            path: inputs.target.path,
-            gar: inputs.gar,
-            identity: identityOf(inputs.auth),
-            authMode: inputs.auth.mode,
-        });
+        throw main_explain(error, attempt);
     }
     finally {
         const opened = await session?.catch(() => undefined);
@@ -30862,6 +30999,11 @@ class InputReader {
             return value;
         this.problem(new InputError(name, undefined, `is required: ${expected}`));
         return undefined;
+    }
+    /** True when the input is set to whitespace only: given, though it reads as empty. */
+    blank(name) {
+        const value = this.source(name) ?? '';
+        return value !== '' && value.trim() === '';
     }
     /** An optional string; undefined when empty. */
     optional(name) {

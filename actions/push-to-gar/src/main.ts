@@ -17,7 +17,15 @@ import { DockerPushFailure, dockerPush } from './docker-push.js';
 import { DockerSession, LoginFailedError } from './docker-session.js';
 import { localNames, requireLocalImage, restoreLocalTag } from './local-image.js';
 import { isLocalImage, planTags, tagToPush, type LocalImage, type TagPlan } from './plan.js';
-import { readManifest, readTags, putTag, verifyTags, type Repository } from './registry-ops.js';
+import {
+  isRefused,
+  readManifest,
+  readTags,
+  putTag,
+  registryAnswers,
+  verifyTags,
+  type Repository,
+} from './registry-ops.js';
 import { pushOutputs, summaryMarkdown, type PushReport, type TagResult } from './report.js';
 import { pushState } from './state.js';
 
@@ -51,6 +59,11 @@ function describeInputs(inputs: Inputs): void {
   core.info(
     `Target:   ${inputs.target.full}${inputs.gar ? ` (Artifact Registry: project ${inputs.gar.project}, location ${inputs.gar.location}, repository ${inputs.gar.repository})` : ''}`,
   );
+  if (inputs.hostAsGiven !== undefined) {
+    core.info(
+      `Host:     ${inputs.hostAsGiven} is used as ${inputs.target.registry}: host names are case-insensitive, and docker and the registry API get this one spelling`,
+    );
+  }
   core.info(`Tags:     ${inputs.tags.join(', ')}`);
   core.info(
     `Source:   ${inputs.source.kind === 'image' ? `local image ${inputs.source.ref}` : `digest ${inputs.source.digest}, already in the repository`}`,
@@ -113,9 +126,15 @@ function explain(error: unknown, attempt: Attempt): unknown {
     });
     return new ConfigurationError(message, fix);
   }
-  if (error instanceof RegistryConnectionError && /ENOTFOUND/.test(error.reason)) {
+  if (error instanceof RegistryConnectionError && error.code === 'ENOTFOUND') {
     const { message, fix } = diagnoseRefusal('unknown-host', error.reason, attempt);
     return new ConfigurationError(message, fix);
+  }
+  if (isRefused(error)) {
+    return new ConfigurationError(
+      `nothing answers at ${attempt.host}: ${error.reason}, for ${error.method} ${error.url}; no token was minted and docker did not log in`,
+      `Check the host and port in "image" (or "registry"), and that the registry is running and reachable from this runner`,
+    );
   }
   return error;
 }
@@ -307,6 +326,27 @@ export async function main(): Promise<void> {
   });
   const given = inputs.source;
   const tokens = createAccessTokenSource(inputs.auth);
+  const repo: Repository = {
+    client: new RegistryClient({
+      registry: inputs.target.registry,
+      credentials: registryCredentials(tokens),
+    }),
+    path: inputs.target.path,
+  };
+  const counter = { attempts: 0 };
+  const options: AttemptOptions = {
+    maxAttempts: inputs.maxAttempts,
+    deadline: new Deadline(inputs.retryTimeoutSeconds * 1000),
+    log,
+    counter,
+  };
+  const attempt: Attempt = {
+    host: inputs.target.registry,
+    path: inputs.target.path,
+    gar: inputs.gar,
+    identity: identityOf(inputs.auth),
+    authMode: inputs.auth.mode,
+  };
   const source: Resolved =
     given.kind === 'image'
       ? await core.group('Local image', async () => {
@@ -324,22 +364,15 @@ export async function main(): Promise<void> {
           return { kind: 'image', ref: given.ref, image, names };
         })
       : given;
+  // Before any token is minted or docker logs in: does anything answer there at all?
+  await core.group('Registry', async () => {
+    const status = await registryAnswers(repo, options).catch((error: unknown) => {
+      throw explain(error, attempt);
+    });
+    core.info(`${repo.client.baseUrl} answers (${status} to GET /v2/ without credentials).`);
+  });
   await core.group('Access token', () => mintToken(tokens, inputs.auth));
 
-  const repo: Repository = {
-    client: new RegistryClient({
-      registry: inputs.target.registry,
-      credentials: registryCredentials(tokens),
-    }),
-    path: inputs.target.path,
-  };
-  const counter = { attempts: 0 };
-  const options: AttemptOptions = {
-    maxAttempts: inputs.maxAttempts,
-    deadline: new Deadline(inputs.retryTimeoutSeconds * 1000),
-    log,
-    counter,
-  };
   const written: Written = { results: new Map(), notes: [] };
   // Pushing a local image needs docker logged in: that starts now, alongside reading the tags.
   const session =
@@ -376,13 +409,7 @@ export async function main(): Promise<void> {
       notes: written.notes,
     });
   } catch (error) {
-    throw explain(error, {
-      host: inputs.target.registry,
-      path: inputs.target.path,
-      gar: inputs.gar,
-      identity: identityOf(inputs.auth),
-      authMode: inputs.auth.mode,
-    });
+    throw explain(error, attempt);
   } finally {
     const opened = await session?.catch(() => undefined);
     for (const line of (await opened?.close()) ?? []) core.info(line);

@@ -29866,6 +29866,11 @@ class InputReader {
         this.problem(new InputError(name, undefined, `is required: ${expected}`));
         return undefined;
     }
+    /** True when the input is set to whitespace only: given, though it reads as empty. */
+    blank(name) {
+        const value = this.source(name) ?? '';
+        return value !== '' && value.trim() === '';
+    }
     /** An optional string; undefined when empty. */
     optional(name) {
         const value = this.raw(name);
