@@ -39436,7 +39436,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   mr: () => (/* reexport */ systemRunner)
 });
 
-// UNUSED EXPORTS: childEnv, isWithheld, onCancel, refusedBy, runChecked, tailLines, trackChild
+// UNUSED EXPORTS: asCleanup, childEnv, isWithheld, onCancel, refusedBy, runChecked, tailLines, trackChild
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -39464,6 +39464,10 @@ function trackChild(child) {
 /** The signal that cancelled the run, while a new child would outlive it; undefined inside a cleanup. */
 function refusedBy() {
     return inCleanup.getStore() === undefined ? cancelledBy : undefined;
+}
+/** Runs `work` as cleanup: the programs it starts run even while the step is being cancelled. */
+function asCleanup(work) {
+    return inCleanup.run(true, work);
 }
 /**
  * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
@@ -39512,7 +39516,7 @@ async function cancelRun(signal, graceMs = 1_500) {
     const failures = [];
     for (const cleanup of cleanups.splice(0).reverse()) {
         try {
-            await inCleanup.run(true, cleanup);
+            await inCleanup.run(true, async () => cleanup());
         }
         catch (error) {
             failures.push(error instanceof Error ? error.message : String(error));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createAccessTokenSource, parseServiceAccountKey } from '@hub-image-actions/gar-auth';
 import { imageExists } from '@hub-image-actions/local-world/docker-engine';
 import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
+import { waitFor } from '@hub-image-actions/local-world/net';
 import {
   buildImage,
   cleanupRuns,
@@ -171,22 +172,33 @@ describe('access token from an earlier step', () => {
 });
 
 describe('the post step', () => {
-  it('deletes the docker credentials and the local name after a push was cancelled mid-way', async () => {
-    const image = await buildImage('cancel');
-    const repository = uniqueRepository('cancel');
-    // The manifest PUT hangs; the runner cancels the step (SIGTERM to its process group) while it waits.
-    s.proxy.addRule({ method: 'PUT', path: /\/manifests\//, action: { delayMs: 60_000 }, times: 1 });
-    const run = await push({
+  it('deletes the docker credentials and the local name after the step was killed mid-push', async () => {
+    const image = await buildImage('killed');
+    const repository = uniqueRepository('killed');
+    // The manifest PUT is held; the runner kills the step (SIGKILL, after SIGINT and SIGTERM) while it waits.
+    const manifest = s.proxy.addRule({
+      method: 'PUT',
+      path: /\/manifests\//,
+      action: { until: new Promise(() => undefined) },
+      times: 1,
+    });
+    let pid = 0;
+    const running = push({
       inputs: {
         image: `${s.proxy.host}/${repository}`,
         tags: 'v1',
         source: image.ref,
         'credentials-json': s.google.serviceAccountKey().json,
       },
-      timeoutMs: 8_000,
+      onSpawn: (spawned) => (pid = spawned),
     });
+    await waitFor('the manifest PUT', async () => (manifest.hits === 1 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    process.kill(pid, 'SIGKILL');
+    const run = await running;
     s.proxy.clearRules();
-    expect(run.timedOut).toBe(true);
+    expect(run.exitCode).toBe(137);
     expect(run.log).toContain(`docker push ${s.proxy.host}/${repository}:v1 (attempt 1 of 5)`);
     const configDir = run.state['dockerConfig'] ?? '';
     expect(configDir.startsWith(join(run.runnerTemp, 'hub-image-actions-docker-'))).toBe(true);

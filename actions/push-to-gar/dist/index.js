@@ -30413,6 +30413,7 @@ async function restoreLocalTag(runner, tag) {
 
 
 
+
 /** Longest a single `docker login` may take; dockerd's own timeouts are shorter. */
 const LOGIN_TIMEOUT_MS = 60_000;
 /** A failed `docker login`, told in docker's one error line (the log shows the first line of a message). */
@@ -30435,9 +30436,16 @@ class DockerSession {
     options;
     token;
     named = [];
+    closed;
+    forgetCancel;
     constructor(configDir, options) {
         this.configDir = configDir;
         this.options = options;
+        // A cancelled step (SIGINT/SIGTERM) still removes the credential and undoes the names.
+        this.forgetCancel = (0,process_src/* onCancel */.Ao)(async () => {
+            for (const line of await this.close())
+                options.attempts.log.info(line);
+        });
     }
     /** A fresh config under RUNNER_TEMP, logged in to the registry, and the image named for the likely push. */
     static async open(options) {
@@ -30488,16 +30496,21 @@ class DockerSession {
         }
         return tag;
     }
-    /** Undoes the local names and removes the credential; returns what was done, for the log. */
-    async close() {
-        const done = [];
+    /** Removes the credential and undoes the local names, once; returns what was done, for the log. */
+    close() {
+        // Also when main closes it while the step is being cancelled: undoing the names needs docker.
+        this.closed ??= (0,process_src/* asCleanup */.ju)(() => this.closeOnce());
+        return this.closed;
+    }
+    async closeOnce() {
+        this.forgetCancel();
+        await removeDockerConfig(this.configDir);
+        this.options.save({ dockerConfig: '' });
+        const done = [`Removed the docker credentials in ${this.configDir}.`];
         for (const tag of this.named.splice(0)) {
             done.push(`Local image name: ${await restoreLocalTag(this.options.runner, tag)}.`);
         }
         this.options.save({ localTag: '', localTagPrevious: '' });
-        await removeDockerConfig(this.configDir);
-        this.options.save({ dockerConfig: '' });
-        done.push(`Removed the docker credentials in ${this.configDir}.`);
         return done;
     }
 }
@@ -31258,12 +31271,14 @@ async function appendSummary(markdown) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   yI: () => (/* reexport */ ProcessError),
+  ju: () => (/* reexport */ asCleanup),
   Su: () => (/* reexport */ cancelRun),
+  Ao: () => (/* reexport */ onCancel),
   X4: () => (/* reexport */ runChecked),
   mr: () => (/* reexport */ systemRunner)
 });
 
-// UNUSED EXPORTS: childEnv, isWithheld, onCancel, refusedBy, tailLines, trackChild
+// UNUSED EXPORTS: childEnv, isWithheld, refusedBy, tailLines, trackChild
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -31291,6 +31306,10 @@ function trackChild(child) {
 /** The signal that cancelled the run, while a new child would outlive it; undefined inside a cleanup. */
 function refusedBy() {
     return inCleanup.getStore() === undefined ? cancelledBy : undefined;
+}
+/** Runs `work` as cleanup: the programs it starts run even while the step is being cancelled. */
+function asCleanup(work) {
+    return inCleanup.run(true, work);
 }
 /**
  * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
@@ -31339,7 +31358,7 @@ async function cancelRun(signal, graceMs = 1_500) {
     const failures = [];
     for (const cleanup of cleanups.splice(0).reverse()) {
         try {
-            await inCleanup.run(true, cleanup);
+            await inCleanup.run(true, async () => cleanup());
         }
         catch (error) {
             failures.push(error instanceof Error ? error.message : String(error));

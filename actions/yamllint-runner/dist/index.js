@@ -30128,7 +30128,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   os: () => (/* reexport */ tailLines)
 });
 
-// UNUSED EXPORTS: ProcessError, childEnv, isWithheld, onCancel, refusedBy, runChecked, trackChild
+// UNUSED EXPORTS: ProcessError, asCleanup, childEnv, isWithheld, onCancel, refusedBy, runChecked, trackChild
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -30156,6 +30156,10 @@ function trackChild(child) {
 /** The signal that cancelled the run, while a new child would outlive it; undefined inside a cleanup. */
 function refusedBy() {
     return inCleanup.getStore() === undefined ? cancelledBy : undefined;
+}
+/** Runs `work` as cleanup: the programs it starts run even while the step is being cancelled. */
+function asCleanup(work) {
+    return inCleanup.run(true, work);
 }
 /**
  * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
@@ -30204,7 +30208,7 @@ async function cancelRun(signal, graceMs = 1_500) {
     const failures = [];
     for (const cleanup of cleanups.splice(0).reverse()) {
         try {
-            await inCleanup.run(true, cleanup);
+            await inCleanup.run(true, async () => cleanup());
         }
         catch (error) {
             failures.push(error instanceof Error ? error.message : String(error));

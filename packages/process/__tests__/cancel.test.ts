@@ -1,7 +1,7 @@
 // Module state (the live children, the cleanups, the cancelled flag) lives for this file only: jest gives each
 // test file its own module registry.
 import { describe, expect, it } from '@jest/globals';
-import { cancelRun, onCancel, systemRunner, type RunResult } from '../src/index.js';
+import { asCleanup, cancelRun, onCancel, systemRunner, type RunResult } from '../src/index.js';
 
 /** Starts a node child that prints "ready" once it is set up; resolves with its pending result then. */
 function startNode(script: string): Promise<{ result: Promise<RunResult> }> {
@@ -42,5 +42,9 @@ describe('cancelRun', () => {
     const late = await systemRunner.run('echo', ['too late']);
     expect(late).toMatchObject({ signal: 'SIGTERM', stdout: '' });
     expect(late.stderr).toBe('echo: not started, the step was cancelled (SIGTERM)\n');
+    // Cleanup work started elsewhere (e.g. main's own finally) may still run programs.
+    expect(await asCleanup(() => systemRunner.run('echo', ['cleaning']))).toMatchObject({
+      stdout: 'cleaning\n',
+    });
   });
 });

@@ -23,6 +23,11 @@ export function refusedBy(): NodeJS.Signals | undefined {
   return inCleanup.getStore() === undefined ? cancelledBy : undefined;
 }
 
+/** Runs `work` as cleanup: the programs it starts run even while the step is being cancelled. */
+export function asCleanup<T>(work: () => Promise<T>): Promise<T> {
+  return inCleanup.run(true, work);
+}
+
 /**
  * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
  * the function that unregisters it, for when the work was done the ordinary way.
@@ -78,7 +83,7 @@ export async function cancelRun(signal: NodeJS.Signals, graceMs = 1_500): Promis
   const failures: string[] = [];
   for (const cleanup of cleanups.splice(0).reverse()) {
     try {
-      await inCleanup.run(true, cleanup);
+      await inCleanup.run(true, async () => cleanup());
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
     }
