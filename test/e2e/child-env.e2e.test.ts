@@ -12,13 +12,10 @@ import { Fixture } from '../../actions/build-image/__tests__/fixture.js';
 import { DEPLOY_TOKEN, hubFiles, World } from '../../actions/bump-hubploy/__tests__/world.js';
 import {
   buildImage,
-  cleanupRuns,
   push,
-  removeBuiltImages,
   secretsOf,
-  startServices,
-  stopServices,
   uniqueRepository,
+  useServices,
   type Services,
 } from '../../actions/push-to-gar/__tests__/helpers.js';
 
@@ -85,14 +82,7 @@ const docker = (command: string) => (argv: string[]) =>
 
 describe('push-to-gar', () => {
   let s: Services;
-  beforeAll(async () => {
-    s = await startServices();
-  });
-  afterAll(async () => {
-    await cleanupRuns();
-    await removeBuiltImages();
-    await stopServices(s ?? {});
-  });
+  useServices((started) => (s = started));
 
   it('with a key: inspect, login, push and untag get neither the key nor a token', async () => {
     const image = await buildImage('child-env');

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { createAccessTokenSource, parseServiceAccountKey } from '@hub-image-actions/gar-auth';
 import { imageExists } from '@hub-image-actions/local-world/docker-engine';
 import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
-import { waitFor } from '@hub-image-actions/local-world/net';
 import {
   buildImage,
   cleanupRuns,
   keylessEnv,
   leaksOf as leaksOfRuns,
   push,
+  pushHeld,
   removeBuiltImages,
   requests,
   startServices,
@@ -173,30 +173,11 @@ describe('access token from an earlier step', () => {
 
 describe('the post step', () => {
   it('deletes the docker credentials and the local name after the step was killed mid-push', async () => {
-    const image = await buildImage('killed');
-    const repository = uniqueRepository('killed');
     // The manifest PUT is held; the runner kills the step (SIGKILL, after SIGINT and SIGTERM) while it waits.
-    const manifest = s.proxy.addRule({
-      method: 'PUT',
-      path: /\/manifests\//,
-      action: { until: new Promise(() => undefined) },
-      times: 1,
-    });
-    let pid = 0;
-    const running = push({
-      inputs: {
-        image: `${s.proxy.host}/${repository}`,
-        tags: 'v1',
-        source: image.ref,
-        'credentials-json': s.google.serviceAccountKey().json,
-      },
-      onSpawn: (spawned) => (pid = spawned),
-    });
-    await waitFor('the manifest PUT', async () => (manifest.hits === 1 ? true : undefined), {
-      timeoutMs: 60_000,
-    });
-    process.kill(pid, 'SIGKILL');
-    const run = await running;
+    const held = await pushHeld(s, 'killed', { method: 'PUT', path: /\/manifests\// });
+    const { image, repository } = held;
+    process.kill(held.pid, 'SIGKILL');
+    const run = await held.run;
     s.proxy.clearRules();
     expect(run.exitCode).toBe(137);
     expect(run.log).toContain(`docker push ${s.proxy.host}/${repository}:v1 (attempt 1 of 5)`);

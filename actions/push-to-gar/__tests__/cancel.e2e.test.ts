@@ -1,65 +1,30 @@
 // A cancelled step: the runner sends SIGTERM to the action's node process alone (after SIGINT), mid-push. The
 // action ends docker push itself, removes its docker credentials and the local push name, and fails the step.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { imageExists } from '@hub-image-actions/local-world/docker-engine';
-import { waitFor } from '@hub-image-actions/local-world/net';
-import {
-  buildImage,
-  cleanupRuns,
-  dockerConfigsLeft,
-  leaksOf,
-  push,
-  removeBuiltImages,
-  startServices,
-  stopServices,
-  uniqueRepository,
-  type Services,
-} from './helpers.js';
+import { dockerConfigsLeft, leaksOf, pushHeld, useServices, type Services } from './helpers.js';
 
 jest.setTimeout(120_000);
 
 let s: Services;
-beforeAll(async () => {
-  s = await startServices();
-});
-afterAll(async () => {
-  await cleanupRuns();
-  await removeBuiltImages();
-  await stopServices(s ?? {});
-});
+useServices((started) => (s = started));
 
 describe('cancelled mid-push', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'on %s, ends docker push, removes the credentials and the push name, and fails the step',
     async (signal) => {
-      const image = await buildImage(`cancel-${signal.toLowerCase()}`);
-      const repository = uniqueRepository('cancel');
-      const pushName = `${s.proxy.host}/${repository}:v1`;
       // The layer upload is held: the push is under way until the step is cancelled.
-      const upload = s.proxy.addRule({
-        method: 'PATCH',
-        path: /\/blobs\/uploads\//,
-        action: { until: new Promise(() => undefined) },
-        times: 1,
-      });
-      s.proxy.clearLog();
-      let pid = 0;
-      const running = push({
-        inputs: {
-          image: `${s.proxy.host}/${repository}`,
-          tags: 'v1',
-          source: image.ref,
-          'credentials-json': s.google.serviceAccountKey().json,
-        },
-        watchChildren: true,
-        onSpawn: (spawned) => (pid = spawned),
-      });
-      await waitFor('the layer upload', async () => (upload.hits === 1 ? true : undefined), {
-        timeoutMs: 60_000,
-      });
+      const held = await pushHeld(
+        s,
+        `cancel-${signal.toLowerCase()}`,
+        { method: 'PATCH', path: /\/blobs\/uploads\// },
+        { watchChildren: true },
+      );
+      const { repository } = held;
+      const pushName = `${s.proxy.host}/${repository}:v1`;
       expect(await imageExists(pushName)).toBe(true);
-      process.kill(pid, signal);
-      const run = await running;
+      process.kill(held.pid, signal);
+      const run = await held.run;
 
       expect(run.exitCode).toBe(1);
       expect(run.log).toContain(

@@ -2,20 +2,17 @@
 // listening, and keys that are damaged, encoded twice, blank, in PKCS#1 form or given under a misspelt name. Each
 // message names the real problem, and nothing is minted or logged in when it need not be.
 import { createPrivateKey } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { imageExists } from '@hub-image-actions/local-world/docker-engine';
 import { freePort } from '@hub-image-actions/local-world/net';
 import {
   buildImage,
-  cleanupRuns,
   dockerConfigsLeft,
   leaksOf,
   push,
-  removeBuiltImages,
   requests,
-  startServices,
-  stopServices,
   uniqueRepository,
+  useServices,
   type Services,
 } from './helpers.js';
 
@@ -23,14 +20,9 @@ jest.setTimeout(120_000);
 
 let s: Services;
 let image: { ref: string; id: string };
+useServices((started) => (s = started));
 beforeAll(async () => {
-  s = await startServices();
   image = await buildImage('errors');
-});
-afterAll(async () => {
-  await cleanupRuns();
-  await removeBuiltImages([]);
-  await stopServices(s ?? {});
 });
 
 const dockerCalls = (argv: string[][], command: string) => argv.filter((call) => call.includes(command));

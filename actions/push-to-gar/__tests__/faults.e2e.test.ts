@@ -3,13 +3,13 @@
 // by the requests the proxy sees (a held request waits for the test), never by the clock.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
-import { waitFor } from '@hub-image-actions/local-world/net';
 import {
   buildImage,
   cleanupRuns,
   dockerConfigsLeft,
   leaksOf,
   push,
+  pushHeld,
   removeBuiltImages,
   requests,
   startServices,
@@ -52,7 +52,11 @@ interface Pushed {
   image: { ref: string; id: string };
 }
 
-async function pushNew(label: string, inputs: Record<string, string> = {}): Promise<Pushed> {
+async function pushNew(
+  label: string,
+  inputs: Record<string, string> = {},
+  options: { watchChildren?: boolean } = {},
+): Promise<Pushed> {
   const image = await buildImage(label);
   const repository = uniqueRepository(label);
   s.proxy.clearLog();
@@ -64,6 +68,7 @@ async function pushNew(label: string, inputs: Record<string, string> = {}): Prom
       'credentials-json': s.google.serviceAccountKey().json,
       ...inputs,
     },
+    ...options,
   });
   return { run, repository, image };
 }
@@ -181,21 +186,17 @@ describe('faults the push recovers from', () => {
   it('a 401 mid-push when the token expired during a slow upload: a new token, a new login, one more attempt', async () => {
     // The first layer upload is held until the token has expired, then sent on with it.
     let release = (): void => undefined;
-    const upload = s.proxy.addRule({
-      method: 'PATCH',
-      path: /\/blobs\/uploads\//,
-      action: { until: new Promise<void>((resolve) => (release = resolve)) },
-      times: 1,
-    });
     const accessTokens = () => s.google.issued.filter((t) => t.kind === 'access').length;
     const before = accessTokens();
-    const pushing = pushNew('expired');
-    await waitFor('the first layer upload', async () => (upload.hits === 1 ? true : undefined), {
-      timeoutMs: 60_000,
-    });
+    const held = await pushHeld(
+      s,
+      'expired',
+      { method: 'PATCH', path: /\/blobs\/uploads\// },
+      { until: new Promise<void>((resolve) => (release = resolve)) },
+    );
     await s.google.expireNow();
     release();
-    const pushed = await pushing;
+    const pushed = { ...held, run: await held.run };
     await expectRecovered(pushed, 2);
     expect(pushed.run.log).toMatch(
       /push of v1: attempt 1 of 5 failed \(token rejected \(401\), a new one will be minted\): docker push: unauthorized: authentication required/,
@@ -276,18 +277,7 @@ describe('faults that must fail', () => {
 
   it('a persistent 503 on layers, which dockerd keeps retrying for 50 s, is stopped at retry-timeout', async () => {
     s.proxy.addRule({ method: 'PATCH', path: /\/blobs\/uploads\//, action: { status: 503 } });
-    const image = await buildImage('deadline');
-    const repository = uniqueRepository('deadline');
-    const run = await push({
-      inputs: {
-        image: `${s.proxy.host}/${repository}`,
-        tags: 'v1',
-        source: image.ref,
-        'credentials-json': s.google.serviceAccountKey().json,
-        'retry-timeout': '10',
-      },
-      watchChildren: true,
-    });
+    const { run, repository } = await pushNew('deadline', { 'retry-timeout': '10' }, { watchChildren: true });
     expect(run.exitCode).toBe(1);
     // The limit the user set, whatever the time left when the last wait was weighed.
     expect(run.annotations[0]?.message).toMatch(
