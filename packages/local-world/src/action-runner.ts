@@ -593,8 +593,8 @@ async function runStep(step: Step): Promise<ActionRun> {
       // A grandchild still holding stdout open must not keep the run waiting after the action exited.
       let lingerTimer: NodeJS.Timeout | undefined;
       child.on('exit', () => {
-        watch?.stop();
         if (options.watchChildren && child.pid !== undefined) leftovers = processGroupMembers(child.pid);
+        watch?.stop(leftovers);
         lingerTimer = setTimeout(() => {
           killGroup('SIGKILL');
           child.stdout.destroy();

@@ -84,11 +84,19 @@ export class ProcessWatch {
     this.scan();
   }
 
-  /** One more look, then no more. */
-  stop(): SeenProcess[] {
+  /** One more look, then no more; `also` are processes found otherwise (e.g. still in the group at exit). */
+  stop(also: readonly SeenProcess[] = []): SeenProcess[] {
     clearInterval(this.timer);
     this.scan();
+    for (const found of also) this.note(found);
     return this.seen;
+  }
+
+  private note(found: SeenProcess): void {
+    const key = `${found.pid}\0${found.argv.join('\0')}`;
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.seen.push(found);
   }
 
   private scan(): void {
@@ -100,12 +108,9 @@ export class ProcessWatch {
       const cmdline = read(`/proc/${pid}/cmdline`);
       // Between fork and exec a child is still a copy of its parent, environment included: not yet a program.
       if (cmdline === undefined || cmdline === '' || cmdline === rootCmdline) continue;
-      const key = `${pid}\0${cmdline}`;
-      if (this.keys.has(key)) continue;
+      if (this.keys.has(`${pid}\0${fields(cmdline).join('\0')}`)) continue;
       const environ = read(`/proc/${pid}/environ`);
-      if (environ === undefined) continue;
-      this.keys.add(key);
-      this.seen.push({ pid, argv: fields(cmdline), env: parseEnviron(environ) });
+      if (environ !== undefined) this.note({ pid, argv: fields(cmdline), env: parseEnviron(environ) });
     }
   }
 }
