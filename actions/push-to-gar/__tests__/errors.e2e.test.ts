@@ -54,7 +54,7 @@ describe('registry hosts in any case', () => {
   });
 
   it('US-CENTRAL1-DOCKER.PKG.DEV is an Artifact Registry host, also with gar-only', async () => {
-    // A local image that does not exist stops the run before any network call.
+    // A local image that does not exist stops the run before anything is minted or logged in.
     const run = await push({
       inputs: {
         image: 'US-CENTRAL1-DOCKER.PKG.DEV/hub-images/user-images/base-user-image',

@@ -29139,12 +29139,18 @@ class RegistryClient {
         this.fetchImpl = options.fetch ?? fetch;
         this.timeoutMs = options.timeoutMs ?? 30_000;
     }
-    /** The status of `GET /v2/` without credentials: any answer (200, or 401 asking to log in) means a registry is there. */
-    async ping() {
+    /**
+     * The status of `GET /v2/` without credentials: any answer (200, or 401 asking to log in) means a registry is
+     * there. `signal` stops the request when its answer is no longer needed.
+     */
+    async ping(signal) {
         const url = `${this.baseUrl}/v2/`;
+        const timeout = AbortSignal.timeout(this.timeoutMs);
         let response;
         try {
-            response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+            response = await this.fetchImpl(url, {
+                signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+            });
         }
         catch (error) {
             throw connectionFailure('GET', url, error);
@@ -30141,10 +30147,11 @@ async function readTag(repo, reference, options, needConfig = () => true) {
 }
 /**
  * Whether a registry answers at all (any HTTP status to `GET /v2/`), asked before a token is minted or docker
- * logs in: a refused connection or an unknown host fails here, at once. Returns the status.
+ * logs in: a refused connection or an unknown host fails here, at once. `asked` is a first ping already under
+ * way. Returns the status.
  */
-async function registryAnswers(repo, options) {
-    const { value } = await withAttempts(`reaching ${repo.client.baseUrl}`, () => repo.client.ping(), (error) => (isRefused(error) ? { retry: false } : classifyRegistryCall(error)), readOnly(options));
+async function registryAnswers(repo, options, asked) {
+    const { value } = await withAttempts(`reaching ${repo.client.baseUrl}`, (attempt) => (attempt === 1 && asked !== undefined ? asked : repo.client.ping()), (error) => (isRefused(error) ? { retry: false } : classifyRegistryCall(error)), readOnly(options));
     return value;
 }
 /** Reads are retried like writes but are not push attempts. */
@@ -30577,13 +30584,6 @@ const pushState = new src/* SavedState */.pA(['dockerConfig', 'localTag', 'local
 
 const runner = process_src/* systemRunner */.mr;
 const log = { info: (line) => core/* info */.pq(line), warning: (line) => core/* warning */.$e(line) };
-/**
- * Node loads its fetch implementation on the first call, about 50 ms of blocking work: done while docker inspects
- * the image in its own process, rather than later on the way to the push.
- */
-function warmUpFetch() {
-    fetch('data:,').then((response) => response.arrayBuffer(), () => undefined);
-}
 function identityOf(auth) {
     if (auth.mode === 'workload-identity')
         return auth.serviceAccount;
@@ -30721,6 +30721,15 @@ async function pushLocalImage(inputs, local, repo, session, plan, options, writt
     core/* info */.pq(`${tag} → ${pushed.digest}`);
     return pushed.digest;
 }
+/** The local image `source` names; the push names it may get are looked up alongside, to restore them afterwards. */
+async function localSource(ref, inputs) {
+    const [image, names] = await Promise.all([
+        requireLocalImage(runner, ref),
+        localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
+    ]);
+    core/* info */.pq(`${ref} is ${image.id}`);
+    return { kind: 'image', ref, image, names };
+}
 /** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
 async function planPush(inputs, source, repo, options) {
     const repository = inputs.target.full;
@@ -30799,22 +30808,22 @@ async function main() {
         identity: identityOf(inputs.auth),
         authMode: inputs.auth.mode,
     };
-    const source = given.kind === 'image'
-        ? await core/* group */.Os('Local image', async () => {
-            // The names the push may give the image are looked up alongside, to restore them afterwards.
-            const inspected = Promise.all([
-                requireLocalImage(runner, given.ref),
-                localNames(runner, inputs.tags.map((tag) => `${inputs.target.full}:${tag}`)),
-            ]);
-            warmUpFetch();
-            const [image, names] = await inspected;
-            core/* info */.pq(`${given.ref} is ${image.id}`);
-            return { kind: 'image', ref: given.ref, image, names };
-        })
-        : given;
-    // Before any token is minted or docker logs in: does anything answer there at all?
+    // Before any token is minted or docker logs in: does anything answer there at all? First asked (without a
+    // credential) while docker inspects the image, which also hides the first load of Node's fetch, about 50 ms.
+    const asking = new AbortController();
+    const asked = repo.client.ping(asking.signal);
+    asked.catch(() => undefined); // awaited in its own phase
+    let source;
+    try {
+        source =
+            given.kind === 'image' ? await core/* group */.Os('Local image', () => localSource(given.ref, inputs)) : given;
+    }
+    catch (error) {
+        asking.abort(); // the answer is not needed any more, and must not keep the step waiting
+        throw error;
+    }
     await core/* group */.Os('Registry', async () => {
-        const status = await registryAnswers(repo, options).catch((error) => {
+        const status = await registryAnswers(repo, options, asked).catch((error) => {
             throw main_explain(error, attempt);
         });
         core/* info */.pq(`${repo.client.baseUrl} answers (${status} to GET /v2/ without credentials).`);

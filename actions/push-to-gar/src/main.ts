@@ -32,17 +32,6 @@ import { pushState } from './state.js';
 const runner = systemRunner;
 const log = { info: (line: string) => core.info(line), warning: (line: string) => core.warning(line) };
 
-/**
- * Node loads its fetch implementation on the first call, about 50 ms of blocking work: done while docker inspects
- * the image in its own process, rather than later on the way to the push.
- */
-function warmUpFetch(): void {
-  fetch('data:,').then(
-    (response) => response.arrayBuffer(),
-    () => undefined,
-  );
-}
-
 function identityOf(auth: GarAuth): string | undefined {
   if (auth.mode === 'workload-identity') return auth.serviceAccount;
   if (auth.mode === 'credentials-json') return auth.key.client_email;
@@ -237,6 +226,19 @@ type Resolved =
   | { kind: 'digest'; digest: string }
   | { kind: 'image'; ref: string; image: LocalImage; names: Map<string, string> };
 
+/** The local image `source` names; the push names it may get are looked up alongside, to restore them afterwards. */
+async function localSource(ref: string, inputs: Inputs): Promise<Resolved> {
+  const [image, names] = await Promise.all([
+    requireLocalImage(runner, ref),
+    localNames(
+      runner,
+      inputs.tags.map((tag) => `${inputs.target.full}:${tag}`),
+    ),
+  ]);
+  core.info(`${ref} is ${image.id}`);
+  return { kind: 'image', ref, image, names };
+}
+
 /** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
 async function planPush(
   inputs: Inputs,
@@ -347,26 +349,21 @@ export async function main(): Promise<void> {
     identity: identityOf(inputs.auth),
     authMode: inputs.auth.mode,
   };
-  const source: Resolved =
-    given.kind === 'image'
-      ? await core.group('Local image', async () => {
-          // The names the push may give the image are looked up alongside, to restore them afterwards.
-          const inspected = Promise.all([
-            requireLocalImage(runner, given.ref),
-            localNames(
-              runner,
-              inputs.tags.map((tag) => `${inputs.target.full}:${tag}`),
-            ),
-          ]);
-          warmUpFetch();
-          const [image, names] = await inspected;
-          core.info(`${given.ref} is ${image.id}`);
-          return { kind: 'image', ref: given.ref, image, names };
-        })
-      : given;
-  // Before any token is minted or docker logs in: does anything answer there at all?
+  // Before any token is minted or docker logs in: does anything answer there at all? First asked (without a
+  // credential) while docker inspects the image, which also hides the first load of Node's fetch, about 50 ms.
+  const asking = new AbortController();
+  const asked = repo.client.ping(asking.signal);
+  asked.catch(() => undefined); // awaited in its own phase
+  let source: Resolved;
+  try {
+    source =
+      given.kind === 'image' ? await core.group('Local image', () => localSource(given.ref, inputs)) : given;
+  } catch (error) {
+    asking.abort(); // the answer is not needed any more, and must not keep the step waiting
+    throw error;
+  }
   await core.group('Registry', async () => {
-    const status = await registryAnswers(repo, options).catch((error: unknown) => {
+    const status = await registryAnswers(repo, options, asked).catch((error: unknown) => {
       throw explain(error, attempt);
     });
     core.info(`${repo.client.baseUrl} answers (${status} to GET /v2/ without credentials).`);

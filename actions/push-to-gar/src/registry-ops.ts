@@ -59,12 +59,17 @@ export async function readTag(
 
 /**
  * Whether a registry answers at all (any HTTP status to `GET /v2/`), asked before a token is minted or docker
- * logs in: a refused connection or an unknown host fails here, at once. Returns the status.
+ * logs in: a refused connection or an unknown host fails here, at once. `asked` is a first ping already under
+ * way. Returns the status.
  */
-export async function registryAnswers(repo: Repository, options: AttemptOptions): Promise<number> {
+export async function registryAnswers(
+  repo: Repository,
+  options: AttemptOptions,
+  asked?: Promise<number>,
+): Promise<number> {
   const { value } = await withAttempts(
     `reaching ${repo.client.baseUrl}`,
-    () => repo.client.ping(),
+    (attempt) => (attempt === 1 && asked !== undefined ? asked : repo.client.ping()),
     (error) => (isRefused(error) ? { retry: false } : classifyRegistryCall(error)),
     readOnly(options),
   );

@@ -192,12 +192,18 @@ export class RegistryClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** The status of `GET /v2/` without credentials: any answer (200, or 401 asking to log in) means a registry is there. */
-  async ping(): Promise<number> {
+  /**
+   * The status of `GET /v2/` without credentials: any answer (200, or 401 asking to log in) means a registry is
+   * there. `signal` stops the request when its answer is no longer needed.
+   */
+  async ping(signal?: AbortSignal): Promise<number> {
     const url = `${this.baseUrl}/v2/`;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     let response: Response;
     try {
-      response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetchImpl(url, {
+        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+      });
     } catch (error) {
       throw connectionFailure('GET', url, error);
     }
