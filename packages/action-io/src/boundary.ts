@@ -20,19 +20,32 @@ export function isPostStep(): boolean {
   return process.env['STATE_isPost'] === 'true';
 }
 
+/** How long the action's own code may go on unwinding after a cancel (the runner kills 2.5 s after SIGTERM). */
+const UNWIND_MS = 2_000;
+
 /**
  * A cancelled step gets SIGINT, then SIGTERM, sent to node alone: end the programs the action started, run its
- * cleanups (`onCancel` in the process package), and fail the step. A second signal changes nothing.
+ * cleanups (`onCancel` in the process package), fail the step, and exit once `main` has unwound (code of the action
+ * that handles the signal itself gets its moment). A second signal changes nothing.
  */
-function stopOnCancel(actionName: string): { readonly cancelling: boolean; stop: () => void } {
+function stopOnCancel(
+  actionName: string,
+  unwinding: () => Promise<unknown>,
+): { readonly cancelling: boolean; stop: () => void } {
   let cancelling = false;
   const cancel = (signal: NodeJS.Signals) => {
     if (cancelling) return;
     cancelling = true;
     core.info(`${actionName}: ${signal} received, the step was cancelled: ending the programs it started.`);
-    void cancelRun(signal).then((report) => {
+    void cancelRun(signal).then(async (report) => {
       for (const failure of report.failures) core.warning(`${actionName}: a cleanup failed: ${failure}`);
       core.setFailed(`${actionName} action was cancelled (${signal})`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        unwinding().catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, UNWIND_MS))),
+      ]);
+      clearTimeout(timer);
       process.exit();
     });
   };
@@ -61,9 +74,11 @@ export async function runAction(
   const phase = isPostStep() ? post : main;
   if (post !== undefined && !isPostStep()) core.saveState('isPost', 'true');
   if (phase === undefined) return;
-  const cancel = stopOnCancel(actionName);
+  let running: Promise<void> = Promise.resolve();
+  const cancel = stopOnCancel(actionName, () => running);
   try {
-    await phase();
+    running = phase();
+    await running;
   } catch (error) {
     // What failed because its programs were ended is not news: the step says it was cancelled.
     if (cancel.cancelling) return;
