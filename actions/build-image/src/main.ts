@@ -10,7 +10,6 @@ import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { argvPlan, buildImage } from './build.js';
 import { packagesPhase, withLayers, type ThisImage } from './packages.js';
-import { childEnv } from './child-env.js';
 import { checkContext } from './context-check.js';
 import type { ContextScan } from './context-scan.js';
 import { readInputs, type Inputs } from './context.js';
@@ -59,7 +58,7 @@ export async function main(): Promise<void> {
   core.setOutput('tests', 'skipped');
   const inputs = readInputs();
   const runner = systemRunner;
-  const env = childEnv(process.env);
+  const env = process.env;
   const runnerTemp = process.env['RUNNER_TEMP'] || tmpdir();
   const workspace = process.env['GITHUB_WORKSPACE'];
   const imageRef = formatReference({ name: inputs.image, tag: inputs.tag });
@@ -221,7 +220,7 @@ export async function post(): Promise<void> {
     await rm(state.dockerConfigDir, { recursive: true, force: true });
     core.info(`Removed the private docker config ${state.dockerConfigDir}`);
   }
-  const docker = new Docker(systemRunner, childEnv(process.env));
+  const docker = new Docker(systemRunner, process.env);
   for (const name of (state.containers ?? '').split('\n').filter(Boolean)) {
     await docker.removeContainer(name);
   }

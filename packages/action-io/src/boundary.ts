@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { declaredInputsOfBundle, unknownInputs } from './declared-inputs.js';
+import { cancelRun } from '@hub-image-actions/process';
 import { ConfigurationError } from './errors.js';
 
 export interface Failure {
@@ -18,6 +19,48 @@ export function describeFailure(actionName: string, error: unknown): Failure {
 /** True while the runner executes the action's `post:` step (main saved `isPost`). */
 export function isPostStep(): boolean {
   return process.env['STATE_isPost'] === 'true';
+}
+
+/** How long the action's own code may go on unwinding after a cancel (the runner kills 2.5 s after SIGTERM). */
+const UNWIND_MS = 2_000;
+
+/**
+ * A cancelled step gets SIGINT, then SIGTERM, sent to node alone: end the programs the action started, run its
+ * cleanups (`onCancel` in the process package), fail the step, and exit once `main` has unwound (code of the action
+ * that handles the signal itself gets its moment). A second signal changes nothing.
+ */
+function stopOnCancel(
+  actionName: string,
+  unwinding: () => Promise<unknown>,
+): { readonly cancelling: boolean; stop: () => void } {
+  let cancelling = false;
+  const cancel = (signal: NodeJS.Signals) => {
+    if (cancelling) return;
+    cancelling = true;
+    core.info(`${actionName}: ${signal} received, the step was cancelled: ending the programs it started.`);
+    void cancelRun(signal).then(async (report) => {
+      for (const failure of report.failures) core.warning(`${actionName}: a cleanup failed: ${failure}`);
+      core.setFailed(`${actionName} action was cancelled (${signal})`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        unwinding().catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, UNWIND_MS))),
+      ]);
+      clearTimeout(timer);
+      process.exit();
+    });
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const signal of signals) process.on(signal, cancel);
+  return {
+    get cancelling() {
+      return cancelling;
+    },
+    // Once cancelling, the handlers stay: a second signal must not cut the cleanups short.
+    stop: () => {
+      if (!cancelling) for (const signal of signals) process.off(signal, cancel);
+    },
+  };
 }
 
 /**
@@ -48,12 +91,19 @@ export async function runAction(
   if (post !== undefined && !isPostStep()) core.saveState('isPost', 'true');
   if (phase === undefined) return;
   if (!isPostStep()) warnUnknownInputs(actionName, declaredInputsOfBundle());
+  let running: Promise<void> = Promise.resolve();
+  const cancel = stopOnCancel(actionName, () => running);
   try {
-    await phase();
+    running = phase();
+    await running;
   } catch (error) {
+    // What failed because its programs were ended is not news: the step says it was cancelled.
+    if (cancel.cancelling) return;
     const failure = describeFailure(actionName, error);
     if (failure.stack !== undefined)
       core.error(`${actionName}: unexpected error, please report it\n${failure.stack}`);
     core.setFailed(failure.message);
+  } finally {
+    cancel.stop();
   }
 }

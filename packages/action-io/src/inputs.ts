@@ -43,6 +43,12 @@ export class InputReader {
     return undefined;
   }
 
+  /** True when the input is set to whitespace only: given, though it reads as empty. */
+  blank(name: string): boolean {
+    const value = this.source(name) ?? '';
+    return value !== '' && value.trim() === '';
+  }
+
   /** An optional string; undefined when empty. */
   optional(name: string): string | undefined {
     const value = this.raw(name);

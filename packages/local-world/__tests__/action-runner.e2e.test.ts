@@ -37,7 +37,7 @@ runs:
 const PROBE = String.raw`
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { EOL } from 'node:os';
 
 const escapeData = (s) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -60,7 +60,11 @@ if (process.env.STATE_isPost === 'true') {
 console.log('probe started at ' + Date.now());
 const mode = process.env['INPUT_MODE'] ?? 'normal';
 if (mode === 'sleep') setTimeout(() => {}, 60_000);
-else if (mode === 'stdin') {
+else if (mode === 'orphan') {
+  // A child left running when the action exits: a leftover.
+  spawn('sleep', ['30'], { stdio: 'ignore' }).unref();
+  execFileSync('git', ['--version']);
+} else if (mode === 'stdin') {
   // Through the argv shim, stdin (how secrets reach commands) must still reach the real program.
   console.log('hash=' + execFileSync('git', ['hash-object', '--stdin'], { input: 'abc', encoding: 'utf8' }).trim());
 } else if (mode === 'fail') {
@@ -199,6 +203,25 @@ describe('runAction with a probe action', () => {
     expect(run.failed).toBe(false);
     expect(run.argv).toEqual([['git', '--version']]);
     expect(run.log).toMatch(/child ran: git version \d+\.\d+/);
+  });
+
+  it('records the environment each program was started with, from /proc/PID/environ', async () => {
+    const run = await probe({ inputs: { 'my-input': 'x' }, recordArgvOf: ['git'] });
+    const git = run.children.filter((child) => child.argv[0] === 'git');
+    expect(git).toHaveLength(1);
+    // The probe hands its whole environment on, inputs included: the record shows it.
+    expect(git[0]?.env).toMatchObject({ 'INPUT_MY-INPUT': 'x', GITHUB_ACTIONS: 'true' });
+    expect(run.leftovers).toEqual([]);
+  });
+
+  it('with watchChildren, sees every process the action starts and the ones still running when it exits', async () => {
+    const run = await probe({ inputs: { 'my-input': 'x', mode: 'orphan' }, watchChildren: true });
+    const sleep = run.children.find((child) => child.argv[0] === 'sleep');
+    expect(sleep).toMatchObject({
+      argv: ['sleep', '30'],
+      env: expect.objectContaining({ 'INPUT_MY-INPUT': 'x' }),
+    });
+    expect(run.leftovers).toEqual([expect.objectContaining({ pid: sleep?.pid, argv: ['sleep', '30'] })]);
   });
 
   it('passes stdin through the argv shim to the real program', async () => {

@@ -5,6 +5,7 @@ import { BUSYBOX_IMAGE } from '../src/base-images.js';
 import { docker, removeImages } from '../src/docker-engine.js';
 import { FaultProxy } from '../src/fault-proxy.js';
 import { basicAuth, MANIFEST_ACCEPT, TestRegistry } from '../src/registry.js';
+import { waitFor } from '../src/net.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
 
 // jest ignores `testTimeout` inside a project entry of jest.config.js.
@@ -200,6 +201,36 @@ describe('FaultProxy in front of a real registry', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(answer.status).toBe(401);
     expect(answer.headers['www-authenticate']).toMatch(/^Basic /);
+  });
+
+  it('holds a request until the test releases it, then forwards it', async () => {
+    let release = () => undefined as void;
+    const rule = proxy.addRule({
+      path: /^\/v2\/$/,
+      action: { until: new Promise<void>((resolve) => (release = resolve)) },
+      times: 1,
+    });
+    proxy.clearLog();
+    const answer = send(`${proxy.url}/v2/`);
+    await waitFor('the held request', async () => (rule.hits === 1 ? true : undefined));
+    expect(proxy.log).toEqual([expect.objectContaining({ path: '/v2/', fault: 'hold' })]);
+    expect(proxy.log[0]?.status).toBeUndefined();
+    release();
+    expect((await answer).status).toBe(401);
+    expect(proxy.log[0]).toMatchObject({ status: 401 });
+    expect(proxy.log[0]?.clientGone).toBeUndefined();
+  });
+
+  it('notes a client that hangs up on a held request, which then never reaches the target', async () => {
+    proxy.addRule({ path: /^\/v2\/$/, action: { until: new Promise(() => undefined) }, times: 1 });
+    proxy.clearLog();
+    const req = request(`${proxy.url}/v2/`, { agent: false });
+    req.on('error', () => undefined);
+    req.end();
+    await waitFor('the held request', async () => (proxy.log.length === 1 ? true : undefined));
+    req.destroy();
+    await waitFor('the hang-up', async () => (proxy.log[0]?.clientGone ? true : undefined));
+    expect(proxy.log[0]?.status).toBeUndefined();
   });
 
   it('applies the first matching rule with times left, and logs every request in order', async () => {
