@@ -12,6 +12,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { trackProcess } from './processes.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -529,6 +530,7 @@ async function runStep(step: Step): Promise<ActionRun> {
         // Its own process group, so a timeout or a leftover grandchild can be killed as a whole.
         detached: true,
       });
+      trackProcess(child, `action ${step.entry}`, { group: true });
       const splitters = { out: new LineSplitter(), err: new LineSplitter() };
       const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
       child.stdout.on('data', (chunk: Buffer) => {
