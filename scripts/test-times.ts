@@ -97,10 +97,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
         return []; // jest was stopped before it wrote its report
       }
     });
-  console.log(
-    formatTimes(steps, suites, {
-      start: readLoad(join(dir, 'load-start.txt')),
-      end: readLoad(join(dir, 'load-end.txt')),
-    }),
-  );
+  const wallFile = join(dir, 'wall-ms.txt');
+  const wall = existsSync(wallFile) ? Number(readFileSync(wallFile, 'utf8')) / 1000 : undefined;
+  const load = { start: readLoad(join(dir, 'load-start.txt')), end: readLoad(join(dir, 'load-end.txt')) };
+  console.log(formatTimes(steps, suites, load, wall));
 }

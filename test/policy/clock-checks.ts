@@ -183,6 +183,7 @@ interface Allowance {
 /** The allowance comments of a file: comments that start with the marker, never text inside a string. */
 function allowances(file: ts.SourceFile): Allowance[] {
   const text = file.getFullText();
+  if (!text.includes(ALLOW_MARKER)) return [];
   const literals: Array<[number, number]> = [];
   const collect = (node: ts.Node): void => {
     if (
@@ -196,10 +197,11 @@ function allowances(file: ts.SourceFile): Allowance[] {
   };
   collect(file);
   // Strings blanked out, lines kept: a comment opener left in the text is a real one.
-  let code = text;
+  const chars = text.split(''); // UTF-16 units, as the positions count
   for (const [start, end] of literals) {
-    code = code.slice(0, start) + code.slice(start, end).replace(/[^\n]/g, ' ') + code.slice(end);
+    for (let i = start; i < end; i++) if (chars[i] !== '\n') chars[i] = ' ';
   }
+  const code = chars.join('');
   const found: Allowance[] = [];
   const marker = new RegExp(`//\\s*${ALLOW_MARKER}(.*)$|/\\*\\s*${ALLOW_MARKER}([\\s\\S]*?)\\*/`, 'gm');
   for (const match of code.matchAll(marker)) {
