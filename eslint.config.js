@@ -11,13 +11,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              group: ['@docker/actions-toolkit', '@docker/actions-toolkit/lib'],
-              message:
-                'Import @docker/actions-toolkit by leaf module (e.g. @docker/actions-toolkit/lib/docker/docker.js).',
-            },
-          ],
+          paths: [
+            '@docker/actions-toolkit',
+            '@docker/actions-toolkit/lib',
+            '@docker/actions-toolkit/lib/index.js',
+          ].map((name) => ({
+            name,
+            message:
+              'Import @docker/actions-toolkit by leaf module (e.g. @docker/actions-toolkit/lib/buildx/builder.js).',
+          })),
         },
       ],
     },

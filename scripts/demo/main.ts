@@ -1,5 +1,7 @@
 // The local end-to-end demo: the main reusable workflow, run on this machine against local stand-ins for Artifact
 // Registry, Google's token endpoints, GitHub and the deployment repo. `bash scripts/demo.sh --help` for the options.
+// First, before anything reads a workflow: GitHub's workflow parser needs this hook under plain Node.
+import '@hub-image-actions/workflow-files/json-import-hook';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
@@ -7,10 +9,10 @@ import { parse as parseYaml } from 'yaml';
 import { portIsFree } from '@hub-image-actions/local-world/net';
 import { pathWithDouble, REPO2DOCKER_DOUBLE_DIR } from '@hub-image-actions/local-world/repo2docker-double';
 import { parseArgs, USAGE, UsageError, type DemoOptions } from './args.ts';
-import type { Value } from './expressions.ts';
+import type { Value } from '@hub-image-actions/workflow-files';
 import { logDirOf, Printer, type DemoOutcome, type Repo2DockerMode } from './report.ts';
 import { runWorkflow, type WorkflowResult } from './runner.ts';
-import { readCallerJob, reusableInputs, reusableSecrets, WorkflowError } from './workflow.ts';
+import { readCallerJob, readWorkflows, reusableInputs, reusableSecrets, WorkflowError } from './workflow.ts';
 import {
   DemoError,
   DEPLOYMENT_REPO,
@@ -26,10 +28,6 @@ const CALLER = 'templates/image-repo/.github/workflows/image-main.yml';
 const REUSABLE = '.github/workflows/image-main.yml';
 /** A pytest selection of the template's image tests that the double's image can honestly pass. */
 const DOUBLE_IMAGE_TESTS = 'not test_course_package_imports';
-
-async function readWorkflow(path: string): Promise<unknown> {
-  return parseYaml(await readFile(join(REPO_ROOT, path), 'utf8'));
-}
 
 /** An input default of build-image's action.yml: what the workflow gets when it leaves that input empty or out. */
 async function buildImageDefault(input: string): Promise<string> {
@@ -96,8 +94,11 @@ async function main(options: DemoOptions): Promise<number> {
         `--reset: deleted the state${removed.length > 0 ? ` and ${removed.length} local images` : ''}`,
       );
     }
-    const caller = await readWorkflow(CALLER);
-    const reusable = await readWorkflow(REUSABLE);
+    const { caller, reusable } = await readWorkflows(
+      (path) => readFile(join(REPO_ROOT, path), 'utf8'),
+      CALLER,
+      REUSABLE,
+    );
     const mode = chooseRepo2docker(await buildImageDefault('repo2docker-version'));
     out.repo2docker(mode);
 
@@ -128,7 +129,7 @@ async function main(options: DemoOptions): Promise<number> {
       vars: world.vars(),
       secrets: world.secrets(),
     };
-    const callerJob = readCallerJob(CALLER, caller, REUSABLE, contexts);
+    const callerJob = readCallerJob(caller, REUSABLE, contexts);
     const overrides: Record<string, { value: Value; why: string }> = {
       registry: {
         value: world.registryHost,
@@ -153,8 +154,8 @@ async function main(options: DemoOptions): Promise<number> {
       ...callerJob.with,
       ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v.value])),
     };
-    const inputs = reusableInputs(REUSABLE, reusable, given);
-    const secrets = reusableSecrets(REUSABLE, reusable, callerJob.secrets);
+    const inputs = reusableInputs(reusable, given);
+    const secrets = reusableSecrets(reusable, callerJob.secrets);
     out.caller({ file: CALLER, job: callerJob, overrides, sha, runNumber });
 
     const masks = [
@@ -168,7 +169,6 @@ async function main(options: DemoOptions): Promise<number> {
     };
     const started = Date.now();
     const result: WorkflowResult = await runWorkflow({
-      file: REUSABLE,
       workflow: reusable,
       inputs,
       secrets,

@@ -6,7 +6,7 @@ import { formatDuration } from '@hub-image-actions/action-io';
 import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
 import { highlights, renderLog } from './highlights.ts';
 import type { JobResult, Observer, StepResult, WorkflowResult } from './runner.ts';
-import type { Value } from './expressions.ts';
+import type { Value } from '@hub-image-actions/workflow-files';
 import type { CallerJob } from './workflow.ts';
 import type { World } from './world.ts';
 
@@ -146,7 +146,9 @@ export class Printer {
     return {
       jobStarted: (job) => {
         this.phase(`Job ${job.id}: ${job.name}`);
-        this.line(`permissions: ${permissionsText(job.permissions)}; timeout ${job.timeoutMinutes} min`);
+        this.line(
+          `runs-on: ${job.runsOn}; permissions: ${permissionsText(job.permissions)}; timeout ${job.timeoutMinutes} min`,
+        );
       },
       jobSkipped: (job) => {
         this.phase(`Job ${job.id}: ${job.name}`);

@@ -7,14 +7,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { cleanupRun, maskLog, runAction, type ActionRun } from '@hub-image-actions/local-world/action-runner';
-import { asRecord, jobsOf, stepsOf, triggers } from '@hub-image-actions/workflow-files';
-import { parseInternalUses } from '@hub-image-actions/workflow-files';
+import {
+  asRecord,
+  asString,
+  evaluate,
+  evaluateStrings,
+  evaluateToken,
+  isTruthy,
+  itemsOf,
+  keysOf,
+  parseInternalUses,
+  tokenAt,
+  type BasicExpressionToken,
+  type Contexts,
+  type Status,
+  type Value,
+  type WorkflowTemplateFile,
+  writtenText,
+} from '@hub-image-actions/workflow-files';
 import { checkout } from './checkout.ts';
-import { asString, evaluateCondition, evaluateValue, type Contexts, type Value } from './expressions.ts';
 import {
   jobOrder,
   jobPermissions,
-  needsOf,
+  readPermissions,
   unsupportedJobKeys,
   WorkflowError,
   type Permissions,
@@ -93,7 +108,13 @@ export interface JobResult {
 }
 
 export interface Observer {
-  jobStarted(job: { id: string; name: string; permissions: Permissions; timeoutMinutes: number }): void;
+  jobStarted(job: {
+    id: string;
+    name: string;
+    runsOn: string;
+    permissions: Permissions;
+    timeoutMinutes: number;
+  }): void;
   jobSkipped(job: { id: string; name: string; reason: string }): void;
   stepStarted(step: {
     jobId: string;
@@ -107,8 +128,8 @@ export interface Observer {
 }
 
 export interface WorkflowRun {
-  file: string;
-  workflow: unknown;
+  /** The reusable workflow, read by GitHub's parser. */
+  workflow: WorkflowTemplateFile;
   inputs: Record<string, Value>;
   secrets: Record<string, string>;
   vars: Record<string, string>;
@@ -164,14 +185,9 @@ function eventPayload(event: PushEvent, owner: string, name: string): { [key: st
   };
 }
 
-function stringRecord(values: Record<string, Value>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, asString(value)]));
-}
-
-function evaluateRecord(value: unknown, contexts: Contexts): Record<string, string> {
-  return stringRecord(
-    Object.fromEntries(Object.entries(asRecord(value)).map(([key, v]) => [key, evaluateValue(v, contexts)])),
-  );
+/** An `if:` as GitHub's parser gave it (its implied `success() &&` added), evaluated with the job's status. */
+function condition(token: BasicExpressionToken, contexts: Contexts, status: Status): boolean {
+  return isTruthy(evaluateToken(token, contexts, status));
 }
 
 function errorMessage(error: unknown): string {
@@ -179,7 +195,8 @@ function errorMessage(error: unknown): string {
 }
 
 export async function runWorkflow(run: WorkflowRun): Promise<WorkflowResult> {
-  const jobs = new Map(jobsOf(run.workflow));
+  const { workflow } = run;
+  const jobs = new Map(workflow.template.jobs.map((job) => [job.id.value, job]));
   const results = new Map<string, JobResult>();
   const baseContexts: Contexts = {
     inputs: run.inputs,
@@ -187,9 +204,15 @@ export async function runWorkflow(run: WorkflowRun): Promise<WorkflowResult> {
     vars: run.vars,
     github: githubContext(run.event),
   };
-  for (const id of jobOrder(run.file, run.workflow)) {
-    const job = jobs.get(id) ?? {};
-    const needs = needsOf(job);
+  for (const id of jobOrder(workflow)) {
+    const job = jobs.get(id);
+    if (job === undefined || job.type !== 'job') {
+      throw new WorkflowError(
+        workflow.path,
+        `job ${id} calls a reusable workflow, which the demo does not emulate`,
+      );
+    }
+    const needs = (job.needs ?? []).map((need) => need.value);
     const needsContext = Object.fromEntries(
       needs.map((need) => {
         const done = results.get(need);
@@ -197,16 +220,16 @@ export async function runWorkflow(run: WorkflowRun): Promise<WorkflowResult> {
       }),
     );
     const contexts: Contexts = { ...baseContexts, needs: needsContext };
-    const name = asString(evaluateValue(job['name'] ?? id, contexts));
+    const name = asString(job.name === undefined ? id : evaluateToken(job.name, contexts));
     const status = {
       succeeded: needs.every((need) => results.get(need)?.result === 'success'),
       cancelled: run.signal.aborted,
     };
     let reason: string | undefined;
     if (run.signal.aborted) reason = 'the run was cancelled';
-    else if (!evaluateCondition(job['if'], contexts, status)) {
+    else if (!condition(job.if, contexts, status)) {
       reason = status.succeeded
-        ? `its if: ${String(job['if'])} is false`
+        ? `its if: ${writtenText(tokenAt(workflow.root, 'jobs', id, 'if'))} is false`
         : `a job it needs did not succeed (${needs.map((need) => `${need}: ${results.get(need)?.result}`).join(', ')})`;
     }
     if (reason !== undefined) {
@@ -223,18 +246,19 @@ export async function runWorkflow(run: WorkflowRun): Promise<WorkflowResult> {
       });
       continue;
     }
-    results.set(id, await runJob(run, id, name, job, contexts));
+    results.set(id, await runJob(run, id, name, contexts));
   }
   const jobResults = [...results.values()];
   const jobsContext = Object.fromEntries(
     jobResults.map((job) => [job.id, { result: job.result, outputs: job.outputs }]),
   );
-  const declared = asRecord(asRecord(triggers(run.workflow)['workflow_call'])['outputs']);
+  const declared = tokenAt(workflow.root, 'on', 'workflow_call', 'outputs');
   const outputs = Object.fromEntries(
-    Object.entries(declared).map(([key, spec]) => [
-      key,
-      asString(evaluateValue(asRecord(spec)['value'], { ...baseContexts, jobs: jobsContext })),
-    ]),
+    keysOf(declared).map((key) => {
+      const value = tokenAt(declared, key, 'value');
+      const contexts = { ...baseContexts, jobs: jobsContext };
+      return [key, value === undefined ? '' : asString(evaluateToken(value, contexts))];
+    }),
   );
   const conclusion = jobResults.some((job) => job.result === 'cancelled')
     ? 'cancelled'
@@ -255,25 +279,31 @@ interface ActionStep {
   main: ActionRun;
 }
 
-async function runJob(
-  run: WorkflowRun,
-  id: string,
-  name: string,
-  job: Record<string, unknown>,
-  contexts: Contexts,
-): Promise<JobResult> {
+async function runJob(run: WorkflowRun, id: string, name: string, contexts: Contexts): Promise<JobResult> {
   const started = Date.now();
-  const unsupported = unsupportedJobKeys(job);
+  const { workflow } = run;
+  const file = workflow.path;
+  const job = (...path: string[]) => tokenAt(workflow.root, 'jobs', id, ...path);
+  const unsupported = unsupportedJobKeys(workflow, id);
   if (unsupported.length > 0) {
     throw new WorkflowError(
-      run.file,
+      file,
       `job ${id} uses ${unsupported.join(', ')}, which the demo does not emulate`,
     );
   }
-  const permissions = jobPermissions(run.file, id, run.callerPermissions, job['permissions']);
-  const timeoutMinutes = Number(asString(evaluateValue(job['timeout-minutes'] ?? 360, contexts)));
+  const requested = job('permissions');
+  const permissions = jobPermissions(
+    file,
+    id,
+    run.callerPermissions,
+    requested === undefined ? undefined : readPermissions(file, requested),
+  );
+  const timeout = job('timeout-minutes');
+  const timeoutMinutes = timeout === undefined ? 360 : Number(asString(evaluateToken(timeout, contexts)));
+  const runsOnToken = job('runs-on');
+  const runsOn = runsOnToken === undefined ? '' : asString(evaluateToken(runsOnToken, contexts));
   const deadline = started + timeoutMinutes * 60_000;
-  run.observer.jobStarted({ id, name, permissions, timeoutMinutes });
+  run.observer.jobStarted({ id, name, runsOn, permissions, timeoutMinutes });
 
   const { token, revoke } = run.machine.jobToken(id, permissions);
   const masks = [...run.machine.masks, token];
@@ -285,7 +315,7 @@ async function runJob(
     github,
     runner: { os: 'Linux', arch: 'X64', temp: runnerTemp },
   };
-  const jobEnv = evaluateRecord(job['env'], jobContexts);
+  const jobEnv = evaluateStrings(job('env'), jobContexts);
   const steps: StepResult[] = [];
   const stepsContext: Record<string, Value> = {};
   const posts: ActionStep[] = [];
@@ -346,24 +376,33 @@ async function runJob(
   };
 
   try {
-    for (const [index, step] of stepsOf(job).entries()) {
+    const modelSteps = workflow.template.jobs.find((candidate) => candidate.id.value === id);
+    const conditions = modelSteps !== undefined && modelSteps.type === 'job' ? modelSteps.steps : [];
+    for (const [index, stepToken] of itemsOf(job('steps')).entries()) {
       const number = index + 1;
-      const unknownKeys = Object.keys(step).filter((key) => !STEP_KEYS.has(key));
+      const field = (key: string) => tokenAt(stepToken, key);
+      const unknownKeys = keysOf(stepToken).filter((key) => !STEP_KEYS.has(key));
       if (unknownKeys.length > 0) {
         throw new WorkflowError(
-          run.file,
+          file,
           `job ${id} step ${number} uses ${unknownKeys.join(', ')}, which the demo does not emulate`,
         );
       }
-      const stepId = typeof step['id'] === 'string' ? step['id'] : undefined;
-      const uses = typeof step['uses'] === 'string' ? step['uses'] : undefined;
-      const script = typeof step['run'] === 'string' ? step['run'] : undefined;
+      const literal = (key: string) => {
+        const token = field(key);
+        return token === undefined ? undefined : asString(evaluateToken(token, {}));
+      };
+      const stepId = literal('id');
+      const uses = literal('uses');
+      const scriptToken = field('run');
       const kind: StepResult['kind'] =
-        script !== undefined ? 'run' : uses !== undefined && CHECKOUT.test(uses) ? 'checkout' : 'action';
+        scriptToken !== undefined ? 'run' : uses !== undefined && CHECKOUT.test(uses) ? 'checkout' : 'action';
       const stepContexts: Contexts = { ...jobContexts, steps: stepsContext, env: { ...jobEnv, ...exported } };
-      const fallbackName = script !== undefined ? `Run ${script.split('\n')[0]}` : `Run ${uses ?? ''}`;
+      const nameToken = field('name');
+      const fallbackName =
+        scriptToken !== undefined ? `Run ${writtenText(scriptToken).split('\n')[0]}` : `Run ${uses ?? ''}`;
       const stepName =
-        step['name'] === undefined ? fallbackName : asString(evaluateValue(step['name'], stepContexts));
+        nameToken === undefined ? fallbackName : asString(evaluateToken(nameToken, stepContexts));
       const base: StepResult = {
         jobId: id,
         number,
@@ -380,8 +419,10 @@ async function runJob(
         durationMs: 0,
         problem: undefined,
       };
+      const ifToken = conditions[index]?.if;
+      if (ifToken === undefined) throw new WorkflowError(file, `job ${id} step ${number} has no condition`);
       const status = { succeeded: !failed, cancelled: run.signal.aborted };
-      if (!evaluateCondition(step['if'], stepContexts, status)) {
+      if (!condition(ifToken, stepContexts, status)) {
         record(base);
         continue;
       }
@@ -393,23 +434,24 @@ async function runJob(
       let env: Record<string, string>;
       let text: string | undefined;
       try {
-        env = { ...jobEnv, ...evaluateRecord(step['env'], stepContexts) };
-        inputs = evaluateRecord(step['with'], stepContexts);
+        env = { ...jobEnv, ...evaluateStrings(field('env'), stepContexts) };
+        inputs = evaluateStrings(field('with'), stepContexts);
         // GitHub writes expressions into the script before it runs (our policy keeps them out of run:).
-        text = script === undefined ? undefined : asString(evaluateValue(script, stepContexts));
+        text = scriptToken === undefined ? undefined : asString(evaluateToken(scriptToken, stepContexts));
       } catch (error) {
         done({ outcome: 'failure', problem: errorMessage(error) });
         continue;
       }
       if (text !== undefined) {
-        const file = join(runnerTemp, `step-${number}.sh`);
-        await writeFile(file, text);
-        const shell = typeof step['shell'] === 'string' ? SHELLS[step['shell']] : DEFAULT_SHELL;
+        const scriptFile = join(runnerTemp, `step-${number}.sh`);
+        await writeFile(scriptFile, text);
+        const shellName = literal('shell');
+        const shell = shellName === undefined ? DEFAULT_SHELL : SHELLS[shellName];
         if (shell === undefined) {
-          done({ outcome: 'failure', env, problem: `shell: ${String(step['shell'])} is not emulated` });
+          done({ outcome: 'failure', env, problem: `shell: ${shellName} is not emulated` });
           continue;
         }
-        const result = await execute(run.machine.runStepAction, { script: file, shell }, env);
+        const result = await execute(run.machine.runStepAction, { script: scriptFile, shell }, env);
         done(fromRun(result, masks, { env }));
       } else if (kind === 'checkout') {
         try {
@@ -461,7 +503,7 @@ async function runJob(
     // run after a cancellation too; only a second interrupt (postSignal) stops them.
     for (const post of posts.reverse()) {
       const status = { succeeded: !failed, cancelled: run.signal.aborted };
-      if (!evaluateCondition(post.postIf, jobContexts, status)) continue;
+      if (!isTruthy(evaluate(post.postIf, jobContexts, status))) continue;
       run.observer.stepStarted({ jobId: id, number: post.number, name: `Post ${post.name}`, kind: 'post' });
       const stepStarted = Date.now();
       const result = await post.main.post({ env: runnerEnv(post.env), signal: run.postSignal });
@@ -484,7 +526,7 @@ async function runJob(
     await rm(workspace, { recursive: true, force: true });
     await rm(runnerTemp, { recursive: true, force: true });
   }
-  const outputs = evaluateRecord(job['outputs'], { ...jobContexts, steps: stepsContext });
+  const outputs = evaluateStrings(job('outputs'), { ...jobContexts, steps: stepsContext });
   const result: JobResult = {
     id,
     name,
@@ -504,14 +546,14 @@ function splitRepo(repository: string): [string, string] {
   return [owner, name];
 }
 
-/** `runs.post` and `runs.post-if` of an action, from its action.yml. */
+/** `runs.post` and `runs.post-if` of an action (its expression, without `${{ }}`), from its action.yml. */
 async function postOf(dir: string): Promise<{ post: boolean; postIf: string }> {
   const metadata = asRecord(parseYaml(await readFile(join(dir, 'action.yml'), 'utf8')));
   const runs = asRecord(metadata['runs']);
-  const postIf = runs['post-if'];
+  const postIf = typeof runs['post-if'] === 'string' ? runs['post-if'] : 'success()';
   return {
     post: typeof runs['post'] === 'string',
-    postIf: typeof postIf === 'string' ? postIf : 'success()',
+    postIf: /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(postIf)?.[1] ?? postIf,
   };
 }
 

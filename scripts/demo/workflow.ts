@@ -1,19 +1,41 @@
-// What GitHub works out before a reusable workflow's first step runs: the caller's `with:` and `secrets:` turned
-// into the called workflow's typed inputs and secrets, the order of its jobs, and the permissions each job gets.
-// Pure functions over the parsed YAML; the demo evaluates the workflow files themselves, so it cannot drift from them.
-import { asRecord, jobsOf, triggers } from '@hub-image-actions/workflow-files';
-import { asString, evaluateValue, type Contexts, type Value } from './expressions.ts';
+// The workflow files, read as GitHub reads them (@actions/workflow-parser, through workflow-files): the template's
+// caller, whose `with:` and `secrets:` GitHub's parser checks against the reusable workflow it calls, and that reusable
+// workflow. Then what GitHub works out before the first step runs and the parser does not: the caller's values turned
+// into the called workflow's typed inputs, the order of its jobs, and the permissions each job gets.
+import {
+  asString,
+  evaluateStrings,
+  evaluateToken,
+  keysOf,
+  parseInternalUses,
+  readWorkflowTemplate,
+  tokenAt,
+  WorkflowError,
+  type Contexts,
+  type TemplateToken,
+  type Value,
+  type WorkflowTemplateFile,
+} from '@hub-image-actions/workflow-files';
 
-export class WorkflowError extends Error {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'WorkflowError';
-  }
-}
+export { WorkflowError };
 
 export type Access = 'read' | 'write' | 'none';
 /** Scope (`contents`, `pull-requests`, `id-token`, …) → access. */
 export type Permissions = Record<string, Access>;
+
+/** The caller workflow and the reusable workflow it calls, both read by GitHub's parser. */
+export async function readWorkflows(
+  read: (path: string) => Promise<string>,
+  caller: string,
+  reusable: string,
+): Promise<{ caller: WorkflowTemplateFile; reusable: WorkflowTemplateFile }> {
+  const reusableText = await read(reusable);
+  const called = (uses: string) => (parseInternalUses(uses)?.target === reusable ? reusableText : undefined);
+  return {
+    caller: await readWorkflowTemplate(caller, await read(caller), called),
+    reusable: await readWorkflowTemplate(reusable, reusableText),
+  };
+}
 
 export interface CallerJob {
   id: string;
@@ -24,39 +46,36 @@ export interface CallerJob {
   permissions: Permissions;
 }
 
-/** The caller's job that runs `reusable` (matched by the path after `owner/repo/` in its `uses:`). */
-export function readCallerJob(
-  file: string,
-  caller: unknown,
-  reusable: string,
-  contexts: Contexts,
-): CallerJob {
-  const found = jobsOf(caller).find(([, job]) => {
-    const uses = typeof job['uses'] === 'string' ? job['uses'] : '';
-    return uses.replace(/@.*$/, '').endsWith(`/${reusable}`);
-  });
-  if (found === undefined) throw new WorkflowError(file, `no job calls ${reusable}`);
-  const [id, job] = found;
-  if (job['secrets'] === 'inherit') throw new WorkflowError(file, `job ${id} passes secrets: inherit`);
-  const evaluated = (entries: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(entries).map(([key, value]) => [key, evaluateValue(value, contexts)]));
+/** The caller's job that runs `reusable` (a path of this repository, e.g. `.github/workflows/image-main.yml`). */
+export function readCallerJob(caller: WorkflowTemplateFile, reusable: string, contexts: Contexts): CallerJob {
+  const job = caller.template.jobs.find(
+    (candidate) =>
+      candidate.type === 'reusableWorkflowJob' && parseInternalUses(candidate.ref.value)?.target === reusable,
+  );
+  if (job === undefined || job.type !== 'reusableWorkflowJob') {
+    throw new WorkflowError(caller.path, `no job calls ${reusable}`);
+  }
+  const id = job.id.value;
+  if (job['inherit-secrets'] === true)
+    throw new WorkflowError(caller.path, `job ${id} passes secrets: inherit`);
+  const values = job['input-values'];
+  const given = values === undefined ? {} : evaluateToken(values, contexts);
   return {
     id,
-    with: evaluated(asRecord(job['with'])),
-    secrets: Object.fromEntries(
-      Object.entries(evaluated(asRecord(job['secrets']))).map(([key, value]) => [key, asString(value)]),
-    ),
-    permissions: readPermissions(file, job['permissions']),
+    with: given !== null && typeof given === 'object' && !Array.isArray(given) ? given : {},
+    secrets: evaluateStrings(job['secret-values'], contexts),
+    permissions: readPermissions(caller.path, tokenAt(caller.root, 'jobs', id, 'permissions')),
   };
 }
 
-function readPermissions(file: string, value: unknown): Permissions {
-  if (value === undefined || value === null) return {};
+export function readPermissions(file: string, token: TemplateToken | undefined): Permissions {
+  if (token === undefined) return {};
+  const value = evaluateToken(token, {});
   if (value === 'read-all' || value === 'write-all') {
     throw new WorkflowError(file, `permissions: ${value} is not followed by the demo; list the scopes`);
   }
   const permissions: Permissions = {};
-  for (const [scope, access] of Object.entries(asRecord(value))) {
+  for (const [scope, access] of Object.entries(value !== null && typeof value === 'object' ? value : {})) {
     if (access !== 'read' && access !== 'write' && access !== 'none') {
       throw new WorkflowError(file, `permission ${scope}: ${String(access)} is not read, write or none`);
     }
@@ -75,9 +94,9 @@ export function jobPermissions(
   file: string,
   jobId: string,
   caller: Permissions,
-  requested: unknown,
+  requested: Permissions | undefined,
 ): Permissions {
-  const wanted = requested === undefined ? caller : readPermissions(file, requested);
+  const wanted = requested ?? caller;
   for (const [scope, access] of Object.entries(wanted)) {
     const allowed = caller[scope] ?? 'none';
     if (RANK[access] > RANK[allowed]) {
@@ -90,42 +109,46 @@ export function jobPermissions(
   return wanted;
 }
 
-/** The called workflow's inputs from the caller's `with:`: defaults applied, types checked as GitHub does. */
+/**
+ * The called workflow's inputs from the caller's `with:` (and what the demo adds): defaults applied, and the types
+ * checked as GitHub does when the run starts (the parser checks only which inputs are given).
+ */
 export function reusableInputs(
-  file: string,
-  workflow: unknown,
+  workflow: WorkflowTemplateFile,
   given: Record<string, Value>,
 ): Record<string, Value> {
-  const declared = asRecord(asRecord(triggers(workflow)['workflow_call'])['inputs']);
-  const problems: string[] = [];
-  for (const name of Object.keys(given)) {
-    if (!(name in declared)) problems.push(`the caller gives the input ${name}, which it does not declare`);
-  }
+  const declared = tokenAt(workflow.root, 'on', 'workflow_call', 'inputs');
+  const names = keysOf(declared);
+  const problems = Object.keys(given)
+    .filter((name) => !names.includes(name))
+    .map((name) => `the input ${name} is given, but the workflow does not declare it`);
   const inputs: Record<string, Value> = {};
-  for (const [name, spec] of Object.entries(declared)) {
-    const { type, required, default: fallback } = asRecord(spec);
-    const supplied = name in given;
-    if (!supplied && required === true) {
-      problems.push(`the required input ${name} is not given`);
-      continue;
-    }
-    const value = supplied ? (given[name] ?? null) : evaluateValue(fallback ?? defaultOf(type), {});
+  for (const name of names) {
+    const typeToken = tokenAt(declared, name, 'type');
+    const type = typeToken === undefined ? 'string' : asString(evaluateToken(typeToken, {}));
+    const fallback = tokenAt(declared, name, 'default');
+    const value =
+      name in given
+        ? (given[name] ?? null)
+        : fallback === undefined
+          ? defaultOf(type)
+          : evaluateToken(fallback, {});
     const typed = typedInput(type, value);
     if (typed === undefined) {
-      problems.push(`the input ${name} is a ${String(type)}, but the caller gives ${JSON.stringify(value)}`);
+      problems.push(`the input ${name} is a ${type}, but the caller gives ${JSON.stringify(value)}`);
     } else {
       inputs[name] = typed;
     }
   }
-  if (problems.length > 0) throw new WorkflowError(file, problems.join('; '));
+  if (problems.length > 0) throw new WorkflowError(workflow.path, problems.join('; '));
   return inputs;
 }
 
-function defaultOf(type: unknown): Value {
+function defaultOf(type: string): Value {
   return type === 'boolean' ? false : type === 'number' ? 0 : '';
 }
 
-function typedInput(type: unknown, value: Value): Value | undefined {
+function typedInput(type: string, value: Value): Value | undefined {
   if (type === 'boolean') {
     if (typeof value === 'boolean') return value;
     if (value === 'true' || value === 'false') return value === 'true';
@@ -138,53 +161,34 @@ function typedInput(type: unknown, value: Value): Value | undefined {
   return typeof value === 'object' && value !== null ? undefined : asString(value);
 }
 
-/** The secrets the called workflow declares, from the caller's `secrets:`; one it does not declare is an error. */
+/** Every secret the called workflow declares, from the caller's `secrets:` ('' when not passed). */
 export function reusableSecrets(
-  file: string,
-  workflow: unknown,
+  workflow: WorkflowTemplateFile,
   given: Record<string, string>,
 ): Record<string, string> {
-  const declared = asRecord(asRecord(triggers(workflow)['workflow_call'])['secrets']);
-  const unknown = Object.keys(given).filter((name) => !(name in declared));
-  if (unknown.length > 0) {
-    throw new WorkflowError(file, `the caller passes secrets it does not declare: ${unknown.join(', ')}`);
-  }
-  const missing = Object.entries(declared)
-    .filter(([name, spec]) => asRecord(spec)['required'] === true && (given[name] ?? '') === '')
-    .map(([name]) => name);
-  if (missing.length > 0)
-    throw new WorkflowError(file, `required secrets are not passed: ${missing.join(', ')}`);
-  return Object.fromEntries(Object.keys(declared).map((name) => [name, given[name] ?? '']));
+  const declared = keysOf(tokenAt(workflow.root, 'on', 'workflow_call', 'secrets'));
+  return Object.fromEntries(declared.map((name) => [name, given[name] ?? '']));
 }
 
-/** Jobs in an order that runs each after everything it `needs`. */
-export function jobOrder(file: string, workflow: unknown): string[] {
-  const jobs = new Map(jobsOf(workflow));
+/** Jobs in an order that runs each after everything it `needs` (GitHub's parser refused cycles and unknown jobs). */
+export function jobOrder(workflow: WorkflowTemplateFile): string[] {
+  const needs = new Map(
+    workflow.template.jobs.map((job) => [job.id.value, (job.needs ?? []).map((need) => need.value)]),
+  );
   const order: string[] = [];
-  const visiting = new Set<string>();
-  const visit = (id: string) => {
+  const visit = (id: string): void => {
     if (order.includes(id)) return;
-    if (visiting.has(id)) throw new WorkflowError(file, `jobs need each other in a cycle through ${id}`);
-    const job = jobs.get(id);
-    if (job === undefined) throw new WorkflowError(file, `a job needs ${id}, which does not exist`);
-    visiting.add(id);
-    for (const need of needsOf(job)) visit(need);
-    visiting.delete(id);
+    for (const need of needs.get(id) ?? []) visit(need);
     order.push(id);
   };
-  for (const id of jobs.keys()) visit(id);
+  for (const id of needs.keys()) visit(id);
   return order;
 }
 
-export function needsOf(job: Record<string, unknown>): string[] {
-  const needs = job['needs'];
-  if (needs === undefined) return [];
-  return (Array.isArray(needs) ? needs : [needs]).map(String);
-}
-
 /** The parts of a job the demo does not emulate: a workflow using them is refused rather than run differently. */
-export function unsupportedJobKeys(job: Record<string, unknown>): string[] {
+export function unsupportedJobKeys(workflow: WorkflowTemplateFile, jobId: string): string[] {
+  const keys = keysOf(tokenAt(workflow.root, 'jobs', jobId));
   return ['strategy', 'services', 'container', 'uses', 'environment', 'defaults', 'continue-on-error'].filter(
-    (key) => key in job,
+    (key) => keys.includes(key),
   );
 }

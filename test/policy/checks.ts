@@ -5,12 +5,19 @@ import { majorOf, parseInternalUses, RELEASE_REF } from '@hub-image-actions/work
 import {
   asRecord,
   Catalog,
+  evaluateToken,
   grantsIdToken,
+  isTruthy,
   jobsOf,
+  parseWorkflowTokens,
   stepsOf,
+  tokenAt,
   triggers,
   type ActionSpec,
+  type Contexts,
   type InputSpec,
+  type TemplateToken,
+  type Value,
 } from '@hub-image-actions/workflow-files';
 import type { Path, Repository, WorkflowFile, WorkflowSet } from '@hub-image-actions/workflow-files';
 
@@ -36,6 +43,10 @@ export const VIOLATION_KINDS = [
   'unknown-job-output',
   'internal-ref-mismatch',
   'path-filters-differ',
+  'third-party-runtime',
+  'fork-on-caller-runner',
+  'cancels-other-callers',
+  'write-without-environment',
 ] as const;
 
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
@@ -55,6 +66,8 @@ const SHA_PIN = /@[0-9a-f]{40}$/;
 const DIGEST_PIN = /@sha256:[0-9a-f]{64}$/;
 const CHECKOUT = /^actions\/checkout@/;
 const KEYLESS_INPUT = 'workload-identity-provider';
+/** The one caller input a fork's pull request may run on: the documented opt-in. */
+const FORK_RUNNER_INPUT = 'fork-runner';
 
 /** Everything a single workflow check needs. */
 interface Context {
@@ -426,6 +439,150 @@ const outputReferences: WorkflowCheck = ({ file, catalog, report }) => {
   }
 };
 
+/** Can this workflow run for a pull request (its own trigger, or any caller's when it is reusable)? */
+function runsForPullRequests(workflow: unknown): boolean {
+  const on = triggers(workflow);
+  return ['pull_request', 'pull_request_target', 'workflow_call'].some((event) => event in on);
+}
+
+/** A caller's inputs as markers (strings) or their defaults (booleans, numbers), to see where each one ends up. */
+function callerInputs(workflow: unknown): Record<string, Value> {
+  const declared = asRecord(asRecord(triggers(workflow).workflow_call).inputs);
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, spec]) => {
+      const { type, default: fallback } = asRecord(spec);
+      if (type === 'boolean') return [name, fallback === true || fallback === 'true'];
+      if (type === 'number') return [name, Number(fallback ?? 0)];
+      return [name, `<caller input ${name}>`];
+    }),
+  );
+}
+
+/** The contexts of a `pull_request` run: from a fork when `fork`, else from a branch of the repository. */
+function pullRequestContexts(workflow: unknown, fork: boolean, callerWorkflow = 'Caller'): Contexts {
+  const repository = 'org/image-repo';
+  return {
+    github: {
+      event_name: 'pull_request',
+      repository,
+      ref: 'refs/pull/7/merge',
+      workflow: callerWorkflow,
+      workflow_ref: `${repository}/.github/workflows/${callerWorkflow}.yml@refs/pull/7/merge`,
+      event: {
+        number: 7,
+        pull_request: {
+          number: 7,
+          head: { ref: 'topic', repo: { full_name: fork ? 'someone/image-repo' : repository, fork } },
+        },
+      },
+    },
+    inputs: callerInputs(workflow),
+    vars: {},
+    needs: {},
+    strategy: {},
+    matrix: {},
+  };
+}
+
+function strings(value: Value): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+const parsedTokens = new WeakMap<WorkflowFile, TemplateToken>();
+
+/** The GitHub parser's tokens of a workflow, once per file. */
+function tokensOf(file: WorkflowFile): TemplateToken {
+  let root = parsedTokens.get(file);
+  if (root === undefined) {
+    root = parseWorkflowTokens(file.path, file.text);
+    parsedTokens.set(file, root);
+  }
+  return root;
+}
+
+function evaluated(token: TemplateToken, contexts: Contexts): Value | Error {
+  try {
+    return evaluateToken(token, contexts);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** A fork's pull request runs only on a GitHub-hosted label or on `fork-runner`, never on the caller's `runner`. */
+const forkRunners: WorkflowCheck = ({ file, report }) => {
+  if (!runsForPullRequests(file.data)) return;
+  const contexts = pullRequestContexts(file.data, true);
+  for (const [id] of jobsOf(file.data)) {
+    const token = tokenAt(tokensOf(file), 'jobs', id, 'runs-on');
+    if (token === undefined) continue;
+    const at = ['jobs', id, 'runs-on'];
+    const value = evaluated(token, contexts);
+    if (value instanceof Error) {
+      report(
+        'fork-on-caller-runner',
+        at,
+        `job ${id}: runs-on cannot be worked out for a fork's pull request: ${value.message}`,
+      );
+      continue;
+    }
+    for (const label of strings(value)) {
+      const input = /^<caller input (.+)>$/.exec(label)?.[1];
+      if (input !== undefined && input !== FORK_RUNNER_INPUT) {
+        report(
+          'fork-on-caller-runner',
+          at,
+          `job ${id} runs a fork's pull request on the caller's \`${input}\` input, which may name a self-hosted runner: route forks to a GitHub-hosted label or the \`${FORK_RUNNER_INPUT}\` input`,
+        );
+      } else if (label === 'self-hosted') {
+        report('fork-on-caller-runner', at, `job ${id} runs a fork's pull request on a self-hosted runner`);
+      }
+    }
+  }
+};
+
+/** A reusable workflow that cancels runs in progress keeps its group apart for each calling workflow. */
+const cancelGroups: WorkflowCheck = ({ file, report }) => {
+  if (!('workflow_call' in triggers(file.data))) return;
+  const places: Path[] = [
+    ['concurrency'],
+    ...jobsOf(file.data).map(([id]): Path => ['jobs', id, 'concurrency']),
+  ];
+  for (const at of places) {
+    const concurrency = tokenAt(tokensOf(file), ...at);
+    if (concurrency === undefined) continue;
+    const group = tokenAt(concurrency, 'group') ?? concurrency;
+    const cancels = tokenAt(concurrency, 'cancel-in-progress');
+    const [first, second] = ['Lint', 'Build'].map((caller) =>
+      pullRequestContexts(file.data, false, caller),
+    ) as [Contexts, Contexts];
+    if (cancels === undefined || !isTruthy(evaluateToken(cancels, first))) continue;
+    const groups = [evaluated(group, first), evaluated(group, second)];
+    if (groups.some((value) => value instanceof Error) || isDeepStrictEqual(groups[0], groups[1])) {
+      report(
+        'cancels-other-callers',
+        at,
+        `the concurrency group ${JSON.stringify(groups[0] instanceof Error ? groups[0].message : groups[0])} cancels in progress and is the same for every calling workflow: two workflows calling this one on one pull request cancel each other; add \${{ github.workflow }} to the group`,
+      );
+    }
+  }
+};
+
+/** A job that can push to the repository waits for a protected environment. */
+const writesBehindEnvironment: WorkflowCheck = ({ file, report }) => {
+  for (const [id, job] of jobsOf(file.data)) {
+    if (asRecord(job.permissions).contents === 'write' && job.environment === undefined) {
+      report(
+        'write-without-environment',
+        ['jobs', id],
+        `job ${id} has \`contents: write\` but no \`environment:\`: name one whose protection rules (branches, reviewers) the admin sets`,
+      );
+    }
+  }
+};
+
 const WORKFLOW_CHECKS: WorkflowCheck[] = [
   topLevelPermissions,
   jobPermissions,
@@ -437,6 +594,9 @@ const WORKFLOW_CHECKS: WorkflowCheck[] = [
   concurrency,
   wiringOfCalls,
   outputReferences,
+  forkRunners,
+  cancelGroups,
+  writesBehindEnvironment,
 ];
 
 /** The violations of one workflow file. */
@@ -470,6 +630,30 @@ export function checkRuntimes(repository: Repository, catalog: Catalog): Violati
         message: `${action.id} runs on ${action.using}, the other actions on ${majority} (${summary})`,
       };
     });
+}
+
+/** The third-party actions we pin run on our actions' runtime (a release on the old one is a pin to move). */
+export function checkThirdPartyRuntimes(repository: Repository, catalog: Catalog): Violation[] {
+  const ours = new Set(catalog.ownActions().map((action) => action.using));
+  if (ours.size !== 1) return [];
+  const [runtime] = [...ours];
+  const violations: Violation[] = [];
+  for (const file of repository.workflows) {
+    for (const [id, job] of jobsOf(file.data)) {
+      stepsOf(job).forEach((step, index) => {
+        if (typeof step.uses !== 'string' || !isThirdParty(step.uses)) return;
+        const using = catalog.action(step.uses)?.using;
+        if (using === undefined || !using.startsWith('node') || using === runtime) return;
+        violations.push({
+          kind: 'third-party-runtime',
+          file: file.path,
+          line: file.lineOf(['jobs', id, 'steps', index, 'uses']),
+          message: `${step.uses} runs on ${using}, our actions on ${String(runtime)}: pin a release that runs on ${String(runtime)}`,
+        });
+      });
+    }
+  }
+  return violations;
 }
 
 /**
@@ -583,6 +767,7 @@ export function checkRepository(repository: Repository, catalog: Catalog): Viola
   return [
     ...repository.workflows.flatMap((file) => checkWorkflow(file, catalog)),
     ...checkRuntimes(repository, catalog),
+    ...checkThirdPartyRuntimes(repository, catalog),
     ...checkInternalRefs(repository),
     ...checkPathFilters(repository, catalog),
   ];

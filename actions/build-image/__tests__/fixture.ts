@@ -1,7 +1,9 @@
 // Shared set-up for the build-image end-to-end tests: a registry that takes access tokens, image repos as git
-// checkouts, runs of the bundled action with the repo2docker double first on PATH, and pushes done the way
-// push-to-gar will do them (docker tag + push), so the next run can find what the last one built.
+// checkouts, runs of the bundled action with the repo2docker under test (the real one when it is on PATH at the
+// pinned version with buildx, else the double), and pushes done the way push-to-gar will do them (docker tag + push),
+// so the next run can find what the last one built.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,13 +15,40 @@ import {
 } from '@hub-image-actions/local-world/action-runner';
 import { docker, removeImages, runCommand } from '@hub-image-actions/local-world/docker-engine';
 import { TestRegistry } from '@hub-image-actions/local-world/registry';
+import { PYTHON_IMAGE } from '@hub-image-actions/local-world/base-images';
 import {
-  pathWithDouble,
-  readInvocations,
-  type Repo2DockerInvocation,
+  doubleEnv,
+  JUPYTER_STUB,
+  repo2dockerUnderTest,
 } from '@hub-image-actions/local-world/repo2docker-double';
 
 export const TOKEN_USER = 'oauth2accesstoken';
+
+/** An environment.yml as image repos have it: part of the inputs whatever builds them. */
+export const ENVIRONMENT_YML = 'name: base\ndependencies: [python=3.11]\n';
+
+/**
+ * An image repository whose Dockerfile lays the image out as repo2docker's are (user jovyan, uid 1000, the
+ * repository in /srv/repo, a `jupyter` that answers /api/status), so any repo2docker builds it offline, the real one
+ * included; `files` are added to it or replace its own.
+ */
+export function imageRepo(files: Record<string, string> = {}): Record<string, string> {
+  return {
+    Dockerfile: [
+      `FROM ${PYTHON_IMAGE}`,
+      'RUN useradd --create-home --uid 1000 jovyan',
+      'COPY jupyter /usr/local/bin/jupyter',
+      'COPY --chown=1000:1000 . /srv/repo',
+      'USER 1000',
+      'WORKDIR /srv/repo',
+      'CMD ["jupyter", "notebook", "--ip", "0.0.0.0"]',
+      '',
+    ].join('\n'),
+    'jupyter*': readFileSync(JUPYTER_STUB, 'utf8'),
+    'environment.yml': ENVIRONMENT_YML,
+    ...files,
+  };
+}
 
 export class Fixture {
   readonly suffix = randomBytes(4).toString('hex');
@@ -96,9 +125,10 @@ export class Fixture {
     anonymous?: boolean;
     timeoutMs?: number;
     recordArgvOf?: string[];
-  }): Promise<{ run: ActionRun; builds: Repo2DockerInvocation[]; invocations: Repo2DockerInvocation[] }> {
-    const logDir = await this.tempDir('r2d-log');
-    const logFile = join(logDir, 'invocations.jsonl');
+    /** The double even where the real repo2docker is available (for what only the double can show). */
+    double?: boolean;
+  }): Promise<{ run: ActionRun; builds: string[][]; invocations: string[][] }> {
+    const tool = options.double ? { env: doubleEnv() } : repo2dockerUnderTest();
     const run = await runAction({
       action: 'build-image',
       workspace: options.workspace,
@@ -109,23 +139,22 @@ export class Fixture {
         ...options.inputs,
       },
       env: {
-        PATH: pathWithDouble(),
-        REPO2DOCKER_DOUBLE_LOG: logFile,
+        ...tool.env,
         GITHUB_SHA: options.sha,
         GITHUB_SERVER_URL: 'https://github.com',
         ...options.env,
       },
       ...(options.event ? { event: options.event } : {}),
-      ...(options.recordArgvOf ? { recordArgvOf: options.recordArgvOf } : {}),
+      recordArgvOf: ['repo2docker', ...(options.recordArgvOf ?? [])],
       timeoutMs: options.timeoutMs ?? 240_000,
     });
     this.runs.push(run);
-    const invocations = await readInvocations(logFile);
     for (const tag of (run.outputs['tags'] ?? '').split('\n').filter(Boolean)) {
       this.images.add(`${options.image}:${tag}`);
     }
     if (run.outputs['image-ref']) this.images.add(run.outputs['image-ref']);
-    return { run, invocations, builds: invocations.filter((i) => !i.argv.includes('--version')) };
+    const invocations = run.argv.filter((argv) => argv[0] === 'repo2docker').map((argv) => argv.slice(1));
+    return { run, invocations, builds: invocations.filter((argv) => !argv.includes('--version')) };
   }
 
   /** What push-to-gar does with a built image: tag it under each name and push. */

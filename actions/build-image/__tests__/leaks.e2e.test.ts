@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ActionRun } from '@hub-image-actions/local-world/action-runner';
 import { FakeGoogle } from '@hub-image-actions/local-world/fake-google';
 import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
-import { Fixture } from './fixture.js';
+import { Fixture, imageRepo } from './fixture.js';
 
 jest.setTimeout(300_000);
 
@@ -24,11 +24,12 @@ afterAll(async () => {
 
 /** A repo whose build logs in (to pull the cache), runs image tests, and runs a browser-test command that dumps its env. */
 async function repoWithEverything() {
-  return fx.repo({
-    'environment.yml': 'name: base\ndependencies: [python=3.11]\n',
-    'image-tests/test_ok.py': 'def test_ok():\n    pass\n',
-    'browser-tests/.keep': '',
-  });
+  return fx.repo(
+    imageRepo({
+      'image-tests/test_ok.py': 'def test_ok():\n    pass\n',
+      'browser-tests/.keep': '',
+    }),
+  );
 }
 
 /** The browser-test command's environment: the action's own inputs and the OIDC request variables are not in it. */

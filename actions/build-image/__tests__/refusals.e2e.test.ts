@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Fixture } from './fixture.js';
+import { Fixture, imageRepo } from './fixture.js';
 
 jest.setTimeout(300_000);
 
@@ -82,7 +82,7 @@ describe('credential files in the build context are refused before anything is b
     ['a PEM private key', { 'certs/server.key': PEM }, 'certs/server.key', /treat it as exposed/],
   ])('refuses %s', async (_kind, files, path, fix) => {
     const image = fx.image('refuse');
-    const { dir, sha } = await fx.repo({ 'environment.yml': ENV, ...files });
+    const { dir, sha } = await fx.repo(imageRepo({ ...files }));
     const { run, builds } = await fx.run({ workspace: dir, sha, image });
     expect(run.exitCode).toBe(1);
     expect(builds).toEqual([]);
@@ -104,7 +104,7 @@ describe('credential files in the build context are refused before anything is b
 
   it('refuses the token actions/checkout leaves in .git/config', async () => {
     const image = fx.image('refuse-git');
-    const { dir, sha } = await fx.repo({ 'environment.yml': ENV });
+    const { dir, sha } = await fx.repo(imageRepo());
     const { git } = await import('./fixture.js');
     await git(dir, [
       'config',
@@ -119,19 +119,57 @@ describe('credential files in the build context are refused before anything is b
     ).toMatch(/\.git\/config: a git config holding a token\. .*persist-credentials: false/);
   });
 
-  it('builds when the ignore rules keep the credential files out (.dockerignore and .containerignore)', async () => {
+  it('builds when .dockerignore keeps the credential files out', async () => {
     const image = fx.image('ignored');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      '$HOME/.docker/config.json': DOCKER_CONFIG,
-      'gha-creds-0a1b2c3d4e5f6789.json': '{"type":"external_account"}',
-      '.dockerignore': '$HOME\n',
-      '.containerignore': 'gha-creds-*.json\n',
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        '$HOME/.docker/config.json': DOCKER_CONFIG,
+        'gha-creds-0a1b2c3d4e5f6789.json': '{"type":"external_account"}',
+        '.dockerignore': '$HOME\ngha-creds-*.json\n',
+      }),
+    );
     const { run, builds } = await fx.run({ workspace: dir, sha, image, inputs: { test: 'false' } });
     expect(run.exitCode).toBe(0);
     expect(builds).toHaveLength(1);
     expect(run.log).toContain('No credential files in what repo2docker will copy.');
+  });
+
+  // repo2docker reads .containerignore only for the images it generates (a Dockerfile build is BuildKit's, which
+  // does not); the real one needs the network for those, so the double builds it.
+  it('builds a generated image when .containerignore keeps a credential file out', async () => {
+    const image = fx.image('containerignore');
+    const { dir, sha } = await fx.repo({
+      'environment.yml': ENV,
+      'gha-creds-0a1b2c3d4e5f6789.json': '{"type":"external_account"}',
+      '.containerignore': 'gha-creds-*.json\n',
+    });
+    const { run, builds } = await fx.run({
+      workspace: dir,
+      sha,
+      image,
+      inputs: { test: 'false' },
+      double: true,
+    });
+    expect(run.exitCode).toBe(0);
+    expect(builds).toHaveLength(1);
+    expect(run.log).toContain('No credential files in what repo2docker will copy.');
+  });
+
+  it('refuses a Dockerfile build whose credential file only .containerignore leaves out: BuildKit copies it', async () => {
+    const image = fx.image('containerignore-dockerfile');
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        'gha-creds-0a1b2c3d4e5f6789.json': '{"type":"external_account"}',
+        '.containerignore': 'gha-creds-*.json\n',
+      }),
+    );
+    const { run, builds } = await fx.run({ workspace: dir, sha, image, inputs: { test: 'false' } });
+    expect(run.exitCode).toBe(1);
+    expect(builds).toEqual([]);
+    expect(
+      run.annotations.find((a) => a.level === 'error' && a.message.startsWith('build-image action failed'))
+        ?.message,
+    ).toContain('gha-creds-0a1b2c3d4e5f6789.json');
   });
 });
 
@@ -176,7 +214,7 @@ describe('bad inputs get a clear error before any build', () => {
     ],
   ])('refuses %s', async (_name, inputs, env, message) => {
     const image = fx.image('bad');
-    const { dir, sha } = await fx.repo({ 'environment.yml': ENV });
+    const { dir, sha } = await fx.repo(imageRepo());
     const { run, invocations } = await fx.run({ workspace: dir, sha, image, inputs, env });
     expect(run.exitCode).toBe(1);
     expect(invocations).toEqual([]);
@@ -199,7 +237,7 @@ describe('bad inputs get a clear error before any build', () => {
   });
 
   it('says what to start or install when there is no docker engine', async () => {
-    const { dir, sha } = await fx.repo({ 'environment.yml': ENV });
+    const { dir, sha } = await fx.repo(imageRepo());
     const socket = join(await fx.tempDir('no-docker'), 'docker.sock');
     await mkdir(join(socket, '..'), { recursive: true });
     const { run, builds } = await fx.run({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 // The double's parser behaves like repo2docker's argparse parser; parsing our argv with it checks the contract.
 // @ts-expect-error: a plain .mjs module of the test double, without type declarations
-import { parseArgs } from '@hub-image-actions/local-world/repo2docker-double/lib/args.mjs';
+import { parseArgs, traitArgs } from '@hub-image-actions/local-world/repo2docker-double/lib/args.mjs';
 import {
   extraArgsProblems,
   formatCommand,
@@ -30,13 +30,14 @@ const base: Repo2DockerPlan = {
   subdir: undefined,
   platform: 'linux/amd64',
   inlineCache: true,
+  load: false,
   extraArgs: [],
   repoDir: '/home/runner/work/repo',
 };
 
 interface Parsed {
-  noRun: boolean;
-  push: boolean;
+  run: boolean | undefined;
+  push: boolean | undefined;
   userId: number;
   userName: string;
   targetRepoDir: string;
@@ -48,10 +49,13 @@ interface Parsed {
   subdir?: string;
   repo: string;
   cmd: string[];
-  traitlets: { platform?: string; baseImage?: string; extraBuildxBuildArgs: string[] };
+  extra: string[];
 }
 
-const parse = (argv: string[]): Parsed => parseArgs(argv) as Parsed;
+const parse = (argv: string[]) => {
+  const args = parseArgs(argv) as Parsed;
+  return { ...args, traits: (traitArgs(args.extra) as { traits: unknown }).traits };
+};
 
 describe('repo2dockerArgv: the command line of DOMAIN.md, exactly', () => {
   it.each<[string, Partial<Repo2DockerPlan>, string[]]>([
@@ -125,6 +129,24 @@ describe('repo2dockerArgv: the command line of DOMAIN.md, exactly', () => {
         '/home/runner/work/repo',
       ],
     ],
+    [
+      "a builder that is not the engine's own: --load after the inline cache",
+      { load: true },
+      [
+        '--no-run',
+        '--user-id=1000',
+        '--user-name=jovyan',
+        '--target-repo-dir=/srv/repo',
+        `--image-name=${NAME}:8b48b4867330`,
+        '--label=repo2docker.repo=https://github.com/cal-icor/base-user-image',
+        `--label=repo2docker.ref=${SHA}`,
+        `--label=${INPUTS_HASH_LABEL}=${HASH}`,
+        '--Repo2Docker.platform=linux/amd64',
+        '--DockerEngine.extra_buildx_build_args=--cache-to=type=inline',
+        '--DockerEngine.extra_buildx_build_args=--load',
+        '/home/runner/work/repo',
+      ],
+    ],
   ])('%s', (_name, change, expected) => {
     expect(repo2dockerArgv({ ...base, ...change })).toEqual(expected);
   });
@@ -137,11 +159,12 @@ describe('repo2dockerArgv: the command line of DOMAIN.md, exactly', () => {
         buildArgs: [['A', '-starts-with-dash']],
         appendix: '--not-an-option',
         subdir: 'sub',
+        load: true,
       }),
     );
     expect(parsed).toMatchObject({
-      noRun: true,
-      push: false,
+      run: false,
+      push: undefined,
       userId: 1000,
       userName: 'jovyan',
       targetRepoDir: '/srv/repo',
@@ -157,7 +180,7 @@ describe('repo2dockerArgv: the command line of DOMAIN.md, exactly', () => {
       subdir: 'sub',
       repo: '/home/runner/work/repo',
       cmd: [],
-      traitlets: { platform: 'linux/amd64', extraBuildxBuildArgs: ['--cache-to=type=inline'] },
+      traits: { platform: 'linux/amd64', extraBuildxBuildArgs: ['--cache-to=type=inline', '--load'] },
     });
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
-import { docker, imageExists } from '@hub-image-actions/local-world/docker-engine';
-import { Fixture, repositoryOf } from './fixture.js';
+import { docker, imageExists, imageLabels } from '@hub-image-actions/local-world/docker-engine';
+import { repo2dockerUnderTest } from '@hub-image-actions/local-world/repo2docker-double';
+import { Fixture, imageRepo, repositoryOf } from './fixture.js';
 
 jest.setTimeout(300_000);
 
@@ -15,11 +16,14 @@ let firstHash: string;
 beforeAll(async () => {
   fx = await Fixture.start();
   image = fx.image('reuse');
-  const repo = await fx.repo({
-    'environment.yml': 'name: base\ndependencies: [python=3.11, numpy]\n',
-    '.dockerignore': 'notes/\n.git\n',
-    'notes/meeting.md': 'agenda\n',
-  });
+  const repo = await fx.repo(
+    imageRepo({
+      'environment.yml': 'name: base\ndependencies: [python=3.11, numpy]\n',
+      '.dockerignore': 'notes/\n.git\nrepo2docker_config.py\n',
+      'notes/meeting.md': 'agenda\n',
+      'repo2docker_config.py': "c.Repo2Docker.labels = {'org.example.config': 'one'}\n",
+    }),
+  );
   dir = repo.dir;
   firstSha = repo.sha;
   const { run, builds } = await fx.run({ workspace: dir, sha: firstSha, image });
@@ -51,7 +55,7 @@ describe('reuse: the registry image built from the same inputs', () => {
       'image-id': '',
       'inputs-hash': firstHash,
       tests: 'skipped',
-      'repo2docker-version': '2026.04.0',
+      'repo2docker-version': '2026.4.0',
     });
     expect(Number(run.outputs['size-bytes'])).toBeGreaterThan(0);
     expect(run.summary).toContain(`| Result | **Reused** \`${firstDigest}\``);
@@ -82,6 +86,27 @@ describe('reuse: the registry image built from the same inputs', () => {
     expect(run.summary).toMatch(/\*\*Built\*\*: no image in the registry was built from these inputs/);
   });
 
+  it('is not reused when repo2docker_config.py changes, though .dockerignore keeps it out of the image', async () => {
+    const sha = await fx.commit(dir, {
+      'repo2docker_config.py': "c.Repo2Docker.labels = {'org.example.config': 'two'}\n",
+    });
+    const { run, builds } = await fx.run({ workspace: dir, sha, image, inputs: { test: 'false' } });
+    expect(run.exitCode).toBe(0);
+    expect(builds).toHaveLength(1);
+    expect(run.outputs['inputs-hash']).not.toBe(firstHash);
+    expect(run.log).toContain('also read by repo2docker and hashed: repo2docker_config.py');
+    expect(run.summary).toMatch(
+      /\| Inputs hash \| `sha256:[0-9a-f]{64}`: the build context, `repo2docker_config\.py` and/,
+    );
+    if (repo2dockerUnderTest().kind === 'real') {
+      // The real repo2docker executed it from where the action ran it (the double does not run Python).
+      expect(await imageLabels(run.outputs['image-ref'] ?? '')).toMatchObject({
+        'org.example.config': 'two',
+      });
+    }
+  });
+
+  // The double can claim another version; the real tool on PATH is the pinned one.
   it('is not reused when the repo2docker version changes', async () => {
     const { run, builds } = await fx.run({
       workspace: dir,
@@ -89,11 +114,12 @@ describe('reuse: the registry image built from the same inputs', () => {
       image,
       inputs: { 'repo2docker-version': '2026.05.0' },
       env: { REPO2DOCKER_DOUBLE_VERSION: '2026.05.0' },
+      double: true,
     });
     expect(run.exitCode).toBe(0);
     expect(builds).toHaveLength(1);
     expect(run.outputs['inputs-hash']).not.toBe(firstHash);
-    expect(run.outputs['repo2docker-version']).toBe('2026.05.0');
+    expect(run.outputs['repo2docker-version']).toBe('2026.5.0');
   });
 
   it('is skipped with force-rebuild, and a local image with the same tag is not taken as the build', async () => {

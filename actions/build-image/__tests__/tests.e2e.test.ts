@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
 import { docker } from '@hub-image-actions/local-world/docker-engine';
-import { Fixture, repositoryOf } from './fixture.js';
+import { Fixture, imageRepo, repositoryOf } from './fixture.js';
 
 jest.setTimeout(300_000);
 
@@ -14,8 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.stop();
 });
-
-const ENV = 'name: base\ndependencies: [python=3.11]\n';
 
 async function containersNamed(prefix: string): Promise<string[]> {
   const result = await docker(['ps', '--all', '--filter', `name=${prefix}`, '--format', '{{.Names}}']);
@@ -32,18 +30,19 @@ function containerOf(log: string, kind: 'tests' | 'jupyter'): string {
 describe('image-tests run inside the built image before anything is pushed', () => {
   it('pass as the image user in the repository directory', async () => {
     const image = fx.image('tests-pass');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      'image-tests/test_image.py': [
-        'import os',
-        '',
-        'def test_runs_as_the_image_user_in_the_repo():',
-        '    assert os.getuid() == 1000',
-        "    assert os.getcwd() == '/srv/repo'",
-        "    assert os.path.exists('environment.yml')",
-        '',
-      ].join('\n'),
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        'image-tests/test_image.py': [
+          'import os',
+          '',
+          'def test_runs_as_the_image_user_in_the_repo():',
+          '    assert os.getuid() == 1000',
+          "    assert os.getcwd() == '/srv/repo'",
+          "    assert os.path.exists('environment.yml')",
+          '',
+        ].join('\n'),
+      }),
+    );
     const { run } = await fx.run({ workspace: dir, sha, image });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['tests']).toBe('passed');
@@ -57,10 +56,11 @@ describe('image-tests run inside the built image before anything is pushed', () 
 
   it('that fail fail the step with their output shown, and leave the registry untouched', async () => {
     const image = fx.image('tests-fail');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      'image-tests/test_image.py': 'def test_numpy_is_there():\n    import numpy_missing_module  # noqa\n',
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        'image-tests/test_image.py': 'def test_numpy_is_there():\n    import numpy_missing_module  # noqa\n',
+      }),
+    );
     const { run } = await fx.run({ workspace: dir, sha, image });
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({ built: 'true', tests: 'failed' });
@@ -77,11 +77,12 @@ describe('image-tests run inside the built image before anything is pushed', () 
 
   it('install image-tests/requirements.txt first, and a failed install fails the tests', async () => {
     const image = fx.image('tests-reqs');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      'image-tests/requirements.txt': 'hia-package-that-does-not-exist==1.0\n',
-      'image-tests/test_x.py': 'def test_x():\n    pass\n',
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        'image-tests/requirements.txt': 'hia-package-that-does-not-exist==1.0\n',
+        'image-tests/test_x.py': 'def test_x():\n    pass\n',
+      }),
+    );
     const { run } = await fx.run({ workspace: dir, sha, image });
     expect(run.exitCode).toBe(1);
     expect(run.outputs['tests']).toBe('failed');
@@ -91,17 +92,18 @@ describe('image-tests run inside the built image before anything is pushed', () 
 
   it('run the image-test-command instead of the default, one argument per line', async () => {
     const image = fx.image('tests-command');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      'image-tests/test_image.py': [
-        'def test_fast():',
-        '    pass',
-        '',
-        'def test_slow_and_broken():',
-        '    raise AssertionError("must be deselected")',
-        '',
-      ].join('\n'),
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        'image-tests/test_image.py': [
+          'def test_fast():',
+          '    pass',
+          '',
+          'def test_slow_and_broken():',
+          '    raise AssertionError("must be deselected")',
+          '',
+        ].join('\n'),
+      }),
+    );
     const { run } = await fx.run({
       workspace: dir,
       sha,
@@ -118,11 +120,12 @@ describe('image-tests run inside the built image before anything is pushed', () 
 
   it('are refused before any build when .dockerignore leaves image-tests/ out of the image', async () => {
     const image = fx.image('tests-ignored');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      '.dockerignore': 'image-tests/\n',
-      'image-tests/test_x.py': 'def test_x():\n    pass\n',
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        '.dockerignore': 'image-tests/\n',
+        'image-tests/test_x.py': 'def test_x():\n    pass\n',
+      }),
+    );
     const { run, builds } = await fx.run({ workspace: dir, sha, image });
     expect(run.exitCode).toBe(1);
     expect(builds).toEqual([]);
@@ -135,19 +138,20 @@ describe('image-tests run inside the built image before anything is pushed', () 
 describe('browser-tests run on the runner against the image serving jupyter lab', () => {
   it('pass once /api/status answers, with JUPYTER_URL set, and the container is removed', async () => {
     const image = fx.image('browser-pass');
-    const { dir, sha } = await fx.repo({
-      'environment.yml': ENV,
-      'browser-tests/test_server.py': [
-        'import json, os, urllib.request',
-        '',
-        'def test_jupyter_answers_without_a_token():',
-        "    url = os.environ['JUPYTER_URL']",
-        "    assert url.startswith('http://127.0.0.1:')",
-        "    with urllib.request.urlopen(url + '/api/status') as response:",
-        "        assert 'started' in json.load(response)",
-        '',
-      ].join('\n'),
-    });
+    const { dir, sha } = await fx.repo(
+      imageRepo({
+        'browser-tests/test_server.py': [
+          'import json, os, urllib.request',
+          '',
+          'def test_jupyter_answers_without_a_token():',
+          "    url = os.environ['JUPYTER_URL']",
+          "    assert url.startswith('http://127.0.0.1:')",
+          "    with urllib.request.urlopen(url + '/api/status') as response:",
+          "        assert 'started' in json.load(response)",
+          '',
+        ].join('\n'),
+      }),
+    );
     const { run } = await fx.run({ workspace: dir, sha, image });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['tests']).toBe('passed');

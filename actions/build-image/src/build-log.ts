@@ -80,7 +80,7 @@ export class BuildLog {
     } else if (rest.startsWith('ERROR')) {
       this.buildkitFailedId ??= id;
       known.lines.push(rest);
-    } else if (!/^DONE \d/.test(rest)) {
+    } else if (!/^DONE \d|^sha256:[0-9a-f]{64}$/.test(rest)) {
       const output = BUILDKIT_OUTPUT.exec(rest);
       known.lines.push(output ? (output[1] ?? '') : rest);
     }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { listContext, type ContextEntry } from '@hub-image-actions/build-context';
 import {
   credentialByContent,
@@ -46,6 +46,9 @@ export interface ContextScan {
   bytes: number;
   /** What the inputs hash covers (`.git` left out: it changes with every commit). */
   hashed: HashedEntry[];
+  /** Files repo2docker reads or executes outside what it copies (config files left out by the ignore rules, its
+   * `repo2docker_config.py`), relative to the context; they are in `hashed` too. */
+  readDirectly: string[];
   findings: CredentialFinding[];
   present: SuitePresence;
   /** Test folders that exist but that the ignore rules keep out of the image. */
@@ -103,7 +106,28 @@ function isGitInternal(path: string): boolean {
   return path === '.git' || path.startsWith('.git/');
 }
 
-export async function scanContext(contextDir: string): Promise<ContextScan> {
+/** repo2docker executes this file from its working directory (its `--config` default), whatever it copies. */
+export const REPO2DOCKER_CONFIG_FILE = 'repo2docker_config.py';
+
+/**
+ * The ignore files that decide what the build copies. A generated build copies what repo2docker's own tarball
+ * holds: it reads `.dockerignore` and `.containerignore` from the binder folder when there is one. A Dockerfile
+ * build is BuildKit's: `<Dockerfile>.dockerignore` beside the Dockerfile wins over the root `.dockerignore`.
+ */
+async function ignoreFileNames(
+  contextDir: string,
+  buildKind: ContextScan['buildKind'],
+  inBinder: (name: string) => string,
+) {
+  if (buildKind === 'generated') return [inBinder('.dockerignore'), inBinder('.containerignore')];
+  const own = `${inBinder('Dockerfile')}.dockerignore`;
+  return (await isFile(join(contextDir, own))) ? [own] : ['.dockerignore'];
+}
+
+/**
+ * Scans the build context. `workingDir` is where repo2docker runs: its `repo2docker_config.py` is build input too.
+ */
+export async function scanContext(contextDir: string, workingDir: string = contextDir): Promise<ContextScan> {
   const binderDir = (await isDir(join(contextDir, '.binder')))
     ? '.binder'
     : (await isDir(join(contextDir, 'binder')))
@@ -111,11 +135,7 @@ export async function scanContext(contextDir: string): Promise<ContextScan> {
       : '';
   const inBinder = (name: string) => (binderDir === '' ? name : `${binderDir}/${name}`);
   const buildKind = (await isFile(join(contextDir, inBinder('Dockerfile')))) ? 'dockerfile' : 'generated';
-  // docker reads .dockerignore only; repo2docker's own tarball for generated builds honours .containerignore too.
-  const listing = await listContext(
-    contextDir,
-    buildKind === 'dockerfile' ? ['.dockerignore'] : ['.dockerignore', '.containerignore'],
-  );
+  const listing = await listContext(contextDir, await ignoreFileNames(contextDir, buildKind, inBinder));
 
   const hashed: HashedEntry[] = [];
   const findings: CredentialFinding[] = [];
@@ -164,16 +184,29 @@ export async function scanContext(contextDir: string): Promise<ContextScan> {
 
   // What repo2docker reads directly, whatever the ignore rules say, is part of the inputs too.
   const listed = new Set(hashed.map((entry) => entry.path));
+  const readDirectly: string[] = [];
+  const hashDirectly = async (absolute: string, label: string) => {
+    const stats = await lstat(absolute);
+    hashed.push({
+      path: label,
+      kind: 'file',
+      executable: (stats.mode & 0o111) !== 0,
+      digest: sha256(await readFile(absolute)),
+    });
+  };
   for (const name of CONFIG_FILES) {
     const path = inBinder(name);
     if (listed.has(path) || !(await isFile(join(contextDir, path)))) continue;
-    const stats = await lstat(join(contextDir, path));
-    hashed.push({
-      path: `${path} (read by repo2docker, ignored for the copy)`,
-      kind: 'file',
-      executable: (stats.mode & 0o111) !== 0,
-      digest: sha256(await readFile(join(contextDir, path))),
-    });
+    await hashDirectly(join(contextDir, path), `${path} (read by repo2docker, ignored for the copy)`);
+    readDirectly.push(path);
+  }
+  const configFile = join(workingDir, REPO2DOCKER_CONFIG_FILE);
+  if (await isFile(configFile)) {
+    await hashDirectly(
+      configFile,
+      `${REPO2DOCKER_CONFIG_FILE} (executed by repo2docker from its working directory)`,
+    );
+    readDirectly.push(relative(contextDir, configFile) || REPO2DOCKER_CONFIG_FILE);
   }
   findings.sort((a, b) => (a.path < b.path ? -1 : 1));
 
@@ -196,8 +229,26 @@ export async function scanContext(contextDir: string): Promise<ContextScan> {
     directories,
     bytes,
     hashed,
+    readDirectly,
     findings,
     present,
     excludedTestDirs,
   };
+}
+
+/** One log line: what kind of build, how much it copies, and what the ignore rules left out. */
+export function describeContext(context: ContextScan): string {
+  const binder = context.binderDir ? `${context.binderDir}/` : '';
+  const kind =
+    context.buildKind === 'dockerfile' ? `${binder}Dockerfile build` : 'repo2docker buildpack build';
+  return (
+    `${kind}${binder ? ` (configuration in ${binder})` : ''}: ` +
+    `${context.files} files in ${context.directories} folders (${context.bytes} bytes) in the build context` +
+    (context.ignoreFiles.length > 0
+      ? `; ${context.ignoreFiles.join(' and ')} left out ${context.ignoredCount} paths`
+      : '; no ignore file') +
+    (context.readDirectly.length > 0
+      ? `; also read by repo2docker and hashed: ${context.readDirectly.join(', ')}`
+      : '')
+  );
 }

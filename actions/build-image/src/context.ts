@@ -5,9 +5,7 @@ import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import { parseImageName, parseReference, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { extraArgsProblems } from './repo2docker-argv.js';
 import { commitFromEvent, commitTag, INPUTS_TAG_PREFIX, type Commit } from './tags.js';
-import { BROWSER_TESTS_DIR, IMAGE_TESTS_DIR } from './test-plan.js';
-
-export type TestMode = 'auto' | 'true' | 'false';
+import { BROWSER_TESTS_DIR, IMAGE_TESTS_DIR, type TestMode } from './test-plan.js';
 
 export interface Inputs {
   image: ImageName;

@@ -16,6 +16,8 @@ export interface Repo2DockerPlan {
   platform: string;
   /** repo2docker >= 2025.08.0 builds with buildx, which writes inline cache metadata only when asked. */
   inlineCache: boolean;
+  /** The buildx builder keeps its image to itself unless told to load it into the engine (any driver but `docker`). */
+  load: boolean;
   extraArgs: readonly string[];
   /** The repository to build: an absolute local path. */
   repoDir: string;
@@ -42,7 +44,9 @@ export function repo2dockerArgv(plan: Repo2DockerPlan): string[] {
   if (plan.appendix !== undefined && plan.appendix !== '') argv.push(`--appendix=${plan.appendix}`);
   if (plan.subdir !== undefined && plan.subdir !== '') argv.push(`--subdir=${plan.subdir}`);
   argv.push(`--Repo2Docker.platform=${plan.platform}`);
+  // A list trait: each occurrence appends, in order, just before the context path.
   if (plan.inlineCache) argv.push('--DockerEngine.extra_buildx_build_args=--cache-to=type=inline');
+  if (plan.load) argv.push('--DockerEngine.extra_buildx_build_args=--load');
   argv.push(...plan.extraArgs);
   argv.push(plan.repoDir);
   return argv;

@@ -5,7 +5,7 @@ import { access, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { ConfigurationError } from '@hub-image-actions/action-io';
 import { tailLines, type ProcessRunner } from '@hub-image-actions/process';
-import { parseRepo2dockerVersion, sameVersion } from './versions.js';
+import { normalVersion, parseRepo2dockerVersion, sameVersion } from './versions.js';
 
 export interface Repo2Docker {
   /** The executable to run. */
@@ -187,16 +187,17 @@ async function install(options: FindOptions, dir: string): Promise<string> {
 
 /** Finds or installs the wanted repo2docker; `onPath` is the result of an earlier `probePath`. */
 export async function findRepo2docker(
-  options: FindOptions,
+  given: FindOptions,
   onPath: { path: string; version: string | undefined } | undefined,
 ): Promise<Repo2Docker> {
+  const options = { ...given, wanted: normalVersion(given.wanted) };
   const { wanted, log } = options;
   if (onPath?.version !== undefined && sameVersion(onPath.version, wanted)) {
-    return { path: onPath.path, version: onPath.version, origin: 'path' };
+    return { path: onPath.path, version: normalVersion(onPath.version), origin: 'path' };
   }
   if (onPath !== undefined) {
     log(
-      `repo2docker on PATH (${onPath.path}) is ${onPath.version ?? 'not working'}, not ${wanted}: using ${wanted} in its own environment`,
+      `repo2docker on PATH (${onPath.path}) is ${onPath.version === undefined ? 'not working' : normalVersion(onPath.version)}, not ${wanted}: using ${wanted} in its own environment`,
     );
   }
   const dir = installDir(wanted, options.toolCache, options.runnerTemp);
@@ -206,7 +207,7 @@ export async function findRepo2docker(
   if ((await exists(marker)) && (await isExecutable(cached))) {
     const version = await versionOf(options.runner, cached, options.env);
     if (version !== undefined && sameVersion(version, wanted)) {
-      return { path: cached, version, origin: 'tool-cache' };
+      return { path: cached, version: normalVersion(version), origin: 'tool-cache' };
     }
   }
   const installed = await install(options, dir);
@@ -218,5 +219,5 @@ export async function findRepo2docker(
     );
   }
   await writeFile(marker, '');
-  return { path: installed, version, origin: 'installed' };
+  return { path: installed, version: normalVersion(version), origin: 'installed' };
 }

@@ -28,6 +28,8 @@ export interface Report {
   tests: { outcome: 'passed' | 'failed' | 'skipped'; suites: SuiteResult[]; skippedBecause?: string };
   versions: { repo2docker?: string; docker?: string; buildx?: string };
   inputsHash?: string;
+  /** Files repo2docker reads or executes that the inputs hash covers although the build does not copy them. */
+  hashedAlso?: string[];
   tagsToPush: string[];
   disk: { before: DiskReading[]; after: DiskReading[]; removals: Removal[] };
   failure?: { title: string; lines: string[] };
@@ -117,7 +119,13 @@ export function renderSummary(report: Report): string {
       `buildx ${report.versions.buildx ?? 'unknown'}`,
     ].join(', '),
   ]);
-  if (report.inputsHash !== undefined) rows.push(['Inputs hash', code(report.inputsHash)]);
+  if (report.inputsHash !== undefined) {
+    const also = report.hashedAlso ?? [];
+    rows.push([
+      'Inputs hash',
+      `${code(report.inputsHash)}: the build context${also.length > 0 ? `, ${also.map(code).join(', ')}` : ''} and the build settings`,
+    ]);
+  }
   if (report.imageId !== undefined) rows.push(['Image id', code(report.imageId)]);
   if (report.tagsToPush.length > 0) rows.push(['Tags to push', report.tagsToPush.map(code).join(' ')]);
   if (report.disk.before.length > 0) rows.push(['Disk', diskLine(report.disk.before, report.disk.after)]);

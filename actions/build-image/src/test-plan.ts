@@ -1,5 +1,7 @@
 // Which test suites run, and the exact commands for them.
-import type { TestMode } from './context.js';
+
+/** The `test` input: `auto` runs the suites the repository has, `true` also fails when it has none. */
+export type TestMode = 'auto' | 'true' | 'false';
 
 export const IMAGE_TESTS_DIR = 'image-tests';
 export const BROWSER_TESTS_DIR = 'browser-tests';

@@ -1,5 +1,6 @@
 // Running the test suites against the built image, before anything can be pushed.
 import type { ProcessRunner } from '@hub-image-actions/process';
+import { systemClock, type Clock } from '@hub-image-actions/retry';
 import type { Docker } from './docker.js';
 import { formatCommand } from './repo2docker-argv.js';
 import {
@@ -38,8 +39,10 @@ export async function runImageTests(options: {
   targetRepoDir: string;
   command: readonly string[];
   print: (line: string) => void;
+  clock?: Clock;
 }): Promise<SuiteResult> {
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const args = imageTestDockerArgs(options);
   options.print(`$ ${formatCommand('docker', args)}`);
   const tail: string[] = [];
@@ -49,7 +52,7 @@ export async function runImageTests(options: {
       keepTail(tail, line);
     },
   });
-  const durationMs = Date.now() - started;
+  const durationMs = clock.now() - started;
   const where = `in the image as uid ${options.userId} in ${options.targetRepoDir}`;
   // pytest exits 4 on a usage error, e.g. a folder that is not there: a Dockerfile that copies the repo elsewhere.
   const missing =
@@ -82,6 +85,7 @@ export interface BrowserTestOptions {
   env: NodeJS.ProcessEnv;
   print: (line: string) => void;
   fetchImpl?: typeof fetch;
+  clock?: Clock;
 }
 
 async function statusAnswers(fetchImpl: typeof fetch, url: string): Promise<boolean> {
@@ -99,14 +103,15 @@ async function statusAnswers(fetchImpl: typeof fetch, url: string): Promise<bool
  * runner, and always removes the container; its log is kept when anything fails.
  */
 export async function runBrowserTests(options: BrowserTestOptions): Promise<SuiteResult> {
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const { docker, print } = options;
   const fetchImpl = options.fetchImpl ?? fetch;
   const tail: string[] = [];
   const fail = async (detail: string): Promise<SuiteResult> => ({
     suite: 'browser-tests',
     passed: false,
-    durationMs: Date.now() - started,
+    durationMs: clock.now() - started,
     detail,
     tail,
     serverLog: await docker.containerLogs(options.containerName).catch(() => '(no log)'),
@@ -127,10 +132,10 @@ export async function runBrowserTests(options: BrowserTestOptions): Promise<Suit
     if (port === undefined) return await fail('docker did not publish the jupyter port');
     const url = `http://127.0.0.1:${port}`;
     print(`Waiting up to ${options.timeoutSeconds} s for ${url}/api/status`);
-    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    const deadline = clock.now() + options.timeoutSeconds * 1000;
     let ready = false;
     let polls = 0;
-    while (Date.now() < deadline) {
+    while (clock.now() < deadline) {
       if (await statusAnswers(fetchImpl, `${url}/api/status`)) {
         ready = true;
         break;
@@ -144,14 +149,14 @@ export async function runBrowserTests(options: BrowserTestOptions): Promise<Suit
           );
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
+      await clock.sleep(Math.min(500, Math.max(0, deadline - clock.now())));
     }
     if (!ready) {
       return await fail(
         `the jupyter server did not answer ${url}/api/status within ${options.timeoutSeconds} s (browser-test-timeout)`,
       );
     }
-    print(`jupyter server ready at ${url} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    print(`jupyter server ready at ${url} after ${((clock.now() - started) / 1000).toFixed(1)} s`);
     const env = { ...options.env, JUPYTER_URL: url, JUPYTER_PORT: String(port), JUPYTER_TOKEN: '' };
     for (const command of options.commands) {
       const [program = '', ...rest] = command;
@@ -172,7 +177,7 @@ export async function runBrowserTests(options: BrowserTestOptions): Promise<Suit
     return {
       suite: 'browser-tests',
       passed: true,
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
       detail: `passed against jupyter lab at ${url}`,
       tail,
     };

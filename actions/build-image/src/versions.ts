@@ -32,6 +32,17 @@ export function sameVersion(installed: string, wanted: string): boolean {
   return compareVersions(installed, wanted) === 0 && rest(installed) === rest(wanted);
 }
 
+/**
+ * The spelling pip, setuptools-scm and so repo2docker itself use: PEP 440's normal form, without leading zeros in
+ * the release numbers ("2026.04.0" → "2026.4.0"). Outputs, the summary, errors and the inputs hash all use it.
+ */
+export function normalVersion(version: string): string {
+  const trimmed = version.trim();
+  const release = /^v?([0-9]+(?:\.[0-9]+)*)/.exec(trimmed);
+  if (!release) return trimmed;
+  return releaseParts(trimmed).join('.') + trimmed.slice(release[0].length);
+}
+
 export function usesBuildx(repo2dockerVersion: string): boolean {
   return compareVersions(repo2dockerVersion, BUILDX_SINCE) >= 0;
 }

@@ -105,8 +105,8 @@ function reusableWorkflowSpec(file: WorkflowFile): ReusableWorkflowSpec | undefi
   };
 }
 
-// actions/checkout v4.2.2, from its action.yml at that commit.
-const CHECKOUT_V4_2_2 = {
+// actions/checkout v7.0.1 (node24), from its action.yml at that commit.
+const CHECKOUT_V7_0_1 = {
   inputs: Object.fromEntries(
     [
       'repository',
@@ -129,18 +129,18 @@ const CHECKOUT_V4_2_2 = {
       'submodules',
       'set-safe-directory',
       'github-server-url',
+      'allow-unsafe-pr-checkout',
     ].map((name) => [name, { required: false }]),
   ),
   outputs: { ref: {}, commit: {} },
-  runs: { using: 'node20' },
+  runs: { using: 'node24' },
 };
+
+const CHECKOUT_PIN = 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1';
 
 /** Third-party actions we pin, by `owner/repo[/path]@sha`. A new pin needs its metadata here. */
 export const THIRD_PARTY: ReadonlyMap<string, ActionSpec> = new Map([
-  [
-    'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683',
-    actionSpec('actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', CHECKOUT_V4_2_2),
-  ],
+  [CHECKOUT_PIN, actionSpec(CHECKOUT_PIN, CHECKOUT_V7_0_1)],
 ]);
 
 /** Resolves `uses:` values to what they accept and give. */
@@ -148,8 +148,14 @@ export class Catalog {
   private readonly actions = new Map<string, ActionSpec>();
   private readonly workflows = new Map<string, ReusableWorkflowSpec>();
 
-  /** Our actions and reusable workflows, from each repository in order (later ones win: fixtures over the real repo). */
-  constructor(...repositories: Repository[]) {
+  /**
+   * Our actions and reusable workflows, from each repository in order (later ones win: fixtures over the real repo),
+   * and the metadata of the third-party actions we pin.
+   */
+  constructor(
+    repositories: Repository[],
+    private readonly thirdParty: ReadonlyMap<string, ActionSpec> = THIRD_PARTY,
+  ) {
     for (const repository of repositories) this.add(repository);
   }
 
@@ -178,7 +184,7 @@ export class Catalog {
     if (internal !== undefined)
       return internal.kind === 'action' ? this.actions.get(internal.target) : undefined;
     if (uses.startsWith('./')) return this.actions.get(uses.slice(2).replace(/\/$/, ''));
-    return THIRD_PARTY.get(uses);
+    return this.thirdParty.get(uses);
   }
 
   /** The reusable workflow a job's `uses:` names; undefined when we know nothing about it. */

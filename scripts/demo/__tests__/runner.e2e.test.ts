@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { waitFor } from '@hub-image-actions/local-world/net';
+import { stringify } from 'yaml';
 import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
-import type { Value } from '../expressions.ts';
+import { readWorkflowTemplate, type Value } from '@hub-image-actions/workflow-files';
 import { runWorkflow, type Observer, type StepResult, type WorkflowRun } from '../runner.ts';
 
 jest.setTimeout(60_000);
@@ -71,45 +72,48 @@ function recorder(): { observer: Observer; steps: StepResult[]; skipped: string[
   };
 }
 
+/** Runs a workflow (as data, written out and read back by GitHub's parser) as a reusable workflow. */
 function run(
-  workflow: unknown,
+  workflow: Record<string, unknown>,
   inputs: Record<string, Value>,
   options: { observer: Observer; signal?: AbortSignal; callerPermissions?: WorkflowRun['callerPermissions'] },
 ) {
   const revoked: string[] = [];
-  const result = runWorkflow({
-    file: 'test.yml',
-    workflow,
-    inputs,
-    secrets: { 'the-secret': 'hunter2-is-not-a-password' },
-    vars: {},
-    callerPermissions: options.callerPermissions ?? { contents: 'read', 'id-token': 'write' },
-    event: {
-      repository: 'org/image',
-      sha: 'a'.repeat(40),
-      ref: 'refs/heads/main',
-      defaultBranch: 'main',
-      serverUrl: 'http://127.0.0.1:9',
-      apiUrl: 'http://127.0.0.1:9',
-      actor: 'ada',
-      runNumber: 3,
-      workflow: 'Test',
-    },
-    machine: {
-      actionsDir: join(dir, 'actions'),
-      runStepAction: join(ROOT, 'scripts', 'demo', 'run-step'),
-      env: {},
-      oidcEnv: {
-        ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/oidc',
-        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x',
+  const text = stringify({ on: 'workflow_call', ...workflow });
+  const result = readWorkflowTemplate('test.yml', text).then((file) =>
+    runWorkflow({
+      workflow: file,
+      inputs,
+      secrets: { 'the-secret': 'hunter2-is-not-a-password' },
+      vars: {},
+      callerPermissions: options.callerPermissions ?? { contents: 'read', 'id-token': 'write' },
+      event: {
+        repository: 'org/image',
+        sha: 'a'.repeat(40),
+        ref: 'refs/heads/main',
+        defaultBranch: 'main',
+        serverUrl: 'http://127.0.0.1:9',
+        apiUrl: 'http://127.0.0.1:9',
+        actor: 'ada',
+        runNumber: 3,
+        workflow: 'Test',
       },
-      jobToken: (jobId) => ({ token: `token-of-${jobId}`, revoke: () => revoked.push(jobId) }),
-      masks: ['hunter2-is-not-a-password'],
-    },
-    observer: options.observer,
-    signal: options.signal ?? new AbortController().signal,
-    postSignal: new AbortController().signal,
-  });
+      machine: {
+        actionsDir: join(dir, 'actions'),
+        runStepAction: join(ROOT, 'scripts', 'demo', 'run-step'),
+        env: {},
+        oidcEnv: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/oidc',
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x',
+        },
+        jobToken: (jobId) => ({ token: `token-of-${jobId}`, revoke: () => revoked.push(jobId) }),
+        masks: ['hunter2-is-not-a-password'],
+      },
+      observer: options.observer,
+      signal: options.signal ?? new AbortController().signal,
+      postSignal: new AbortController().signal,
+    }),
+  );
   return { result, revoked };
 }
 
@@ -125,6 +129,7 @@ describe('runWorkflow', () => {
       },
       jobs: {
         first: {
+          'runs-on': 'ubuntu-24.04',
           permissions: { contents: 'read', 'id-token': 'write' },
           'timeout-minutes': 5,
           outputs: { word: '${{ steps.say.outputs.word }}', last: '${{ steps.b.outputs.name }}' },
@@ -141,6 +146,7 @@ describe('runWorkflow', () => {
           ],
         },
         second: {
+          'runs-on': 'ubuntu-24.04',
           needs: 'first',
           permissions: { contents: 'read' },
           outputs: { said: '${{ steps.echo.outputs.said }}' },
@@ -152,7 +158,12 @@ describe('runWorkflow', () => {
             },
           ],
         },
-        third: { needs: 'second', if: '${{ inputs.flag }}', steps: [{ run: 'exit 1' }] },
+        third: {
+          'runs-on': 'ubuntu-24.04',
+          needs: 'second',
+          if: '${{ inputs.flag }}',
+          steps: [{ run: 'exit 1' }],
+        },
       },
     };
     const { observer, steps, skipped } = recorder();
@@ -184,8 +195,8 @@ describe('runWorkflow', () => {
   it('skips the steps after a failure and the jobs that need it, and says why', async () => {
     const workflow = {
       jobs: {
-        build: { steps: [{ run: 'echo broken; exit 3' }, { run: 'echo never' }] },
-        bump: { needs: ['build'], steps: [{ run: 'echo never' }] },
+        build: { 'runs-on': 'ubuntu-24.04', steps: [{ run: 'echo broken; exit 3' }, { run: 'echo never' }] },
+        bump: { 'runs-on': 'ubuntu-24.04', needs: ['build'], steps: [{ run: 'echo never' }] },
       },
     };
     const { observer, steps, skipped } = recorder();
@@ -200,8 +211,11 @@ describe('runWorkflow', () => {
     await writeFile(log, '');
     const workflow = {
       jobs: {
-        build: { steps: [{ uses: PROBE, with: { name: 'slow', log, sleep: 'yes' } }, { run: 'echo never' }] },
-        bump: { needs: 'build', steps: [{ run: 'echo never' }] },
+        build: {
+          'runs-on': 'ubuntu-24.04',
+          steps: [{ uses: PROBE, with: { name: 'slow', log, sleep: 'yes' } }, { run: 'echo never' }],
+        },
+        bump: { 'runs-on': 'ubuntu-24.04', needs: 'build', steps: [{ run: 'echo never' }] },
       },
     };
     const controller = new AbortController();
@@ -223,7 +237,11 @@ describe('runWorkflow', () => {
   });
 
   it('refuses a job that asks for more than the caller grants, before running anything', async () => {
-    const workflow = { jobs: { push: { permissions: { 'id-token': 'write' }, steps: [{ run: 'true' }] } } };
+    const workflow = {
+      jobs: {
+        push: { 'runs-on': 'ubuntu-24.04', permissions: { 'id-token': 'write' }, steps: [{ run: 'true' }] },
+      },
+    };
     const { observer, steps } = recorder();
     await expect(
       run(workflow, {}, { observer, callerPermissions: { contents: 'read' } }).result,
@@ -234,7 +252,9 @@ describe('runWorkflow', () => {
   });
 
   it('refuses a step key it does not emulate rather than ignoring it', async () => {
-    const workflow = { jobs: { a: { steps: [{ run: 'true', 'working-directory': 'sub' }] } } };
+    const workflow = {
+      jobs: { a: { 'runs-on': 'ubuntu-24.04', steps: [{ run: 'true', 'working-directory': 'sub' }] } },
+    };
     await expect(run(workflow, {}, recorder()).result).rejects.toThrow(
       'test.yml: job a step 1 uses working-directory, which the demo does not emulate',
     );

@@ -1,24 +1,35 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
-import { asRecord, jobsOf, stepsOf } from '@hub-image-actions/workflow-files';
+import {
+  evaluate as evaluateExpression,
+  evaluateStrings,
+  evaluateToken,
+  isTruthy,
+  itemsOf,
+  keysOf,
+  readWorkflowTemplate,
+  tokenAt,
+  type Contexts,
+  type TemplateToken,
+  type Value,
+} from '@hub-image-actions/workflow-files';
 import { checkoutProblems } from '../checkout.ts';
-import { evaluateCondition, evaluateValue, type Contexts, type Value } from '../expressions.ts';
 import {
   jobOrder,
   jobPermissions,
   readCallerJob,
+  readWorkflows,
   reusableInputs,
   reusableSecrets,
   WorkflowError,
 } from '../workflow.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const read = (path: string): unknown => parse(readFileSync(join(ROOT, path), 'utf8'));
+const read = (path: string) => readFile(join(ROOT, path), 'utf8');
 const MAIN = '.github/workflows/image-main.yml';
 const CALLER = 'templates/image-repo/.github/workflows/image-main.yml';
-const main = read(MAIN);
+const { caller, reusable: main } = await readWorkflows(read, CALLER, MAIN);
 
 const vars = {
   IMAGE: 'hubs/user-images/base',
@@ -29,7 +40,7 @@ const vars = {
 };
 
 describe('the template caller, read as GitHub does on a push', () => {
-  const job = readCallerJob(CALLER, read(CALLER), MAIN, {
+  const job = readCallerJob(caller, MAIN, {
     github: { event_name: 'push', ref: 'refs/heads/main' },
     inputs: {},
     vars,
@@ -56,7 +67,7 @@ describe('the template caller, read as GitHub does on a push', () => {
   });
 
   it('gives the main workflow typed inputs with its defaults, and every secret it declares', () => {
-    const inputs = reusableInputs(MAIN, main, job.with);
+    const inputs = reusableInputs(main, job.with);
     expect(inputs).toMatchObject({
       image: 'hubs/user-images/base',
       registry: 'us-central1-docker.pkg.dev',
@@ -65,12 +76,23 @@ describe('the template caller, read as GitHub does on a push', () => {
       'free-disk-space': true,
       'timeout-minutes': 120,
     });
-    expect(reusableSecrets(MAIN, main, job.secrets)).toEqual(job.secrets);
+    expect(reusableSecrets(main, job.secrets)).toEqual(job.secrets);
   });
 
   it('finds no caller job for a workflow it does not call', () => {
-    expect(() => readCallerJob(CALLER, read(CALLER), '.github/workflows/image-pr.yml', {})).toThrow(
+    expect(() => readCallerJob(caller, '.github/workflows/image-pr.yml', {})).toThrow(
       /no job calls \.github\/workflows\/image-pr\.yml/,
+    );
+  });
+
+  it("refuses, with GitHub's parser's messages, a caller whose with: or secrets: the reusable workflow does not declare", async () => {
+    const text = (await read(CALLER))
+      .replace('      image: ${{ vars.IMAGE }}\n', '      colour: red\n')
+      .replace('      app-private-key:', '      github-token:');
+    await expect(
+      readWorkflows(async (path) => (path === CALLER ? text : read(path)), CALLER, MAIN),
+    ).rejects.toThrow(
+      /Input image is required, but not provided while calling.*Invalid input, colour is not defined in the referenced workflow.*Invalid secret, github-token is not defined in the referenced workflow/,
     );
   });
 });
@@ -78,11 +100,10 @@ describe('the template caller, read as GitHub does on a push', () => {
 describe('reusable workflow inputs and secrets', () => {
   it.each<[string, Record<string, Value>, RegExp]>([
     [
-      'an undeclared input',
+      'an undeclared input the demo adds',
       { image: 'a/b/c', 'deployment-repo': 'o/r', colour: 'red' },
-      /gives the input colour/,
+      /the input colour is given, but the workflow does not declare it/,
     ],
-    ['a missing required input', { image: 'a/b/c' }, /the required input deployment-repo is not given/],
     [
       'a string for a boolean',
       { image: 'a/b/c', 'deployment-repo': 'o/r', 'skip-bump': 'yes' },
@@ -94,33 +115,37 @@ describe('reusable workflow inputs and secrets', () => {
       /timeout-minutes is a number/,
     ],
   ])('refuses %s', (_name, given, message) => {
-    expect(() => reusableInputs(MAIN, main, given)).toThrow(WorkflowError);
-    expect(() => reusableInputs(MAIN, main, given)).toThrow(message);
+    expect(() => reusableInputs(main, given)).toThrow(WorkflowError);
+    expect(() => reusableInputs(main, given)).toThrow(message);
   });
 
   it('takes "true" for a boolean, as the runner does', () => {
     expect(
-      reusableInputs(MAIN, main, { image: 'a/b/c', 'deployment-repo': 'o/r', 'skip-bump': 'true' })[
-        'skip-bump'
-      ],
+      reusableInputs(main, { image: 'a/b/c', 'deployment-repo': 'o/r', 'skip-bump': 'true' })['skip-bump'],
     ).toBe(true);
   });
 
-  it('refuses a secret the workflow does not declare', () => {
-    expect(() => reusableSecrets(MAIN, main, { 'github-token': 'x' })).toThrow(
-      /does not declare: github-token/,
-    );
+  it('gives every declared secret, empty when the caller passes none', () => {
+    expect(reusableSecrets(main, { 'app-private-key': 'PEM' })).toEqual({
+      'gar-credentials-json': '',
+      'app-private-key': 'PEM',
+      'deployment-token': '',
+    });
   });
 });
 
 describe('jobs: order and permissions', () => {
   it('runs build-push before bump', () => {
-    expect(jobOrder(MAIN, main)).toEqual(['build-push', 'bump']);
+    expect(jobOrder(main)).toEqual(['build-push', 'bump']);
   });
 
-  it('refuses needs that form a cycle or name no job', () => {
-    expect(() => jobOrder('w', { jobs: { a: { needs: 'b' }, b: { needs: ['a'] } } })).toThrow(/cycle/);
-    expect(() => jobOrder('w', { jobs: { a: { needs: 'z' } } })).toThrow(/needs z, which does not exist/);
+  it("refuses needs that form a cycle or name no job, with GitHub's parser's messages", async () => {
+    const workflow = (jobs: string) => readWorkflowTemplate('w.yml', `on: push\njobs:\n${jobs}`);
+    const job = (id: string, needs: string) =>
+      `  ${id}:\n    needs: ${needs}\n    runs-on: ubuntu-24.04\n    steps:\n      - run: 'true'\n`;
+    const free = `  free:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: 'true'\n`;
+    await expect(workflow(free + job('a', 'b') + job('b', '[a]'))).rejects.toThrow(/creates a cycle/);
+    await expect(workflow(free + job('a', 'z'))).rejects.toThrow(/Job 'a' depends on unknown job 'z'/);
   });
 
   it('gives a job its own permissions within the caller’s, and refuses more, with GitHub’s message', () => {
@@ -143,17 +168,22 @@ describe('every expression of our workflows is one the demo evaluates', () => {
     'templates/image-repo/.github/workflows/image-pr.yml',
   ];
   const anything: Value = {};
-  const contexts: Contexts = {
-    inputs: anything,
-    secrets: anything,
-    vars: anything,
-    github: anything,
-    needs: anything,
-    steps: anything,
-    jobs: anything,
-    runner: anything,
-    env: anything,
-  };
+  const contexts: Contexts = Object.fromEntries(
+    [
+      'inputs',
+      'secrets',
+      'vars',
+      'github',
+      'needs',
+      'steps',
+      'jobs',
+      'runner',
+      'env',
+      'strategy',
+      'matrix',
+      'job',
+    ].map((name) => [name, anything]),
+  );
   const status = { succeeded: true, cancelled: false };
   const errorOf = (work: () => unknown): string | undefined => {
     try {
@@ -164,49 +194,56 @@ describe('every expression of our workflows is one the demo evaluates', () => {
     }
   };
 
-  /** Every string in the file that holds an expression, and every if:, with where it is. */
-  function expressions(value: unknown, path: string, found: Array<[string, unknown, boolean]>): void {
-    if (typeof value === 'string' && value.includes('${{')) found.push([path, value, false]);
-    else if (Array.isArray(value))
-      value.forEach((item, index) => expressions(item, `${path}[${index}]`, found));
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === 'if') found.push([`${path}.if`, child, true]);
-        else if (key !== 'run') expressions(child, `${path}.${key}`, found);
-      }
+  /** Every token that holds an expression, and every `if:`, with where it is. */
+  function expressions(
+    token: TemplateToken,
+    path: string,
+    found: Array<[string, TemplateToken, boolean]>,
+  ): void {
+    if (token.isExpression) found.push([path, token, false]);
+    for (const key of keysOf(token)) {
+      const child = tokenAt(token, key) as TemplateToken;
+      if (key === 'if') found.push([`${path}.if`, child, true]);
+      else if (key !== 'run') expressions(child, `${path}.${key}`, found);
     }
+    itemsOf(token).forEach((item, index) => expressions(item, `${path}[${index}]`, found));
   }
 
-  it.each(files)('%s', (file) => {
-    const workflow = read(file);
-    const found: Array<[string, unknown, boolean]> = [];
-    expressions(workflow, file, found);
+  it.each(files)('%s', async (file) => {
+    const { root } = await readWorkflowTemplate(file, await read(file));
+    const found: Array<[string, TemplateToken, boolean]> = [];
+    expressions(root, file, found);
     expect(found.length).toBeGreaterThan(0);
-    for (const [where, value, isCondition] of found) {
+    for (const [where, token, isCondition] of found) {
       const evaluate = () =>
-        isCondition ? evaluateCondition(value, contexts, status) : evaluateValue(value, contexts, status);
+        isCondition && !token.isExpression
+          ? isTruthy(evaluateExpression(String(evaluateToken(token, {})), contexts, status))
+          : evaluateToken(token, contexts, isCondition ? status : undefined);
       expect({ where, error: errorOf(evaluate) }).toEqual({ where, error: undefined });
     }
   });
 
   it('and it runs every step of the main workflow: run scripts, our actions, or the pinned checkout it emulates', () => {
-    const kinds = jobsOf(main).flatMap(([, job]) =>
-      stepsOf(job).map((step) =>
-        typeof step['run'] === 'string'
-          ? 'run'
-          : String(step['uses']).startsWith('hub-image-actions/hub-image-actions/actions/')
-            ? 'ours'
-            : /^actions\/checkout@[0-9a-f]{40}$/.test(String(step['uses']))
-              ? 'checkout'
-              : `unsupported: ${String(step['uses'])}`,
-      ),
+    const steps = main.template.jobs.flatMap((job) =>
+      job.type === 'job' ? job.steps.map((step, index) => ({ job: job.id.value, index, step })) : [],
+    );
+    const kinds = steps.map(({ step }) =>
+      'run' in step
+        ? 'run'
+        : 'uses' in step && step.uses.value.startsWith('hub-image-actions/hub-image-actions/actions/')
+          ? 'ours'
+          : 'uses' in step && /^actions\/checkout@[0-9a-f]{40}$/.test(step.uses.value)
+            ? 'checkout'
+            : `unsupported: ${JSON.stringify(step)}`,
     );
     expect(kinds.filter((kind) => kind.startsWith('unsupported'))).toEqual([]);
-    const checkout = jobsOf(main)
-      .flatMap(([, job]) => stepsOf(job))
-      .find((step) => String(step['uses']).startsWith('actions/checkout@'));
-    const inputs = Object.fromEntries(
-      Object.entries(asRecord(checkout?.['with'])).map(([k, v]) => [k, String(v)]),
+    const checkout = steps.find(
+      ({ step }) => 'uses' in step && step.uses.value.startsWith('actions/checkout@'),
+    );
+    expect(checkout).toBeDefined();
+    const inputs = evaluateStrings(
+      tokenAt(main.root, 'jobs', checkout!.job, 'steps', checkout!.index, 'with'),
+      {},
     );
     expect(checkoutProblems(inputs)).toEqual([]);
   });

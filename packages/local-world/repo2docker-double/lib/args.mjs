@@ -1,52 +1,115 @@
-// Command-line parsing that behaves like repo2docker's argparse parser (plus the three traitlets options the
-// actions use): `--flag value` and `--flag=value`, unique prefixes, one positional repo and a REMAINDER command
-// that swallows everything after it, exit 2 with a usage line on any mistake.
+// Command-line parsing as repo2docker 2026.04.0 does it: argparse's `parse_known_args` over the real flags (unique
+// prefixes, `--flag value` and `--flag=value`, one positional repo, then a REMAINDER command), and whatever argparse
+// did not know goes to traitlets (`--Class.trait=value`). Usage errors exit 2 with argparse's message.
 
 const PROG = 'repo2docker';
 
-/** @typedef {'bool' | 'value' | 'append' | 'help'} FlagKind */
-/** @type {{ name: string, kind: FlagKind, dest: string, metavar?: string, type?: 'int' | 'image' }[]} */
+/**
+ * Every flag of the real parser (`__main__.get_argparser`), in its order.
+ * kind: `true`/`false` store a boolean into dest, `value` stores, `append` appends, `help` prints help.
+ */
 const FLAGS = [
-  { name: '--help', kind: 'help', dest: 'help' },
-  { name: '--image-name', kind: 'value', dest: 'imageName', metavar: 'IMAGE_NAME', type: 'image' },
-  { name: '--ref', kind: 'value', dest: 'ref', metavar: 'REF' },
-  { name: '--debug', kind: 'bool', dest: 'debug' },
-  { name: '--no-build', kind: 'bool', dest: 'noBuild' },
-  { name: '--no-run', kind: 'bool', dest: 'noRun' },
-  { name: '--push', kind: 'bool', dest: 'push' },
-  { name: '--user-id', kind: 'value', dest: 'userId', metavar: 'USER_ID', type: 'int' },
-  { name: '--user-name', kind: 'value', dest: 'userName', metavar: 'USER_NAME' },
-  { name: '--target-repo-dir', kind: 'value', dest: 'targetRepoDir', metavar: 'TARGET_REPO_DIR' },
-  { name: '--appendix', kind: 'value', dest: 'appendix', metavar: 'APPENDIX' },
-  { name: '--label', kind: 'append', dest: 'labels', metavar: 'LABELS' },
-  { name: '--build-arg', kind: 'append', dest: 'buildArgs', metavar: 'BUILD_ARGS' },
-  { name: '--subdir', kind: 'value', dest: 'subdir', metavar: 'SUBDIR' },
-  { name: '--version', kind: 'bool', dest: 'version' },
-  { name: '--cache-from', kind: 'append', dest: 'cacheFrom', metavar: 'CACHE_FROM' },
-  { name: '--engine', kind: 'value', dest: 'engine', metavar: 'ENGINE' },
+  { names: ['-h', '--help'], kind: 'help', dest: 'help' },
+  { names: ['--help-all'], kind: 'true', dest: 'helpAll' },
+  { names: ['--version'], kind: 'true', dest: 'version' },
+  { names: ['--config'], kind: 'value', dest: 'config', metavar: 'CONFIG' },
+  { names: ['--json-logs'], kind: 'true', dest: 'jsonLogs' },
+  { names: ['--image-name'], kind: 'value', dest: 'imageName', metavar: 'IMAGE_NAME', type: 'image' },
+  { names: ['--ref'], kind: 'value', dest: 'ref', metavar: 'REF' },
+  { names: ['--debug'], kind: 'true', dest: 'debug' },
+  { names: ['--no-build'], kind: 'false', dest: 'build' },
+  { names: ['--build'], kind: 'true', dest: 'build' },
+  { names: ['--build-memory-limit'], kind: 'value', dest: 'buildMemoryLimit', hidden: true },
+  { names: ['--no-run'], kind: 'false', dest: 'run' },
+  { names: ['--run'], kind: 'true', dest: 'run' },
+  { names: ['--publish', '-p'], kind: 'append', dest: 'ports', metavar: 'PORTS' },
+  { names: ['--publish-all', '-P'], kind: 'true', dest: 'allPorts' },
+  { names: ['--no-clean'], kind: 'false', dest: 'clean' },
+  { names: ['--clean'], kind: 'true', dest: 'clean' },
+  { names: ['--push'], kind: 'true', dest: 'push' },
+  { names: ['--no-push'], kind: 'false', dest: 'push' },
+  { names: ['--volume', '-v'], kind: 'append', dest: 'volumes', metavar: 'VOLUMES' },
+  { names: ['--user-id'], kind: 'value', dest: 'userId', metavar: 'USER_ID', type: 'int' },
+  { names: ['--user-name'], kind: 'value', dest: 'userName', metavar: 'USER_NAME' },
+  { names: ['--env', '-e'], kind: 'append', dest: 'environment', metavar: 'ENVIRONMENT' },
+  { names: ['--editable', '-E'], kind: 'true', dest: 'editable' },
+  { names: ['--target-repo-dir'], kind: 'value', dest: 'targetRepoDir', metavar: 'TARGET_REPO_DIR' },
+  { names: ['--appendix'], kind: 'value', dest: 'appendix', metavar: 'APPENDIX' },
+  { names: ['--label'], kind: 'append', dest: 'labels', metavar: 'LABELS' },
+  { names: ['--build-arg'], kind: 'append', dest: 'buildArgs', metavar: 'BUILD_ARGS' },
+  { names: ['--subdir'], kind: 'value', dest: 'subdir', metavar: 'SUBDIR' },
+  { names: ['--cache-from'], kind: 'append', dest: 'cacheFrom', metavar: 'CACHE_FROM' },
+  { names: ['--engine'], kind: 'value', dest: 'engine', metavar: 'ENGINE' },
 ];
 
-/** traitlets options (`--Class.trait=value`) that repo2docker passes on to its configuration. */
-const TRAITLETS = {
-  '--Repo2Docker.platform': 'platform',
-  '--Repo2Docker.base_image': 'baseImage',
-  '--DockerEngine.extra_buildx_build_args': 'extraBuildxBuildArgs',
+/** Traits the double acts on; any other `--Class.trait` is accepted as traitlets accepts it (see `traitArgs`). */
+const TRAITS = {
+  'Repo2Docker.platform': 'platform',
+  'Repo2Docker.base_image': 'baseImage',
+  'DockerEngine.extra_buildx_build_args': 'extraBuildxBuildArgs',
 };
+/** Repo2Docker's configurable traits: setting another name warns, as traitlets does. */
+const REPO2DOCKER_TRAITS = new Set([
+  'platform',
+  'base_image',
+  'appendix',
+  'labels',
+  'extra_build_args',
+  'extra_build_kwargs',
+  'extra_run_kwargs',
+  'subdir',
+  'cache_from',
+  'engine',
+  'user_id',
+  'user_name',
+  'target_repo_dir',
+  'output_image_spec',
+  'repo',
+  'ref',
+  'run',
+  'push',
+  'dry_run',
+  'json_logs',
+  'cleanup_checkout',
+  'git_workdir',
+  'volumes',
+  'environment',
+  'ports',
+  'all_ports',
+  'run_cmd',
+  'buildpacks',
+  'default_buildpack',
+  'content_providers',
+  'log_level',
+  'build_memory_limit',
+  'container_engine',
+  'swh_token',
+  'hydroshare_token',
+]);
 
-export class UsageError extends Error {}
-
-export function usage() {
-  const parts = ['[-h]'];
-  for (const flag of FLAGS) {
-    if (flag.kind === 'help') continue;
-    parts.push(flag.metavar === undefined ? `[${flag.name}]` : `[${flag.name} ${flag.metavar}]`);
+export class UsageError extends Error {
+  /** @param {string} message @param {string} usageText */
+  constructor(message, usageText = usage()) {
+    super(message);
+    this.usageText = usageText;
   }
+}
+
+function flagUsage(flag) {
+  const name = flag.names.find((n) => n.startsWith('--')) ?? flag.names[0];
+  if (flag.kind === 'help') return '[-h]';
+  return flag.metavar === undefined ? `[${name}]` : `[${name} ${flag.metavar}]`;
+}
+
+/** argparse's usage block, wrapped as it wraps it. */
+export function usage() {
+  const parts = FLAGS.filter((flag) => !flag.hidden).map(flagUsage);
   parts.push('repo', '...');
   const lead = `usage: ${PROG} `;
   const lines = [];
   let line = lead;
   for (const part of parts) {
-    if (line.length + part.length > 78 && line.trim() !== lead.trim()) {
+    if (line.length + part.length > 78 && line.length > lead.length) {
       lines.push(line.trimEnd());
       line = ' '.repeat(lead.length);
     }
@@ -56,22 +119,25 @@ export function usage() {
   return lines.join('\n');
 }
 
+/** The usage of traitlets' own parser, which reports mistakes in `--Class.trait` arguments. */
+const TRAITLETS_USAGE = `usage: ${PROG} [-h] [extra_args ...]`;
+
 export function help() {
-  const rows = FLAGS.map((flag) =>
-    flag.kind === 'help' ? '  -h, --help' : `  ${flag.name}${flag.metavar ? ` ${flag.metavar}` : ''}`,
+  const rows = FLAGS.filter((flag) => !flag.hidden).map(
+    (flag) => `  ${flag.names.join(', ')}${flag.metavar ? ` ${flag.metavar}` : ''}`,
   );
   return [
     usage(),
     '',
-    'Fetch a repository and build a container image (repo2docker test double)',
+    'Fetch a repository and build a container image',
     '',
     'positional arguments:',
-    '  repo                  Path to repository that should be built. Could be local path or a git URL.',
+    '  repo                  Path to repository that should be built. Could be',
+    '                        local path or a git URL.',
     '  cmd                   Custom command to run after building container',
     '',
     'options:',
     ...rows,
-    ...Object.keys(TRAITLETS).map((name) => `  ${name}=VALUE`),
   ].join('\n');
 }
 
@@ -82,7 +148,7 @@ export function pyRepr(value) {
   return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
 }
 
-// repo2docker's stricter-than-docker image reference pattern (repo2docker/utils.py).
+// repo2docker's image reference pattern (stricter than docker's: lower case only).
 const NAME_COMPONENT = '[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?';
 const IMAGE_NAME = new RegExp(
   '^(?:(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])(?:(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?/)?' +
@@ -95,138 +161,134 @@ export function isValidImageName(name) {
   return IMAGE_NAME.test(name);
 }
 
-function convert(flag, value) {
+function convert(flag, name, value) {
   if (flag.type === 'int') {
     if (!/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(value)) {
-      throw new UsageError(`argument ${flag.name}: invalid int value: ${pyRepr(value)}`);
+      throw new UsageError(`argument ${name}: invalid int value: ${pyRepr(value)}`);
     }
     return Number.parseInt(value.replace(/_/g, ''), 10);
   }
   if (flag.type === 'image' && !isValidImageName(value)) {
     throw new UsageError(
-      `argument ${flag.name}: ${pyRepr(value)} is not a valid docker image name. Image name must start with a ` +
+      `argument ${name}: ${pyRepr(value)} is not a valid docker image name. Image name must start with a ` +
         'lowercase or numeric character and can then use _ . or - in addition to lowercase and numeric.',
     );
   }
   return value;
 }
 
-/** The flag `token` names, by exact name or unique prefix like argparse's allow_abbrev; undefined if none. */
+function longName(flag) {
+  return flag.names.find((n) => n.startsWith('--')) ?? flag.names[0];
+}
+
+/** The flag an option string names, exactly or as a unique prefix of a long option (argparse's allow_abbrev). */
 function resolveFlag(token) {
-  if (token === '-h') return FLAGS[0];
-  if (!token.startsWith('--')) return undefined;
-  const name = token.split('=', 1)[0];
-  const exact = FLAGS.find((flag) => flag.name === name);
-  if (exact !== undefined) return exact;
-  const candidates = FLAGS.filter((flag) => flag.name.startsWith(name));
+  const name = token.startsWith('--') ? token.split('=', 1)[0] : token;
+  const exact = FLAGS.find((flag) => flag.names.includes(name));
+  if (exact !== undefined) return { flag: exact, name };
+  if (!name.startsWith('--')) return undefined;
+  const candidates = FLAGS.filter((flag) => flag.names.some((n) => n.startsWith('--') && n.startsWith(name)));
   if (candidates.length > 1) {
-    throw new UsageError(
-      `ambiguous option: ${name} could match ${candidates.map((flag) => flag.name).join(', ')}`,
-    );
+    throw new UsageError(`ambiguous option: ${name} could match ${candidates.map(longName).join(', ')}`);
   }
-  return candidates[0];
+  return candidates.length === 1 ? { flag: candidates[0], name: longName(candidates[0]) } : undefined;
 }
 
-function traitletName(token) {
-  const name = token.split('=', 1)[0];
-  return Object.hasOwn(TRAITLETS, name) ? name : undefined;
-}
-
-/** argparse's rule for whether a token is an option string rather than a value or positional. */
-function looksLikeOption(token) {
+/** argparse's test for an option string, rather than a value or a positional. */
+function isOptionString(token) {
   if (!token.startsWith('-') || token === '-') return false;
-  if (token === '--') return true;
-  try {
-    if (resolveFlag(token) !== undefined || traitletName(token) !== undefined) return true;
-  } catch {
-    return true;
-  }
   if (/^-\d+$|^-\d*\.\d+$/.test(token)) return false;
-  return !token.includes(' ');
+  return !token.includes(' ') || resolveFlag(token) !== undefined;
 }
 
 /**
- * Parses repo2docker's argv. Throws UsageError (exit 2) like argparse; `--version` and `--help` are
- * reported in the result for the caller to act on.
+ * Parses argv like `argparser.parse_known_args`: returns the known arguments, and the rest (`extra`) that
+ * traitlets will read. Throws UsageError (exit 2) where argparse would.
  */
 export function parseArgs(argv) {
   const args = {
     help: false,
+    helpAll: false,
     version: false,
+    config: 'repo2docker_config.py',
+    jsonLogs: undefined,
+    imageName: undefined,
+    ref: undefined,
     debug: false,
-    noBuild: false,
-    noRun: false,
-    push: false,
+    build: undefined,
+    buildMemoryLimit: undefined,
+    run: undefined,
+    ports: [],
+    allPorts: undefined,
+    clean: undefined,
+    push: undefined,
+    volumes: [],
+    userId: undefined,
+    userName: undefined,
+    environment: [],
+    editable: false,
+    targetRepoDir: undefined,
+    appendix: undefined,
     labels: [],
     buildArgs: [],
+    subdir: undefined,
     cacheFrom: [],
-    traitlets: { platform: undefined, baseImage: undefined, extraBuildxBuildArgs: [] },
+    engine: 'docker',
     repo: undefined,
     cmd: [],
   };
-  const unrecognized = [];
+  const extra = [];
   for (let i = 0; i < argv.length; i += 1) {
     const token = argv[i];
     if (args.repo !== undefined) {
-      // argparse.REMAINDER: everything after the repo is the command to run, options included.
-      args.cmd = argv.slice(i);
+      args.cmd = argv.slice(i); // argparse.REMAINDER: everything after the repository, options included
       break;
     }
     if (token === '--') {
       const rest = argv.slice(i + 1);
-      args.repo = rest[0];
-      args.cmd = rest.slice(1);
+      if (args.repo === undefined) args.repo = rest.shift();
+      args.cmd = rest;
       break;
     }
-    if (!looksLikeOption(token)) {
+    if (!isOptionString(token)) {
       args.repo = token;
       continue;
     }
+    const found = resolveFlag(token);
+    if (found === undefined) {
+      extra.push(token);
+      continue;
+    }
+    const { flag, name } = found;
     const eq = token.startsWith('--') ? token.indexOf('=') : -1;
     const explicit = eq === -1 ? undefined : token.slice(eq + 1);
-    const takeValue = (name) => {
-      if (explicit !== undefined) return explicit;
-      const next = argv[i + 1];
-      if (next === undefined || looksLikeOption(next)) {
-        throw new UsageError(`argument ${name}: expected one argument`);
-      }
-      i += 1;
-      return next;
-    };
-
-    const trait = traitletName(token);
-    if (trait !== undefined) {
-      const value = takeValue(trait);
-      const dest = TRAITLETS[trait];
-      if (dest === 'extraBuildxBuildArgs') args.traitlets.extraBuildxBuildArgs.push(...listValue(value));
-      else args.traitlets[dest] = unquote(value);
-      continue;
-    }
-
-    const flag = resolveFlag(token);
-    if (flag === undefined) {
-      unrecognized.push(token);
-      continue;
-    }
-    if (flag.kind === 'help') return { ...args, help: true };
-    if (flag.kind === 'bool') {
+    if (flag.kind === 'help') return { ...args, help: true, extra };
+    if (flag.kind === 'true' || flag.kind === 'false') {
       if (explicit !== undefined) {
-        throw new UsageError(`argument ${flag.name}: ignored explicit argument ${pyRepr(explicit)}`);
+        throw new UsageError(`argument ${name}: ignored explicit argument ${pyRepr(explicit)}`);
       }
-      args[flag.dest] = true;
+      args[flag.dest] = flag.kind === 'true';
       continue;
     }
-    const value = convert(flag, takeValue(flag.name));
+    let value = explicit;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || isOptionString(next))
+        throw new UsageError(`argument ${name}: expected one argument`);
+      value = next;
+      i += 1;
+    }
+    value = convert(flag, name, value);
     if (flag.kind === 'append') args[flag.dest].push(value);
     else args[flag.dest] = value;
   }
-  if (args.version) return args;
-  if (args.repo === undefined) throw new UsageError('the following arguments are required: repo');
-  if (unrecognized.length > 0) throw new UsageError(`unrecognized arguments: ${unrecognized.join(' ')}`);
-  return args;
+  if (args.repo === undefined && !args.version) {
+    throw new UsageError('the following arguments are required: repo, cmd');
+  }
+  return { ...args, extra };
 }
 
-/** traitlets strips one pair of matching quotes from a string value (`--ServerApp.token=''`). */
+/** traitlets' Unicode.from_string: one pair of surrounding quotes is dropped (deprecated, still done). */
 function unquote(value) {
   if (value.length >= 2 && value[0] === value.at(-1) && (value[0] === "'" || value[0] === '"')) {
     return value.slice(1, -1);
@@ -234,18 +296,44 @@ function unquote(value) {
   return value;
 }
 
-/** A traitlets List given on the command line: one item, or a JSON-style list literal. */
-function listValue(value) {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-    try {
-      const parsed = JSON.parse(trimmed.replace(/'/g, '"'));
-      if (Array.isArray(parsed)) return parsed.map(String);
-    } catch {
-      // not a literal: a single item
+/**
+ * What traitlets makes of the arguments argparse left: the traits the double acts on, and the warnings traitlets
+ * logs. A repeated List trait appends. Throws UsageError (exit 2, traitlets' usage) for an option without a value.
+ */
+export function traitArgs(extra) {
+  const traits = { platform: undefined, baseImage: undefined, extraBuildxBuildArgs: [] };
+  const warnings = [];
+  for (let i = 0; i < extra.length; i += 1) {
+    const token = extra[i];
+    const body = token.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq === -1 ? body : body.slice(0, eq);
+    let value = eq === -1 ? undefined : body.slice(eq + 1);
+    if (value === undefined) {
+      const next = extra[i + 1];
+      if (next === undefined || next.startsWith('-')) {
+        throw new UsageError(`argument --${name}: expected one argument`, TRAITLETS_USAGE);
+      }
+      value = next;
+      i += 1;
+    }
+    if (!name.includes('.')) {
+      warnings.push(`[Repo2Docker] WARNING | Unrecognized alias: '${name}', it will have no effect.`);
+      continue;
+    }
+    const dest = TRAITS[name];
+    if (dest === 'extraBuildxBuildArgs') traits.extraBuildxBuildArgs.push(unquote(value));
+    else if (dest !== undefined) traits[dest] = unquote(value);
+    else {
+      const [cls, trait] = name.split('.');
+      if (cls === 'Repo2Docker' && !REPO2DOCKER_TRAITS.has(trait)) {
+        warnings.push(
+          `[Repo2Docker] WARNING | Config option \`${trait}\` not recognized by \`Repo2Docker\`.`,
+        );
+      }
     }
   }
-  return [unquote(value)];
+  return { traits, warnings };
 }
 
 /** `k=v` → [k, v]; a bare `k` gives an empty value, like str.partition. */
