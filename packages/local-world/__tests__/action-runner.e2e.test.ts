@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,9 +13,6 @@ import {
 } from '../src/action-runner.js';
 import { waitFor } from '../src/net.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-// Each run starts a Node process; a loaded 2-core machine can take a while (jest's default is 5 s).
-jest.setTimeout(60_000);
 
 // A throwaway action that speaks the runner's protocols with Node built-ins only, as @actions/core 3 does.
 const ACTION_YML = `name: probe

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -35,9 +35,6 @@ import {
   type StartedDockerd,
 } from '../src/docker-engine.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-// jest ignores `testTimeout` inside a project entry of jest.config.js; containers on a busy machine need more than 5 s.
-jest.setTimeout(60_000);
 
 async function mountsUnder(dir: string): Promise<string[]> {
   const mounts = await readFile('/proc/mounts', 'utf8');

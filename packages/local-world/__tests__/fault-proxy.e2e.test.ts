@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { BUSYBOX_IMAGE } from '../src/base-images.js';
@@ -7,9 +7,6 @@ import { waitFor } from '../src/net.js';
 import { FaultProxy } from '../src/fault-proxy.js';
 import { basicAuth, MANIFEST_ACCEPT, TestRegistry } from '../src/registry.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-// jest ignores `testTimeout` inside a project entry of jest.config.js.
-jest.setTimeout(60_000);
 
 const MANIFEST_PUT = { method: 'PUT', path: /\/v2\/.*\/manifests\// };
 

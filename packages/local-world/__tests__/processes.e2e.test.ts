@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +16,6 @@ import {
   trackProcess,
 } from '../src/processes.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-jest.setTimeout(60_000);
 
 const savedRunDir = process.env[RUN_DIR_VARIABLE];
 afterEach(() => {

@@ -1,7 +1,7 @@
 // The demo's workflow runner against small workflows: outputs flow through steps and needs, if: and permissions
 // are honoured, post steps run last first (also after a cancellation), secrets are masked, and a nested job that
 // asks for more than its caller grants is refused as GitHub refuses it.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { waitFor } from '@hub-image-actions/local-world/net';
@@ -9,8 +9,6 @@ import { stringify } from 'yaml';
 import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { readWorkflowTemplate, type Value } from '@hub-image-actions/workflow-files';
 import { runWorkflow, type Observer, type StepResult, type WorkflowRun } from '../runner.ts';
-
-jest.setTimeout(60_000);
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PROBE = 'hub-image-actions/hub-image-actions/actions/probe@v1';
