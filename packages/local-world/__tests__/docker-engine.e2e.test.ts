@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -289,11 +289,16 @@ describe('the harness dockerd when no engine answers', () => {
     deadHost = `unix://${join(dir, 'nothing-here.sock')}`;
   });
 
-  afterAll(async () => {
+  // Whatever a failed test left: its engine, record and leases.
+  afterEach(async () => {
     restoreDockerHost();
-    // Whatever a failed test left.
     const left = await readFile(engineStateFile(options), 'utf8').catch(() => undefined);
     if (left !== undefined) await stopDockerd(JSON.parse(left) as StartedDockerd);
+    await removeDir(engineStateFile(options));
+    await removeDir(dirname(engineLeaseFile(options)));
+  });
+
+  afterAll(async () => {
     await removeDir(dir);
   });
 
@@ -311,6 +316,11 @@ describe('the harness dockerd when no engine answers', () => {
   });
 
   it('starts its own dockerd beside the running engine, on a bridge of its own, and stops exactly that one', async () => {
+    // Bridges of the harness: one whose maker is gone (a crash left it), one whose maker lives.
+    const orphan = `hia-${(2 ** 22 + 1).toString(16)}-1`;
+    const live = `hia-${process.pid.toString(16)}-999`;
+    for (const name of [orphan, live])
+      await runCommand('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
     process.env['DOCKER_HOST'] = deadHost;
     expect(await dockerInfoWorks()).toBe(false);
 
@@ -328,8 +338,11 @@ describe('the harness dockerd when no engine answers', () => {
     expect(isRunning(started.pid)).toBe(true);
     expect(started.containerdPid).toBeDefined();
     // The machine's engine keeps docker0 and its iptables rules; containers of this one get the harness's bridge.
-    expect(started.bridge).toMatch(/^hia-br-[0-9a-f]{6}$/);
+    expect(started.bridge).toMatch(new RegExp(`^hia-${process.pid.toString(16)}-\\d+$`));
     expect(await linkExists(started.bridge ?? '')).toBe(true);
+    expect(await linkExists(orphan)).toBe(false);
+    expect(await linkExists(live)).toBe(true);
+    await runCommand('ip', ['link', 'del', live]);
     const network = await docker(['network', 'inspect', 'bridge', '--format', '{{json .Options}}']);
     expect(JSON.parse(network.stdout)).toMatchObject({ 'com.docker.network.bridge.name': started.bridge });
     restoreDockerHost();
@@ -373,13 +386,14 @@ describe('the harness dockerd when no engine answers', () => {
 
   it('never signals a process it did not start, even if the record names it', async () => {
     const bystander = spawn('sleep', ['30']);
+    const forged = { runtimeDir: join(dir, 'forged') };
     try {
-      const paths = dockerdPaths(options);
+      const paths = dockerdPaths(forged);
       const record = { pid: bystander.pid, containerdPid: bystander.pid, host: 'unix:///x', paths };
-      await writeFile(engineStateFile(options), JSON.stringify(record));
-      await mkdir(dirname(engineLeaseFile(options)), { recursive: true });
-      await writeFile(engineLeaseFile(options), '{}');
-      await stopStartedEngine(options);
+      await mkdir(dirname(engineLeaseFile(forged)), { recursive: true });
+      await writeFile(engineStateFile(forged), JSON.stringify(record));
+      await writeFile(engineLeaseFile(forged), '{}');
+      await stopStartedEngine(forged);
       expect(isRunning(bystander.pid ?? 0)).toBe(true);
     } finally {
       bystander.kill('SIGKILL');

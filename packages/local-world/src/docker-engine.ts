@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { ProcessError, systemRunner } from '@hub-image-actions/process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -134,9 +134,10 @@ export interface EngineOptions {
   extraArgs?: readonly string[];
 }
 
+// Not /run/hia-dockerd, where harnesses before the shared engine kept a record that their teardown acted on blindly.
 function defaultRuntimeDir(): string {
   const uid = process.getuid?.() ?? 0;
-  return uid === 0 ? '/run/hia-dockerd' : `/tmp/hia-dockerd-${uid}`;
+  return uid === 0 ? '/run/hia-engine' : `/tmp/hia-engine-${uid}`;
 }
 
 function runtimeDirOf(options: EngineOptions): string {
@@ -157,7 +158,7 @@ export function dockerdPaths(options: EngineOptions = {}): DockerdPaths {
 
 /** Where `ensureDockerEngine` records the dockerd it started. */
 export function engineStateFile(options: EngineOptions = {}): string {
-  return join(runtimeDirOf(options), 'started.json');
+  return join(runtimeDirOf(options), 'engine.json');
 }
 
 /** The lease this process holds on the harness's engine while it uses it. */
@@ -343,12 +344,31 @@ export async function stopDockerd(started: StartedDockerd): Promise<void> {
   if (started.bridge !== undefined) await removeBridge(started.bridge);
 }
 
+let bridgesMade = 0;
+
+/** `hia-PID-N`: the process that made it, so a bridge whose maker and dockerd are gone can be told apart. */
+function bridgeName(): string {
+  bridgesMade += 1;
+  return `hia-${process.pid.toString(16)}-${bridgesMade}`;
+}
+
+/** Removes the harness's bridges that no running dockerd uses and whose maker is gone (a crash left them). */
+async function removeOrphanBridges(): Promise<void> {
+  const links = (await runCommand('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout;
+  const used = runningDockerds().flatMap(({ pid }) => commandLine(pid).split(' '));
+  for (const [, name = '', maker = ''] of links.matchAll(/^\d+: (hia-([0-9a-f]+)-\d+)[:@]/gm)) {
+    if (isRunning(Number.parseInt(maker, 16)) || used.includes(`--bridge=${name}`)) continue;
+    await removeBridge(name);
+  }
+}
+
 /**
  * A bridge of its own for a dockerd beside another engine, and the flags that keep it off the other's bridge,
  * iptables chains and containerd namespace. (`--bridge=none` would make dockerd delete docker0.)
  */
 async function besideAnotherEngine(): Promise<{ bridge: string; args: string[] }> {
-  const bridge = `hia-br-${randomBytes(3).toString('hex')}`;
+  await removeOrphanBridges();
+  const bridge = bridgeName();
   const inUse = (await runCommand('ip', ['-4', '-o', 'addr', 'show'])).stdout;
   const free = Array.from({ length: 254 }, (_, i) => i + 1).filter((n) => !inUse.includes(` 10.231.${n}.`));
   const subnet = free[randomInt(free.length)];
