@@ -14,7 +14,8 @@ export interface StepTime {
 export interface SuiteTime {
   path: string;
   seconds: number;
-  passed: boolean;
+  /** jest's status of the file: 'passed', 'failed', or 'pending' when every test in it was skipped. */
+  status: string;
 }
 
 interface JestJson {
@@ -38,10 +39,12 @@ export function suiteTimes(report: JestJson, root: string): SuiteTime[] {
     .map((result) => ({
       path: relative(root, result.name),
       seconds: (result.endTime - result.startTime) / 1000,
-      passed: result.status === 'passed',
+      status: result.status,
     }))
     .sort((a, b) => b.seconds - a.seconds || a.path.localeCompare(b.path));
 }
+
+const SUITE_NOTE: Record<string, string> = { failed: '  FAILED', pending: '  SKIPPED' };
 
 const seconds = (value: number) => value.toFixed(1).padStart(7);
 
@@ -64,7 +67,7 @@ export function formatTimes(
       `${project} tests: ${list.length} suites, ${sum.toFixed(1)} s together (they run in parallel)`,
     );
     for (const suite of list)
-      lines.push(`${seconds(suite.seconds)}  ${suite.path}${suite.passed ? '' : '  FAILED'}`);
+      lines.push(`${seconds(suite.seconds)}  ${suite.path}${SUITE_NOTE[suite.status] ?? ''}`);
   }
   lines.push('', 'steps:');
   for (const step of steps) {

@@ -14,11 +14,13 @@ describe('the times scripts/test.sh prints', () => {
       testResults: [
         { name: '/repo/a.e2e.test.ts', startTime: 1_000, endTime: 3_500, status: 'passed' },
         { name: '/repo/b.e2e.test.ts', startTime: 1_000, endTime: 61_000, status: 'failed' },
+        { name: '/repo/c.e2e.test.ts', startTime: 1_000, endTime: 1_000, status: 'pending' },
       ],
     };
     expect(suiteTimes(report, '/repo')).toEqual([
-      { path: 'b.e2e.test.ts', seconds: 60, passed: false },
-      { path: 'a.e2e.test.ts', seconds: 2.5, passed: true },
+      { path: 'b.e2e.test.ts', seconds: 60, status: 'failed' },
+      { path: 'a.e2e.test.ts', seconds: 2.5, status: 'passed' },
+      { path: 'c.e2e.test.ts', seconds: 0, status: 'pending' },
     ]);
   });
 
@@ -28,7 +30,15 @@ describe('the times scripts/test.sh prints', () => {
         { name: 'unit tests', seconds: 40, exitCode: 0 },
         { name: 'end-to-end tests', seconds: 300.25, exitCode: 1 },
       ],
-      [{ project: 'e2e', suites: [{ path: 'b.e2e.test.ts', seconds: 60, passed: false }] }],
+      [
+        {
+          project: 'e2e',
+          suites: [
+            { path: 'b.e2e.test.ts', seconds: 60, status: 'failed' },
+            { path: 'c.e2e.test.ts', seconds: 0, status: 'pending' },
+          ],
+        },
+      ],
       { start: '1.00 0.50 0.20', end: '3.10 2.00 1.00' },
       310.5,
     );
@@ -38,8 +48,9 @@ describe('the times scripts/test.sh prints', () => {
         '==> times (seconds)',
         'load average (1, 5, 15 min): 1.00 0.50 0.20 at the start, 3.10 2.00 1.00 at the end',
         '',
-        'e2e tests: 1 suites, 60.0 s together (they run in parallel)',
+        'e2e tests: 2 suites, 60.0 s together (they run in parallel)',
         '   60.0  b.e2e.test.ts  FAILED',
+        '    0.0  c.e2e.test.ts  SKIPPED',
         '',
         'steps:',
         '   40.0  unit tests',
