@@ -24,7 +24,7 @@ export default {
         '<rootDir>/scripts/**/__tests__/*.test.ts',
         '<rootDir>/test/policy/**/*.test.ts',
       ],
-      testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/node_modules/'],
+      testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '\\.network\\.test\\.ts$', '/node_modules/'],
     },
     {
       ...shared,
@@ -37,6 +37,14 @@ export default {
       globalSetup: '<rootDir>/packages/local-world/src/global-setup.ts',
       globalTeardown: '<rootDir>/packages/local-world/src/global-teardown.ts',
       slowTestThreshold: 30,
+    },
+    {
+      // Real tools and the network (conda, PyPI): only `scripts/test-real-tools.sh --network` runs these.
+      ...shared,
+      displayName: 'network',
+      testMatch: ['<rootDir>/{actions,packages}/*/__tests__/**/*.network.test.ts'],
+      globalSetup: '<rootDir>/packages/local-world/src/global-setup.ts',
+      globalTeardown: '<rootDir>/packages/local-world/src/global-teardown.ts',
     },
   ],
 };

@@ -2,12 +2,11 @@
 // Registry, Google's token endpoints, GitHub and the deployment repo. `bash scripts/demo.sh --help` for the options.
 // First, before anything reads a workflow: GitHub's workflow parser needs this hook under plain Node.
 import '@hub-image-actions/workflow-files/json-import-hook';
-import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { portIsFree } from '@hub-image-actions/local-world/net';
-import { pathWithDouble, REPO2DOCKER_DOUBLE_DIR } from '@hub-image-actions/local-world/repo2docker-double';
+import { repo2dockerUnderTest } from '@hub-image-actions/local-world/repo2docker-double';
 import { parseArgs, USAGE, UsageError, type DemoOptions } from './args.ts';
 import type { Value } from '@hub-image-actions/workflow-files';
 import { logDirOf, Printer, type DemoOutcome, type Repo2DockerMode } from './report.ts';
@@ -39,28 +38,13 @@ async function buildImageDefault(input: string): Promise<string> {
   return action.inputs[input]?.default ?? '';
 }
 
-/** The repo2docker on PATH, if any, and its version. */
-function repo2dockerOnPath(): { path: string; version: string | undefined } | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '' || resolve(dir) === REPO2DOCKER_DOUBLE_DIR) continue;
-    const path = join(dir, 'repo2docker');
-    const probe = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 60_000 });
-    if (probe.error !== undefined && (probe.error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-    const version = `${probe.stdout ?? ''}${probe.stderr ?? ''}`.trim().split('\n').at(-1)?.trim();
-    return { path, version: probe.status === 0 && version ? version : undefined };
-  }
-  return undefined;
-}
-
-function chooseRepo2docker(wanted: string): Repo2DockerMode {
-  const found = repo2dockerOnPath();
+/** The real repo2docker when it is on PATH at the pinned version with buildx, else the double (the same choice as the tests). */
+function chooseRepo2docker(wanted: string): Repo2DockerMode & { env: Record<string, string> } {
   const install = `pip install jupyter-repo2docker==${wanted}`;
-  if (found?.version === wanted) return { kind: 'real', version: wanted, path: found.path, install };
-  const why =
-    found === undefined
-      ? `repo2docker is not installed`
-      : `the repo2docker on PATH (${found.path}) is ${found.version ?? 'not working'}, not ${wanted}`;
-  return { kind: 'double', version: wanted, why, install };
+  const tool = repo2dockerUnderTest();
+  return tool.kind === 'real'
+    ? { kind: 'real', version: tool.version, path: 'repo2docker on PATH', install, env: tool.env }
+    : { kind: 'double', version: tool.version, why: tool.why ?? '', install, env: tool.env };
 }
 
 async function main(options: DemoOptions): Promise<number> {
@@ -165,7 +149,7 @@ async function main(options: DemoOptions): Promise<number> {
     const env: Record<string, string> = {
       HUB_IMAGE_ACTIONS_STS_URL: world.google.stsUrl,
       HUB_IMAGE_ACTIONS_IAM_CREDENTIALS_URL: world.google.iamCredentialsUrl,
-      ...(mode.kind === 'double' ? { PATH: pathWithDouble() } : {}),
+      ...mode.env,
     };
     const started = Date.now();
     const result: WorkflowResult = await runWorkflow({

@@ -112,7 +112,9 @@ export class Printer {
       `git server: ${world.git.url}; GitHub API: ${world.github.url} (App 'hub-image-bot' installed on the deployment repo)`,
     );
     if (mode.kind === 'double')
-      this.line(`${DOUBLE_LABEL} repo2docker ${mode.version} on PATH: test/repo2docker-double/repo2docker`);
+      this.line(
+        `${DOUBLE_LABEL} repo2docker ${mode.version} on PATH: packages/local-world/repo2docker-double/repo2docker`,
+      );
   }
 
   caller(info: {

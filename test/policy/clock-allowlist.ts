@@ -13,16 +13,6 @@ const OWNED_ELSEWHERE = 'owned by another branch of issue 13, which removes it';
 
 export const CLOCK_ALLOWLIST: ClockAllowance[] = [
   {
-    file: 'actions/build-image/__tests__/tests.e2e.test.ts',
-    text: 'expect(Date.now() - started).toBeLessThan(60_000)',
-    reason: OWNED_ELSEWHERE,
-  },
-  {
-    file: 'actions/bump-hubploy/__tests__/bump.e2e.test.ts',
-    text: 'expect(Date.now() - started).toBeLessThan(30_000)',
-    reason: OWNED_ELSEWHERE,
-  },
-  {
     file: 'actions/push-to-gar/__tests__/faults.e2e.test.ts',
     text: 'expect(pushed.ms).toBeLessThan(waits.reduce((a, b) => a + b, 0) * 1000 + 15_000)',
     reason: OWNED_ELSEWHERE,

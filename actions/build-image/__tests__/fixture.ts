@@ -127,6 +127,8 @@ export class Fixture {
     recordArgvOf?: string[];
     /** The double even where the real repo2docker is available (for what only the double can show). */
     double?: boolean;
+    runnerTemp?: string;
+    signal?: AbortSignal;
   }): Promise<{ run: ActionRun; builds: string[][]; invocations: string[][] }> {
     const tool = options.double ? { env: doubleEnv() } : repo2dockerUnderTest();
     const run = await runAction({
@@ -146,6 +148,8 @@ export class Fixture {
       },
       ...(options.event ? { event: options.event } : {}),
       recordArgvOf: ['repo2docker', ...(options.recordArgvOf ?? [])],
+      ...(options.runnerTemp ? { runnerTemp: options.runnerTemp } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       timeoutMs: options.timeoutMs ?? 240_000,
     });
     this.runs.push(run);

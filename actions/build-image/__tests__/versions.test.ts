@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   compareVersions,
+  normalVersion,
   parseRepo2dockerVersion,
   sameVersion,
   buildxMissingLine,
@@ -17,6 +18,19 @@ describe('versions', () => {
     ['2025.08.0.dev3', '2025.08.0', false],
   ])('sameVersion(%s, %s) is %s', (a, b, same) => {
     expect(sameVersion(a, b)).toBe(same);
+  });
+
+  it.each([
+    ['2026.04.0', '2026.4.0'],
+    ['2026.4.0', '2026.4.0'],
+    ['v2025.08.0', '2025.8.0'],
+    ['2024.07.0+12.gabcdef', '2024.7.0+12.gabcdef'],
+    ['2025.08.0.dev3', '2025.8.0.dev3'],
+    ['2026.10.0', '2026.10.0'],
+    [' 2026.04.0\n', '2026.4.0'],
+    ['latest', 'latest'],
+  ])('normalVersion(%j) is %j, as pip spells it', (given, normal) => {
+    expect(normalVersion(given)).toBe(normal);
   });
 
   it('orders calendar versions numerically', () => {

@@ -19,7 +19,7 @@ const { docker, removeImages, runCommand, ensureDockerEngine, stopStartedEngine 
   await import('@hub-image-actions/local-world/docker-engine');
 const { ensureBaseImages, PYTHON_IMAGE } = await import('@hub-image-actions/local-world/base-images');
 const { TestRegistry } = await import('@hub-image-actions/local-world/registry');
-const { pathWithDouble, REPO2DOCKER_DOUBLE } =
+const { doubleEnv, pathWithDouble, REPO2DOCKER_DOUBLE } =
   await import('@hub-image-actions/local-world/repo2docker-double');
 const { median } = await import('@hub-image-actions/local-world/stats');
 
@@ -70,7 +70,7 @@ async function run(workspace: string, sha: string, image: string, inputs: Record
     action: ACTION_DIR,
     workspace,
     inputs: { image, 'access-token': token, ...inputs },
-    env: { PATH: pathWithDouble(), GITHUB_SHA: sha, GITHUB_SERVER_URL: 'https://github.com', ...env },
+    env: { ...doubleEnv(), GITHUB_SHA: sha, GITHUB_SERVER_URL: 'https://github.com', ...env },
     timeoutMs: 600_000,
   });
   const ms = performance.now() - started;

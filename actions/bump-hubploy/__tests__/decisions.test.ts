@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { inputsFrom } from '@hub-image-actions/action-io';
-import { findImageUses, scanFile } from '@hub-image-actions/deploy-config';
+import { findImageUses, legacyOnlyReferences, scanFile } from '@hub-image-actions/deploy-config';
 import { parseImageName } from '@hub-image-actions/image-ref';
 import {
   branchTag,
@@ -10,11 +10,14 @@ import {
   readTrailers,
   type BranchCommit,
 } from '../src/branch.js';
-import { normalizePrivateKey, readInputs } from '../src/context.js';
-import { classifyApiFailure, classifyGitFailure, parsePushOutcome } from '../src/failures.js';
+import { normalizePrivateKey } from '@hub-image-actions/github-access';
+import { readInputs } from '../src/context.js';
+import { classifyGitFailure, parsePushOutcome } from '../src/git-failures.js';
 import { decideMove, orderFromCompare, tagKind } from '../src/order.js';
 import { planBump } from '../src/plan.js';
-import { pullRequestBody } from '../src/report.js';
+import { labelChanges } from '../src/labels.js';
+import { foreignCommitsError, noFileSelected, unsafeFiles } from '../src/messages.js';
+import { keptTable, pullRequestBody, shownTag } from '../src/report.js';
 
 const IMAGE = parseImageName('us-central1-docker.pkg.dev/cal-icor-hubs/user-images/base-user-image');
 const BOT = 'hub-image-bot@users.noreply.github.com';
@@ -119,40 +122,7 @@ describe('the bump branch', () => {
   });
 });
 
-describe('failures', () => {
-  const apiError = (status: number, message: string, headers: Record<string, string> = {}) =>
-    Object.assign(new Error(message), { status, response: { headers, data: { message } } });
-
-  it.each([
-    [apiError(500, 'x'), true],
-    [apiError(502, 'x'), true],
-    [apiError(503, 'x'), true],
-    [apiError(404, 'Not Found'), false],
-    [apiError(422, 'Validation Failed'), false],
-    [apiError(401, 'Bad credentials'), false],
-    [apiError(403, 'Resource not accessible by integration'), false],
-    [apiError(403, 'You have exceeded a secondary rate limit'), true],
-    [apiError(429, 'slow down', { 'retry-after': '3' }), true],
-    [Object.assign(new Error('fetch failed'), { status: 500 }), true],
-  ])('classifyApiFailure %#', (error, retry) => {
-    expect(classifyApiFailure(error, 0).retry).toBe(retry);
-  });
-
-  it('waits as long as retry-after or the rate limit reset says', () => {
-    expect(classifyApiFailure(apiError(403, 'x', { 'retry-after': '7' }), 0)).toMatchObject({
-      afterMs: 7000,
-    });
-    expect(
-      classifyApiFailure(
-        apiError(403, 'API rate limit exceeded', {
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': '100',
-        }),
-        90_000,
-      ),
-    ).toMatchObject({ retry: true, afterMs: 11_000 });
-  });
-
+describe('git failures', () => {
   it.each([
     ['remote: Repository not found.\nfatal: repository not found', 'not-found'],
     ['fatal: unable to access: The requested URL returned error: 403', 'forbidden'],
@@ -259,5 +229,117 @@ describe('the plan and the pull request body', () => {
     expect(body).toContain('merged in [#7 Add numpy](https://github.com/cal-icor/base-user-image/pull/7)');
     expect(body).toContain('**Left alone**');
     expect(body).toContain(`<!-- hub-image-bump pull-request image=${IMAGE.full} tag=aaaaaaaaaaaa -->`);
+  });
+});
+
+describe('labels', () => {
+  it.each([
+    ['a new pull request', ['a', 'b'], [], { add: ['hub: a', 'hub: b'], remove: [], tooLong: [] }],
+    ['a hub that left', ['a'], ['hub: a', 'hub: b', 'keep me'], { add: [], remove: ['hub: b'], tooLong: [] }],
+    ['a name too long for GitHub', ['x'.repeat(46)], [], { add: [], remove: [], tooLong: ['x'.repeat(46)] }],
+    [
+      'the longest allowed name',
+      ['x'.repeat(45)],
+      [],
+      { add: [`hub: ${'x'.repeat(45)}`], remove: [], tooLong: [] },
+    ],
+  ])('%s', (_what, hubs, current, changes) => {
+    expect(labelChanges(hubs, current)).toEqual(changes);
+  });
+});
+
+describe('messages a user fixes something from', () => {
+  it('counts files, not problems, and puts the fix right after the list', () => {
+    const one = unsafeFiles(IMAGE.full, [
+      {
+        file: 'deployments/a/config/common.yaml',
+        hub: 'a',
+        line: 8,
+        reason: 'reaches the image through an alias',
+      },
+      { file: 'deployments/a/config/common.yaml', hub: 'a', reason: 'references the image in 2 documents' },
+    ]);
+    expect(one.message).toBe(
+      `a file that references ${IMAGE.full} cannot be edited safely, so nothing was changed:\n  - deployments/a/config/common.yaml:8: reaches the image through an alias\n  - deployments/a/config/common.yaml: references the image in 2 documents. Fix this file by hand (or exclude it with "exclude"), then re-run`,
+    );
+    const two = unsafeFiles(IMAGE.full, [
+      { file: 'a.yaml', hub: undefined, reason: 'x' },
+      { file: 'b.yaml', hub: undefined, reason: 'y' },
+    ]);
+    expect(two.message).toMatch(/^2 files that reference .* Fix these files by hand \(or exclude them/s);
+    expect(two.message).not.toContain('\n.');
+  });
+
+  it('lists at most ten foreign commits and counts the rest', () => {
+    const commit = (n: number): BranchCommit => ({
+      sha: String(n).padStart(40, '0'),
+      message: `Change ${n}`,
+      authorName: 'Ada',
+      authorEmail: 'ada@example.edu',
+      committerEmail: 'ada@example.edu',
+    });
+    const error = foreignCommitsError(
+      'b',
+      'o/r',
+      'staging',
+      Array.from({ length: 100 }, (_, i) => commit(i)),
+      120,
+    );
+    expect(error.message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(11);
+    expect(error.message).toContain('  - … and 110 more. Merge or close');
+  });
+
+  it('names "paths" and its value when it selects no file, or "exclude" when that removed them all', () => {
+    const inputs = {
+      paths: ['deployments/*/config/*.yml'],
+      exclude: ['deployments/template/**'],
+      baseBranch: 'staging',
+    };
+    expect(noFileSelected(inputs, [])).toBe(
+      'input "paths" is "deployments/*/config/*.yml": it matches no file in staging, so no hub was looked at. Check the globs (e.g. deployments/*/config/*.yaml)',
+    );
+    expect(
+      noFileSelected({ ...inputs, exclude: ['deployments/**'] }, ['deployments/a/config/x.yml']),
+    ).toMatch(/^input "exclude" is "deployments\/\*\*": it leaves out all 1 file\(s\) that "paths"/);
+  });
+});
+
+describe('references pinned by digest', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  it.each([
+    ['a tag and a digest', { tag: 'v1', digest }, '`v1`'],
+    ['a digest only', { tag: '', digest }, 'none (`@sha256:abababababab…`)'],
+    ['a tag only', { tag: 'v1', digest: undefined }, '`v1`'],
+  ])('shows %s', (_what, use, shown) => {
+    expect(shownTag(use)).toBe(shown);
+  });
+
+  it('never shows an empty tag in the "Left alone" table', () => {
+    const text = `image: ${IMAGE.full}@${digest}\n`;
+    const file = scanFile('deployments/h/config/common.yaml', text);
+    const plan = planBump(
+      findImageUses([file], IMAGE.full).uses,
+      new Map([[file.path, text]]),
+      'aaaaaaaaaaaa',
+      () => ({
+        action: 'bump',
+      }),
+    );
+    expect(keptTable(plan)).toContain('| none (`@sha256:abababababab…`) |');
+    expect(keptTable(plan)).not.toContain('``');
+  });
+});
+
+describe('legacy hubploy.yaml references', () => {
+  it('are named in the pull request body, one line per file', () => {
+    const text = `images:\n  image_name: ${IMAGE.full}:111111111111\n`;
+    const file = scanFile('deployments/old/hubploy.yaml', text);
+    const uses = findImageUses([file], IMAGE.full).uses;
+    const plan = planBump(uses, new Map([[file.path, text]]), 'aaaaaaaaaaaa', () => ({ action: 'bump' }));
+    const body = pullRequestBody(IMAGE, plan, undefined, legacyOnlyReferences(uses));
+    expect(body).toContain('**Not deployed by hubploy ≥ 1.0**');
+    expect(body).toContain(
+      "- `deployments/old/hubploy.yaml` sets hub old's image only in its `images:` stanza, which hubploy dropped in 1.0 (2025-10)",
+    );
   });
 });

@@ -1,5 +1,6 @@
 // Shared set-up of the bump-hubploy end-to-end suites: a git server and fake GitHub API on loopback, an image
 // repo with real commits, deployment repos made from the fixture, and a runner for the bundled action.
+import { afterAll, beforeAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, symlink } from 'node:fs/promises';
@@ -134,6 +135,7 @@ export class World {
     env?: Record<string, string | undefined>;
     recordArgvOf?: string[];
     runnerTemp?: string;
+    signal?: AbortSignal;
   }): Promise<ActionRun> {
     const run: RunActionOptions = {
       action: 'bump-hubploy',
@@ -154,6 +156,7 @@ export class World {
       githubToken: SOURCE_TOKEN,
       ...(options.recordArgvOf === undefined ? {} : { recordArgvOf: options.recordArgvOf }),
       ...(options.runnerTemp === undefined ? {} : { runnerTemp: options.runnerTemp }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
     return runAction(run);
   }
@@ -239,3 +242,16 @@ export function hubFiles(tags: Record<string, string>, image = IMAGE): Record<st
 }
 
 export const short = (sha: string | undefined): string => (sha ?? '').slice(0, 12);
+
+/** The world of one test file: started before its tests with an image repo of `commits` commits, stopped after. */
+export function suiteWorld(commits: number): { world: World; image: { repo: string; shas: string[] } } {
+  const suite = {} as { world: World; image: { repo: string; shas: string[] } };
+  beforeAll(async () => {
+    suite.world = await World.start();
+    suite.image = await suite.world.imageRepo('base-user-image', commits);
+  });
+  afterAll(async () => {
+    await suite.world.stop();
+  });
+  return suite;
+}

@@ -844,6 +844,1536 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 660:
+/***/ (function(module) {
+
+/**
+  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
+  * https://github.com/SGrondin/bottleneck
+  */
+(function (global, factory) {
+	 true ? module.exports = factory() :
+	0;
+}(this, (function () { 'use strict';
+
+	var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
+
+	function getCjsExportFromNamespace (n) {
+		return n && n['default'] || n;
+	}
+
+	var load = function(received, defaults, onto = {}) {
+	  var k, ref, v;
+	  for (k in defaults) {
+	    v = defaults[k];
+	    onto[k] = (ref = received[k]) != null ? ref : v;
+	  }
+	  return onto;
+	};
+
+	var overwrite = function(received, defaults, onto = {}) {
+	  var k, v;
+	  for (k in received) {
+	    v = received[k];
+	    if (defaults[k] !== void 0) {
+	      onto[k] = v;
+	    }
+	  }
+	  return onto;
+	};
+
+	var parser = {
+		load: load,
+		overwrite: overwrite
+	};
+
+	var DLList;
+
+	DLList = class DLList {
+	  constructor(incr, decr) {
+	    this.incr = incr;
+	    this.decr = decr;
+	    this._first = null;
+	    this._last = null;
+	    this.length = 0;
+	  }
+
+	  push(value) {
+	    var node;
+	    this.length++;
+	    if (typeof this.incr === "function") {
+	      this.incr();
+	    }
+	    node = {
+	      value,
+	      prev: this._last,
+	      next: null
+	    };
+	    if (this._last != null) {
+	      this._last.next = node;
+	      this._last = node;
+	    } else {
+	      this._first = this._last = node;
+	    }
+	    return void 0;
+	  }
+
+	  shift() {
+	    var value;
+	    if (this._first == null) {
+	      return;
+	    } else {
+	      this.length--;
+	      if (typeof this.decr === "function") {
+	        this.decr();
+	      }
+	    }
+	    value = this._first.value;
+	    if ((this._first = this._first.next) != null) {
+	      this._first.prev = null;
+	    } else {
+	      this._last = null;
+	    }
+	    return value;
+	  }
+
+	  first() {
+	    if (this._first != null) {
+	      return this._first.value;
+	    }
+	  }
+
+	  getArray() {
+	    var node, ref, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, ref.value));
+	    }
+	    return results;
+	  }
+
+	  forEachShift(cb) {
+	    var node;
+	    node = this.shift();
+	    while (node != null) {
+	      (cb(node), node = this.shift());
+	    }
+	    return void 0;
+	  }
+
+	  debug() {
+	    var node, ref, ref1, ref2, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, {
+	        value: ref.value,
+	        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+	        next: (ref2 = ref.next) != null ? ref2.value : void 0
+	      }));
+	    }
+	    return results;
+	  }
+
+	};
+
+	var DLList_1 = DLList;
+
+	var Events;
+
+	Events = class Events {
+	  constructor(instance) {
+	    this.instance = instance;
+	    this._events = {};
+	    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
+	      throw new Error("An Emitter already exists for this object");
+	    }
+	    this.instance.on = (name, cb) => {
+	      return this._addListener(name, "many", cb);
+	    };
+	    this.instance.once = (name, cb) => {
+	      return this._addListener(name, "once", cb);
+	    };
+	    this.instance.removeAllListeners = (name = null) => {
+	      if (name != null) {
+	        return delete this._events[name];
+	      } else {
+	        return this._events = {};
+	      }
+	    };
+	  }
+
+	  _addListener(name, status, cb) {
+	    var base;
+	    if ((base = this._events)[name] == null) {
+	      base[name] = [];
+	    }
+	    this._events[name].push({cb, status});
+	    return this.instance;
+	  }
+
+	  listenerCount(name) {
+	    if (this._events[name] != null) {
+	      return this._events[name].length;
+	    } else {
+	      return 0;
+	    }
+	  }
+
+	  async trigger(name, ...args) {
+	    var e, promises;
+	    try {
+	      if (name !== "debug") {
+	        this.trigger("debug", `Event triggered: ${name}`, args);
+	      }
+	      if (this._events[name] == null) {
+	        return;
+	      }
+	      this._events[name] = this._events[name].filter(function(listener) {
+	        return listener.status !== "none";
+	      });
+	      promises = this._events[name].map(async(listener) => {
+	        var e, returned;
+	        if (listener.status === "none") {
+	          return;
+	        }
+	        if (listener.status === "once") {
+	          listener.status = "none";
+	        }
+	        try {
+	          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+	          if (typeof (returned != null ? returned.then : void 0) === "function") {
+	            return (await returned);
+	          } else {
+	            return returned;
+	          }
+	        } catch (error) {
+	          e = error;
+	          {
+	            this.trigger("error", e);
+	          }
+	          return null;
+	        }
+	      });
+	      return ((await Promise.all(promises))).find(function(x) {
+	        return x != null;
+	      });
+	    } catch (error) {
+	      e = error;
+	      {
+	        this.trigger("error", e);
+	      }
+	      return null;
+	    }
+	  }
+
+	};
+
+	var Events_1 = Events;
+
+	var DLList$1, Events$1, Queues;
+
+	DLList$1 = DLList_1;
+
+	Events$1 = Events_1;
+
+	Queues = class Queues {
+	  constructor(num_priorities) {
+	    var i;
+	    this.Events = new Events$1(this);
+	    this._length = 0;
+	    this._lists = (function() {
+	      var j, ref, results;
+	      results = [];
+	      for (i = j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); i = 1 <= ref ? ++j : --j) {
+	        results.push(new DLList$1((() => {
+	          return this.incr();
+	        }), (() => {
+	          return this.decr();
+	        })));
+	      }
+	      return results;
+	    }).call(this);
+	  }
+
+	  incr() {
+	    if (this._length++ === 0) {
+	      return this.Events.trigger("leftzero");
+	    }
+	  }
+
+	  decr() {
+	    if (--this._length === 0) {
+	      return this.Events.trigger("zero");
+	    }
+	  }
+
+	  push(job) {
+	    return this._lists[job.options.priority].push(job);
+	  }
+
+	  queued(priority) {
+	    if (priority != null) {
+	      return this._lists[priority].length;
+	    } else {
+	      return this._length;
+	    }
+	  }
+
+	  shiftAll(fn) {
+	    return this._lists.forEach(function(list) {
+	      return list.forEachShift(fn);
+	    });
+	  }
+
+	  getFirst(arr = this._lists) {
+	    var j, len, list;
+	    for (j = 0, len = arr.length; j < len; j++) {
+	      list = arr[j];
+	      if (list.length > 0) {
+	        return list;
+	      }
+	    }
+	    return [];
+	  }
+
+	  shiftLastFrom(priority) {
+	    return this.getFirst(this._lists.slice(priority).reverse()).shift();
+	  }
+
+	};
+
+	var Queues_1 = Queues;
+
+	var BottleneckError;
+
+	BottleneckError = class BottleneckError extends Error {};
+
+	var BottleneckError_1 = BottleneckError;
+
+	var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+
+	NUM_PRIORITIES = 10;
+
+	DEFAULT_PRIORITY = 5;
+
+	parser$1 = parser;
+
+	BottleneckError$1 = BottleneckError_1;
+
+	Job = class Job {
+	  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
+	    this.task = task;
+	    this.args = args;
+	    this.rejectOnDrop = rejectOnDrop;
+	    this.Events = Events;
+	    this._states = _states;
+	    this.Promise = Promise;
+	    this.options = parser$1.load(options, jobDefaults);
+	    this.options.priority = this._sanitizePriority(this.options.priority);
+	    if (this.options.id === jobDefaults.id) {
+	      this.options.id = `${this.options.id}-${this._randomIndex()}`;
+	    }
+	    this.promise = new this.Promise((_resolve, _reject) => {
+	      this._resolve = _resolve;
+	      this._reject = _reject;
+	    });
+	    this.retryCount = 0;
+	  }
+
+	  _sanitizePriority(priority) {
+	    var sProperty;
+	    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+	    if (sProperty < 0) {
+	      return 0;
+	    } else if (sProperty > NUM_PRIORITIES - 1) {
+	      return NUM_PRIORITIES - 1;
+	    } else {
+	      return sProperty;
+	    }
+	  }
+
+	  _randomIndex() {
+	    return Math.random().toString(36).slice(2);
+	  }
+
+	  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
+	    if (this._states.remove(this.options.id)) {
+	      if (this.rejectOnDrop) {
+	        this._reject(error != null ? error : new BottleneckError$1(message));
+	      }
+	      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
+	      return true;
+	    } else {
+	      return false;
+	    }
+	  }
+
+	  _assertStatus(expected) {
+	    var status;
+	    status = this._states.jobStatus(this.options.id);
+	    if (!(status === expected || (expected === "DONE" && status === null))) {
+	      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+	    }
+	  }
+
+	  doReceive() {
+	    this._states.start(this.options.id);
+	    return this.Events.trigger("received", {args: this.args, options: this.options});
+	  }
+
+	  doQueue(reachedHWM, blocked) {
+	    this._assertStatus("RECEIVED");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
+	  }
+
+	  doRun() {
+	    if (this.retryCount === 0) {
+	      this._assertStatus("QUEUED");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
+	  }
+
+	  async doExecute(chained, clearGlobalState, run, free) {
+	    var error, eventInfo, passed;
+	    if (this.retryCount === 0) {
+	      this._assertStatus("RUNNING");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    this.Events.trigger("executing", eventInfo);
+	    try {
+	      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
+	      if (clearGlobalState()) {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._resolve(passed);
+	      }
+	    } catch (error1) {
+	      error = error1;
+	      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	    }
+	  }
+
+	  doExpire(clearGlobalState, run, free) {
+	    var error, eventInfo;
+	    if (this._states.jobStatus(this.options.id === "RUNNING")) {
+	      this._states.next(this.options.id);
+	    }
+	    this._assertStatus("EXECUTING");
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+	    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	  }
+
+	  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+	    var retry, retryAfter;
+	    if (clearGlobalState()) {
+	      retry = (await this.Events.trigger("failed", error, eventInfo));
+	      if (retry != null) {
+	        retryAfter = ~~retry;
+	        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+	        this.retryCount++;
+	        return run(retryAfter);
+	      } else {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._reject(error);
+	      }
+	    }
+	  }
+
+	  doDone(eventInfo) {
+	    this._assertStatus("EXECUTING");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("done", eventInfo);
+	  }
+
+	};
+
+	var Job_1 = Job;
+
+	var BottleneckError$2, LocalDatastore, parser$2;
+
+	parser$2 = parser;
+
+	BottleneckError$2 = BottleneckError_1;
+
+	LocalDatastore = class LocalDatastore {
+	  constructor(instance, storeOptions, storeInstanceOptions) {
+	    this.instance = instance;
+	    this.storeOptions = storeOptions;
+	    this.clientId = this.instance._randomIndex();
+	    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+	    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+	    this._running = 0;
+	    this._done = 0;
+	    this._unblockTime = 0;
+	    this.ready = this.Promise.resolve();
+	    this.clients = {};
+	    this._startHeartbeat();
+	  }
+
+	  _startHeartbeat() {
+	    var base;
+	    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
+	      return typeof (base = (this.heartbeat = setInterval(() => {
+	        var amount, incr, maximum, now, reservoir;
+	        now = Date.now();
+	        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+	          this._lastReservoirRefresh = now;
+	          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+	          this.instance._drainAll(this.computeCapacity());
+	        }
+	        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+	          ({
+	            reservoirIncreaseAmount: amount,
+	            reservoirIncreaseMaximum: maximum,
+	            reservoir
+	          } = this.storeOptions);
+	          this._lastReservoirIncrease = now;
+	          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+	          if (incr > 0) {
+	            this.storeOptions.reservoir += incr;
+	            return this.instance._drainAll(this.computeCapacity());
+	          }
+	        }
+	      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
+	    } else {
+	      return clearInterval(this.heartbeat);
+	    }
+	  }
+
+	  async __publish__(message) {
+	    await this.yieldLoop();
+	    return this.instance.Events.trigger("message", message.toString());
+	  }
+
+	  async __disconnect__(flush) {
+	    await this.yieldLoop();
+	    clearInterval(this.heartbeat);
+	    return this.Promise.resolve();
+	  }
+
+	  yieldLoop(t = 0) {
+	    return new this.Promise(function(resolve, reject) {
+	      return setTimeout(resolve, t);
+	    });
+	  }
+
+	  computePenalty() {
+	    var ref;
+	    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
+	  }
+
+	  async __updateSettings__(options) {
+	    await this.yieldLoop();
+	    parser$2.overwrite(options, options, this.storeOptions);
+	    this._startHeartbeat();
+	    this.instance._drainAll(this.computeCapacity());
+	    return true;
+	  }
+
+	  async __running__() {
+	    await this.yieldLoop();
+	    return this._running;
+	  }
+
+	  async __queued__() {
+	    await this.yieldLoop();
+	    return this.instance.queued();
+	  }
+
+	  async __done__() {
+	    await this.yieldLoop();
+	    return this._done;
+	  }
+
+	  async __groupCheck__(time) {
+	    await this.yieldLoop();
+	    return (this._nextRequest + this.timeout) < time;
+	  }
+
+	  computeCapacity() {
+	    var maxConcurrent, reservoir;
+	    ({maxConcurrent, reservoir} = this.storeOptions);
+	    if ((maxConcurrent != null) && (reservoir != null)) {
+	      return Math.min(maxConcurrent - this._running, reservoir);
+	    } else if (maxConcurrent != null) {
+	      return maxConcurrent - this._running;
+	    } else if (reservoir != null) {
+	      return reservoir;
+	    } else {
+	      return null;
+	    }
+	  }
+
+	  conditionsCheck(weight) {
+	    var capacity;
+	    capacity = this.computeCapacity();
+	    return (capacity == null) || weight <= capacity;
+	  }
+
+	  async __incrementReservoir__(incr) {
+	    var reservoir;
+	    await this.yieldLoop();
+	    reservoir = this.storeOptions.reservoir += incr;
+	    this.instance._drainAll(this.computeCapacity());
+	    return reservoir;
+	  }
+
+	  async __currentReservoir__() {
+	    await this.yieldLoop();
+	    return this.storeOptions.reservoir;
+	  }
+
+	  isBlocked(now) {
+	    return this._unblockTime >= now;
+	  }
+
+	  check(weight, now) {
+	    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
+	  }
+
+	  async __check__(weight) {
+	    var now;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    return this.check(weight, now);
+	  }
+
+	  async __register__(index, weight, expiration) {
+	    var now, wait;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    if (this.conditionsCheck(weight)) {
+	      this._running += weight;
+	      if (this.storeOptions.reservoir != null) {
+	        this.storeOptions.reservoir -= weight;
+	      }
+	      wait = Math.max(this._nextRequest - now, 0);
+	      this._nextRequest = now + wait + this.storeOptions.minTime;
+	      return {
+	        success: true,
+	        wait,
+	        reservoir: this.storeOptions.reservoir
+	      };
+	    } else {
+	      return {
+	        success: false
+	      };
+	    }
+	  }
+
+	  strategyIsBlock() {
+	    return this.storeOptions.strategy === 3;
+	  }
+
+	  async __submit__(queueLength, weight) {
+	    var blocked, now, reachedHWM;
+	    await this.yieldLoop();
+	    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
+	      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+	    }
+	    now = Date.now();
+	    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+	    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+	    if (blocked) {
+	      this._unblockTime = now + this.computePenalty();
+	      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+	      this.instance._dropAllQueued();
+	    }
+	    return {
+	      reachedHWM,
+	      blocked,
+	      strategy: this.storeOptions.strategy
+	    };
+	  }
+
+	  async __free__(index, weight) {
+	    await this.yieldLoop();
+	    this._running -= weight;
+	    this._done += weight;
+	    this.instance._drainAll(this.computeCapacity());
+	    return {
+	      running: this._running
+	    };
+	  }
+
+	};
+
+	var LocalDatastore_1 = LocalDatastore;
+
+	var BottleneckError$3, States;
+
+	BottleneckError$3 = BottleneckError_1;
+
+	States = class States {
+	  constructor(status1) {
+	    this.status = status1;
+	    this._jobs = {};
+	    this.counts = this.status.map(function() {
+	      return 0;
+	    });
+	  }
+
+	  next(id) {
+	    var current, next;
+	    current = this._jobs[id];
+	    next = current + 1;
+	    if ((current != null) && next < this.status.length) {
+	      this.counts[current]--;
+	      this.counts[next]++;
+	      return this._jobs[id]++;
+	    } else if (current != null) {
+	      this.counts[current]--;
+	      return delete this._jobs[id];
+	    }
+	  }
+
+	  start(id) {
+	    var initial;
+	    initial = 0;
+	    this._jobs[id] = initial;
+	    return this.counts[initial]++;
+	  }
+
+	  remove(id) {
+	    var current;
+	    current = this._jobs[id];
+	    if (current != null) {
+	      this.counts[current]--;
+	      delete this._jobs[id];
+	    }
+	    return current != null;
+	  }
+
+	  jobStatus(id) {
+	    var ref;
+	    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+	  }
+
+	  statusJobs(status) {
+	    var k, pos, ref, results, v;
+	    if (status != null) {
+	      pos = this.status.indexOf(status);
+	      if (pos < 0) {
+	        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
+	      }
+	      ref = this._jobs;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        if (v === pos) {
+	          results.push(k);
+	        }
+	      }
+	      return results;
+	    } else {
+	      return Object.keys(this._jobs);
+	    }
+	  }
+
+	  statusCounts() {
+	    return this.counts.reduce(((acc, v, i) => {
+	      acc[this.status[i]] = v;
+	      return acc;
+	    }), {});
+	  }
+
+	};
+
+	var States_1 = States;
+
+	var DLList$2, Sync;
+
+	DLList$2 = DLList_1;
+
+	Sync = class Sync {
+	  constructor(name, Promise) {
+	    this.schedule = this.schedule.bind(this);
+	    this.name = name;
+	    this.Promise = Promise;
+	    this._running = 0;
+	    this._queue = new DLList$2();
+	  }
+
+	  isEmpty() {
+	    return this._queue.length === 0;
+	  }
+
+	  async _tryToRun() {
+	    var args, cb, error, reject, resolve, returned, task;
+	    if ((this._running < 1) && this._queue.length > 0) {
+	      this._running++;
+	      ({task, args, resolve, reject} = this._queue.shift());
+	      cb = (await (async function() {
+	        try {
+	          returned = (await task(...args));
+	          return function() {
+	            return resolve(returned);
+	          };
+	        } catch (error1) {
+	          error = error1;
+	          return function() {
+	            return reject(error);
+	          };
+	        }
+	      })());
+	      this._running--;
+	      this._tryToRun();
+	      return cb();
+	    }
+	  }
+
+	  schedule(task, ...args) {
+	    var promise, reject, resolve;
+	    resolve = reject = null;
+	    promise = new this.Promise(function(_resolve, _reject) {
+	      resolve = _resolve;
+	      return reject = _reject;
+	    });
+	    this._queue.push({task, args, resolve, reject});
+	    this._tryToRun();
+	    return promise;
+	  }
+
+	};
+
+	var Sync_1 = Sync;
+
+	var version = "2.19.5";
+	var version$1 = {
+		version: version
+	};
+
+	var version$2 = /*#__PURE__*/Object.freeze({
+		version: version,
+		default: version$1
+	});
+
+	var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+
+	parser$3 = parser;
+
+	Events$2 = Events_1;
+
+	RedisConnection$1 = require$$2;
+
+	IORedisConnection$1 = require$$3;
+
+	Scripts$1 = require$$4;
+
+	Group = (function() {
+	  class Group {
+	    constructor(limiterOptions = {}) {
+	      this.deleteKey = this.deleteKey.bind(this);
+	      this.limiterOptions = limiterOptions;
+	      parser$3.load(this.limiterOptions, this.defaults, this);
+	      this.Events = new Events$2(this);
+	      this.instances = {};
+	      this.Bottleneck = Bottleneck_1;
+	      this._startAutoCleanup();
+	      this.sharedConnection = this.connection != null;
+	      if (this.connection == null) {
+	        if (this.limiterOptions.datastore === "redis") {
+	          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        } else if (this.limiterOptions.datastore === "ioredis") {
+	          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        }
+	      }
+	    }
+
+	    key(key = "") {
+	      var ref;
+	      return (ref = this.instances[key]) != null ? ref : (() => {
+	        var limiter;
+	        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+	          id: `${this.id}-${key}`,
+	          timeout: this.timeout,
+	          connection: this.connection
+	        }));
+	        this.Events.trigger("created", limiter, key);
+	        return limiter;
+	      })();
+	    }
+
+	    async deleteKey(key = "") {
+	      var deleted, instance;
+	      instance = this.instances[key];
+	      if (this.connection) {
+	        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
+	      }
+	      if (instance != null) {
+	        delete this.instances[key];
+	        await instance.disconnect();
+	      }
+	      return (instance != null) || deleted > 0;
+	    }
+
+	    limiters() {
+	      var k, ref, results, v;
+	      ref = this.instances;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        results.push({
+	          key: k,
+	          limiter: v
+	        });
+	      }
+	      return results;
+	    }
+
+	    keys() {
+	      return Object.keys(this.instances);
+	    }
+
+	    async clusterKeys() {
+	      var cursor, end, found, i, k, keys, len, next, start;
+	      if (this.connection == null) {
+	        return this.Promise.resolve(this.keys());
+	      }
+	      keys = [];
+	      cursor = null;
+	      start = `b_${this.id}-`.length;
+	      end = "_settings".length;
+	      while (cursor !== 0) {
+	        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
+	        cursor = ~~next;
+	        for (i = 0, len = found.length; i < len; i++) {
+	          k = found[i];
+	          keys.push(k.slice(start, -end));
+	        }
+	      }
+	      return keys;
+	    }
+
+	    _startAutoCleanup() {
+	      var base;
+	      clearInterval(this.interval);
+	      return typeof (base = (this.interval = setInterval(async() => {
+	        var e, k, ref, results, time, v;
+	        time = Date.now();
+	        ref = this.instances;
+	        results = [];
+	        for (k in ref) {
+	          v = ref[k];
+	          try {
+	            if ((await v._store.__groupCheck__(time))) {
+	              results.push(this.deleteKey(k));
+	            } else {
+	              results.push(void 0);
+	            }
+	          } catch (error) {
+	            e = error;
+	            results.push(v.Events.trigger("error", e));
+	          }
+	        }
+	        return results;
+	      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
+	    }
+
+	    updateSettings(options = {}) {
+	      parser$3.overwrite(options, this.defaults, this);
+	      parser$3.overwrite(options, options, this.limiterOptions);
+	      if (options.timeout != null) {
+	        return this._startAutoCleanup();
+	      }
+	    }
+
+	    disconnect(flush = true) {
+	      var ref;
+	      if (!this.sharedConnection) {
+	        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+	      }
+	    }
+
+	  }
+	  Group.prototype.defaults = {
+	    timeout: 1000 * 60 * 5,
+	    connection: null,
+	    Promise: Promise,
+	    id: "group-key"
+	  };
+
+	  return Group;
+
+	}).call(commonjsGlobal);
+
+	var Group_1 = Group;
+
+	var Batcher, Events$3, parser$4;
+
+	parser$4 = parser;
+
+	Events$3 = Events_1;
+
+	Batcher = (function() {
+	  class Batcher {
+	    constructor(options = {}) {
+	      this.options = options;
+	      parser$4.load(this.options, this.defaults, this);
+	      this.Events = new Events$3(this);
+	      this._arr = [];
+	      this._resetPromise();
+	      this._lastFlush = Date.now();
+	    }
+
+	    _resetPromise() {
+	      return this._promise = new this.Promise((res, rej) => {
+	        return this._resolve = res;
+	      });
+	    }
+
+	    _flush() {
+	      clearTimeout(this._timeout);
+	      this._lastFlush = Date.now();
+	      this._resolve();
+	      this.Events.trigger("batch", this._arr);
+	      this._arr = [];
+	      return this._resetPromise();
+	    }
+
+	    add(data) {
+	      var ret;
+	      this._arr.push(data);
+	      ret = this._promise;
+	      if (this._arr.length === this.maxSize) {
+	        this._flush();
+	      } else if ((this.maxTime != null) && this._arr.length === 1) {
+	        this._timeout = setTimeout(() => {
+	          return this._flush();
+	        }, this.maxTime);
+	      }
+	      return ret;
+	    }
+
+	  }
+	  Batcher.prototype.defaults = {
+	    maxTime: null,
+	    maxSize: null,
+	    Promise: Promise
+	  };
+
+	  return Batcher;
+
+	}).call(commonjsGlobal);
+
+	var Batcher_1 = Batcher;
+
+	var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$8 = getCjsExportFromNamespace(version$2);
+
+	var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
+	  splice = [].splice;
+
+	NUM_PRIORITIES$1 = 10;
+
+	DEFAULT_PRIORITY$1 = 5;
+
+	parser$5 = parser;
+
+	Queues$1 = Queues_1;
+
+	Job$1 = Job_1;
+
+	LocalDatastore$1 = LocalDatastore_1;
+
+	RedisDatastore$1 = require$$4$1;
+
+	Events$4 = Events_1;
+
+	States$1 = States_1;
+
+	Sync$1 = Sync_1;
+
+	Bottleneck = (function() {
+	  class Bottleneck {
+	    constructor(options = {}, ...invalid) {
+	      var storeInstanceOptions, storeOptions;
+	      this._addToQueue = this._addToQueue.bind(this);
+	      this._validateOptions(options, invalid);
+	      parser$5.load(options, this.instanceDefaults, this);
+	      this._queues = new Queues$1(NUM_PRIORITIES$1);
+	      this._scheduled = {};
+	      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+	      this._limiter = null;
+	      this.Events = new Events$4(this);
+	      this._submitLock = new Sync$1("submit", this.Promise);
+	      this._registerLock = new Sync$1("register", this.Promise);
+	      storeOptions = parser$5.load(options, this.storeDefaults, {});
+	      this._store = (function() {
+	        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
+	          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+	          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else if (this.datastore === "local") {
+	          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+	          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else {
+	          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+	        }
+	      }).call(this);
+	      this._queues.on("leftzero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+	      });
+	      this._queues.on("zero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+	      });
+	    }
+
+	    _validateOptions(options, invalid) {
+	      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
+	        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+	      }
+	    }
+
+	    ready() {
+	      return this._store.ready;
+	    }
+
+	    clients() {
+	      return this._store.clients;
+	    }
+
+	    channel() {
+	      return `b_${this.id}`;
+	    }
+
+	    channel_client() {
+	      return `b_${this.id}_${this._store.clientId}`;
+	    }
+
+	    publish(message) {
+	      return this._store.__publish__(message);
+	    }
+
+	    disconnect(flush = true) {
+	      return this._store.__disconnect__(flush);
+	    }
+
+	    chain(_limiter) {
+	      this._limiter = _limiter;
+	      return this;
+	    }
+
+	    queued(priority) {
+	      return this._queues.queued(priority);
+	    }
+
+	    clusterQueued() {
+	      return this._store.__queued__();
+	    }
+
+	    empty() {
+	      return this.queued() === 0 && this._submitLock.isEmpty();
+	    }
+
+	    running() {
+	      return this._store.__running__();
+	    }
+
+	    done() {
+	      return this._store.__done__();
+	    }
+
+	    jobStatus(id) {
+	      return this._states.jobStatus(id);
+	    }
+
+	    jobs(status) {
+	      return this._states.statusJobs(status);
+	    }
+
+	    counts() {
+	      return this._states.statusCounts();
+	    }
+
+	    _randomIndex() {
+	      return Math.random().toString(36).slice(2);
+	    }
+
+	    check(weight = 1) {
+	      return this._store.__check__(weight);
+	    }
+
+	    _clearGlobalState(index) {
+	      if (this._scheduled[index] != null) {
+	        clearTimeout(this._scheduled[index].expiration);
+	        delete this._scheduled[index];
+	        return true;
+	      } else {
+	        return false;
+	      }
+	    }
+
+	    async _free(index, job, options, eventInfo) {
+	      var e, running;
+	      try {
+	        ({running} = (await this._store.__free__(index, options.weight)));
+	        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+	        if (running === 0 && this.empty()) {
+	          return this.Events.trigger("idle");
+	        }
+	      } catch (error1) {
+	        e = error1;
+	        return this.Events.trigger("error", e);
+	      }
+	    }
+
+	    _run(index, job, wait) {
+	      var clearGlobalState, free, run;
+	      job.doRun();
+	      clearGlobalState = this._clearGlobalState.bind(this, index);
+	      run = this._run.bind(this, index, job);
+	      free = this._free.bind(this, index, job);
+	      return this._scheduled[index] = {
+	        timeout: setTimeout(() => {
+	          return job.doExecute(this._limiter, clearGlobalState, run, free);
+	        }, wait),
+	        expiration: job.options.expiration != null ? setTimeout(function() {
+	          return job.doExpire(clearGlobalState, run, free);
+	        }, wait + job.options.expiration) : void 0,
+	        job: job
+	      };
+	    }
+
+	    _drainOne(capacity) {
+	      return this._registerLock.schedule(() => {
+	        var args, index, next, options, queue;
+	        if (this.queued() === 0) {
+	          return this.Promise.resolve(null);
+	        }
+	        queue = this._queues.getFirst();
+	        ({options, args} = next = queue.first());
+	        if ((capacity != null) && options.weight > capacity) {
+	          return this.Promise.resolve(null);
+	        }
+	        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
+	        index = this._randomIndex();
+	        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
+	          var empty;
+	          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
+	          if (success) {
+	            queue.shift();
+	            empty = this.empty();
+	            if (empty) {
+	              this.Events.trigger("empty");
+	            }
+	            if (reservoir === 0) {
+	              this.Events.trigger("depleted", empty);
+	            }
+	            this._run(index, next, wait);
+	            return this.Promise.resolve(options.weight);
+	          } else {
+	            return this.Promise.resolve(null);
+	          }
+	        });
+	      });
+	    }
+
+	    _drainAll(capacity, total = 0) {
+	      return this._drainOne(capacity).then((drained) => {
+	        var newCapacity;
+	        if (drained != null) {
+	          newCapacity = capacity != null ? capacity - drained : capacity;
+	          return this._drainAll(newCapacity, total + drained);
+	        } else {
+	          return this.Promise.resolve(total);
+	        }
+	      }).catch((e) => {
+	        return this.Events.trigger("error", e);
+	      });
+	    }
+
+	    _dropAllQueued(message) {
+	      return this._queues.shiftAll(function(job) {
+	        return job.doDrop({message});
+	      });
+	    }
+
+	    stop(options = {}) {
+	      var done, waitForExecuting;
+	      options = parser$5.load(options, this.stopDefaults);
+	      waitForExecuting = (at) => {
+	        var finished;
+	        finished = () => {
+	          var counts;
+	          counts = this._states.counts;
+	          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
+	        };
+	        return new this.Promise((resolve, reject) => {
+	          if (finished()) {
+	            return resolve();
+	          } else {
+	            return this.on("done", () => {
+	              if (finished()) {
+	                this.removeAllListeners("done");
+	                return resolve();
+	              }
+	            });
+	          }
+	        });
+	      };
+	      done = options.dropWaitingJobs ? (this._run = function(index, next) {
+	        return next.doDrop({
+	          message: options.dropErrorMessage
+	        });
+	      }, this._drainOne = () => {
+	        return this.Promise.resolve(null);
+	      }, this._registerLock.schedule(() => {
+	        return this._submitLock.schedule(() => {
+	          var k, ref, v;
+	          ref = this._scheduled;
+	          for (k in ref) {
+	            v = ref[k];
+	            if (this.jobStatus(v.job.options.id) === "RUNNING") {
+	              clearTimeout(v.timeout);
+	              clearTimeout(v.expiration);
+	              v.job.doDrop({
+	                message: options.dropErrorMessage
+	              });
+	            }
+	          }
+	          this._dropAllQueued(options.dropErrorMessage);
+	          return waitForExecuting(0);
+	        });
+	      })) : this.schedule({
+	        priority: NUM_PRIORITIES$1 - 1,
+	        weight: 0
+	      }, () => {
+	        return waitForExecuting(1);
+	      });
+	      this._receive = function(job) {
+	        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
+	      };
+	      this.stop = () => {
+	        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
+	      };
+	      return done;
+	    }
+
+	    async _addToQueue(job) {
+	      var args, blocked, error, options, reachedHWM, shifted, strategy;
+	      ({args, options} = job);
+	      try {
+	        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
+	      } catch (error1) {
+	        error = error1;
+	        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
+	        job.doDrop({error});
+	        return false;
+	      }
+	      if (blocked) {
+	        job.doDrop();
+	        return true;
+	      } else if (reachedHWM) {
+	        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
+	        if (shifted != null) {
+	          shifted.doDrop();
+	        }
+	        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
+	          if (shifted == null) {
+	            job.doDrop();
+	          }
+	          return reachedHWM;
+	        }
+	      }
+	      job.doQueue(reachedHWM, blocked);
+	      this._queues.push(job);
+	      await this._drainAll();
+	      return reachedHWM;
+	    }
+
+	    _receive(job) {
+	      if (this._states.jobStatus(job.options.id) != null) {
+	        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+	        return false;
+	      } else {
+	        job.doReceive();
+	        return this._submitLock.schedule(this._addToQueue, job);
+	      }
+	    }
+
+	    submit(...args) {
+	      var cb, fn, job, options, ref, ref1, task;
+	      if (typeof args[0] === "function") {
+	        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+	        options = parser$5.load({}, this.jobDefaults);
+	      } else {
+	        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+	        options = parser$5.load(options, this.jobDefaults);
+	      }
+	      task = (...args) => {
+	        return new this.Promise(function(resolve, reject) {
+	          return fn(...args, function(...args) {
+	            return (args[0] != null ? reject : resolve)(args);
+	          });
+	        });
+	      };
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      job.promise.then(function(args) {
+	        return typeof cb === "function" ? cb(...args) : void 0;
+	      }).catch(function(args) {
+	        if (Array.isArray(args)) {
+	          return typeof cb === "function" ? cb(...args) : void 0;
+	        } else {
+	          return typeof cb === "function" ? cb(args) : void 0;
+	        }
+	      });
+	      return this._receive(job);
+	    }
+
+	    schedule(...args) {
+	      var job, options, task;
+	      if (typeof args[0] === "function") {
+	        [task, ...args] = args;
+	        options = {};
+	      } else {
+	        [options, task, ...args] = args;
+	      }
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      this._receive(job);
+	      return job.promise;
+	    }
+
+	    wrap(fn) {
+	      var schedule, wrapped;
+	      schedule = this.schedule.bind(this);
+	      wrapped = function(...args) {
+	        return schedule(fn.bind(this), ...args);
+	      };
+	      wrapped.withOptions = function(options, ...args) {
+	        return schedule(options, fn, ...args);
+	      };
+	      return wrapped;
+	    }
+
+	    async updateSettings(options = {}) {
+	      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+	      parser$5.overwrite(options, this.instanceDefaults, this);
+	      return this;
+	    }
+
+	    currentReservoir() {
+	      return this._store.__currentReservoir__();
+	    }
+
+	    incrementReservoir(incr = 0) {
+	      return this._store.__incrementReservoir__(incr);
+	    }
+
+	  }
+	  Bottleneck.default = Bottleneck;
+
+	  Bottleneck.Events = Events$4;
+
+	  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
+
+	  Bottleneck.strategy = Bottleneck.prototype.strategy = {
+	    LEAK: 1,
+	    OVERFLOW: 2,
+	    OVERFLOW_PRIORITY: 4,
+	    BLOCK: 3
+	  };
+
+	  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
+
+	  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
+
+	  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
+
+	  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
+
+	  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
+
+	  Bottleneck.prototype.jobDefaults = {
+	    priority: DEFAULT_PRIORITY$1,
+	    weight: 1,
+	    expiration: null,
+	    id: "<no-id>"
+	  };
+
+	  Bottleneck.prototype.storeDefaults = {
+	    maxConcurrent: null,
+	    minTime: 0,
+	    highWater: null,
+	    strategy: Bottleneck.prototype.strategy.LEAK,
+	    penalty: null,
+	    reservoir: null,
+	    reservoirRefreshInterval: null,
+	    reservoirRefreshAmount: null,
+	    reservoirIncreaseInterval: null,
+	    reservoirIncreaseAmount: null,
+	    reservoirIncreaseMaximum: null
+	  };
+
+	  Bottleneck.prototype.localStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 250
+	  };
+
+	  Bottleneck.prototype.redisStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 5000,
+	    clientTimeout: 10000,
+	    Redis: null,
+	    clientOptions: {},
+	    clusterNodes: null,
+	    clearDatastore: false,
+	    connection: null
+	  };
+
+	  Bottleneck.prototype.instanceDefaults = {
+	    datastore: "local",
+	    connection: null,
+	    id: "<no-id>",
+	    rejectOnDrop: true,
+	    trackDoneStatus: false,
+	    Promise: Promise
+	  };
+
+	  Bottleneck.prototype.stopDefaults = {
+	    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+	    dropWaitingJobs: true,
+	    dropErrorMessage: "This limiter has been stopped."
+	  };
+
+	  return Bottleneck;
+
+	}).call(commonjsGlobal);
+
+	var Bottleneck_1 = Bottleneck;
+
+	var lib = Bottleneck_1;
+
+	return lib;
+
+})));
+
+
+/***/ }),
+
 /***/ 5217:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -29211,900 +30741,148 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6147:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ko: () => (/* binding */ readInputs),
+  Qq: () => (/* binding */ repoName),
+  iU: () => (/* binding */ runnerEnvironment)
+});
+
+// UNUSED EXPORTS: parseRepo
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 9 modules
+var src = __nccwpck_require__(1979);
+// EXTERNAL MODULE: ../../packages/github-access/src/index.ts + 41 modules
+var github_access_src = __nccwpck_require__(7270);
+// EXTERNAL MODULE: ../../packages/image-ref/src/index.ts + 2 modules
+var image_ref_src = __nccwpck_require__(2165);
+// EXTERNAL MODULE: ./src/order.ts
+var order = __nccwpck_require__(3923);
+;// CONCATENATED MODULE: ./src/context.ts
+
+
+
+
+
+const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+const HUB = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function parseRepo(value) {
+    const match = REPO.exec(value);
+    if (!match || match[2]?.endsWith('.git'))
+        throw new Error('expected OWNER/NAME, e.g. cal-icor/cal-icor-hubs');
+    return { owner: match[1] ?? '', repo: match[2] ?? '' };
+}
+function repoName(repo) {
+    return `${repo.owner}/${repo.repo}`;
+}
+/** Reads and validates every input; throws all problems at once, before anything is cloned. */
+function readInputs(source = src/* runnerInputs */.ax, env = process.env) {
+    const r = new src/* InputReader */.i_(source);
+    const image = r.check('image', r.required('image', 'the image name without tag'), image_ref_src/* parseImageName */["if"]);
+    const tag = r.check('tag', r.required('tag', 'the new tag'), image_ref_src/* validateTag */.z7);
+    const deploymentRepo = r.check('deployment-repo', r.required('deployment-repo', 'OWNER/NAME'), parseRepo);
+    const sourceRepoValue = r.optional('source-repo') ?? env['GITHUB_REPOSITORY'];
+    const sourceRepo = r.check('source-repo', sourceRepoValue, parseRepo);
+    const sourceSha = r.optional('source-sha') ?? env['GITHUB_SHA'];
+    if (sourceSha !== undefined && !/^[0-9a-f]{7,64}$/i.test(sourceSha)) {
+        r.reject('source-sha', sourceSha, 'expected a hex commit SHA');
+    }
+    else if (tag !== undefined && (0,order/* tagKind */.pk)(tag) === 'commit' && sourceSha !== undefined) {
+        if (!sourceSha.toLowerCase().startsWith(tag)) {
+            r.reject('tag', tag, `looks like a commit prefix but "source-sha" (${sourceSha}) does not start with it`, 'Pass the commit the image was built from as "source-sha", so the downgrade guard compares the right commits');
+        }
+    }
+    const auth = (0,github_access_src/* readGitHubAuth */.Ko)(r);
+    const hubs = r.list('hubs');
+    for (const hub of hubs) {
+        if (!HUB.test(hub))
+            r.reject('hubs', hub, 'expected hub names (the folder names under deployments/)');
+    }
+    const paths = r.list('paths', 'newline');
+    if (paths.length === 0)
+        r.reject('paths', undefined, 'is empty: give at least one glob of files to consider');
+    const authorEmail = r.string('author-email', 'hub-image-bot@users.noreply.github.com');
+    if (!/^[^\s@<>]+@[^\s@<>]+$/.test(authorEmail))
+        r.reject('author-email', authorEmail, 'expected an e-mail address');
+    const authorName = r.string('author-name', 'hub-image-bot');
+    if (/[<>\n]/.test(authorName))
+        r.reject('author-name', authorName, 'may not contain "<", ">" or line breaks');
+    const baseBranch = r.string('base-branch', 'staging');
+    const inputs = {
+        image,
+        tag,
+        deploymentRepo,
+        baseBranch,
+        paths,
+        exclude: r.list('exclude', 'newline'),
+        hubs,
+        labels: r.boolean('labels', true),
+        sourceRepo,
+        sourceSha: sourceSha?.toLowerCase(),
+        authorName,
+        authorEmail,
+        dryRun: r.boolean('dry-run', false),
+        auth,
+        sourceToken: r.secret('source-token'),
+    };
+    r.finish();
+    return inputs;
+}
+function runnerEnvironment(env = process.env) {
+    return {
+        serverUrl: (env['GITHUB_SERVER_URL'] ?? 'https://github.com').replace(/\/+$/, ''),
+        runnerTemp: env['RUNNER_TEMP'] ?? (0,external_node_os_namespaceObject.tmpdir)(),
+    };
+}
+
+
+/***/ }),
+
 /***/ 7935:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2497);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1979);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6304);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6421);
 
 
-await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('bump-hubploy', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
+
+await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('bump-hubploy', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i, _post_js__WEBPACK_IMPORTED_MODULE_2__/* .post */ .b);
+if ((0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelled */ .K)() !== undefined)
+    process.exit();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2497:
+/***/ 6304:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  K: () => (/* binding */ cancelled),
   i: () => (/* binding */ main)
 });
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6226);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/text.ts
-// Files are edited as text: decoded strictly (a file that is not UTF-8 is refused, never re-encoded), with the
-// BOM kept as a character so every offset, and every byte written back, is the file's own.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-class NotUtf8Error extends Error {
-    constructor() {
-        super('is not valid UTF-8');
-        this.name = 'NotUtf8Error';
-    }
-}
-function decodeFile(content) {
-    if (typeof content === 'string')
-        return content;
-    try {
-        return decoder.decode(content);
-    }
-    catch {
-        throw new NotUtf8Error();
-    }
-}
-function encodeFile(text) {
-    return Buffer.from(text, 'utf8');
-}
-/** 1-based line and column of an offset, for messages. Columns count UTF-16 units after the line start. */
-class LineIndex {
-    starts = [0];
-    constructor(text) {
-        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
-            this.starts.push(i + 1);
-    }
-    position(offset) {
-        let low = 0;
-        let high = this.starts.length - 1;
-        while (low < high) {
-            const mid = (low + high + 1) >> 1;
-            if ((this.starts[mid] ?? 0) <= offset)
-                low = mid;
-            else
-                high = mid - 1;
-        }
-        return { line: low + 1, column: offset - (this.starts[low] ?? 0) + 1 };
-    }
-}
-
-// EXTERNAL MODULE: ../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8293);
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/scalars.ts
-
-const YAML_VERSIONS = ['1.1', '1.2'];
-/**
- * True when `text`, written as a plain scalar, reads back as exactly that string under both YAML 1.1 (what Helm's
- * go-yaml follows: `yes`, `0o17`, `1_000`, dates) and YAML 1.2. Tags such as `123456789012` or `1234e5` do not:
- * Helm would render them as numbers, in scientific notation, and the hub could not pull its image.
- */
-function readsAsPlainString(text) {
-    if (text === '' || text.trim() !== text)
-        return false;
-    return YAML_VERSIONS.every((version) => {
-        try {
-            return (0,dist/* parse */.qg)(text, { version }) === text;
-        }
-        catch {
-            return false;
-        }
-    });
-}
-/** How a tag is written in a scalar of this style; a plain scalar that would misread gets double quotes. */
-function renderScalar(text, style) {
-    if (style === 'single')
-        return `'${text.replace(/'/g, "''")}'`;
-    if (style === 'double')
-        return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-    return readsAsPlainString(text) ? text : `"${text}"`;
-}
-
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/select.ts
-
-const HUB_PATH = /^deployments\/([^/]+)\//;
-/** The hub a file configures, by the deployment repo layout `deployments/<hub>/…`; undefined elsewhere. */
-function hubOf(path) {
-    return HUB_PATH.exec(path)?.[1];
-}
-/** The repo-relative paths a bump considers, sorted. Globs follow Node's `path.matchesGlob` (`*`, `**`, `?`, `{a,b}`). */
-function selectFiles(paths, selection) {
-    const selected = [];
-    for (const path of paths) {
-        if (!selection.include.some((glob) => (0,external_node_path_namespaceObject.matchesGlob)(path, glob)))
-            continue;
-        if (selection.exclude.some((glob) => (0,external_node_path_namespaceObject.matchesGlob)(path, glob)))
-            continue;
-        selected.push(path);
-    }
-    return selected.sort();
-}
-
-;// CONCATENATED MODULE: ../../packages/image-ref/src/reference.ts
-// OCI image references, following the grammar of the distribution project's `reference` package:
-// [registry[:port]/]path-component[/path-component...][:tag][@digest]
-/** A reference, or a part of one, that does not follow the grammar. `part` says which part is wrong. */
-class reference_InvalidReferenceError extends Error {
-    part;
-    value;
-    reason;
-    constructor(part, value, reason) {
-        super(`${part} ${JSON.stringify(value)} ${reason}`);
-        this.part = part;
-        this.value = value;
-        this.reason = reason;
-        this.name = 'InvalidReferenceError';
-    }
-}
-const MAX_NAME_LENGTH = 255;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
-const IPV6_HOST = /^\[[0-9A-Fa-f:.]+\]$/;
-const DIGESTS = {
-    sha256: /^[a-f0-9]{64}$/,
-    sha512: /^[a-f0-9]{128}$/,
-};
-function validateTag(tag) {
-    if (tag === '')
-        throw new reference_InvalidReferenceError('tag', tag, 'is empty');
-    if (!TAG.test(tag)) {
-        const why = tag.length > 128
-            ? `is ${tag.length} characters long; at most 128 are allowed`
-            : /^[.-]/.test(tag)
-                ? 'starts with "." or "-"; a tag must start with a letter, digit or "_"'
-                : 'may contain only letters, digits, "_", "." and "-"';
-        throw new reference_InvalidReferenceError('tag', tag, why);
-    }
-    return tag;
-}
-function validateDigest(digest) {
-    const colon = digest.indexOf(':');
-    const algorithm = colon < 0 ? '' : digest.slice(0, colon);
-    const pattern = DIGESTS[algorithm];
-    if (colon < 0 || pattern === undefined) {
-        throw new reference_InvalidReferenceError('digest', digest, 'must look like "sha256:" followed by 64 lowercase hex digits');
-    }
-    if (!pattern.test(digest.slice(colon + 1))) {
-        const hexLength = algorithm === 'sha256' ? 64 : 128;
-        throw new reference_InvalidReferenceError('digest', digest, `must have exactly ${hexLength} lowercase hex digits after "${algorithm}:"`);
-    }
-    return digest;
-}
-function validateRegistry(registry) {
-    let host = registry;
-    const portMatch = /^(.*):([0-9]+)$/.exec(registry);
-    if (portMatch && !registry.endsWith(']')) {
-        host = portMatch[1] ?? '';
-        const port = Number(portMatch[2]);
-        if (port < 1 || port > 65535) {
-            throw new reference_InvalidReferenceError('registry', registry, `has port ${portMatch[2]}; a port is 1 to 65535`);
-        }
-    }
-    else if (registry.includes(':') && !IPV6_HOST.test(registry)) {
-        throw new reference_InvalidReferenceError('registry', registry, 'has a port that is not a number');
-    }
-    if (IPV6_HOST.test(host))
-        return registry;
-    const labels = host.split('.');
-    const bad = labels.find((label) => !DOMAIN_LABEL.test(label));
-    if (bad !== undefined) {
-        throw new reference_InvalidReferenceError('registry', registry, bad === ''
-            ? 'has an empty host name label'
-            : `has the host label ${JSON.stringify(bad)}; labels are letters, digits and inner "-"`);
-    }
-    return registry;
-}
-function reference_validatePathComponent(component, wholePath) {
-    if (component === '') {
-        throw new reference_InvalidReferenceError('path', wholePath, 'has an empty path component (a leading, trailing or double "/")');
-    }
-    if (PATH_COMPONENT.test(component))
-        return component;
-    if (PATH_COMPONENT.test(component.toLowerCase())) {
-        throw new reference_InvalidReferenceError('path', wholePath, `has the component ${JSON.stringify(component)} with uppercase letters; image paths must be lowercase (${JSON.stringify(component.toLowerCase())})`);
-    }
-    throw new reference_InvalidReferenceError('path', wholePath, `has the component ${JSON.stringify(component)}; components are lowercase letters and digits, separated by ".", "_", "__" or "-"`);
-}
-/** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
-function looksLikeRegistry(component) {
-    return (component.includes('.') ||
-        component.includes(':') ||
-        component === 'localhost' ||
-        component.startsWith('['));
-}
-function makeName(registry, path) {
-    return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
-}
-/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`. */
-function reference_parseImageName(input) {
-    const value = input.trim();
-    if (value === '')
-        throw new reference_InvalidReferenceError('path', input, 'is empty; expected a name like "registry.example/path/image"');
-    if (value.includes('@')) {
-        throw new reference_InvalidReferenceError('digest', value, 'is not allowed here; give the image name without "@sha256:…"');
-    }
-    const slash = value.indexOf('/');
-    const first = slash < 0 ? value : value.slice(0, slash);
-    const hasRegistry = slash >= 0 && looksLikeRegistry(first);
-    const path = hasRegistry ? value.slice(slash + 1) : value;
-    const lastComponent = path.slice(path.lastIndexOf('/') + 1);
-    if (lastComponent.includes(':')) {
-        throw new reference_InvalidReferenceError('tag', value, `is not allowed here (":${lastComponent.slice(lastComponent.indexOf(':') + 1)}"); give the image name without a tag`);
-    }
-    const registry = hasRegistry ? validateRegistry(first) : undefined;
-    for (const component of path.split('/'))
-        reference_validatePathComponent(component, path);
-    if (value.length > MAX_NAME_LENGTH) {
-        throw new reference_InvalidReferenceError('path', value, `is ${value.length} characters long; at most ${MAX_NAME_LENGTH} are allowed`);
-    }
-    return makeName(registry, path);
-}
-/** A full reference: name with an optional tag and an optional digest. */
-function parseReference(input) {
-    let rest = input.trim();
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = validateDigest(rest.slice(at + 1));
-        rest = rest.slice(0, at);
-    }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const colon = rest.indexOf(':', lastSlash + 1);
-    if (colon >= 0) {
-        tag = validateTag(rest.slice(colon + 1));
-        rest = rest.slice(0, colon);
-    }
-    return { name: reference_parseImageName(rest), tag, digest };
-}
-function formatReference(ref) {
-    let out = ref.name.full;
-    if (ref.tag !== undefined)
-        out += `:${ref.tag}`;
-    if (ref.digest !== undefined)
-        out += `@${ref.digest}`;
-    return out;
-}
-/** The tag image repos use: the first 12 hex characters of the commit. */
-function shortShaTag(sha) {
-    if (!/^[0-9a-f]{12,64}$/i.test(sha)) {
-        throw new reference_InvalidReferenceError('tag', sha, 'cannot be made from this commit: expected a hex commit SHA of 12 to 64 characters');
-    }
-    return sha.slice(0, 12).toLowerCase();
-}
-
-;// CONCATENATED MODULE: ../../packages/image-ref/src/gar.ts
-// Google Artifact Registry addresses: LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE.
-// A domain-scoped project `example.com:proj` appears in the path as `example.com/proj`.
-
-class InvalidGarAddressError extends Error {
-    part;
-    value;
-    reason;
-    constructor(part, value, reason) {
-        super(`GAR ${part} ${JSON.stringify(value)} ${reason}`);
-        this.part = part;
-        this.value = value;
-        this.reason = reason;
-        this.name = 'InvalidGarAddressError';
-    }
-}
-const HOST_SUFFIX = '-docker.pkg.dev';
-const LOCATION = /^[a-z]+(?:-[a-z]+[0-9]+)?$/;
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const PROJECT_DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
-const REPOSITORY_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-function isGarHost(host) {
-    return host.endsWith(HOST_SUFFIX);
-}
-function garLocation(host) {
-    if (!isGarHost(host)) {
-        throw new InvalidGarAddressError('host', host, `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`);
-    }
-    const location = host.slice(0, -HOST_SUFFIX.length);
-    if (!LOCATION.test(location)) {
-        throw new InvalidGarAddressError('location', location, 'is not a location; expected a region such as "us-central1" or a multi-region such as "us"');
-    }
-    return location;
-}
-function validateProjectId(id) {
-    if (PROJECT_ID.test(id))
-        return;
-    const why = id.length < 6 || id.length > 30
-        ? `is ${id.length} characters long; project ids have 6 to 30`
-        : !/^[a-z]/.test(id)
-            ? 'must start with a lowercase letter'
-            : /-$/.test(id)
-                ? 'must not end with "-"'
-                : 'may contain only lowercase letters, digits and "-"';
-    throw new InvalidGarAddressError('project', id, `${why} (the project id, not its number or display name)`);
-}
-/** Parses `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`, naming the part that is wrong. */
-function parseGarAddress(input) {
-    const value = input.trim();
-    const slash = value.indexOf('/');
-    if (slash < 0) {
-        throw new InvalidGarAddressError('host', value, 'is missing; expected LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE');
-    }
-    return garAddressFrom(value.slice(0, slash), value.slice(slash + 1));
-}
-/** Builds an address from a host and the `PROJECT/REPOSITORY/IMAGE` path that image repos keep in `IMAGE`. */
-function garAddressFrom(host, imagePath) {
-    const location = garLocation(host);
-    const components = imagePath.split('/');
-    let project;
-    let rest;
-    if (components[0] !== undefined && components[0].includes('.')) {
-        const domain = components[0];
-        const id = components[1] ?? '';
-        if (!PROJECT_DOMAIN.test(domain)) {
-            throw new InvalidGarAddressError('project', `${domain}:${id}`, `has the invalid domain ${JSON.stringify(domain)}`);
-        }
-        validateProjectId(id);
-        project = `${domain}:${id}`;
-        rest = components.slice(2);
-    }
-    else {
-        project = components[0] ?? '';
-        validateProjectId(project);
-        rest = components.slice(1);
-    }
-    const repository = rest[0] ?? '';
-    if (repository === '') {
-        throw new InvalidGarAddressError('repository', repository, 'is missing; expected PROJECT/REPOSITORY/IMAGE');
-    }
-    if (!REPOSITORY_ID.test(repository)) {
-        const why = /[A-Z]/.test(repository)
-            ? `has uppercase letters; repository ids are lowercase (${JSON.stringify(repository.toLowerCase())})`
-            : 'must start with a lowercase letter, end with a letter or digit, and contain only lowercase letters, digits and "-" (at most 63)';
-        throw new InvalidGarAddressError('repository', repository, why);
-    }
-    const imageComponents = rest.slice(1);
-    const image = imageComponents.join('/');
-    if (image === '') {
-        throw new InvalidGarAddressError('image', image, 'is missing; expected PROJECT/REPOSITORY/IMAGE');
-    }
-    try {
-        for (const component of imageComponents)
-            validatePathComponent(component, image);
-    }
-    catch (error) {
-        if (!(error instanceof InvalidReferenceError))
-            throw error;
-        throw new InvalidGarAddressError('image', image, error.reason);
-    }
-    const name = parseImageName(`${host}/${imagePath}`);
-    return { host, location, project, repository, image, name };
-}
-
-;// CONCATENATED MODULE: ../../packages/image-ref/src/index.ts
-
-
-
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/scan.ts
-
-
-
-
-const MAX_DEPTH = 256;
-/** Parses a deployment file and lists every place that could hold an image reference. */
-function scanFile(path, content) {
-    const hub = hubOf(path);
-    let text;
-    try {
-        text = decodeFile(content);
-    }
-    catch (error) {
-        if (error instanceof NotUtf8Error) {
-            return { path, hub, text: '', documents: 0, slots: [], inline: [], error: error.message };
-        }
-        throw error;
-    }
-    const docs = (0,dist/* parseAllDocuments */.hR)(text, { keepSourceTokens: true, uniqueKeys: true });
-    const list = Array.isArray(docs) ? docs : [];
-    const failure = list.flatMap((doc) => doc.errors)[0];
-    if (failure !== undefined) {
-        const where = failure.linePos?.[0];
-        const detail = failure.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
-        const at = where === undefined ? '' : ` at line ${where.line}, column ${where.col}`;
-        const what = failure.code === 'DUPLICATE_KEY' ? 'has a duplicate key' : 'is not valid YAML';
-        return {
-            path,
-            hub,
-            text,
-            documents: list.length,
-            slots: [],
-            inline: [],
-            error: `${what}${at}: ${detail}`,
-        };
-    }
-    const lines = new LineIndex(text);
-    const slots = [];
-    const inline = [];
-    list.forEach((doc, index) => {
-        const aliased = new Set();
-        if (text.includes('*')) {
-            (0,dist/* visit */.YR)(doc, {
-                Alias(_key, alias) {
-                    const target = alias.resolve(doc);
-                    if (target !== undefined)
-                        aliased.add(target);
-                },
-            });
-        }
-        const walk = { doc, index, lines, aliased, following: new Set(), slots, inline };
-        if (doc.contents !== null)
-            visitNode(walk, doc.contents, [], false, 0);
-    });
-    return { path, hub, text, documents: list.length, slots, inline };
-}
-function visitNode(walk, node, path, viaAlias, depth) {
-    if (depth > MAX_DEPTH)
-        return;
-    if ((0,dist/* isAlias */.Vj)(node)) {
-        const target = node.resolve(walk.doc);
-        if (target === undefined || walk.following.has(target))
-            return;
-        walk.following.add(target);
-        visitNode(walk, target, path, true, depth + 1);
-        walk.following.delete(target);
-        return;
-    }
-    if ((0,dist/* isMap */.jh)(node)) {
-        visitMap(walk, node, path, viaAlias);
-        for (const pair of node.items) {
-            const key = keyOf(walk, pair);
-            if (key !== undefined)
-                visitNode(walk, pair.value, [...path, key], viaAlias, depth + 1);
-        }
-    }
-    else if ((0,dist/* isSeq */.oP)(node)) {
-        node.items.forEach((item, index) => visitNode(walk, item, [...path, index], viaAlias, depth + 1));
-    }
-    else if ((0,dist/* isScalar */.jn)(node) && typeof node.value === 'string') {
-        visitString(walk, node, path, viaAlias);
-    }
-}
-function keyOf(walk, pair) {
-    const key = (0,dist/* isAlias */.Vj)(pair.key) ? pair.key.resolve(walk.doc) : pair.key;
-    if (!(0,dist/* isScalar */.jn)(key))
-        return undefined;
-    const value = key.value;
-    if (typeof value === 'string' || typeof value === 'number')
-        return value;
-    return typeof value === 'boolean' || value === null ? String(value) : undefined;
-}
-function visitMap(walk, map, path, viaAlias) {
-    let namePair;
-    let tagPair;
-    for (const pair of map.items) {
-        const key = (0,dist/* isScalar */.jn)(pair.key) ? pair.key.value : undefined;
-        if (key === 'name')
-            namePair = pair;
-        else if (key === 'tag')
-            tagPair = pair;
-    }
-    if (namePair === undefined && tagPair === undefined)
-        return;
-    const slot = { document: walk.index, path, viaAlias };
-    if (namePair !== undefined) {
-        let value = namePair.value;
-        if ((0,dist/* isAlias */.Vj)(value)) {
-            value = value.resolve(walk.doc);
-            slot.viaAlias = true;
-        }
-        if ((0,dist/* isScalar */.jn)(value) && typeof value.value === 'string') {
-            slot.name = { value: value.value, line: lineOf(walk, value) };
-        }
-    }
-    if (tagPair !== undefined) {
-        const value = tagPair.value;
-        const keyLine = (0,dist/* isScalar */.jn)(tagPair.key) ? lineOf(walk, tagPair.key) : 0;
-        if (value === null ||
-            ((0,dist/* isScalar */.jn)(value) && value.value === null && (value.srcToken === undefined || sourceOf(value) === ''))) {
-            slot.tag = { editable: false, reason: 'has no value', line: keyLine };
-        }
-        else if ((0,dist/* isAlias */.Vj)(value)) {
-            slot.tag = { editable: false, reason: `is the alias *${value.source}`, line: keyLine };
-        }
-        else if ((0,dist/* isScalar */.jn)(value)) {
-            const spot = spotOf(walk, value);
-            slot.tag =
-                typeof spot === 'string'
-                    ? { editable: false, reason: spot, line: lineOf(walk, value) }
-                    : walk.aliased.has(value)
-                        ? {
-                            editable: false,
-                            reason: `is anchored (&${value.anchor ?? ''}) and reused by an alias`,
-                            line: spot.line,
-                        }
-                        : { editable: true, spot };
-        }
-    }
-    if (slot.name !== undefined || slot.tag !== undefined)
-        walk.slots.push(slot);
-}
-function visitString(walk, node, path, viaAlias) {
-    const value = node.value;
-    if ((!value.includes(':') && !value.includes('@')) || /\s/.test(value))
-        return;
-    let reference;
-    try {
-        reference = parseReference(value);
-    }
-    catch {
-        return;
-    }
-    if (reference.tag === undefined && reference.digest === undefined)
-        return;
-    const position = walk.lines.position(node.range?.[0] ?? 0);
-    const found = {
-        document: walk.index,
-        path,
-        name: reference.name.full,
-        tag: reference.tag,
-        digest: reference.digest,
-        line: position.line,
-        column: position.column,
-        viaAlias,
-    };
-    const spot = spotOf(walk, node);
-    if (typeof spot === 'string') {
-        found.problem = spot;
-    }
-    else if (spot.text !== value) {
-        found.problem = 'is written in a form whose text differs from its value';
-    }
-    else if (walk.aliased.has(node)) {
-        found.problem = `is anchored (&${node.anchor ?? ''}) and reused by an alias`;
-    }
-    else if (reference.tag !== undefined) {
-        const rest = value.includes('@') ? value.slice(0, value.indexOf('@')) : value;
-        const colon = rest.indexOf(':', rest.lastIndexOf('/') + 1);
-        const start = spot.start + colon + 1;
-        const end = spot.start + rest.length;
-        found.tagSpot = { ...spot, start, end, text: reference.tag, ...walk.lines.position(start) };
-    }
-    walk.inline.push(found);
-}
-function sourceOf(node) {
-    const token = node.srcToken;
-    return token !== undefined && 'source' in token && typeof token.source === 'string' ? token.source : '';
-}
-function lineOf(walk, node) {
-    return walk.lines.position(node.range?.[0] ?? 0).line;
-}
-/** The value text's place in the file, or why it cannot be edited as a substring (escapes, folding, block style). */
-function spotOf(walk, node) {
-    const token = node.srcToken;
-    if (token === undefined ||
-        !('source' in token) ||
-        typeof token.source !== 'string' ||
-        !('offset' in token)) {
-        return 'is not a simple scalar';
-    }
-    const { source, offset } = token;
-    let style;
-    let inner;
-    switch (token.type) {
-        case 'scalar':
-            style = 'plain';
-            inner = source;
-            break;
-        case 'single-quoted-scalar':
-            style = 'single';
-            inner = source.slice(1, -1);
-            if (inner.includes("''"))
-                return "is single-quoted with an escaped quote ('')";
-            break;
-        case 'double-quoted-scalar':
-            style = 'double';
-            inner = source.slice(1, -1);
-            if (inner.includes('\\'))
-                return 'is double-quoted with escapes';
-            break;
-        default:
-            return 'is a block scalar (| or >)';
-    }
-    if (/[\r\n]/.test(inner))
-        return 'spans several lines';
-    const start = style === 'plain' ? offset : offset + 1;
-    return { start, end: start + inner.length, style, text: inner, ...walk.lines.position(start) };
-}
-
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/find.ts
-
-const NAME_CHAR = /[A-Za-z0-9._/-]/;
-/** `path` as shown to people: `jupyterhub.singleuser.image.tag`, `…profileList[1].kubespawner_override.image`. */
-function formatPath(path) {
-    let out = '';
-    for (const key of path) {
-        if (typeof key === 'number')
-            out += `[${key}]`;
-        else
-            out += out === '' ? key : `.${key}`;
-    }
-    return out === '' ? '(document root)' : out;
-}
-/** True when the text names the image as a whole word: `…/base-user-image` does not match `…/base-user-image-gpu`. */
-function mentionsImage(text, image) {
-    for (let at = text.indexOf(image); at >= 0; at = text.indexOf(image, at + 1)) {
-        const before = at === 0 ? '' : (text[at - 1] ?? '');
-        const after = text[at + image.length] ?? '';
-        if (!NAME_CHAR.test(before) && !NAME_CHAR.test(after))
-            return true;
-    }
-    return false;
-}
-function groupOf(file) {
-    return file.hub === undefined ? `dir:${external_node_path_namespaceObject.posix.dirname(file.path)}` : `hub:${file.hub}`;
-}
-function isBaseLayer(path) {
-    return /(^|\/)common\.ya?ml$/.test(path);
-}
-/**
- * Finds every reference to `image` (a full name without tag, compared exactly) in the scanned files:
- * `{name, tag}` mappings, tag-only overrides (e.g. `staging.yaml` setting `jupyterhub.singleuser.image.tag` whose
- * name comes from the hub's `common.yaml`), and inline `NAME:TAG` strings (profile lists, legacy `hubploy.yaml`).
- */
-function findImageUses(files, image) {
-    const uses = [];
-    const unsafe = [];
-    const unreadable = [];
-    const namesByGroup = new Map();
-    for (const file of files) {
-        if (file.error !== undefined)
-            continue;
-        for (const slot of file.slots) {
-            if (slot.name === undefined)
-                continue;
-            const group = groupOf(file);
-            const list = namesByGroup.get(group) ?? [];
-            list.push({ file, key: JSON.stringify(slot.path), name: slot.name.value });
-            namesByGroup.set(group, list);
-        }
-    }
-    const groupsUsingImage = new Set();
-    for (const file of files) {
-        if (file.error !== undefined)
-            continue;
-        const before = uses.length;
-        const problems = [];
-        const problem = (line, reason) => problems.push({ file: file.path, hub: file.hub, line, reason });
-        for (const slot of file.slots) {
-            let kind;
-            if (slot.name !== undefined) {
-                if (slot.name.value !== image || slot.tag === undefined)
-                    continue;
-                kind = 'name-and-tag';
-            }
-            else {
-                const base = overriddenName(file, JSON.stringify(slot.path), namesByGroup.get(groupOf(file)) ?? []);
-                if (base === undefined || !base.names.includes(image))
-                    continue;
-                if (base.names.length > 1) {
-                    problem(slot.tag?.editable ? slot.tag.spot.line : (slot.tag?.line ?? 0), `overrides the tag at ${formatPath(slot.path)}, whose image name the hub's other files set differently (${base.names.join(', ')})`);
-                    continue;
-                }
-                kind = 'tag-override';
-            }
-            const tag = slot.tag;
-            if (tag === undefined)
-                continue;
-            const where = formatPath([...slot.path, 'tag']);
-            if (slot.viaAlias) {
-                problem(tag.editable ? tag.spot.line : tag.line, `reaches the image at ${where} through an alias or merge key`);
-            }
-            else if (!tag.editable) {
-                problem(tag.line, `the tag at ${where} ${tag.reason}`);
-            }
-            else {
-                uses.push({
-                    image,
-                    file: file.path,
-                    hub: file.hub,
-                    kind,
-                    document: slot.document,
-                    path: [...slot.path, 'tag'],
-                    line: tag.spot.line,
-                    column: tag.spot.column,
-                    tag: tag.spot.text,
-                    spot: tag.spot,
-                    digest: undefined,
-                });
-            }
-        }
-        for (const found of file.inline) {
-            if (found.name !== image)
-                continue;
-            const where = formatPath(found.path);
-            if (found.viaAlias) {
-                problem(found.line, `reaches the image at ${where} through an alias or merge key`);
-            }
-            else if (found.digest === undefined && (found.problem !== undefined || found.tagSpot === undefined)) {
-                problem(found.line, `the reference at ${where} ${found.problem ?? 'cannot be edited in place'}`);
-            }
-            else {
-                uses.push({
-                    image,
-                    file: file.path,
-                    hub: file.hub,
-                    kind: 'inline',
-                    document: found.document,
-                    path: found.path,
-                    line: found.line,
-                    column: found.column,
-                    tag: found.tag ?? '',
-                    spot: found.digest === undefined ? found.tagSpot : undefined,
-                    digest: found.digest,
-                });
-            }
-        }
-        const documents = new Set(uses.slice(before).map((use) => use.document));
-        if (documents.size > 1) {
-            problem(0, `references the image in ${documents.size} of its ${file.documents} YAML documents; which one is deployed is ambiguous`);
-        }
-        if (problems.length > 0) {
-            uses.length = before;
-            unsafe.push(...problems.map((p) => (p.line === 0 ? { file: p.file, hub: p.hub, reason: p.reason } : p)));
-        }
-        if (uses.length > before || problems.length > 0)
-            groupsUsingImage.add(groupOf(file));
-    }
-    for (const file of files) {
-        if (file.error === undefined)
-            continue;
-        const related = mentionsImage(file.text, image) || groupsUsingImage.has(groupOf(file));
-        (related ? unsafe : unreadable).push({ file: file.path, hub: file.hub, reason: file.error });
-    }
-    return { uses, unsafe, unreadable };
-}
-/**
- * The image name a tag-only mapping overrides: the name at the same path in the hub's `common.yaml` (the base
- * layer helm values are merged onto), else the names other files of the hub set there.
- */
-function overriddenName(file, key, candidates) {
-    const others = candidates.filter((c) => c.key === key && c.file !== file);
-    if (others.length === 0)
-        return undefined;
-    const sameDir = external_node_path_namespaceObject.posix.dirname(file.path);
-    const base = others.filter((c) => isBaseLayer(c.file.path) && external_node_path_namespaceObject.posix.dirname(c.file.path) === sameDir);
-    const chosen = base.length > 0 ? base : others;
-    return { names: [...new Set(chosen.map((c) => c.name))] };
-}
-
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/edit.ts
-
-
-
-/** A file could not be edited byte-exactly; nothing of it may be written. */
-class UnsafeEditError extends Error {
-    file;
-    constructor(file, reason) {
-        super(`${file}: ${reason}`);
-        this.name = 'UnsafeEditError';
-        this.file = file;
-    }
-}
-/**
- * The edit that moves one use to `newTag`, or undefined when the file already says exactly that. A plain `tag:`
- * value that YAML would read as a non-string (`123456789012`, `1234e5`, `true`) is written in double quotes; a
- * quoted one keeps its quotes; an inline `NAME:TAG` only changes the text after the colon.
- */
-function planTagEdit(text, use, newTag) {
-    const spot = use.spot;
-    if (spot === undefined)
-        return undefined;
-    const replacement = tagText(newTag, spot.style, use.kind === 'inline');
-    if (text.slice(spot.start, spot.end) === replacement)
-        return undefined;
-    return { use, start: spot.start, end: spot.end, replacement };
-}
-/** Inside quotes or inside a `NAME:TAG` string the tag is written as is; only a plain `tag:` value may need quotes. */
-function tagText(tag, style, inline) {
-    if (style === 'plain')
-        return inline ? tag : renderScalar(tag, 'plain');
-    return renderScalar(tag, style).slice(1, -1);
-}
-function applyEdits(text, edits) {
-    const sorted = [...edits].sort((a, b) => a.start - b.start);
-    let out = '';
-    let at = 0;
-    for (const edit of sorted) {
-        if (edit.start < at)
-            throw new Error(`overlapping edits at offset ${edit.start}`);
-        out += text.slice(at, edit.start) + edit.replacement;
-        at = edit.end;
-    }
-    return out + text.slice(at);
-}
-/** The value a use's path must hold once it is at `newTag`. */
-function expectedValue(use, newTag) {
-    return use.kind === 'inline' ? `${use.image}:${newTag}` : newTag;
-}
-function setIn(target, path, value) {
-    let node = target;
-    for (let i = 0; i < path.length - 1; i += 1) {
-        if (typeof node !== 'object' || node === null)
-            return false;
-        node = node[String(path[i])];
-    }
-    const last = path[path.length - 1];
-    if (typeof node !== 'object' || node === null || last === undefined)
-        return false;
-    node[String(last)] = value;
-    return true;
-}
-function documentsAsJson(text) {
-    const docs = (0,dist/* parseAllDocuments */.hR)(text, { uniqueKeys: true });
-    const list = Array.isArray(docs) ? docs : [];
-    const error = list.flatMap((doc) => doc.errors)[0];
-    if (error !== undefined)
-        return error.message.split('\n')[0] ?? error.code;
-    return list.map((doc) => doc.toJS({ maxAliasCount: -1 }));
-}
-/**
- * Edits one file's uses to `newTag` and proves the result: it parses, every edited value reads back as the intended
- * string under YAML 1.1 and 1.2, and every other value is unchanged. Throws UnsafeEditError otherwise.
- */
-function editFile(file, uses, newTag) {
-    const edits = uses
-        .filter((use) => use.file === file.path)
-        .map((use) => planTagEdit(file.text, use, newTag))
-        .filter((edit) => edit !== undefined);
-    if (edits.length === 0)
-        return { text: file.text, edits };
-    const text = applyEdits(file.text, edits);
-    const before = documentsAsJson(file.text);
-    const after = documentsAsJson(text);
-    if (typeof before === 'string')
-        throw new UnsafeEditError(file.path, `cannot be parsed: ${before}`);
-    if (typeof after === 'string')
-        throw new UnsafeEditError(file.path, `would not parse after the edit: ${after}`);
-    for (const edit of edits) {
-        const value = expectedValue(edit.use, newTag);
-        if (edit.use.kind !== 'inline' && !edit.replacement.startsWith('"') && edit.use.spot?.style === 'plain') {
-            if (!readsAsPlainString(edit.replacement)) {
-                throw new UnsafeEditError(file.path, `the new tag at line ${edit.use.line} would not read as a string`);
-            }
-        }
-        if (!setIn(before[edit.use.document], edit.use.path, value)) {
-            throw new UnsafeEditError(file.path, `cannot find ${formatPath(edit.use.path)} to check the edit`);
-        }
-    }
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
-        throw new UnsafeEditError(file.path, 'the edited file would read differently beyond the tags (is a tag written in an unusual form?)');
-    }
-    return { text, edits };
-}
-
-;// CONCATENATED MODULE: ../../packages/deploy-config/src/index.ts
-
-
-
-
-
-
-
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 9 modules
+var src = __nccwpck_require__(1979);
+// EXTERNAL MODULE: ../../packages/github-access/src/index.ts + 41 modules
+var github_access_src = __nccwpck_require__(7270);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ../../packages/process/src/runner.ts
@@ -30113,6 +30891,10 @@ const STDERR_TAIL_LINES = 20;
 function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
 }
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
@@ -30207,11 +30989,13 @@ const systemRunner = {
                     clearTimeout(timer);
                 splitters.stdout.end();
                 splitters.stderr.end();
+                const stdoutBytes = Buffer.concat(stdout);
                 resolve({
                     exitCode,
                     signal,
                     timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stdout: stdoutBytes.toString('utf8'),
+                    stdoutBytes,
                     stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
                 });
             };
@@ -30370,236 +31154,1300 @@ function branchTag(commits) {
     return commits.length === 0 ? undefined : readTrailers(commits[commits.length - 1]?.message ?? '').tag;
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/order.ts
-// Which of two image tags is newer. Tags are the first 12 hex characters of the image repo's commit, so their
-// order is the commits' order in the image repo, which the GitHub API answers (compare OLD...NEW).
-/** `PLACEHOLDER` (any case) marks a hub whose first image does not exist yet: always older than any tag. */
-function tagKind(tag) {
-    if (/^placeholder$/i.test(tag))
-        return 'placeholder';
-    if (/^[0-9a-f]{7,40}$/.test(tag))
-        return 'commit';
-    return 'other';
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/text.ts
+// Files are edited as text: decoded strictly (a file that is not UTF-8 is refused, never re-encoded), with the
+// BOM kept as a character so every offset, and every byte written back, is the file's own.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+class NotUtf8Error extends Error {
+    constructor() {
+        super('is not valid UTF-8');
+        this.name = 'NotUtf8Error';
+    }
 }
-/**
- * From GitHub's compare of CURRENT...NEW: `ahead` means NEW contains CURRENT (an upgrade), `behind` means CURRENT
- * contains NEW (a downgrade). Diverged histories (a rebuilt branch, a rewritten main) are ordered by commit date.
- */
-function orderFromCompare(status, behindBy, dates) {
-    switch (status) {
-        case 'ahead':
-            return { kind: 'older' };
-        case 'identical':
-            return { kind: 'same' };
-        case 'behind':
-            return { kind: 'newer', aheadBy: behindBy };
-        case 'diverged': {
-            const current = Date.parse(dates.current ?? '');
-            const next = Date.parse(dates.next ?? '');
-            return {
-                kind: 'diverged',
-                currentIsLater: !Number.isNaN(current) && !Number.isNaN(next) && current > next,
-            };
+function decodeFile(content) {
+    if (typeof content === 'string')
+        return content;
+    try {
+        return decoder.decode(content);
+    }
+    catch {
+        throw new NotUtf8Error();
+    }
+}
+function encodeFile(text) {
+    return Buffer.from(text, 'utf8');
+}
+/** 1-based line and column of an offset, for messages. Columns count UTF-16 units after the line start. */
+class LineIndex {
+    starts = [0];
+    constructor(text) {
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
+            this.starts.push(i + 1);
+    }
+    position(offset) {
+        let low = 0;
+        let high = this.starts.length - 1;
+        while (low < high) {
+            const mid = (low + high + 1) >> 1;
+            if ((this.starts[mid] ?? 0) <= offset)
+                low = mid;
+            else
+                high = mid - 1;
         }
+        return { line: low + 1, column: offset - (this.starts[low] ?? 0) + 1 };
     }
 }
+
+// EXTERNAL MODULE: ../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8293);
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/scalars.ts
+
+const YAML_VERSIONS = ['1.1', '1.2'];
 /**
- * Whether a reference at `current` may move to `next`. Only a provable downgrade is refused: a tag that is not a
- * commit of the image repo (a hand-made tag such as `v2`, or a commit the repo no longer has) cannot be ordered,
- * so the bump goes ahead and the pull request says the order was not checked.
+ * True when `text`, written as a plain scalar, reads back as exactly that string under both YAML 1.1 (what Helm's
+ * go-yaml follows: `yes`, `0o17`, `1_000`, dates) and YAML 1.2. Tags such as `123456789012` or `1234e5` do not:
+ * Helm would render them as numbers, in scientific notation, and the hub could not pull its image.
  */
-function decideMove(current, next, order) {
-    if (current === next)
-        return { action: 'current' };
-    const kind = tagKind(current);
-    if (kind === 'placeholder')
-        return { action: 'bump' };
-    if (kind === 'other' || order === undefined) {
-        return {
-            action: 'bump',
-            note: `\`${current}\` is not a commit of the image repository; order not checked`,
-        };
-    }
-    switch (order.kind) {
-        case 'older':
-        case 'same':
-            return { action: 'bump' };
-        case 'newer':
-            return {
-                action: 'keep',
-                reason: `runs \`${current}\`, ${order.aheadBy} commit${order.aheadBy === 1 ? '' : 's'} newer than \`${next}\``,
-            };
-        case 'diverged':
-            return order.currentIsLater
-                ? {
-                    action: 'keep',
-                    reason: `runs \`${current}\`, a later commit on another line of history than \`${next}\``,
-                }
-                : {
-                    action: 'bump',
-                    note: `\`${current}\` is on another line of history; \`${next}\` is the later commit`,
-                };
-        case 'unknown':
-            return { action: 'bump', note: `\`${current}\`: ${order.why}; order not checked` };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/context.ts
-
-
-
-
-
-const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
-const HUB = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function parseRepo(value) {
-    const match = REPO.exec(value);
-    if (!match || match[2]?.endsWith('.git'))
-        throw new Error('expected OWNER/NAME, e.g. cal-icor/cal-icor-hubs');
-    return { owner: match[1] ?? '', repo: match[2] ?? '' };
-}
-function repoName(repo) {
-    return `${repo.owner}/${repo.repo}`;
-}
-/** A PEM key pasted with literal "\n" sequences (a common secret-store accident) is read as the key it means. */
-function normalizePrivateKey(value) {
-    return value.includes('\\n') && !value.includes('\n') ? value.replace(/\\n/g, '\n') : value;
-}
-/** Reads and validates every input; throws all problems at once, before anything is cloned. */
-function readInputs(source = src/* runnerInputs */.ax, env = process.env) {
-    const r = new src/* InputReader */.i_(source);
-    const image = r.check('image', r.required('image', 'the image name without tag'), reference_parseImageName);
-    const tag = r.check('tag', r.required('tag', 'the new tag'), validateTag);
-    const deploymentRepo = r.check('deployment-repo', r.required('deployment-repo', 'OWNER/NAME'), parseRepo);
-    const sourceRepoValue = r.optional('source-repo') ?? env['GITHUB_REPOSITORY'];
-    const sourceRepo = r.check('source-repo', sourceRepoValue, parseRepo);
-    const sourceSha = r.optional('source-sha') ?? env['GITHUB_SHA'];
-    if (sourceSha !== undefined && !/^[0-9a-f]{7,64}$/i.test(sourceSha)) {
-        r.reject('source-sha', sourceSha, 'expected a hex commit SHA');
-    }
-    else if (tag !== undefined && tagKind(tag) === 'commit' && sourceSha !== undefined) {
-        if (!sourceSha.toLowerCase().startsWith(tag)) {
-            r.reject('tag', tag, `looks like a commit prefix but "source-sha" (${sourceSha}) does not start with it`, 'Pass the commit the image was built from as "source-sha", so the downgrade guard compares the right commits');
-        }
-    }
-    const token = r.secret('token');
-    const appId = r.optional('app-id');
-    const rawKey = r.secret('private-key');
-    let auth;
-    if (token !== undefined && (appId !== undefined || rawKey !== undefined)) {
-        r.reject('token', undefined, 'conflicts with "app-id" / "private-key": give a token or a GitHub App, not both');
-    }
-    else if (token !== undefined) {
-        auth = { mode: 'token', token };
-    }
-    else if (appId !== undefined && rawKey !== undefined) {
-        if (!/^[0-9]+$/.test(appId))
-            r.reject('app-id', appId, 'expected the numeric GitHub App id');
-        const privateKey = normalizePrivateKey(rawKey);
+function readsAsPlainString(text) {
+    if (text === '' || text.trim() !== text)
+        return false;
+    return YAML_VERSIONS.every((version) => {
         try {
-            (0,external_node_crypto_.createPrivateKey)(privateKey);
+            return (0,dist/* parse */.qg)(text, { version }) === text;
         }
         catch {
-            r.reject('private-key', undefined, 'is not a PEM private key', 'Paste the whole .pem file the GitHub App settings page gave you, BEGIN and END lines included');
+            return false;
         }
-        auth = { mode: 'app', appId, privateKey };
-    }
-    else {
-        r.reject(appId === undefined && rawKey === undefined ? 'token' : appId === undefined ? 'app-id' : 'private-key', undefined, 'is required: give "token", or "app-id" and "private-key"');
-    }
-    const hubs = r.list('hubs');
-    for (const hub of hubs) {
-        if (!HUB.test(hub))
-            r.reject('hubs', hub, 'expected hub names (the folder names under deployments/)');
-    }
-    const paths = r.list('paths', 'newline');
-    if (paths.length === 0)
-        r.reject('paths', undefined, 'is empty: give at least one glob of files to consider');
-    const authorEmail = r.string('author-email', 'hub-image-bot@users.noreply.github.com');
-    if (!/^[^\s@<>]+@[^\s@<>]+$/.test(authorEmail))
-        r.reject('author-email', authorEmail, 'expected an e-mail address');
-    const authorName = r.string('author-name', 'hub-image-bot');
-    if (/[<>\n]/.test(authorName))
-        r.reject('author-name', authorName, 'may not contain "<", ">" or line breaks');
-    const baseBranch = r.string('base-branch', 'staging');
-    const inputs = {
-        image,
-        tag,
-        deploymentRepo,
-        baseBranch,
-        paths,
-        exclude: r.list('exclude', 'newline'),
-        hubs,
-        labels: r.boolean('labels', true),
-        sourceRepo,
-        sourceSha: sourceSha?.toLowerCase(),
-        authorName,
-        authorEmail,
-        dryRun: r.boolean('dry-run', false),
-        auth,
-        sourceToken: r.secret('source-token'),
-    };
-    r.finish();
-    return inputs;
+    });
 }
-function runnerEnvironment(env = process.env) {
-    return {
-        serverUrl: (env['GITHUB_SERVER_URL'] ?? 'https://github.com').replace(/\/+$/, ''),
-        runnerTemp: env['RUNNER_TEMP'] ?? (0,external_node_os_namespaceObject.tmpdir)(),
-    };
+/** How a tag is written in a scalar of this style; a plain scalar that would misread gets double quotes. */
+function renderScalar(text, style) {
+    if (style === 'single')
+        return `'${text.replace(/'/g, "''")}'`;
+    if (style === 'double')
+        return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    return readsAsPlainString(text) ? text : `"${text}"`;
 }
 
-;// CONCATENATED MODULE: ./src/failures.ts
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/select.ts
 
-function apiFailure(error) {
-    const shape = (typeof error === 'object' && error !== null ? error : {});
-    const headers = shape.response?.headers ?? {};
-    const data = shape.response?.data;
-    const dataMessage = typeof data === 'object' && data !== null && typeof data.message === 'string'
-        ? data.message
-        : undefined;
-    return {
-        status: typeof shape.status === 'number' ? shape.status : undefined,
-        message: dataMessage ?? (error instanceof Error ? error.message : String(error)),
-        header: (name) => {
-            const value = headers[name.toLowerCase()];
-            return value === undefined ? undefined : String(value);
-        },
-        noResponse: shape.response === undefined,
-    };
+const HUB_PATH = /^deployments\/([^/]+)\//;
+/** The hub a file configures, by the deployment repo layout `deployments/<hub>/…`; undefined elsewhere. */
+function hubOf(path) {
+    return HUB_PATH.exec(path)?.[1];
 }
-const SECONDARY_WAIT_MS = 60_000;
-const SERVER_ERRORS = new Set([500, 502, 503, 504]);
+/** The repo-relative paths a bump considers, sorted. Globs follow Node's `path.matchesGlob` (`*`, `**`, `?`, `{a,b}`). */
+function selectFiles(paths, selection) {
+    const selected = [];
+    for (const path of paths) {
+        if (!selection.include.some((glob) => (0,external_node_path_.matchesGlob)(path, glob)))
+            continue;
+        if (selection.exclude.some((glob) => (0,external_node_path_.matchesGlob)(path, glob)))
+            continue;
+        selected.push(path);
+    }
+    return selected.sort();
+}
+
+// EXTERNAL MODULE: ../../packages/image-ref/src/index.ts + 2 modules
+var image_ref_src = __nccwpck_require__(2165);
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/scan.ts
+
+
+
+
+const MAX_DEPTH = 256;
+/** Parses a deployment file and lists every place that could hold an image reference. */
+function scanFile(path, content) {
+    const hub = hubOf(path);
+    let text;
+    try {
+        text = decodeFile(content);
+    }
+    catch (error) {
+        if (error instanceof NotUtf8Error) {
+            return { path, hub, text: '', documents: 0, slots: [], inline: [], error: error.message };
+        }
+        throw error;
+    }
+    const docs = (0,dist/* parseAllDocuments */.hR)(text, { keepSourceTokens: true, uniqueKeys: true });
+    const list = Array.isArray(docs) ? docs : [];
+    const failure = list.flatMap((doc) => doc.errors)[0];
+    if (failure !== undefined) {
+        const where = failure.linePos?.[0];
+        const detail = failure.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
+        const at = where === undefined ? '' : ` at line ${where.line}, column ${where.col}`;
+        const what = failure.code === 'DUPLICATE_KEY' ? 'has a duplicate key' : 'is not valid YAML';
+        return {
+            path,
+            hub,
+            text,
+            documents: list.length,
+            slots: [],
+            inline: [],
+            error: `${what}${at}: ${detail}`,
+        };
+    }
+    const lines = new LineIndex(text);
+    const slots = [];
+    const inline = [];
+    list.forEach((doc, index) => {
+        const aliased = new Set();
+        if (text.includes('*')) {
+            (0,dist/* visit */.YR)(doc, {
+                Alias(_key, alias) {
+                    const target = alias.resolve(doc);
+                    if (target !== undefined)
+                        aliased.add(target);
+                },
+            });
+        }
+        const walk = { doc, index, lines, aliased, following: new Set(), slots, inline };
+        if (doc.contents !== null)
+            visitNode(walk, doc.contents, [], undefined, 0);
+    });
+    return { path, hub, text, documents: list.length, slots, inline };
+}
+/** `alias` is the line of the (outermost) alias that led here, if any. */
+function visitNode(walk, node, path, alias, depth) {
+    if (depth > MAX_DEPTH)
+        return;
+    if ((0,dist/* isAlias */.Vj)(node)) {
+        const target = node.resolve(walk.doc);
+        if (target === undefined || walk.following.has(target))
+            return;
+        walk.following.add(target);
+        visitNode(walk, target, path, alias ?? lineOf(walk, node), depth + 1);
+        walk.following.delete(target);
+        return;
+    }
+    if ((0,dist/* isMap */.jh)(node)) {
+        visitMap(walk, node, path, alias);
+        for (const pair of node.items) {
+            const key = keyOf(walk, pair);
+            if (key !== undefined)
+                visitNode(walk, pair.value, [...path, key], alias, depth + 1);
+        }
+    }
+    else if ((0,dist/* isSeq */.oP)(node)) {
+        node.items.forEach((item, index) => visitNode(walk, item, [...path, index], alias, depth + 1));
+    }
+    else if ((0,dist/* isScalar */.jn)(node) && typeof node.value === 'string') {
+        visitString(walk, node, path, alias);
+    }
+}
+function keyOf(walk, pair) {
+    const key = (0,dist/* isAlias */.Vj)(pair.key) ? pair.key.resolve(walk.doc) : pair.key;
+    if (!(0,dist/* isScalar */.jn)(key))
+        return undefined;
+    const value = key.value;
+    if (typeof value === 'string' || typeof value === 'number')
+        return value;
+    return typeof value === 'boolean' || value === null ? String(value) : undefined;
+}
+function visitMap(walk, map, path, alias) {
+    let namePair;
+    let tagPair;
+    for (const pair of map.items) {
+        const key = (0,dist/* isScalar */.jn)(pair.key) ? pair.key.value : undefined;
+        if (key === 'name')
+            namePair = pair;
+        else if (key === 'tag')
+            tagPair = pair;
+    }
+    if (namePair === undefined && tagPair === undefined)
+        return;
+    const slot = {
+        document: walk.index,
+        path,
+        viaAlias: alias !== undefined,
+        ...(alias === undefined ? {} : { aliasLine: alias }),
+    };
+    if (namePair !== undefined) {
+        let value = namePair.value;
+        if ((0,dist/* isAlias */.Vj)(value)) {
+            slot.aliasLine ??= lineOf(walk, value);
+            value = value.resolve(walk.doc);
+            slot.viaAlias = true;
+        }
+        if ((0,dist/* isScalar */.jn)(value) && typeof value.value === 'string') {
+            slot.name = { value: value.value, line: lineOf(walk, value) };
+        }
+    }
+    if (tagPair !== undefined) {
+        const value = tagPair.value;
+        const keyLine = (0,dist/* isScalar */.jn)(tagPair.key) ? lineOf(walk, tagPair.key) : 0;
+        if (value === null ||
+            ((0,dist/* isScalar */.jn)(value) && value.value === null && (value.srcToken === undefined || sourceOf(value) === ''))) {
+            slot.tag = { editable: false, reason: 'has no value', line: keyLine };
+        }
+        else if ((0,dist/* isAlias */.Vj)(value)) {
+            slot.tag = { editable: false, reason: `is the alias *${value.source}`, line: keyLine };
+        }
+        else if ((0,dist/* isScalar */.jn)(value)) {
+            const spot = spotOf(walk, value);
+            slot.tag =
+                typeof spot === 'string'
+                    ? { editable: false, reason: spot, line: lineOf(walk, value) }
+                    : walk.aliased.has(value)
+                        ? {
+                            editable: false,
+                            reason: `is anchored (&${value.anchor ?? ''}) and reused by an alias`,
+                            line: spot.line,
+                        }
+                        : { editable: true, spot };
+        }
+    }
+    if (slot.name !== undefined || slot.tag !== undefined)
+        walk.slots.push(slot);
+}
+function visitString(walk, node, path, alias) {
+    const value = node.value;
+    if ((!value.includes(':') && !value.includes('@')) || /\s/.test(value))
+        return;
+    let reference;
+    try {
+        reference = (0,image_ref_src/* parseReference */.F2)(value);
+    }
+    catch {
+        return;
+    }
+    if (reference.tag === undefined && reference.digest === undefined)
+        return;
+    const position = walk.lines.position(node.range?.[0] ?? 0);
+    const found = {
+        document: walk.index,
+        path,
+        name: reference.name.full,
+        tag: reference.tag,
+        digest: reference.digest,
+        line: position.line,
+        column: position.column,
+        viaAlias: alias !== undefined,
+        ...(alias === undefined ? {} : { aliasLine: alias }),
+    };
+    const spot = spotOf(walk, node);
+    if (typeof spot === 'string') {
+        found.problem = spot;
+    }
+    else if (spot.text !== value) {
+        found.problem = 'is written in a form whose text differs from its value';
+    }
+    else if (walk.aliased.has(node)) {
+        found.problem = `is anchored (&${node.anchor ?? ''}) and reused by an alias`;
+    }
+    else if (reference.tag !== undefined) {
+        const rest = value.includes('@') ? value.slice(0, value.indexOf('@')) : value;
+        const colon = rest.indexOf(':', rest.lastIndexOf('/') + 1);
+        const start = spot.start + colon + 1;
+        const end = spot.start + rest.length;
+        found.tagSpot = { ...spot, start, end, text: reference.tag, ...walk.lines.position(start) };
+    }
+    walk.inline.push(found);
+}
+function sourceOf(node) {
+    const token = node.srcToken;
+    return token !== undefined && 'source' in token && typeof token.source === 'string' ? token.source : '';
+}
+function lineOf(walk, node) {
+    return walk.lines.position(node.range?.[0] ?? 0).line;
+}
+/** The value text's place in the file, or why it cannot be edited as a substring (escapes, folding, block style). */
+function spotOf(walk, node) {
+    const token = node.srcToken;
+    if (token === undefined ||
+        !('source' in token) ||
+        typeof token.source !== 'string' ||
+        !('offset' in token)) {
+        return 'is not a simple scalar';
+    }
+    const { source, offset } = token;
+    let style;
+    let inner;
+    switch (token.type) {
+        case 'scalar':
+            style = 'plain';
+            inner = source;
+            break;
+        case 'single-quoted-scalar':
+            style = 'single';
+            inner = source.slice(1, -1);
+            if (inner.includes("''"))
+                return "is single-quoted with an escaped quote ('')";
+            break;
+        case 'double-quoted-scalar':
+            style = 'double';
+            inner = source.slice(1, -1);
+            if (inner.includes('\\'))
+                return 'is double-quoted with escapes';
+            break;
+        default:
+            return 'is a block scalar (| or >)';
+    }
+    if (/[\r\n]/.test(inner))
+        return 'spans several lines';
+    const start = style === 'plain' ? offset : offset + 1;
+    return { start, end: start + inner.length, style, text: inner, ...walk.lines.position(start) };
+}
+
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/find.ts
+
+const NAME_CHAR = /[A-Za-z0-9._/-]/;
+/** `path` as shown to people: `jupyterhub.singleuser.image.tag`, `…profileList[1].kubespawner_override.image`. */
+function formatPath(path) {
+    let out = '';
+    for (const key of path) {
+        if (typeof key === 'number')
+            out += `[${key}]`;
+        else
+            out += out === '' ? key : `.${key}`;
+    }
+    return out === '' ? '(document root)' : out;
+}
+/** True when the text names the image as a whole word: `…/base-user-image` does not match `…/base-user-image-gpu`. */
+function mentionsImage(text, image) {
+    for (let at = text.indexOf(image); at >= 0; at = text.indexOf(image, at + 1)) {
+        const before = at === 0 ? '' : (text[at - 1] ?? '');
+        const after = text[at + image.length] ?? '';
+        if (!NAME_CHAR.test(before) && !NAME_CHAR.test(after))
+            return true;
+    }
+    return false;
+}
 /**
- * GitHub's answers worth retrying: server errors, dropped connections, the secondary rate limit (403 or 429 with
- * retry-after, or its message) and the primary one (x-ratelimit-remaining 0, until x-ratelimit-reset).
+ * Whether two image names (without tag) are the same image: equal, except that the registry host may differ
+ * in case (hosts are case-insensitive; paths are not).
  */
-function classifyApiFailure(error, now) {
-    const failure = apiFailure(error);
-    const { status } = failure;
-    if (status === undefined || (failure.noResponse && status === 500)) {
-        return { retry: true, reason: `no answer from the API (${failure.message})` };
-    }
-    if (SERVER_ERRORS.has(status))
-        return { retry: true, reason: `the API answered ${status}` };
-    if (status === 403 || status === 429) {
-        const retryAfter = parseRetryAfter(failure.header('retry-after'), now);
-        if (retryAfter !== undefined) {
-            return { retry: true, reason: `rate limited (${status}, retry-after)`, afterMs: retryAfter };
-        }
-        if (/secondary rate limit/i.test(failure.message)) {
-            return { retry: true, reason: `secondary rate limit (${status})`, afterMs: SECONDARY_WAIT_MS };
-        }
-        if (failure.header('x-ratelimit-remaining') === '0') {
-            const reset = Number(failure.header('x-ratelimit-reset'));
-            const afterMs = Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) + 1000 : SECONDARY_WAIT_MS;
-            return { retry: true, reason: `rate limit exhausted (${status})`, afterMs };
-        }
-    }
-    return { retry: false };
+function sameImage(a, b) {
+    if (a === b)
+        return true;
+    const host = (name) => {
+        const slash = name.indexOf('/');
+        const first = slash < 0 ? '' : name.slice(0, slash);
+        return /[.:]|^localhost$/i.test(first) ? slash : -1;
+    };
+    const ha = host(a);
+    const hb = host(b);
+    return (ha >= 0 &&
+        hb >= 0 &&
+        a.slice(0, ha).toLowerCase() === b.slice(0, hb).toLowerCase() &&
+        a.slice(ha) === b.slice(hb));
 }
+function groupOf(file) {
+    return file.hub === undefined ? `dir:${external_node_path_.posix.dirname(file.path)}` : `hub:${file.hub}`;
+}
+function isBaseLayer(path) {
+    return /(^|\/)common\.ya?ml$/.test(path);
+}
+/**
+ * Finds every reference to `image` (a full name without tag, compared exactly) in the scanned files:
+ * `{name, tag}` mappings, tag-only overrides (e.g. `staging.yaml` setting `jupyterhub.singleuser.image.tag` whose
+ * name comes from the hub's `common.yaml`), and inline `NAME:TAG` strings (profile lists, legacy `hubploy.yaml`).
+ */
+function findImageUses(files, image) {
+    const uses = [];
+    const unsafe = [];
+    const unreadable = [];
+    const namesByGroup = new Map();
+    for (const file of files) {
+        if (file.error !== undefined)
+            continue;
+        for (const slot of file.slots) {
+            if (slot.name === undefined)
+                continue;
+            const group = groupOf(file);
+            const list = namesByGroup.get(group) ?? [];
+            list.push({ file, key: JSON.stringify(slot.path), name: slot.name.value });
+            namesByGroup.set(group, list);
+        }
+    }
+    const groupsUsingImage = new Set();
+    for (const file of files) {
+        if (file.error !== undefined)
+            continue;
+        const before = uses.length;
+        const problems = [];
+        const problem = (line, reason) => problems.push({ file: file.path, hub: file.hub, line, reason });
+        for (const slot of file.slots) {
+            let kind;
+            if (slot.name !== undefined) {
+                if (!sameImage(slot.name.value, image) || slot.tag === undefined)
+                    continue;
+                kind = 'name-and-tag';
+            }
+            else {
+                const base = overriddenName(file, JSON.stringify(slot.path), namesByGroup.get(groupOf(file)) ?? []);
+                if (base === undefined || !base.names.some((name) => sameImage(name, image)))
+                    continue;
+                if (base.names.length > 1) {
+                    problem(slot.tag?.editable ? slot.tag.spot.line : (slot.tag?.line ?? 0), `overrides the tag at ${formatPath(slot.path)}, whose image name the hub's other files set differently (${base.names.join(', ')})`);
+                    continue;
+                }
+                kind = 'tag-override';
+            }
+            const tag = slot.tag;
+            if (tag === undefined)
+                continue;
+            const where = formatPath([...slot.path, 'tag']);
+            if (slot.viaAlias) {
+                problem(slot.aliasLine ?? (tag.editable ? tag.spot.line : tag.line), `reaches the image at ${where} through an alias or merge key`);
+            }
+            else if (!tag.editable) {
+                problem(tag.line, `the tag at ${where} ${tag.reason}`);
+            }
+            else {
+                uses.push({
+                    image,
+                    file: file.path,
+                    hub: file.hub,
+                    kind,
+                    document: slot.document,
+                    path: [...slot.path, 'tag'],
+                    line: tag.spot.line,
+                    column: tag.spot.column,
+                    tag: tag.spot.text,
+                    spot: tag.spot,
+                    digest: undefined,
+                });
+            }
+        }
+        for (const found of file.inline) {
+            if (!sameImage(found.name, image))
+                continue;
+            const where = formatPath(found.path);
+            if (found.viaAlias) {
+                problem(found.aliasLine ?? found.line, `reaches the image at ${where} through an alias or merge key`);
+            }
+            else if (found.digest === undefined && (found.problem !== undefined || found.tagSpot === undefined)) {
+                problem(found.line, `the reference at ${where} ${found.problem ?? 'cannot be edited in place'}`);
+            }
+            else {
+                uses.push({
+                    // As written: the edit is checked against the file's own spelling of the name.
+                    image: found.name,
+                    file: file.path,
+                    hub: file.hub,
+                    kind: 'inline',
+                    document: found.document,
+                    path: found.path,
+                    line: found.line,
+                    column: found.column,
+                    tag: found.tag ?? '',
+                    spot: found.digest === undefined ? found.tagSpot : undefined,
+                    digest: found.digest,
+                });
+            }
+        }
+        const documents = new Set(uses.slice(before).map((use) => use.document));
+        if (documents.size > 1) {
+            problem(0, `references the image in ${documents.size} of its ${file.documents} YAML documents; which one is deployed is ambiguous`);
+        }
+        if (problems.length > 0) {
+            uses.length = before;
+            unsafe.push(...problems.map((p) => (p.line === 0 ? { file: p.file, hub: p.hub, reason: p.reason } : p)));
+        }
+        if (uses.length > before || problems.length > 0)
+            groupsUsingImage.add(groupOf(file));
+    }
+    for (const file of files) {
+        if (file.error === undefined)
+            continue;
+        const related = mentionsImage(file.text, image) || groupsUsingImage.has(groupOf(file));
+        (related ? unsafe : unreadable).push({ file: file.path, hub: file.hub, reason: file.error });
+    }
+    return { uses, unsafe, unreadable };
+}
+/**
+ * The image name a tag-only mapping overrides: the name at the same path in the hub's `common.yaml` (the base
+ * layer helm values are merged onto), else the names other files of the hub set there.
+ */
+function overriddenName(file, key, candidates) {
+    const others = candidates.filter((c) => c.key === key && c.file !== file);
+    if (others.length === 0)
+        return undefined;
+    const sameDir = external_node_path_.posix.dirname(file.path);
+    const base = others.filter((c) => isBaseLayer(c.file.path) && external_node_path_.posix.dirname(c.file.path) === sameDir);
+    const chosen = base.length > 0 ? base : others;
+    return { names: [...new Set(chosen.map((c) => c.name))] };
+}
+
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/edit.ts
+
+
+
+/** A file could not be edited byte-exactly; nothing of it may be written. */
+class UnsafeEditError extends Error {
+    file;
+    constructor(file, reason) {
+        super(`${file}: ${reason}`);
+        this.name = 'UnsafeEditError';
+        this.file = file;
+    }
+}
+/**
+ * The edit that moves one use to `newTag`, or undefined when the file already says exactly that. A plain `tag:`
+ * value that YAML would read as a non-string (`123456789012`, `1234e5`, `true`) is written in double quotes; a
+ * quoted one keeps its quotes; an inline `NAME:TAG` only changes the text after the colon.
+ */
+function planTagEdit(text, use, newTag) {
+    const spot = use.spot;
+    if (spot === undefined)
+        return undefined;
+    const replacement = tagText(newTag, spot.style, use.kind === 'inline');
+    if (text.slice(spot.start, spot.end) === replacement)
+        return undefined;
+    return { use, start: spot.start, end: spot.end, replacement };
+}
+/** Inside quotes or inside a `NAME:TAG` string the tag is written as is; only a plain `tag:` value may need quotes. */
+function tagText(tag, style, inline) {
+    if (style === 'plain')
+        return inline ? tag : renderScalar(tag, 'plain');
+    return renderScalar(tag, style).slice(1, -1);
+}
+function applyEdits(text, edits) {
+    const sorted = [...edits].sort((a, b) => a.start - b.start);
+    let out = '';
+    let at = 0;
+    for (const edit of sorted) {
+        if (edit.start < at)
+            throw new Error(`overlapping edits at offset ${edit.start}`);
+        out += text.slice(at, edit.start) + edit.replacement;
+        at = edit.end;
+    }
+    return out + text.slice(at);
+}
+/** The value a use's path must hold once it is at `newTag`. */
+function expectedValue(use, newTag) {
+    return use.kind === 'inline' ? `${use.image}:${newTag}` : newTag;
+}
+function setIn(target, path, value) {
+    let node = target;
+    for (let i = 0; i < path.length - 1; i += 1) {
+        if (typeof node !== 'object' || node === null)
+            return false;
+        node = node[String(path[i])];
+    }
+    const last = path[path.length - 1];
+    if (typeof node !== 'object' || node === null || last === undefined)
+        return false;
+    node[String(last)] = value;
+    return true;
+}
+function documentsAsJson(text) {
+    const docs = (0,dist/* parseAllDocuments */.hR)(text, { uniqueKeys: true });
+    const list = Array.isArray(docs) ? docs : [];
+    const error = list.flatMap((doc) => doc.errors)[0];
+    if (error !== undefined)
+        return error.message.split('\n')[0] ?? error.code;
+    return list.map((doc) => doc.toJS({ maxAliasCount: -1 }));
+}
+/**
+ * Edits one file's uses to `newTag` and proves the result: it parses, every edited value reads back as the intended
+ * string under YAML 1.1 and 1.2, and every other value is unchanged. Throws UnsafeEditError otherwise.
+ */
+function editFile(file, uses, newTag) {
+    const edits = uses
+        .filter((use) => use.file === file.path)
+        .map((use) => planTagEdit(file.text, use, newTag))
+        .filter((edit) => edit !== undefined);
+    if (edits.length === 0)
+        return { text: file.text, edits };
+    const text = applyEdits(file.text, edits);
+    const before = documentsAsJson(file.text);
+    const after = documentsAsJson(text);
+    if (typeof before === 'string')
+        throw new UnsafeEditError(file.path, `cannot be parsed: ${before}`);
+    if (typeof after === 'string')
+        throw new UnsafeEditError(file.path, `would not parse after the edit: ${after}`);
+    for (const edit of edits) {
+        const value = expectedValue(edit.use, newTag);
+        if (edit.use.kind !== 'inline' && !edit.replacement.startsWith('"') && edit.use.spot?.style === 'plain') {
+            if (!readsAsPlainString(edit.replacement)) {
+                throw new UnsafeEditError(file.path, `the new tag at line ${edit.use.line} would not read as a string`);
+            }
+        }
+        if (!setIn(before[edit.use.document], edit.use.path, value)) {
+            throw new UnsafeEditError(file.path, `cannot find ${formatPath(edit.use.path)} to check the edit`);
+        }
+    }
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+        throw new UnsafeEditError(file.path, 'the edited file would read differently beyond the tags (is a tag written in an unusual form?)');
+    }
+    return { text, edits };
+}
+
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/legacy.ts
+
+/** True for a reference in the `images:` stanza of a `hubploy.yaml`. */
+function isLegacyStanza(use) {
+    return /^hubploy\.ya?ml$/.test(external_node_path_.posix.basename(use.file)) && use.path[0] === 'images';
+}
+/**
+ * The references to one image that hubploy ≥ 1.0 does not deploy and that nothing else of their hub replaces:
+ * `hubploy.yaml` `images:` references of hubs (folders, outside `deployments/`) with no other reference to it.
+ */
+function legacyOnlyReferences(uses) {
+    const groupOf = (use) => use.hub ?? `dir:${external_node_path_.posix.dirname(use.file)}`;
+    const setElsewhere = new Set(uses.filter((use) => !isLegacyStanza(use)).map(groupOf));
+    const seen = new Set();
+    const found = [];
+    for (const use of uses) {
+        if (!isLegacyStanza(use) || setElsewhere.has(groupOf(use)) || seen.has(use.file))
+            continue;
+        seen.add(use.file);
+        found.push({ file: use.file, hub: use.hub, line: use.line });
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/index.ts
+
+
+
+
+
+
+
+
+// EXTERNAL MODULE: ./src/context.ts + 1 modules
+var context = __nccwpck_require__(6147);
+;// CONCATENATED MODULE: ./src/github.ts
+
+
+
+const MISSING = 'the pull request or branch may have been deleted meanwhile, or the token cannot see it';
+/** A call to the deployment repository failed: say which, and what the token needs there. */
+function failed(error, facts) {
+    return (0,github_access_src/* callError */.rb)(error, {
+        missing: MISSING,
+        ...facts,
+        permission: `${facts.permission} on the deployment repository`,
+    });
+}
+/** Comments are retried here, after checking they did not land, never blindly by the client. */
+const COMMENT_RETRY_POLICY = {
+    maxAttempts: 6,
+    maxElapsedMs: 150_000,
+    baseDelayMs: 1_000,
+    maxDelayMs: 20_000,
+};
+async function deploymentRepo(api, repo) {
+    try {
+        const { data } = await api.rest.repos.get({ owner: repo.owner, repo: repo.repo });
+        return { fullName: data.full_name, htmlUrl: data.html_url, canPush: data.permissions?.push };
+    }
+    catch (error) {
+        const status = (0,github_access_src/* statusOf */.c2)(error);
+        if (status === 404) {
+            throw new src/* ConfigurationError */.j1(`input "deployment-repo" is "${repo.owner}/${repo.repo}": no such repository, or the token cannot see it`, 'Check the name, and that the token (or the GitHub App installation) covers that repository');
+        }
+        if (status === 401) {
+            throw new src/* ConfigurationError */.j1('GitHub refused the deployment token (401 Bad credentials)', 'The token is invalid or expired: check the "token" secret');
+        }
+        throw failed(error, { call: `reading ${repo.owner}/${repo.repo}`, permission: 'metadata: read' });
+    }
+}
+async function compareBranch(api, repo, base, head) {
+    let data;
+    try {
+        ({ data } = await api.rest.repos.compareCommitsWithBasehead({
+            owner: repo.owner,
+            repo: repo.repo,
+            basehead: `${base}...${head}`,
+            per_page: 100,
+        }));
+    }
+    catch (error) {
+        throw failed(error, {
+            call: `comparing the bump branch (${head.slice(0, 12)}) with the base (${base.slice(0, 12)}) in ${repo.owner}/${repo.repo}`,
+            permission: 'contents: read',
+        });
+    }
+    return {
+        status: data.status,
+        aheadBy: data.ahead_by,
+        commits: data.commits.map((commit) => ({
+            sha: commit.sha,
+            message: commit.commit.message,
+            authorName: commit.commit.author?.name ?? '',
+            authorEmail: commit.commit.author?.email ?? '',
+            committerEmail: commit.commit.committer?.email ?? '',
+        })),
+        files: (data.files ?? []).map((file) => file.filename),
+    };
+}
+function pullFrom(data) {
+    return {
+        number: data.number,
+        url: data.html_url,
+        title: data.title,
+        body: data.body ?? '',
+        labels: data.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))),
+    };
+}
+async function findOpenPull(api, repo, branch, base) {
+    let data;
+    try {
+        ({ data } = await api.rest.pulls.list({
+            owner: repo.owner,
+            repo: repo.repo,
+            head: `${repo.owner}:${branch}`,
+            base,
+            state: 'open',
+            per_page: 10,
+        }));
+    }
+    catch (error) {
+        throw failed(error, {
+            call: `listing the open pull requests of ${branch} in ${repo.owner}/${repo.repo}`,
+            permission: 'pull-requests: read',
+        });
+    }
+    const found = data[0];
+    return found === undefined ? undefined : pullFrom(found);
+}
+async function createPull(api, repo, pull) {
+    try {
+        const { data } = await api.rest.pulls.create({
+            owner: repo.owner,
+            repo: repo.repo,
+            head: pull.branch,
+            base: pull.base,
+            title: pull.title,
+            body: pull.body,
+            maintainer_can_modify: false,
+        });
+        return { created: pullFrom(data) };
+    }
+    catch (error) {
+        const failure = (0,github_access_src/* apiFailure */.tF)(error);
+        const details = JSON.stringify(error.response?.data ?? '');
+        if (failure.status === 422 && /already exists/i.test(details))
+            return { alreadyExists: true };
+        if (failure.status === 403 && (0,github_access_src/* rateLimitOf */.tX)(failure) === undefined) {
+            throw new src/* ConfigurationError */.j1(`the token cannot open pull requests in ${repo.owner}/${repo.repo}: ${failure.message}`, 'Give it pull-requests: write (the bump branch is pushed; a re-run opens the pull request)');
+        }
+        throw failed(error, {
+            call: `opening the pull request of ${pull.branch} into ${pull.base} in ${repo.owner}/${repo.repo}`,
+            permission: 'pull-requests: write',
+        });
+    }
+}
+async function updatePull(api, repo, number, changes) {
+    try {
+        await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
+    }
+    catch (error) {
+        throw failed(error, {
+            call: `${changes.state === 'closed' ? 'closing' : 'updating the title and description of'} pull request #${number} in ${repo.owner}/${repo.repo}`,
+            permission: 'pull-requests: write',
+        });
+    }
+}
+async function addLabels(api, repo, number, labels) {
+    if (labels.length === 0)
+        return;
+    try {
+        await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
+    }
+    catch (error) {
+        throw failed(error, {
+            call: `adding the labels ${labels.map((label) => `"${label}"`).join(', ')} to pull request #${number} in ${repo.owner}/${repo.repo}`,
+            permission: 'pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels',
+        });
+    }
+}
+async function removeLabel(api, repo, number, label) {
+    try {
+        await api.rest.issues.removeLabel({
+            owner: repo.owner,
+            repo: repo.repo,
+            issue_number: number,
+            name: label,
+        });
+    }
+    catch (error) {
+        if ((0,github_access_src/* statusOf */.c2)(error) !== 404) {
+            throw failed(error, {
+                call: `removing the label "${label}" from pull request #${number} in ${repo.owner}/${repo.repo}`,
+                permission: 'pull-requests: write (or issues: write) — or set "labels: false" to leave the hub labels alone',
+            });
+        }
+    }
+}
+async function commentBodies(api, repo, number) {
+    try {
+        const comments = await api.paginate(api.rest.issues.listComments, {
+            owner: repo.owner,
+            repo: repo.repo,
+            issue_number: number,
+            per_page: 100,
+        });
+        return comments.map((comment) => comment.body ?? '');
+    }
+    catch (error) {
+        throw failed(error, {
+            call: `listing the comments of pull request #${number} in ${repo.owner}/${repo.repo}`,
+            permission: 'pull-requests: read',
+        });
+    }
+}
+/**
+ * Comments on a pull request. A POST is not idempotent: when its answer is lost (a 5xx or a dropped connection
+ * after GitHub stored the comment), a blind retry would comment twice. So each retry first lists the comments
+ * and stops if this exact one is already there. Returns false in that case (the earlier attempt landed).
+ */
+async function addComment(api, repo, number, body, log) {
+    const what = `commenting on pull request #${number} in ${repo.owner}/${repo.repo}`;
+    try {
+        const outcome = await retry(async (attempt) => {
+            if (attempt > 1 && (await commentBodies(api, repo, number)).includes(body))
+                return false;
+            await api.rest.issues.createComment({
+                owner: repo.owner,
+                repo: repo.repo,
+                issue_number: number,
+                body,
+                request: { retries: 0 },
+            });
+            return true;
+        }, {
+            policy: COMMENT_RETRY_POLICY,
+            classify: (error) => {
+                if ((0,github_access_src/* isNoAnswer */.Uz)(error))
+                    return { retry: true, reason: `no answer from the API (${(0,github_access_src/* apiFailure */.tF)(error).message})` };
+                const status = (0,github_access_src/* statusOf */.c2)(error) ?? 0;
+                return status >= 500 ? { retry: true, reason: `the API answered ${status}` } : { retry: false };
+            },
+            onRetry: (event) => log(`${what}: ${event.reason}; checking whether it landed, then trying again (attempt ${event.attempt + 1})`),
+        });
+        return outcome.value;
+    }
+    catch (error) {
+        const last = error instanceof RetriesExhaustedError && typeof error.cause === 'object' && error.cause !== null
+            ? Object.assign(error.cause, { attempts: error.attempts })
+            : error;
+        throw failed(last, { call: what, permission: 'pull-requests: write (or issues: write)' });
+    }
+}
+function sourceReadError(error, source, call) {
+    const failure = (0,github_access_src/* apiFailure */.tF)(error);
+    if ((failure.status === 401 || failure.status === 403) && (0,github_access_src/* rateLimitOf */.tX)(failure) === undefined) {
+        return new src/* ConfigurationError */.j1(`"source-token" cannot read ${source.owner}/${source.repo} (${failure.status}): ${failure.message}`, 'The downgrade guard reads the image repository: give a token with contents: read on it (the default github.token works in the image repository itself)');
+    }
+    return (0,github_access_src/* callError */.rb)(error, {
+        call: `${call} in the image repository ${source.owner}/${source.repo}`,
+        permission: 'contents: read on the image repository ("source-token")',
+    });
+}
+const READ_SOURCE = 'reading the commit "source-sha" names';
+async function sourceCommit(api, source, sha) {
+    try {
+        const { data } = await api.rest.repos.getCommit({ owner: source.owner, repo: source.repo, ref: sha });
+        return {
+            sha: data.sha,
+            date: data.commit.committer?.date ?? data.commit.author?.date,
+            htmlUrl: data.html_url,
+        };
+    }
+    catch (error) {
+        const status = (0,github_access_src/* statusOf */.c2)(error);
+        if (status === 404 || status === 422) {
+            throw new src/* ConfigurationError */.j1(`input "source-sha" is "${sha}": no such commit in ${source.owner}/${source.repo} (or the repository is not visible to "source-token")`, 'Pass the image repository ("source-repo") and the commit the image was built from ("source-sha")');
+        }
+        throw sourceReadError(error, source, READ_SOURCE);
+    }
+}
+/** The merged pull request that brought `sha` into the image repo, if any (for the links in the PR body). */
+async function mergedPullFor(api, source, sha) {
+    const { data } = await api.rest.repos.listPullRequestsAssociatedWithCommit({
+        owner: source.owner,
+        repo: source.repo,
+        commit_sha: sha,
+        per_page: 20,
+    });
+    const merged = data.filter((pull) => pull.merged_at !== null);
+    const pull = merged.find((candidate) => candidate.merge_commit_sha === sha) ?? merged[0];
+    return pull === undefined ? undefined : { number: pull.number, title: pull.title, url: pull.html_url };
+}
+/** Compares CURRENT...NEW in the image repo; `found: false` when CURRENT is not a commit there. */
+async function compareSource(api, source, current, next) {
+    try {
+        const { data } = await api.rest.repos.compareCommitsWithBasehead({
+            owner: source.owner,
+            repo: source.repo,
+            basehead: `${current}...${next}`,
+            per_page: 1,
+        });
+        const base = data.base_commit.commit;
+        return {
+            found: true,
+            status: data.status,
+            behindBy: data.behind_by,
+            baseDate: base.committer?.date ?? base.author?.date,
+        };
+    }
+    catch (error) {
+        const status = (0,github_access_src/* statusOf */.c2)(error);
+        if (status === 404 || status === 422)
+            return { found: false };
+        throw sourceReadError(error, source, `comparing ${current.slice(0, 12)} with ${next.slice(0, 12)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/messages.ts
+
+// The words of the errors and warnings a user fixes something from.
+const MAX_LISTED = 10;
+function unsafeFiles(image, problems) {
+    const files = new Set(problems.map((p) => p.file)).size;
+    const lines = problems.map((p) => `  - ${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.reason}`);
+    return new src/* ConfigurationError */.j1(`${files === 1 ? 'a file that references' : `${files} files that reference`} ${image} cannot be edited safely, so nothing was changed:\n${lines.join('\n')}`, `Fix ${files === 1 ? 'this file' : 'these files'} by hand (or exclude ${files === 1 ? 'it' : 'them'} with "exclude"), then re-run`);
+}
+function foreignCommitsError(branch, repo, base, foreign, 
+/** How many commits the branch has beyond the base, when more than were listed. */
+total = foreign.length) {
+    const shown = foreign.slice(0, MAX_LISTED);
+    const list = shown.map((c) => `  - ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}>: ${c.message.split('\n')[0]}`);
+    if (total > shown.length)
+        list.push(`  - … and ${total - shown.length} more`);
+    return new src/* ConfigurationError */.j1(`${branch} in ${repo} has commits this action did not make, so it is left as it is:\n${list.join('\n')}`, `Merge or close its pull request and delete the branch (or remove those commits), then re-run; the bump is rebuilt from ${base}`);
+}
+/** `paths` (after `exclude`) matched no file of the base branch: a typo would otherwise pass as "nothing to do". */
+function noFileSelected(inputs, includedBeforeExclude) {
+    const value = JSON.stringify(inputs.paths.join('\n'));
+    return includedBeforeExclude.length === 0
+        ? `input "paths" is ${value}: it matches no file in ${inputs.baseBranch}, so no hub was looked at. Check the globs (e.g. deployments/*/config/*.yaml)`
+        : `input "exclude" is ${JSON.stringify(inputs.exclude.join('\n'))}: it leaves out all ${includedBeforeExclude.length} file(s) that "paths" (${value}) matches in ${inputs.baseBranch}, so no hub was looked at`;
+}
+function legacyWarning(reference) {
+    return `${reference.file} sets ${reference.hub === undefined ? 'the' : `hub ${reference.hub}'s`} image only in its "images:" stanza, which hubploy dropped in 1.0 (2025-10): the hub deploys the chart's default image, and this bump changes nothing it deploys. Set the image in the hub's helm values (jupyterhub.singleuser.image in config/common.yaml)`;
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+
+function hubLabel(use) {
+    return use.hub ?? use.file;
+}
+/** Decides, for each reference, whether it moves to `tag`, is already there, or is left alone, and why. */
+function planBump(uses, texts, tag, move) {
+    const changes = [];
+    const current = [];
+    const kept = [];
+    for (const use of uses) {
+        if (use.digest !== undefined) {
+            kept.push({ use, reason: `pinned by digest ${use.digest.slice(0, 19)}…; edit it by hand` });
+            continue;
+        }
+        const decision = move(use.tag);
+        if (decision.action === 'keep') {
+            kept.push({ use, reason: decision.reason });
+            continue;
+        }
+        const edit = planTagEdit(texts.get(use.file) ?? '', use, tag);
+        if (edit === undefined) {
+            current.push(use);
+        }
+        else if (decision.action === 'current') {
+            changes.push({
+                use,
+                from: use.tag,
+                note: `quoted: unquoted, \`${use.tag}\` reads as a number or boolean`,
+            });
+        }
+        else {
+            changes.push({ use, from: use.tag, ...(decision.note === undefined ? {} : { note: decision.note }) });
+        }
+    }
+    const skipped = new Map();
+    for (const { use, reason } of kept) {
+        const hub = hubLabel(use);
+        if (!skipped.has(hub))
+            skipped.set(hub, `${reason} (${use.file}, ${formatPath(use.path)})`);
+    }
+    return {
+        tag,
+        changes,
+        current,
+        kept,
+        files: [...new Set(changes.map((change) => change.use.file))].sort(),
+        hubs: [
+            ...new Set(changes.flatMap((change) => (change.use.hub === undefined ? [] : [change.use.hub]))),
+        ].sort(),
+        skipped: [...skipped].map(([hub, reason]) => `${hub}: ${reason}`),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/references.ts
+
+
+
+/** Reads the considered files of the base commit and finds every reference to the image in them. */
+async function findReferences(clone, baseSha, inputs) {
+    const tree = await clone.listFiles(baseSha);
+    const selected = selectFiles(tree, { include: inputs.paths, exclude: inputs.exclude });
+    await clone.checkout(baseSha, selected);
+    const files = await Promise.all(selected.map(async (path) => scanFile(path, await clone.readFile(path))));
+    core/* info */.pq(`${selected.length} file(s) considered (${inputs.paths.join(', ')}${inputs.exclude.length > 0 ? `; excluding ${inputs.exclude.join(', ')}` : ''}).`);
+    const nothingSelected = selected.length === 0
+        ? noFileSelected(inputs, selectFiles(tree, { include: inputs.paths, exclude: [] }))
+        : undefined;
+    if (nothingSelected !== undefined)
+        core/* warning */.$e(nothingSelected);
+    const search = findImageUses(files, inputs.image.full);
+    for (const problem of search.unreadable) {
+        core/* warning */.$e(`${problem.file} cannot be parsed (${problem.reason}); it does not mention the image, so it is skipped.`, { file: problem.file });
+    }
+    if (search.unsafe.length > 0)
+        throw unsafeFiles(inputs.image.full, search.unsafe);
+    let uses = search.uses;
+    if (inputs.hubs.length > 0) {
+        uses = uses.filter((use) => use.hub !== undefined && inputs.hubs.includes(use.hub));
+        const using = new Set(search.uses.map((use) => use.hub));
+        const idle = inputs.hubs.filter((hub) => !using.has(hub));
+        if (idle.length > 0)
+            core/* warning */.$e(`input "hubs" names ${idle.join(', ')}, which do not use ${inputs.image.full}.`);
+    }
+    for (const use of uses) {
+        core/* info */.pq(`  ${use.hub ?? '-'}  ${use.file}:${use.line}  ${formatPath(use.path)}  ${use.tag}${use.digest === undefined ? '' : ` @${use.digest}`}`);
+    }
+    core/* info */.pq(`${uses.length} reference(s) to ${inputs.image.full}.`);
+    const legacy = legacyOnlyReferences(uses);
+    for (const reference of legacy) {
+        core/* warning */.$e(legacyWarning(reference), { file: reference.file, startLine: reference.line });
+    }
+    return {
+        uses,
+        texts: new Map(files.map((file) => [file.path, file.text])),
+        legacy,
+        ...(nothingSelected === undefined ? {} : { nothingSelected }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/bump-branch.ts
+
+
+
+
+
+
+
+
+
+/** Pushes lost to a concurrent change of the branch are retried this many times, on the then-current base. */
+const MAX_PUSH_ATTEMPTS = 5;
+/**
+ * Rebuilds the bump branch on the current base and pushes it, looking again whenever a branch moved or vanished
+ * under this run. Every lost race costs an attempt from one budget and waits a little longer each time, so that
+ * racing jobs spread out.
+ */
+async function updateBranch(work) {
+    for (let attempt = 1;; attempt += 1) {
+        const step = await branchAttempt(work, attempt);
+        if (!('again' in step))
+            return step;
+        if (attempt >= MAX_PUSH_ATTEMPTS) {
+            throw new src/* ConfigurationError */.j1(`${work.branch} or ${work.inputs.baseBranch} kept changing during ${attempt} attempts (last: ${step.again}); nothing was overwritten`, 'Re-run the job: it starts again from the current branches');
+        }
+        const delayMs = 250 * attempt + Math.floor(Math.random() * 500);
+        core/* info */.pq(`${step.again}; looking again in ${(0,src/* formatDuration */.a3)(delayMs)} (attempt ${attempt + 1} of ${MAX_PUSH_ATTEMPTS}).`);
+        await work.clock.sleep(delayMs);
+    }
+}
+/** One look at the branches and one push; `again` says why the attempt must be repeated on the current branches. */
+async function branchAttempt(work, attempt) {
+    const { clone, inputs, branch, history } = work;
+    const base = inputs.baseBranch;
+    const heads = await clone.remoteHeads([base, branch]);
+    const baseSha = heads.get(base);
+    if (baseSha === undefined) {
+        throw new src/* ConfigurationError */.j1(`input "base-branch" is "${base}": ${(0,context/* repoName */.Qq)(inputs.deploymentRepo)} has no such branch`, 'Name the branch the bump pull requests target (cal-icor-hubs uses "staging")');
+    }
+    const branchSha = heads.get(branch);
+    if ((await clone.fetch(branchSha === undefined ? [base] : [base, branch])) === 'missing') {
+        return {
+            again: `${branchSha === undefined ? base : `${base} or ${branch}`} was deleted between listing and fetching it (a merged pull request's branch is often deleted)`,
+        };
+    }
+    const fetchedBase = await clone.resolve(`refs/remotes/origin/${base}`);
+    if (fetchedBase !== baseSha) {
+        return {
+            again: `${base} moved from ${baseSha.slice(0, 12)} to ${fetchedBase.slice(0, 12)} between listing and fetching it`,
+        };
+    }
+    const found = await core/* group */.Os(`Find ${inputs.image.full} in ${base} (${baseSha.slice(0, 12)})`, () => findReferences(clone, baseSha, inputs));
+    const state = branchSha === undefined ? undefined : await inspectBranch(work, baseSha, branchSha);
+    if (found.uses.length === 0) {
+        return {
+            kind: 'nothing',
+            reason: found.nothingSelected === undefined
+                ? `no considered file references ${inputs.image.full}`
+                : 'no file is considered: "paths" and "exclude" select none',
+            closable: state?.foreign.length === 0,
+            found,
+        };
+    }
+    const plan = await core/* group */.Os(`Decide each reference (${inputs.tag})`, async () => {
+        await history.learn([
+            ...found.uses.map((use) => use.tag),
+            ...(state?.tag === undefined ? [] : [state.tag]),
+        ]);
+        const plan = planBump(found.uses, found.texts, inputs.tag, (tag) => history.move(tag));
+        logPlan(plan);
+        return plan;
+    });
+    if (state?.tag !== undefined && history.move(state.tag).action === 'keep') {
+        return { kind: 'superseded', branchTag: state.tag, found };
+    }
+    if (plan.changes.length === 0) {
+        return {
+            kind: 'nothing',
+            reason: `every reference is at ${inputs.tag} or left alone`,
+            plan,
+            closable: state?.foreign.length === 0,
+            found,
+        };
+    }
+    if (inputs.dryRun)
+        return { kind: 'planned', plan, found };
+    if (state !== undefined && state.foreign.length > 0) {
+        throw foreignCommitsError(branch, (0,context/* repoName */.Qq)(inputs.deploymentRepo), base, state.foreign, state.aheadBy);
+    }
+    return core/* group */.Os(`Commit and push ${branch} (attempt ${attempt})`, async () => {
+        const sha = await commitPlan(work, found, plan);
+        const files = [...new Set([...plan.files, ...(state?.files ?? [])])];
+        if (state !== undefined && state.ownCommits && (await clone.sameFiles(sha, state.sha, files))) {
+            core/* info */.pq(`${branch} already holds exactly these changes; nothing to push.`);
+            return { kind: 'current', plan, sha: state.sha, found };
+        }
+        const result = await clone.push(sha, branch, branchSha);
+        if (result.status === 'pushed') {
+            core/* info */.pq(`Pushed ${sha.slice(0, 12)} to ${branch}${branchSha === undefined ? ' (new branch)' : `, replacing ${branchSha.slice(0, 12)}`}.`);
+            return { kind: 'pushed', plan, previousTag: state?.tag, sha, found };
+        }
+        return { again: `the push lost a race (${result.status === 'moved' ? result.detail : ''})` };
+    });
+}
+function logPlan(plan) {
+    for (const change of plan.changes) {
+        core/* info */.pq(`  move  ${change.use.file}:${change.use.line}  ${change.from} → ${plan.tag}${change.note === undefined ? '' : `  (${change.note})`}`);
+    }
+    for (const kept of plan.kept)
+        core/* info */.pq(`  keep  ${kept.use.file}:${kept.use.line}  ${kept.use.tag || '(no tag)'}: ${kept.reason}`);
+    if (plan.current.length > 0)
+        core/* info */.pq(`  ${plan.current.length} reference(s) already at ${plan.tag}`);
+}
+/** Reads the bump branch through the API: which commits it has beyond the base, and whose they are. */
+async function inspectBranch(work, baseSha, branchSha) {
+    const { inputs } = work;
+    const comparison = await compareBranch(work.api, inputs.deploymentRepo, baseSha, branchSha);
+    if (comparison.aheadBy === 0)
+        return { sha: branchSha, aheadBy: 0, foreign: [], ownCommits: false, tag: undefined, files: [] };
+    // A branch of this action is one commit on the base; beyond the commits listed, none can be proven ours.
+    const foreign = comparison.commits.length < comparison.aheadBy
+        ? comparison.commits
+        : foreignCommits(comparison.commits, inputs.image, inputs.authorEmail);
+    return {
+        sha: branchSha,
+        aheadBy: comparison.aheadBy,
+        foreign,
+        ownCommits: true,
+        tag: foreign.length > 0 ? undefined : branchTag(comparison.commits),
+        files: comparison.files,
+    };
+}
+async function commitPlan(work, found, plan) {
+    const { clone, inputs } = work;
+    for (const file of plan.files) {
+        const changes = plan.changes.map((change) => change.use).filter((use) => use.file === file);
+        let edited;
+        try {
+            edited = editFile({ path: file, text: found.texts.get(file) ?? '' }, changes, inputs.tag);
+        }
+        catch (error) {
+            if (error instanceof UnsafeEditError)
+                throw unsafeFiles(inputs.image.full, [{ file, hub: undefined, reason: error.message }]);
+            throw error;
+        }
+        await clone.writeFile(file, encodeFile(edited.text));
+    }
+    const source = await work.history.describe();
+    const message = commitMessage({
+        image: inputs.image,
+        tag: inputs.tag,
+        hubs: plan.hubs,
+        files: plan.files,
+        sourceCommitUrl: source?.commitUrl,
+    });
+    return clone.commit(plan.files, message);
+}
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+/**
+ * What a run must undo however it ends (revoke the token, remove the clone), and the stop a cancelled job sends:
+ * the runner signals SIGINT, then SIGTERM, then kills. On either signal the git children are ended, the undo
+ * steps run once, in the order they were added, and `stopped` settles.
+ */
+class RunScope {
+    controller = new AbortController();
+    running = new Set();
+    undo = [];
+    closing;
+    signalName;
+    get cancelled() {
+        return this.signalName;
+    }
+    /** Runs the steps' children under this scope: a stop ends them, and waits for them to exit. */
+    runner(base) {
+        return {
+            run: (command, args, options = {}) => {
+                const run = base.run(command, args, { ...options, signal: this.controller.signal });
+                this.running.add(run);
+                // A child the runner signalled with the whole process group: the same stop is on its way to us.
+                void run.then((result) => {
+                    this.running.delete(run);
+                    if (result.signal === 'SIGTERM' || result.signal === 'SIGINT')
+                        void this.stop(result.signal);
+                });
+                return run;
+            },
+        };
+    }
+    /** `step` gets true when the run was cancelled (it then has seconds left, not minutes); it must not throw. */
+    onClose(step) {
+        this.undo.push(step);
+    }
+    /** Runs every undo step once, in the order they were added. */
+    close() {
+        this.closing ??= (async () => {
+            for (const step of this.undo)
+                await step(this.signalName !== undefined);
+        })();
+        return this.closing;
+    }
+    /** Ends the children, then undoes; resolves once both are done. */
+    async stop(signal) {
+        this.signalName ??= signal;
+        this.controller.abort();
+        await Promise.allSettled([...this.running]);
+        await this.close();
+    }
+    /** Stops on SIGINT or SIGTERM; `then` runs once the scope is closed. */
+    stopOnSignals(then) {
+        const handler = (signal) => {
+            void this.stop(signal).then(() => then(signal));
+        };
+        process.on('SIGINT', handler);
+        process.on('SIGTERM', handler);
+        return () => {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/git-failures.ts
+// What a failed git command means: worth another look, the user's to fix, or a bug.
 function classifyGitFailure(stderr) {
     if (/Repository not found|returned error: 404/i.test(stderr))
         return 'not-found';
@@ -30698,8 +32546,8 @@ class DeploymentClone {
         return this.options.dir;
     }
     async init() {
-        await (0,promises_namespaceObject.mkdir)(this.dir, { recursive: true });
-        await this.git(['init', '--quiet', this.dir], { cwd: (0,external_node_path_namespaceObject.dirname)(this.dir) });
+        await (0,promises_.mkdir)(this.dir, { recursive: true });
+        await this.git(['init', '--quiet', this.dir], { cwd: (0,external_node_path_.dirname)(this.dir) });
         await this.git(['remote', 'add', 'origin', this.url]);
         await this.git(['config', 'core.sparseCheckout', 'true']);
     }
@@ -30760,15 +32608,15 @@ class DeploymentClone {
     /** Checks out exactly `paths` of `rev` (detached, discarding any edit); their contents are fetched in one batch. */
     async checkout(rev, paths) {
         const patterns = paths.length === 0 ? ['/.hub-image-bump-nothing'] : paths.map(sparsePattern);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(this.dir, '.git', 'info'), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(this.dir, '.git', 'info', 'sparse-checkout'), `${patterns.join('\n')}\n`);
+        await (0,promises_.mkdir)((0,external_node_path_.join)(this.dir, '.git', 'info'), { recursive: true });
+        await (0,promises_.writeFile)((0,external_node_path_.join)(this.dir, '.git', 'info', 'sparse-checkout'), `${patterns.join('\n')}\n`);
         await this.git(['checkout', '--quiet', '--force', '--detach', rev]);
     }
     async readFile(path) {
-        return (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(this.dir, path));
+        return (0,promises_.readFile)((0,external_node_path_.join)(this.dir, path));
     }
     async writeFile(path, content) {
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(this.dir, path), content);
+        await (0,promises_.writeFile)((0,external_node_path_.join)(this.dir, path), content);
     }
     /** Commits the given files on top of the checked-out commit; returns the new commit's sha. */
     async commit(paths, message) {
@@ -30838,6 +32686,1391 @@ class DeploymentClone {
 }
 function lastLine(result) {
     return result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`;
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+
+
+const code = (text) => `\`${text}\``;
+function pullRequestTitle(image, tag) {
+    return `Bump ${shortName(image)} image to ${tag}`;
+}
+/** A hidden line that says which image and tag a pull request or comment is about. */
+function marker(kind, image, tag) {
+    return `<!-- hub-image-bump ${kind} image=${image.full} tag=${tag} -->`;
+}
+function changesTable(plan) {
+    const rows = plan.changes.map(({ use, from }) => [
+        hubLabel(use),
+        `${code(use.file)} line ${use.line}`,
+        code(from),
+        code(plan.tag),
+    ]);
+    const table = (0,src/* markdownTable */.Qj)(['Hub', 'File', 'Old tag', 'New tag'], rows);
+    const notes = [
+        ...new Set(plan.changes.flatMap((change) => (change.note === undefined ? [] : [change.note]))),
+    ];
+    return notes.length === 0 ? table : `${table}\n\n${notes.map((note) => `- ${note}`).join('\n')}`;
+}
+/** The tag as a reader should see it; a reference pinned only by digest (`NAME@sha256:…`) has none. */
+function shownTag(use) {
+    if (use.tag !== '' || use.digest === undefined)
+        return code(use.tag);
+    return `none (${code(`@${use.digest.slice(0, 19)}…`)})`;
+}
+function keptTable(plan) {
+    const rows = plan.kept.map(({ use, reason }) => [
+        hubLabel(use),
+        `${code(use.file)} line ${use.line} (${formatPath(use.path)})`,
+        shownTag(use),
+        reason,
+    ]);
+    return (0,src/* markdownTable */.Qj)(['Hub', 'File', 'Tag', 'Why it is left alone'], rows);
+}
+function sourceLine(source) {
+    if (source === undefined)
+        return '';
+    const commit = `[${source.repo}@${source.sha.slice(0, 12)}](${source.commitUrl})`;
+    const pull = source.pull === undefined
+        ? ''
+        : `, merged in [#${source.pull.number} ${source.pull.title}](${source.pull.url})`;
+    return `Built from ${commit}${pull}.`;
+}
+/** One line per hubploy.yaml whose edit hubploy ≥ 1.0 does not deploy. */
+function legacyNote(legacy) {
+    if (legacy.length === 0)
+        return '';
+    const lines = legacy.map((ref) => `- ${code(ref.file)} sets ${ref.hub === undefined ? 'the' : `hub ${ref.hub}'s`} image only in its \`images:\` stanza, which hubploy dropped in 1.0 (2025-10): the hub deploys the chart's default image, and this change to it deploys nothing. Set the image in the hub's helm values (\`jupyterhub.singleuser.image\` in \`config/common.yaml\`).`);
+    return `**Not deployed by hubploy ≥ 1.0**\n\n${lines.join('\n')}`;
+}
+function pullRequestBody(image, plan, source, legacy = []) {
+    const parts = [
+        `Moves every hub that uses ${code(image.full)} to tag ${code(plan.tag)}.`,
+        sourceLine(source),
+        changesTable(plan),
+        legacyNote(legacy),
+    ];
+    if (plan.kept.length > 0)
+        parts.push('**Left alone**', keptTable(plan));
+    if (plan.current.length > 0) {
+        const already = [...new Set(plan.current.map(hubLabel))].sort();
+        parts.push(`Already at ${code(plan.tag)}: ${already.join(', ')}.`);
+    }
+    parts.push('Opened by the bump-hubploy action; a newer image updates this pull request. Merging it deploys the labelled hubs to staging.', marker('pull-request', image, plan.tag));
+    return parts.filter((part) => part !== '').join('\n\n');
+}
+function updateComment(image, previousTag, tag) {
+    const from = previousTag === undefined ? '' : ` (was ${code(previousTag)})`;
+    return `Updated to ${code(tag)}${from}, rebuilt on the current base branch.\n\n${marker('updated', image, tag)}`;
+}
+
+;// CONCATENATED MODULE: ./src/outcome.ts
+
+function planOf(outcome) {
+    return 'plan' in outcome ? outcome.plan : undefined;
+}
+function outputsFor(outcome) {
+    const plan = planOf(outcome);
+    const changed = outcome.kind === 'pushed' || (outcome.kind === 'planned' && outcome.plan.changes.length > 0);
+    return {
+        changed: String(changed),
+        operation: outcome.operation,
+        'pull-request-number': outcome.pull === undefined ? '' : String(outcome.pull.number),
+        'pull-request-url': outcome.pull?.url ?? '',
+        'changed-files': outcome.kind === 'nothing' ? '' : (plan?.files.join('\n') ?? ''),
+        hubs: outcome.kind === 'nothing' ? '' : (plan?.hubs.join('\n') ?? ''),
+        'skipped-hubs': plan?.skipped.join('\n') ?? '',
+    };
+}
+function headline(outcome, tag) {
+    const pull = outcome.pull === undefined ? '' : ` #${outcome.pull.number}`;
+    const plan = planOf(outcome);
+    const count = plan === undefined ? '' : `${plan.changes.length} reference(s) in ${plan.files.length} file(s)`;
+    switch (outcome.kind) {
+        case 'nothing':
+            return `Nothing to do: ${outcome.reason}.`;
+        case 'superseded':
+            return `Nothing to do: the bump branch already carries ${outcome.branchTag}, newer than ${tag}.`;
+        case 'overtaken':
+            return `Another run ${outcome.head === undefined ? 'deleted the bump branch' : `replaced this run's commit ${outcome.sha.slice(0, 12)} with ${outcome.head.slice(0, 12)}`} before this run reached the pull request${pull}; left it to that run.`;
+        case 'planned':
+            return `Dry run: would move ${count} to ${tag}; nothing was pushed.`;
+        case 'current':
+        case 'pushed':
+            return outcome.operation === 'created'
+                ? `Opened pull request${pull} moving ${count} to ${tag}.`
+                : outcome.operation === 'updated'
+                    ? `Updated pull request${pull}: ${count} now move to ${tag}.`
+                    : `Pull request${pull} already moves ${count} to ${tag}.`;
+    }
+}
+function summaryFor(image, tag, outcome, notes = {}) {
+    const plan = planOf(outcome);
+    const parts = [`### bump-hubploy: \`${image.full}\` → \`${tag}\``, headline(outcome, tag)];
+    if (notes.nothingSelected !== undefined)
+        parts.push(`> [!WARNING]\n> ${notes.nothingSelected}`);
+    const legacy = legacyNote(notes.legacy ?? []);
+    if (legacy !== '')
+        parts.push(legacy);
+    if (outcome.pull !== undefined)
+        parts.push(`Pull request: ${outcome.pull.url}`);
+    if (plan !== undefined && plan.changes.length > 0)
+        parts.push(changesTable(plan));
+    if (plan !== undefined && plan.kept.length > 0)
+        parts.push('**Left alone**', keptTable(plan));
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./src/post.ts
+var post = __nccwpck_require__(6421);
+;// CONCATENATED MODULE: ./src/labels.ts
+// The `hub: <name>` labels of the bump pull request: one per hub the bump moves, and no stale ones.
+/** GitHub refuses label names longer than this (422). */
+const MAX_LABEL_LENGTH = 50;
+const PREFIX = 'hub: ';
+/** What to add and remove so the pull request carries exactly the labels of `hubs`; other labels stay. */
+function labelChanges(hubs, current) {
+    const named = hubs.map((hub) => ({ hub, label: `${PREFIX}${hub}` }));
+    const tooLong = named.filter(({ label }) => label.length > MAX_LABEL_LENGTH).map(({ hub }) => hub);
+    const wanted = named.filter(({ label }) => label.length <= MAX_LABEL_LENGTH).map(({ label }) => label);
+    return {
+        add: wanted.filter((label) => !current.includes(label)),
+        remove: current.filter((label) => label.startsWith(PREFIX) && !wanted.includes(label)),
+        tooLong,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pull-request.ts
+
+
+
+
+
+/** Opens, updates or closes the one pull request of the bump branch so that it describes what the branch holds. */
+async function settlePullRequest(work, result, found) {
+    const { api, inputs, branch } = work;
+    const repo = inputs.deploymentRepo;
+    if (result.kind === 'nothing') {
+        if (result.closable)
+            await closeObsoletePull(work, result.reason);
+        return { ...result, operation: 'none' };
+    }
+    if (result.kind === 'superseded') {
+        const open = await findOpenPull(api, repo, branch, inputs.baseBranch);
+        core/* info */.pq(`${branch} already carries ${result.branchTag}, newer than ${inputs.tag}: nothing to do.`);
+        return { ...result, operation: 'unchanged', ...(open === undefined ? {} : { pull: open }) };
+    }
+    const title = pullRequestTitle(inputs.image, inputs.tag);
+    const body = pullRequestBody(inputs.image, result.plan, await work.history.describe(), found?.legacy ?? []);
+    let pull = await findOpenPull(api, repo, branch, inputs.baseBranch);
+    let created = false;
+    if (pull === undefined) {
+        const moved = await overtaken(work, result, undefined, false);
+        if (moved !== undefined)
+            return moved;
+        const creation = await createPull(api, repo, { branch, base: inputs.baseBranch, title, body });
+        if ('created' in creation) {
+            pull = creation.created;
+            created = true;
+            core/* info */.pq(`Opened ${pull.url}`);
+        }
+        else {
+            pull = await waitForListedPull(work);
+        }
+    }
+    const moved = await overtaken(work, result, pull, created);
+    if (moved !== undefined)
+        return moved;
+    if (!created && (pull.title !== title || pull.body !== body)) {
+        await updatePull(api, repo, pull.number, { title, body });
+        core/* info */.pq(`Updated the title and description of ${pull.url}`);
+    }
+    if (inputs.labels)
+        await syncLabels(api, repo, pull, result.plan.hubs);
+    const pushed = result.kind === 'pushed';
+    if (!created && pushed && result.previousTag !== inputs.tag) {
+        await commentOnce(api, repo, pull.number, inputs, result.previousTag);
+    }
+    if (!created && !pushed)
+        core/* info */.pq(`${pull.url} is already up to date.`);
+    return { ...result, operation: created ? 'created' : pushed ? 'updated' : 'unchanged', pull };
+}
+/**
+ * The pull request describes the branch's commit. Another job of this image may have replaced that commit since
+ * this run pushed or verified it; then the pull request is that job's to write, and writing this run's title,
+ * labels or comment would describe a tag the branch no longer holds.
+ */
+async function overtaken(work, result, pull, created) {
+    const head = (await work.clone.remoteHeads([work.branch])).get(work.branch);
+    if (head === result.sha)
+        return undefined;
+    const by = head === undefined ? 'deleted it' : `replaced it with ${head.slice(0, 12)}`;
+    core/* info */.pq(`Another run ${by} after this run ${result.kind === 'pushed' ? 'pushed' : 'checked'} ${result.sha.slice(0, 12)} to ${work.branch}; the pull request is that run's to update, so this run leaves it as it is.`);
+    return {
+        kind: 'overtaken',
+        sha: result.sha,
+        head,
+        operation: created ? 'created' : 'unchanged',
+        ...(pull === undefined ? {} : { pull }),
+    };
+}
+async function commentOnce(api, repo, number, inputs, previousTag) {
+    const existing = await commentBodies(api, repo, number);
+    if (existing.some((text) => text.includes(marker('updated', inputs.image, inputs.tag))))
+        return;
+    const posted = await addComment(api, repo, number, updateComment(inputs.image, previousTag, inputs.tag), core/* info */.pq);
+    if (!posted)
+        core/* info */.pq('The comment had landed although its answer was lost; not posting it twice.');
+}
+/** Asks this many times, 0.5 s apart and longer, before calling an unlisted existing pull request a failure. */
+const LIST_LOOKS = 8;
+/**
+ * A create answered "already exists" but the list does not show it yet: GitHub's search index lags behind
+ * writes. Ask again for a while before calling it a failure.
+ */
+async function waitForListedPull(work) {
+    const { api, inputs, branch } = work;
+    for (let look = 1; look <= LIST_LOOKS; look += 1) {
+        const pull = await findOpenPull(api, inputs.deploymentRepo, branch, inputs.baseBranch);
+        if (pull !== undefined)
+            return pull;
+        core/* info */.pq(`GitHub says a pull request for ${branch} exists but does not list it yet; asking again.`);
+        await work.clock.sleep(500 * look);
+    }
+    throw new src/* ConfigurationError */.j1(`GitHub says a pull request for ${branch} into ${inputs.baseBranch} already exists, but does not list it`, 'Re-run the job in a minute');
+}
+async function syncLabels(api, repo, pull, hubs) {
+    const changes = labelChanges(hubs, pull.labels);
+    if (changes.tooLong.length > 0) {
+        core/* warning */.$e(`No "hub: <name>" label for ${changes.tooLong.join(', ')}: GitHub allows labels of at most ${MAX_LABEL_LENGTH} characters. The pull request's table still lists ${changes.tooLong.length === 1 ? 'that hub' : 'those hubs'}.`);
+    }
+    await addLabels(api, repo, pull.number, changes.add);
+    for (const label of changes.remove)
+        await removeLabel(api, repo, pull.number, label);
+    if (changes.add.length + changes.remove.length > 0) {
+        core/* info */.pq(`Labels: ${[...changes.add.map((l) => `+${l}`), ...changes.remove.map((l) => `-${l}`)].join(', ')}`);
+    }
+}
+async function closeObsoletePull(work, reason) {
+    const { api, inputs, branch } = work;
+    const repo = inputs.deploymentRepo;
+    const open = await findOpenPull(api, repo, branch, inputs.baseBranch);
+    if (open === undefined)
+        return;
+    await addComment(api, repo, open.number, `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${marker('updated', inputs.image, inputs.tag)}`, core/* info */.pq);
+    await updatePull(api, repo, open.number, { state: 'closed' });
+    core/* info */.pq(`Closed ${open.url}: ${reason}.`);
+}
+
+;// CONCATENATED MODULE: ./src/ref-names.ts
+
+/** The tag must also be a valid branch-name part and the base a valid branch name, checked by git itself. */
+async function checkRefNames(runner, inputs) {
+    const problems = [];
+    const check = async (input, value, ref) => {
+        const result = await runner.run('git', ['check-ref-format', ref], {
+            env: { PATH: process.env['PATH'] ?? '' },
+        });
+        if (result.exitCode === 127)
+            throw new src/* ConfigurationError */.j1('git is not installed on this runner', 'Install git');
+        if (result.exitCode !== 0) {
+            problems.push(`input "${input}" is ${JSON.stringify(value)}: git rejects it in a branch name (no "..", no "@{", and no ending in "." or ".lock"); ${FIXES[input]}`);
+        }
+    };
+    await check('tag', inputs.tag, `refs/heads/hub-image-bump/${inputs.tag}`);
+    await check('base-branch', inputs.baseBranch, `refs/heads/${inputs.baseBranch}`);
+    if (problems.length > 0)
+        throw new src/* ConfigurationError */.j1(problems.join('\n'));
+}
+const FIXES = {
+    tag: 'pass the tag the image was pushed with, without those sequences (e.g. the 12-character commit sha the build step outputs), and re-tag the image if its own tag has them',
+    'base-branch': 'name an existing branch of the deployment repository (cal-icor-hubs uses "staging")',
+};
+
+// EXTERNAL MODULE: ./src/order.ts
+var src_order = __nccwpck_require__(3923);
+;// CONCATENATED MODULE: ./src/source.ts
+
+
+
+
+/** What the image repository says about commits: which tags are older than the new one, and where it came from. */
+class ImageHistory {
+    api;
+    inputs;
+    serverUrl;
+    orders = new Map();
+    commit;
+    facts;
+    constructor(api, inputs, serverUrl) {
+        this.api = api;
+        this.inputs = inputs;
+        this.serverUrl = serverUrl;
+    }
+    /** Orders every commit-like tag against the new tag's commit (cached across push attempts). */
+    async learn(tags) {
+        const wanted = [...new Set(tags)].filter((tag) => tag !== this.inputs.tag && (0,src_order/* tagKind */.pk)(tag) === 'commit' && !this.orders.has(tag));
+        if (wanted.length === 0)
+            return;
+        const { api, source } = this.readable(wanted);
+        const next = await this.sourceCommit(api, source);
+        for (const tag of wanted) {
+            const comparison = await compareSource(api, source.repo, tag, next.sha);
+            const order = comparison.found
+                ? (0,src_order/* orderFromCompare */.ir)(comparison.status, comparison.behindBy, {
+                    current: comparison.baseDate,
+                    next: next.date,
+                })
+                : { kind: 'unknown', why: `not a commit of ${source.repo.owner}/${source.repo.repo}` };
+            this.orders.set(tag, order);
+            core/* info */.pq(`  ${tag}: ${describeOrder(order, next.sha.slice(0, 12))}`);
+        }
+    }
+    move(current) {
+        return (0,src_order/* decideMove */.qW)(current, this.inputs.tag, this.orders.get(current));
+    }
+    /** Links for the pull request: the source commit and the merged pull request behind it. */
+    async describe() {
+        const { sourceRepo, sourceSha } = this.inputs;
+        if (this.facts !== undefined || sourceRepo === undefined || sourceSha === undefined)
+            return this.facts;
+        const name = `${sourceRepo.owner}/${sourceRepo.repo}`;
+        let commitUrl = `${this.serverUrl}/${name}/commit/${sourceSha}`;
+        let pull;
+        if (this.api !== undefined) {
+            const commit = await this.sourceCommit(this.api, { repo: sourceRepo, sha: sourceSha });
+            commitUrl = commit.htmlUrl;
+            try {
+                pull = await mergedPullFor(this.api, sourceRepo, commit.sha);
+            }
+            catch (error) {
+                core/* warning */.$e(`Could not look up the pull request that merged ${sourceSha.slice(0, 12)}: ${String(error)}`);
+            }
+        }
+        this.facts = { repo: name, sha: sourceSha, commitUrl, ...(pull === undefined ? {} : { pull }) };
+        return this.facts;
+    }
+    readable(tags) {
+        const { sourceRepo, sourceSha } = this.inputs;
+        if (this.api === undefined || sourceRepo === undefined || sourceSha === undefined) {
+            throw new src/* ConfigurationError */.j1(`cannot check that ${tags.join(', ')} ${tags.length === 1 ? 'is' : 'are'} older than ${this.inputs.tag}: ${this.api === undefined ? '"source-token" is empty' : '"source-repo" and "source-sha" are needed'}`, 'Give "source-repo", "source-sha" and a "source-token" that can read the image repository');
+        }
+        return { api: this.api, source: { repo: sourceRepo, sha: sourceSha } };
+    }
+    async sourceCommit(api, source) {
+        this.commit ??= await sourceCommit(api, source.repo, source.sha);
+        return this.commit;
+    }
+}
+function describeOrder(order, next) {
+    switch (order.kind) {
+        case 'older':
+            return `older than ${next}`;
+        case 'same':
+            return `the same commit as ${next}`;
+        case 'newer':
+            return `${order.aheadBy} commit(s) newer than ${next}`;
+        case 'diverged':
+            return `on another line of history than ${next}, ${order.currentIsLater ? 'later' : 'earlier'}`;
+        case 'unknown':
+            return `${order.why}, so its order is unknown`;
+    }
+}
+
+// EXTERNAL MODULE: ./src/state.ts
+var state = __nccwpck_require__(990);
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+let cancelledBy;
+/** Set when a cancelled job stopped the run: the entry point then exits without waiting for idle sockets. */
+function cancelled() {
+    return cancelledBy;
+}
+async function main() {
+    const started = Date.now();
+    const inputs = (0,context/* readInputs */.Ko)();
+    const scope = new RunScope();
+    let stopHandlers = () => undefined;
+    const stopped = new Promise((_, reject) => {
+        stopHandlers = scope.stopOnSignals((signal) => {
+            cancelledBy = signal;
+            reject(new src/* ConfigurationError */.j1(`the job was cancelled (${signal}); the clone was removed${inputs.auth.mode === 'app' ? ' and the installation token revoked' : ''}`, 'Re-run the job: it starts again from the current branches'));
+        });
+    });
+    stopped.catch(() => undefined);
+    const work = bump(inputs, scope, started);
+    work.catch(() => undefined);
+    try {
+        await Promise.race([work, stopped]);
+    }
+    catch (error) {
+        // A cancel can reach a git child before it reaches us: its failure is the cancel's, not a failure of its own.
+        if (scope.cancelled !== undefined)
+            await stopped;
+        throw error;
+    }
+    finally {
+        await scope.close();
+        state/* savedState */.f.save({ closed: 'true' });
+        if (scope.cancelled === undefined)
+            stopHandlers();
+    }
+}
+async function bump(inputs, scope, started) {
+    const environment = (0,context/* runnerEnvironment */.iU)();
+    const runner = scope.runner(systemRunner);
+    await checkRefNames(runner, inputs);
+    const branch = bumpBranch(inputs.image);
+    core/* info */.pq(`Bumping ${inputs.image.full} to ${inputs.tag} in ${(0,context/* repoName */.Qq)(inputs.deploymentRepo)} (${inputs.baseBranch}), branch ${branch}.`);
+    const access = await core/* group */.Os('Authenticate', () => authenticate(inputs, scope));
+    await core/* group */.Os(`Check ${(0,context/* repoName */.Qq)(inputs.deploymentRepo)}`, () => checkDeploymentRepo(access.api, inputs));
+    const workDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(environment.runnerTemp, post/* WORK_DIR_PREFIX */.t));
+    state/* savedState */.f.save({ 'work-dir': workDir });
+    scope.onClose(async () => {
+        await (0,promises_.rm)(workDir, { recursive: true, force: true, maxRetries: 3 });
+    });
+    const clone = new DeploymentClone({
+        runner,
+        dir: (0,external_node_path_.join)(workDir, 'deployment'),
+        serverUrl: environment.serverUrl,
+        repo: (0,context/* repoName */.Qq)(inputs.deploymentRepo),
+        token: access.token,
+        author: { name: inputs.authorName, email: inputs.authorEmail },
+        onCredential: (credential) => core/* setSecret */.Pq(credential),
+    });
+    await clone.init();
+    const sourceApi = inputs.sourceToken === undefined ? undefined : (0,github_access_src/* tokenClient */.P3)(inputs.sourceToken, core/* info */.pq);
+    const history = new ImageHistory(sourceApi, inputs, environment.serverUrl);
+    const work = { clone, api: access.api, history, inputs, branch, clock: systemClock };
+    const { found, ...result } = await updateBranch(work);
+    const outcome = result.kind === 'planned'
+        ? { ...result, operation: 'none' }
+        : await core/* group */.Os('Pull request', () => settlePullRequest(work, result, found));
+    for (const [name, value] of Object.entries(outputsFor(outcome)))
+        core/* setOutput */.uH(name, value);
+    core/* info */.pq(`${headline(outcome, inputs.tag)} (${(0,src/* formatDuration */.a3)(Date.now() - started)})`);
+    await (0,src/* appendSummary */.fe)(summaryFor(inputs.image, inputs.tag, outcome, {
+        ...(found?.nothingSelected === undefined ? {} : { nothingSelected: found.nothingSelected }),
+        legacy: found?.legacy ?? [],
+    }));
+}
+/** The given token, or an installation token for the deployment repo alone, revoked when the run closes. */
+async function authenticate(inputs, scope) {
+    if (inputs.auth.mode === 'token')
+        core/* info */.pq('Using the token given in "token" for the deployment repository.');
+    const access = await (0,github_access_src/* openAccess */.bg)(inputs.auth, {
+        repo: inputs.deploymentRepo,
+        repoInput: 'deployment-repo',
+        permissions: { contents: 'write', pull_requests: 'write' },
+        log: core/* info */.pq,
+    });
+    if (access.minted === undefined || inputs.auth.mode !== 'app')
+        return access;
+    (0,src/* maskSecret */.$l)(access.token);
+    state/* savedState */.f.save({ 'token-seal': (0,github_access_src/* sealToken */.fh)(access.token, inputs.auth.privateKey) });
+    scope.onClose(async (cancelled) => {
+        try {
+            await (0,github_access_src/* closeAccess */.jd)(access, cancelled ? 2_000 : undefined);
+            core/* info */.pq('Revoked the installation token.');
+        }
+        catch (error) {
+            core/* warning */.$e(`Could not revoke the installation token (it expires on its own): ${String(error)}`);
+        }
+    });
+    core/* info */.pq(`Minted a GitHub App installation token for ${(0,context/* repoName */.Qq)(inputs.deploymentRepo)} only (contents and pull requests: write; expires ${access.minted.expiresAt}).`);
+    return access;
+}
+async function checkDeploymentRepo(api, inputs) {
+    const facts = await deploymentRepo(api, inputs.deploymentRepo);
+    if (facts.canPush === false && !inputs.dryRun) {
+        throw new src/* ConfigurationError */.j1(`the token can read ${facts.fullName} but not push to it`, 'Give it contents: write (and pull-requests: write) on the deployment repository; nothing was changed');
+    }
+    core/* info */.pq(`${facts.htmlUrl}: reachable${facts.canPush === true ? ', push allowed' : ''}.`);
+}
+
+
+/***/ }),
+
+/***/ 3923:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ir: () => (/* binding */ orderFromCompare),
+/* harmony export */   pk: () => (/* binding */ tagKind),
+/* harmony export */   qW: () => (/* binding */ decideMove)
+/* harmony export */ });
+// Which of two image tags is newer. Tags are the first 12 hex characters of the image repo's commit, so their
+// order is the commits' order in the image repo, which the GitHub API answers (compare OLD...NEW).
+/** `PLACEHOLDER` (any case) marks a hub whose first image does not exist yet: always older than any tag. */
+function tagKind(tag) {
+    if (/^placeholder$/i.test(tag))
+        return 'placeholder';
+    if (/^[0-9a-f]{7,40}$/.test(tag))
+        return 'commit';
+    return 'other';
+}
+/**
+ * From GitHub's compare of CURRENT...NEW: `ahead` means NEW contains CURRENT (an upgrade), `behind` means CURRENT
+ * contains NEW (a downgrade). Diverged histories (a rebuilt branch, a rewritten main) are ordered by commit date.
+ */
+function orderFromCompare(status, behindBy, dates) {
+    switch (status) {
+        case 'ahead':
+            return { kind: 'older' };
+        case 'identical':
+            return { kind: 'same' };
+        case 'behind':
+            return { kind: 'newer', aheadBy: behindBy };
+        case 'diverged': {
+            const current = Date.parse(dates.current ?? '');
+            const next = Date.parse(dates.next ?? '');
+            return {
+                kind: 'diverged',
+                currentIsLater: !Number.isNaN(current) && !Number.isNaN(next) && current > next,
+            };
+        }
+    }
+}
+/**
+ * Whether a reference at `current` may move to `next`. Only a provable downgrade is refused: a tag that is not a
+ * commit of the image repo (a hand-made tag such as `v2`, or a commit the repo no longer has) cannot be ordered,
+ * so the bump goes ahead and the pull request says the order was not checked.
+ */
+function decideMove(current, next, order) {
+    if (current === next)
+        return { action: 'current' };
+    const kind = tagKind(current);
+    if (kind === 'placeholder')
+        return { action: 'bump' };
+    if (kind === 'other' || order === undefined) {
+        return {
+            action: 'bump',
+            note: `\`${current}\` is not a commit of the image repository; order not checked`,
+        };
+    }
+    switch (order.kind) {
+        case 'older':
+        case 'same':
+            return { action: 'bump' };
+        case 'newer':
+            return {
+                action: 'keep',
+                reason: `runs \`${current}\`, ${order.aheadBy} commit${order.aheadBy === 1 ? '' : 's'} newer than \`${next}\``,
+            };
+        case 'diverged':
+            return order.currentIsLater
+                ? {
+                    action: 'keep',
+                    reason: `runs \`${current}\`, a later commit on another line of history than \`${next}\``,
+                }
+                : {
+                    action: 'bump',
+                    note: `\`${current}\` is on another line of history; \`${next}\` is the later commit`,
+                };
+        case 'unknown':
+            return { action: 'bump', note: `\`${current}\`: ${order.why}; order not checked` };
+    }
+}
+
+
+/***/ }),
+
+/***/ 6421:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ post),
+/* harmony export */   t: () => (/* binding */ WORK_DIR_PREFIX)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1979);
+/* harmony import */ var _hub_image_actions_github_access__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7270);
+/* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6147);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(990);
+
+
+
+
+
+
+
+const WORK_DIR_PREFIX = 'hub-image-bump-';
+/** The post step (`post-if: always()`): after a main step that was killed, revoke the token, then remove the clone. */
+async function post() {
+    const state = _state_js__WEBPACK_IMPORTED_MODULE_6__/* .savedState */ .f.load();
+    if (state.closed === 'true')
+        return;
+    const sealed = state['token-seal'];
+    if (sealed !== undefined) {
+        const key = new _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_3__/* .InputReader */ .i_().secret('private-key');
+        const token = key === undefined ? undefined : (0,_hub_image_actions_github_access__WEBPACK_IMPORTED_MODULE_4__/* .openSealedToken */ .Gz)(sealed, (0,_hub_image_actions_github_access__WEBPACK_IMPORTED_MODULE_4__/* .normalizePrivateKey */ .W3)(key));
+        if (token === undefined) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e('Could not open the saved installation token, so it was not revoked; it expires on its own within an hour.');
+        }
+        else {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(token);
+            try {
+                await (0,_hub_image_actions_github_access__WEBPACK_IMPORTED_MODULE_4__/* .revokeInstallationToken */ .EZ)((0,_hub_image_actions_github_access__WEBPACK_IMPORTED_MODULE_4__/* .tokenClient */ .P3)(token, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq), 10_000);
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('Revoked the installation token the main step minted.');
+            }
+            catch (error) {
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Could not revoke the installation token (it expires on its own within an hour): ${String(error)}`);
+            }
+        }
+    }
+    const workDir = state['work-dir'];
+    const runnerTemp = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)((0,_context_js__WEBPACK_IMPORTED_MODULE_5__/* .runnerEnvironment */ .iU)().runnerTemp);
+    // Only ever a folder this action made directly under RUNNER_TEMP, whatever the state file says.
+    if (workDir !== undefined &&
+        (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(workDir)) === runnerTemp &&
+        (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(workDir).startsWith(WORK_DIR_PREFIX)) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(workDir, { recursive: true, force: true, maxRetries: 3 });
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Removed the clone ${workDir}.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 990:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   f: () => (/* binding */ savedState)
+/* harmony export */ });
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1979);
+
+/** What main hands to the post step, which undoes what a killed main could not. */
+const savedState = new _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .SavedState */ .pA(['work-dir', 'token-seal', 'closed']);
+
+
+/***/ }),
+
+/***/ 1979:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  j1: () => (/* reexport */ ConfigurationError),
+  i_: () => (/* reexport */ InputReader),
+  pA: () => (/* reexport */ SavedState),
+  fe: () => (/* reexport */ appendSummary),
+  a3: () => (/* reexport */ formatDuration),
+  Qj: () => (/* reexport */ markdownTable),
+  $l: () => (/* reexport */ maskSecret),
+  Cs: () => (/* reexport */ runAction),
+  ax: () => (/* reexport */ runnerInputs)
+});
+
+// UNUSED EXPORTS: InputError, InputErrors, declaredInputs, declaredInputsOfBundle, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, secretForms, unknownInputs, warnUnknownInputs, workspacePath
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
+/**
+ * A mistake the user can fix: a bad input, a missing file, a permission the registry refused.
+ * The boundary prints its message without a stack trace; anything else is treated as a bug.
+ */
+class ConfigurationError extends Error {
+    fix;
+    constructor(message, 
+    /** What the user should do about it, printed after the message. */
+    fix) {
+        super(fix === undefined ? message : `${message}. ${fix}`);
+        this.fix = fix;
+        this.name = 'ConfigurationError';
+    }
+}
+/** What to do when a check has no more specific advice: where the value is set. */
+function defaultFix(input) {
+    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
+}
+/** One input that failed validation. The value is never shown for secret inputs. */
+class errors_InputError extends ConfigurationError {
+    input;
+    value;
+    expected;
+    constructor(input, value, expected, fix) {
+        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
+        this.input = input;
+        this.value = value;
+        this.expected = expected;
+        this.name = 'InputError';
+    }
+}
+/** Every input problem found in one pass, so the user fixes them all in one go. */
+class InputErrors extends ConfigurationError {
+    errors;
+    constructor(errors) {
+        super(errors.length === 1
+            ? (errors[0]?.message ?? '')
+            : `${errors.length} inputs are invalid:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`);
+        this.errors = errors;
+        this.name = 'InputErrors';
+    }
+}
+
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6226);
+;// CONCATENATED MODULE: ../../packages/action-io/src/mask.ts
+
+/**
+ * Registers a secret, and the forms it commonly takes in logs, with the runner's masker:
+ * each line of a multi-line value, its base64 and its URL encoding.
+ */
+function maskSecret(value) {
+    for (const form of secretForms(value))
+        core/* setSecret */.Pq(form);
+}
+function secretForms(value) {
+    const forms = new Set();
+    const add = (form) => {
+        if (form.trim().length >= 4)
+            forms.add(form);
+    };
+    add(value);
+    add(value.trim());
+    for (const line of value.split(/\r?\n|\\n/))
+        add(line.trim());
+    add(Buffer.from(value).toString('base64'));
+    add(encodeURIComponent(value));
+    add(JSON.stringify(value).slice(1, -1));
+    return [...forms];
+}
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/inputs.ts
+
+
+const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
+function inputsFrom(values) {
+    return (name) => values[name];
+}
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value, keyword) {
+    return value.toLowerCase() === keyword.toLowerCase();
+}
+/**
+ * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
+ * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
+ */
+class InputReader {
+    source;
+    problems = [];
+    constructor(source = runnerInputs) {
+        this.source = source;
+    }
+    raw(name) {
+        return (this.source(name) ?? '').trim();
+    }
+    problem(error) {
+        this.problems.push(error);
+    }
+    /** A required string; empty is a problem, and undefined is returned so later checks skip it. */
+    required(name, expected) {
+        const value = this.raw(name);
+        if (value !== '')
+            return value;
+        this.problem(new errors_InputError(name, undefined, `is required: ${expected}`));
+        return undefined;
+    }
+    /** An optional string; undefined when empty. */
+    optional(name) {
+        const value = this.raw(name);
+        return value === '' ? undefined : value;
+    }
+    string(name, fallback) {
+        return this.optional(name) ?? fallback;
+    }
+    /** A secret: masked as soon as it is read, and never echoed in an error. */
+    secret(name) {
+        const value = this.source(name) ?? '';
+        if (value.trim() === '')
+            return undefined;
+        maskSecret(value);
+        return value.trim();
+    }
+    boolean(name, fallback) {
+        const value = this.raw(name);
+        if (value === '')
+            return fallback;
+        if (sameKeyword(value, 'true'))
+            return true;
+        if (sameKeyword(value, 'false'))
+            return false;
+        this.problem(new errors_InputError(name, value, 'expected true or false'));
+        return fallback;
+    }
+    /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
+    integer(name, fallback, range, advice = {}) {
+        const value = this.raw(name);
+        if (value === '')
+            return fallback;
+        const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
+            const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
+            this.problem(new errors_InputError(name, value, expected, advice.fix));
+            return fallback;
+        }
+        return parsed;
+    }
+    choice(name, choices, fallback) {
+        const value = this.raw(name);
+        if (value === '')
+            return fallback;
+        const chosen = choices.find((choice) => sameKeyword(value, choice));
+        if (chosen !== undefined)
+            return chosen;
+        this.problem(new errors_InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
+        return fallback;
+    }
+    /**
+     * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+     * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+     */
+    keyword(name, keywords) {
+        const value = this.raw(name);
+        return keywords.find((keyword) => sameKeyword(value, keyword));
+    }
+    /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
+    list(name, separators = 'newline-or-comma') {
+        const value = this.source(name) ?? '';
+        const lines = value.split(/\r?\n/).filter((line) => !line.trim().startsWith('#'));
+        const items = separators === 'newline' ? lines : lines.flatMap((line) => line.split(','));
+        return items.map((item) => item.trim()).filter((item) => item !== '');
+    }
+    /**
+     * A command line, one argument per line, exactly as written: a line starting with `#` is an argument like any
+     * other (no comments), and nothing is trimmed but a line's `\r`. Only empty lines are left out.
+     */
+    argv(name) {
+        const value = this.source(name) ?? '';
+        return value
+            .split('\n')
+            .map((line) => line.replace(/\r$/, ''))
+            .filter((line) => line !== '');
+    }
+    /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
+    keyValues(name) {
+        const pairs = [];
+        for (const line of this.list(name, 'newline')) {
+            const eq = line.indexOf('=');
+            if (eq <= 0) {
+                this.problem(new errors_InputError(name, line, 'expected one KEY=VALUE per line'));
+                continue;
+            }
+            pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
+        }
+        return pairs;
+    }
+    /**
+     * Runs a validator over a value already read; an exception becomes a problem naming the input.
+     * Returns undefined when the value is undefined or invalid.
+     */
+    check(name, value, validate, fix) {
+        if (value === undefined)
+            return undefined;
+        try {
+            return validate(value);
+        }
+        catch (error) {
+            // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+            if (error instanceof errors_InputError)
+                this.problem(error);
+            else
+                this.problem(new errors_InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+            return undefined;
+        }
+    }
+    /** Records a problem found by a check across inputs (e.g. two that conflict). */
+    reject(name, value, expected, fix) {
+        this.problem(new errors_InputError(name, value, expected, fix));
+    }
+    /** Throws every problem found so far; call once, before any side effect. */
+    finish() {
+        if (this.problems.length > 0)
+            throw new InputErrors(this.problems);
+    }
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/action-io/src/declared-inputs.ts
+
+
+/**
+ * The names under `inputs:` in an action.yml, read line by line: our action.yml files are block YAML, one
+ * input name per line at the mapping's indentation (a unit test checks this against a YAML parser).
+ */
+function declaredInputs(actionYml) {
+    const names = [];
+    let inInputs = false;
+    let indent;
+    for (const line of actionYml.split(/\r?\n/)) {
+        if (/^\s*(#.*)?$/.test(line))
+            continue;
+        const lead = line.length - line.trimStart().length;
+        if (lead === 0) {
+            inInputs = /^inputs\s*:\s*(#.*)?$/.test(line);
+            indent = undefined;
+            continue;
+        }
+        if (!inInputs)
+            continue;
+        indent ??= lead;
+        if (lead !== indent)
+            continue;
+        const match = /^\s*(?:'([^']*)'|"([^"]*)"|([^\s:#'"][^:#]*?))\s*:(\s|$)/.exec(line);
+        const name = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (name !== undefined)
+            names.push(name);
+    }
+    return names;
+}
+/** The runner's variable for an input: INPUT_, the name upper-cased, spaces as "_" (hyphens stay). */
+function variableOf(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+/** Equal once "_", "-" and spaces are one character and case is ignored: `config_file` is `config-file`. */
+const folded = (name) => name.toLowerCase().replace(/[-_ ]/g, '-');
+/**
+ * INPUT_* variables that no declared input accounts for but that are close to one (the same but for "-"/"_" or
+ * case, or at most two edits away): most likely a misspelt input, which the runner passes on with a mere
+ * "Unexpected input" warning. Variables close to no input are left alone (they may be another step's).
+ */
+function unknownInputs(env, declared) {
+    const known = new Set(declared.map(variableOf));
+    const found = [];
+    for (const variable of Object.keys(env).sort()) {
+        if (!variable.startsWith('INPUT_') || known.has(variable))
+            continue;
+        const given = variable.slice('INPUT_'.length).toLowerCase();
+        if (given === '')
+            continue;
+        let best;
+        for (const name of declared) {
+            const distance = folded(name) === folded(given) ? 0 : editDistance(name.toLowerCase(), given);
+            if (distance <= 2 && (best === undefined || distance < best.distance))
+                best = { name, distance };
+        }
+        if (best !== undefined)
+            found.push({ given, meant: best.name });
+    }
+    return found;
+}
+/** The inputs the running action declares: its action.yml, one folder above the bundle (`dist/index.js`). */
+function declaredInputsOfBundle(entry = process.argv[1]) {
+    if (entry === undefined)
+        return undefined;
+    for (const name of ['action.yml', 'action.yaml']) {
+        try {
+            return declaredInputs((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(entry), '..', name), 'utf8'));
+        }
+        catch {
+            // try the other name
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
+
+
+function describeFailure(actionName, error) {
+    const message = `${actionName} action failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (error instanceof ConfigurationError || !(error instanceof Error))
+        return { message };
+    return { message, stack: error.stack ?? error.message };
+}
+/** True while the runner executes the action's `post:` step (main saved `isPost`). */
+function isPostStep() {
+    return process.env['STATE_isPost'] === 'true';
+}
+/**
+ * A warning for each `with:` key that is not an input of the action but is close to one (a misspelt
+ * `config_file` for `config-file`): the runner only says "Unexpected input", and the value is ignored.
+ */
+function warnUnknownInputs(actionName, declared) {
+    if (declared === undefined)
+        return;
+    for (const { given, meant } of unknownInputs(process.env, declared)) {
+        core/* warning */.$e(`input "${given}" is not an input of ${actionName}, so its value is ignored; did you mean "${meant}"? Rename it in the step's \`with:\``, { title: `Unknown input "${given}"` });
+    }
+}
+/**
+ * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
+ * any error into a failed step: user mistakes as a plain message, bugs with their stack trace. Before
+ * main, it warns about misspelt inputs, reading the declared ones from the action.yml next to the bundle.
+ */
+async function runAction(actionName, main, post) {
+    const phase = isPostStep() ? post : main;
+    if (post !== undefined && !isPostStep())
+        core/* saveState */.LZ('isPost', 'true');
+    if (phase === undefined)
+        return;
+    if (!isPostStep())
+        warnUnknownInputs(actionName, declaredInputsOfBundle());
+    try {
+        await phase();
+    }
+    catch (error) {
+        const failure = describeFailure(actionName, error);
+        if (failure.stack !== undefined)
+            core/* error */.z3(`${actionName}: unexpected error, please report it\n${failure.stack}`);
+        core/* setFailed */.C1(failure.message);
+    }
+}
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/state.ts
+
+/**
+ * The values main hands to the post step. One typed record per action, so the post step reads exactly
+ * what main wrote and nothing else.
+ */
+class SavedState {
+    keys;
+    constructor(keys) {
+        this.keys = keys;
+    }
+    save(values) {
+        for (const [key, value] of Object.entries(values)) {
+            if (value !== undefined)
+                core/* saveState */.LZ(key, value);
+        }
+    }
+    load() {
+        const values = {};
+        for (const key of this.keys) {
+            const value = core/* getState */.Gu(key);
+            if (value !== '')
+                values[key] = value;
+        }
+        return values;
+    }
+}
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/summary.ts
+
+function escapeCell(text) {
+    return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function markdownTable(headers, rows) {
+    const line = (cells) => `| ${cells.map(escapeCell).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+function formatDuration(ms) {
+    if (ms < 999.5)
+        return `${Math.round(ms)} ms`;
+    // Round once, up front, so 59.96 s never prints as "60.0 s" nor 3599.6 s as "59 min 60 s".
+    if (ms < 59_950)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+/** Appends markdown to the job summary; a no-op outside a runner (no GITHUB_STEP_SUMMARY). */
+async function appendSummary(markdown) {
+    if (!process.env['GITHUB_STEP_SUMMARY'])
+        return;
+    await core/* summary */.z.addRaw(markdown, true).write();
+}
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/workspace.ts
+
+
+
+/** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
+function realPath(path, links = 0) {
+    try {
+        return realpathSync(path);
+    }
+    catch {
+        // Not there, or a dangling symlink: a file written there would land where the link points.
+    }
+    if (links < 40) {
+        try {
+            if (lstatSync(path).isSymbolicLink())
+                return realPath(resolve(dirname(path), readlinkSync(path)), links + 1);
+        }
+        catch {
+            // not there at all
+        }
+    }
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent, links), basename(path));
+}
+function isInside(root, path) {
+    const rel = relative(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+/**
+ * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
+ * (for a path that does not exist yet, those of its nearest existing parent, so a file written there stays
+ * inside too). Returns the absolute path as given (symlinks not replaced). Throws an `InputError` naming the
+ * input, the value, where it resolves to and the fix otherwise: `../../etc`, `/etc`, or a link out of the checkout.
+ */
+function workspacePath(input, value, options) {
+    const from = options.from ?? options.workspace;
+    const path = resolve(from, value);
+    const root = realPath(resolve(options.workspace));
+    const real = realPath(path);
+    if (isInside(root, real))
+        return path;
+    throw new InputError(input, value, `resolves to ${real}, outside the workspace (${root})`, `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+        'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step');
+}
+
+;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
+
+
+
+
+
+
+
+
+
+
+/***/ }),
+
+/***/ 7270:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  tF: () => (/* reexport */ apiFailure),
+  rb: () => (/* reexport */ callError),
+  jd: () => (/* reexport */ closeAccess),
+  Uz: () => (/* reexport */ isNoAnswer),
+  W3: () => (/* reexport */ normalizePrivateKey),
+  bg: () => (/* reexport */ openAccess),
+  Gz: () => (/* reexport */ openSealedToken),
+  tX: () => (/* reexport */ rateLimitOf),
+  Ko: () => (/* reexport */ readGitHubAuth),
+  EZ: () => (/* reexport */ revokeInstallationToken),
+  fh: () => (/* reexport */ sealToken),
+  c2: () => (/* reexport */ statusOf),
+  P3: () => (/* reexport */ tokenClient)
+});
+
+// UNUSED EXPORTS: DO_NOT_RETRY, GITHUB_AUTH_INPUTS, RATE_LIMIT_POLICY, SERVER_ERROR_RETRIES, appClient, mintInstallationToken, rateLimitDecision, validationDetails
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../../packages/github-access/src/auth-inputs.ts
+
+/** The inputs every action that calls GitHub with its own credentials declares, with these exact names. */
+const GITHUB_AUTH_INPUTS = (/* unused pure expression or super */ null && (['token', 'app-id', 'private-key']));
+/** A PEM key pasted with literal "\n" sequences (a common secret-store accident) is read as the key it means. */
+function normalizePrivateKey(value) {
+    return value.includes('\\n') && !value.includes('\n') ? value.replace(/\\n/g, '\n') : value;
+}
+/**
+ * Reads `token`, or `app-id` + `private-key`; every problem goes to the reader, so it is reported with the
+ * action's other input problems. Undefined when the inputs are unusable.
+ */
+function readGitHubAuth(r) {
+    const token = r.secret('token');
+    const appId = r.optional('app-id');
+    const rawKey = r.secret('private-key');
+    if (token !== undefined && (appId !== undefined || rawKey !== undefined)) {
+        r.reject('token', undefined, 'conflicts with "app-id" / "private-key": give a token or a GitHub App, not both');
+        return undefined;
+    }
+    if (token !== undefined)
+        return { mode: 'token', token };
+    if (appId === undefined || rawKey === undefined) {
+        r.reject(appId === undefined && rawKey === undefined ? 'token' : appId === undefined ? 'app-id' : 'private-key', undefined, 'is required: give "token", or "app-id" and "private-key"');
+        return undefined;
+    }
+    if (!/^[0-9]+$/.test(appId))
+        r.reject('app-id', appId, 'expected the numeric GitHub App id');
+    const privateKey = normalizePrivateKey(rawKey);
+    try {
+        (0,external_node_crypto_.createPrivateKey)(privateKey);
+    }
+    catch {
+        r.reject('private-key', undefined, 'is not a PEM private key', 'Paste the whole .pem file the GitHub App settings page gave you, BEGIN and END lines included');
+    }
+    return { mode: 'app', appId, privateKey };
+}
+
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 9 modules
+var src = __nccwpck_require__(1979);
+;// CONCATENATED MODULE: ../../packages/github-access/src/failures.ts
+
+function apiFailure(error) {
+    const shape = (typeof error === 'object' && error !== null ? error : {});
+    const headers = shape.response?.headers ?? {};
+    const data = shape.response?.data;
+    const dataMessage = typeof data === 'object' && data !== null && typeof data.message === 'string'
+        ? data.message
+        : undefined;
+    return {
+        status: typeof shape.status === 'number' && shape.status > 0 ? shape.status : undefined,
+        message: dataMessage ?? (error instanceof Error ? error.message : String(error)),
+        header: (name) => {
+            const value = headers[name.toLowerCase()];
+            return value === undefined ? undefined : String(value);
+        },
+        noResponse: shape.response === undefined,
+        attempts: typeof shape.attempts === 'number' ? shape.attempts : 1,
+    };
+}
+/** A request that got no HTTP answer (Octokit reports those as status 500 without a response). */
+function isNoAnswer(error) {
+    return error instanceof Error && error.name === 'HttpError' && apiFailure(error).noResponse;
+}
+function statusOf(error) {
+    return apiFailure(error).status;
+}
+function rateLimitOf(failure) {
+    if (failure.status !== 403 && failure.status !== 429)
+        return undefined;
+    if (/secondary rate limit/i.test(failure.message)) {
+        const after = Number(failure.header('retry-after'));
+        return { kind: 'secondary', retryAfterSeconds: Number.isFinite(after) && after > 0 ? after : undefined };
+    }
+    if (failure.header('x-ratelimit-remaining') === '0') {
+        const reset = Number(failure.header('x-ratelimit-reset'));
+        return {
+            kind: 'primary',
+            resetsAt: Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined,
+        };
+    }
+    return undefined;
+}
+const DEFAULT_RERUN = 'it picks up where this run stopped';
+/**
+ * Turns a failed API call that has no more specific explanation into an error that names the call, GitHub's
+ * status and message, and what to do: which credential input to check, which permission to grant, when to
+ * re-run. Errors that are not API answers (bugs) are returned unchanged.
+ */
+function callError(error, facts) {
+    if (error instanceof src/* ConfigurationError */.j1)
+        return error;
+    const failure = apiFailure(error);
+    const rerun = facts.rerun ?? DEFAULT_RERUN;
+    const tries = failure.attempts > 1 ? ` (gave up after ${failure.attempts} attempts)` : '';
+    if (isNoAnswer(error)) {
+        return new src/* ConfigurationError */.j1(`${facts.call}: no answer from the GitHub API (${failure.message})${tries}`, `Check that this runner can reach GITHUB_API_URL, then re-run: ${rerun}`);
+    }
+    if (failure.status === undefined)
+        return error;
+    const answer = `${failure.status} ${failure.message}`;
+    const limit = rateLimitOf(failure);
+    if (limit?.kind === 'primary') {
+        const until = limit.resetsAt === undefined ? '' : ` until ${limit.resetsAt.toISOString()}`;
+        return new src/* ConfigurationError */.j1(`${facts.call}: the token has used up its GitHub API rate limit${until} (${answer})${tries}`, `Re-run the job after that: ${rerun}`);
+    }
+    if (limit?.kind === 'secondary') {
+        return new src/* ConfigurationError */.j1(`${facts.call}: GitHub kept answering with its secondary rate limit (${answer})${tries}`, `Too many requests at once from this token (other jobs?); re-run the job in a few minutes: ${rerun}`);
+    }
+    switch (failure.status) {
+        case 401:
+            return new src/* ConfigurationError */.j1(`${facts.call}: GitHub refused the token (${answer})`, 'The token is invalid, expired or revoked: check the "token" secret, or the GitHub App credentials ("app-id", "private-key")');
+        case 403:
+            return new src/* ConfigurationError */.j1(`${facts.call}: GitHub denied it (${answer})`, `Give the token (or the GitHub App) ${facts.permission}, then re-run: ${rerun}`);
+        case 404:
+            return new src/* ConfigurationError */.j1(`${facts.call}: GitHub answered ${answer}; ${facts.missing ?? 'the token may not be able to see it'}`, `Re-run the job: ${rerun}`);
+        case 422:
+            return new src/* ConfigurationError */.j1(`${facts.call}: GitHub rejected it (${answer}${validationDetails(error)})`, 'Re-run the job; if it fails the same way, fix what GitHub names above');
+        default:
+            return new src/* ConfigurationError */.j1(`${facts.call}: GitHub answered ${answer}${tries}`, `GitHub had trouble answering; re-run the job later: ${rerun}`);
+    }
+}
+/** The `errors` of a 422 answer, e.g. "A pull request already exists for …". */
+function validationDetails(error) {
+    const errors = error.response?.data?.errors;
+    if (!Array.isArray(errors))
+        return '';
+    const parts = errors
+        .map((entry) => typeof entry === 'string'
+        ? entry
+        : typeof entry === 'object' && entry !== null
+            ? String(entry.message ??
+                entry.code ??
+                '')
+            : '')
+        .filter((part) => part !== '');
+    return parts.length === 0 ? '' : `: ${parts.join('; ')}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/github-access/src/retry-policy.ts
+// How long the client keeps trying. GitHub's plugins do the retrying (plugin-retry for server errors and lost
+// answers, plugin-throttling for rate limits); these numbers and the rate-limit decision are ours.
+/** Statuses plugin-retry never retries: a client error is final, and rate limits are plugin-throttling's. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+/** Retries of a server error or a lost answer; plugin-retry waits 1, 4, 9, 16 then 25 s (55 s in all). */
+const SERVER_ERROR_RETRIES = 5;
+/** Within about two and a half minutes; past that the run fails and a re-run picks up where it stopped. */
+const RATE_LIMIT_POLICY = { maxAttempts: 6, maxWaitMs: 150_000 };
+/**
+ * Whether to wait out a rate limit GitHub answered: `retryAfterSeconds` is what the plugin read from the answer
+ * (retry-after, the primary limit's reset, or 60 s), `retries` how many times this call already waited, and
+ * `waitedMs` how long.
+ */
+function rateLimitDecision(retryAfterSeconds, retries, waitedMs, policy = RATE_LIMIT_POLICY) {
+    const delayMs = Math.max(0, retryAfterSeconds) * 1000;
+    if (retries + 1 >= policy.maxAttempts) {
+        return { retry: false, why: `at most ${policy.maxAttempts} attempts` };
+    }
+    if (waitedMs + delayMs > policy.maxWaitMs) {
+        return {
+            retry: false,
+            why: `waiting ${Math.round(delayMs / 1000)} s more would pass the ${Math.round(policy.maxWaitMs / 1000)} s limit`,
+        };
+    }
+    return { retry: true, delayMs };
 }
 
 // EXTERNAL MODULE: external "fs"
@@ -35829,21 +39062,6 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+github@9.1.1/node_modules/@actions/github/lib/github.js
-
-
-const github_context = new Context();
-/**
- * Returns a hydrated octokit ready to use for GitHub Actions
- *
- * @param     token    the repo PAT or GITHUB_TOKEN
- * @param     options  other options to set
- */
-function getOctokit(token, options, ...additionalPlugins) {
-    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
-    return new GitHubWithPlugins(getOctokitOptions(token, options));
-}
-//# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@octokit+oauth-methods@6.0.5/node_modules/@octokit/oauth-methods/dist-bundle/index.js
 // pkg/dist-src/version.js
 var oauth_methods_dist_bundle_VERSION = "0.0.0-development";
@@ -38145,94 +41363,444 @@ function createAppAuth(options) {
 /* v8 ignore start - due to skipped tests, see https://github.com/octokit/auth-app.js/pull/580 -- @preserve */
 /* v8 ignore end -- @preserve */
 
-;// CONCATENATED MODULE: ./src/github.ts
+// EXTERNAL MODULE: ../../node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/light.js
+var light = __nccwpck_require__(660);
+var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@octokit+plugin-retry@8.1.1_@octokit+core@7.0.8/node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+
+// pkg/dist-src/wrap-request.js
 
 
-
-
-
-
-// Server errors and rate limits are retried within about two and a half minutes; past that the run fails and
-// a re-run picks up where it stopped.
-const API_RETRY_POLICY = {
-    maxAttempts: 6,
-    maxElapsedMs: 150_000,
-    baseDelayMs: 1_000,
-    maxDelayMs: 20_000,
-};
-/**
- * Set under `request` on a call that must not be repeated blindly (a POST that creates something): the wrapper
- * then makes one attempt, and the caller retries after checking whether the first one landed.
- */
-const SINGLE_ATTEMPT = 'hubImageSingleAttempt';
-function withRetries(octokit, onRetry) {
-    octokit.hook.wrap('request', async (request, options) => {
-        if (options.request?.[SINGLE_ATTEMPT] === true)
-            return request(options);
-        const outcome = await retry(async () => request(options), {
-            policy: API_RETRY_POLICY,
-            classify: (error) => classifyApiFailure(error, Date.now()),
-            onRetry: (event) => onRetry(`${options.method} ${String(options.url)}`, event),
-        });
-        return outcome.value;
+async function wrapRequest(state, octokit, request, options) {
+  const limiter = new light();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
     });
-    return octokit;
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
 }
-/** A REST client for GITHUB_API_URL (github.com or GHES) that retries server errors and rate limits. */
-function apiClient(token, onRetry) {
-    return withRetries(getOctokit(token), onRetry);
-}
-function statusOf(error) {
-    return apiFailure(error).status;
-}
-/**
- * Turns a failed API call that has no more specific explanation into an error that names the call, what it was
- * for, GitHub's status and message, and what to do. `permission` is what the token needs for this call.
- */
-function callError(call, error, permission) {
-    if (error instanceof src/* ConfigurationError */.j1)
+
+// pkg/dist-src/index.js
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
         return error;
-    if (error instanceof RetriesExhaustedError) {
-        return new src/* ConfigurationError */.j1(`${call}: GitHub kept failing (${error.message})`, 'GitHub had trouble answering; re-run the job later: it picks up where this run stopped');
+      }
     }
-    const failure = apiFailure(error);
-    if (failure.status === undefined)
-        return error;
-    const answer = `${failure.status} ${failure.message}`;
-    switch (failure.status) {
-        case 401:
-            return new src/* ConfigurationError */.j1(`${call}: GitHub refused the token (${answer})`, 'The token is invalid or expired: check the "token" secret, or the GitHub App credentials');
-        case 403:
-            return new src/* ConfigurationError */.j1(`${call}: GitHub denied it (${answer})`, `Give the token (or the GitHub App) ${permission} on the deployment repository, then re-run: it picks up where this run stopped`);
-        case 404:
-            return new src/* ConfigurationError */.j1(`${call}: GitHub answered ${answer}; the pull request or branch may have been deleted meanwhile, or the token cannot see it`, 'Re-run the job: it starts again from the current branches');
-        case 422:
-            return new src/* ConfigurationError */.j1(`${call}: GitHub rejected it (${answer}${validationDetails(error)})`, 'Re-run the job; if it fails the same way, fix what GitHub names above');
-        default:
-            return new src/* ConfigurationError */.j1(`${call}: GitHub answered ${answer}`, 'Re-run the job: it picks up where this run stopped');
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = plugin_retry_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@octokit+plugin-throttling@11.0.5_@octokit+core@7.0.8/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/version.js
+var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var dist_bundle_noop = () => Promise.resolve();
+function dist_bundle_wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
     }
+  }
+  return req;
 }
-function validationDetails(error) {
-    const errors = error.response?.data?.errors;
-    if (!Array.isArray(errors))
-        return '';
-    const parts = errors
-        .map((entry) => typeof entry === 'string'
-        ? entry
-        : typeof entry === 'object' && entry !== null
-            ? String(entry.message ??
-                entry.code ??
-                '')
-            : '')
-        .filter((part) => part !== '');
-    return parts.length === 0 ? '' : `: ${parts.join('; ')}`;
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
 }
-/**
- * Mints an installation token of the GitHub App, scoped to the deployment repo alone with just the permissions a
- * bump needs. Returns the token and a function that revokes it.
- */
-async function installationToken(app, repo, onRetry) {
-    const octokit = withRetries(new GitHub({ authStrategy: createAppAuth, auth: { appId: app.appId, privateKey: app.privateKey } }), onRetry);
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function dist_bundle_routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = dist_bundle_routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = light,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return dist_bundle_wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
+throttling.triggersNotification = triggersNotification;
+
+
+;// CONCATENATED MODULE: ../../packages/github-access/src/client.ts
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ncc type-checks only what the entry file reaches
+/// <reference path="./bottleneck-light.d.ts" />
+
+
+
+
+
+
+
+/** Requests per call (retries included), and the rate-limit waits so far, keyed by the call's options. */
+const attempts = new WeakMap();
+const waited = new WeakMap();
+const describeCall = (options) => `${options.method ?? 'GET'} ${options.url ?? ''}`;
+/** Innermost: counts every request of a call and says when plugin-retry is about to repeat one. */
+function countAttempts(octokit, octokitOptions) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const attempt = (attempts.get(options) ?? 0) + 1;
+        attempts.set(options, attempt);
+        try {
+            return await request(options);
+        }
+        catch (error) {
+            const failure = apiFailure(error);
+            const status = failure.status ?? 0;
+            const { retries = SERVER_ERROR_RETRIES, retryCount = 0 } = options.request ?? {};
+            if (status >= 400 && !DO_NOT_RETRY.includes(status) && retryCount < retries) {
+                const why = isNoAnswer(error)
+                    ? `no answer from the API (${failure.message})`
+                    : `the API answered ${status}`;
+                octokitOptions.retryLog?.(`${describeCall(options)}: ${why}; trying again (attempt ${attempt + 1})`);
+            }
+            throw error;
+        }
+    });
+    return {};
+}
+/** Outermost: the error a call finally throws says how many requests were made for it. */
+function reportAttempts(octokit) {
+    octokit.hook.wrap('request', async (request, options) => {
+        try {
+            return await request(options);
+        }
+        catch (error) {
+            if (typeof error === 'object' && error !== null) {
+                Object.assign(error, { attempts: attempts.get(options) ?? 1 });
+            }
+            throw error;
+        }
+    });
+    return {};
+}
+/** The REST client every action uses: GitHub's retry and throttling plugins, bounded by our policy. */
+const Client = GitHub.plugin(countAttempts, retry, throttling, reportAttempts);
+// plugin-throttling spaces writes 1 s apart (3 s for those that notify) to stay under GitHub's content limits
+// (80 a minute). An action makes a handful of writes, and spacing inside one process cannot coordinate separate
+// runs anyway, so writes are only serialised; the limits GitHub does answer are waited out below.
+const serialWrites = {
+    write: new (light_default()).Group({ id: 'hub-image-actions-write', maxConcurrent: 1 }),
+    notifications: new (light_default()).Group({ id: 'hub-image-actions-notifications', maxConcurrent: 1 }),
+};
+function clientOptions(log, settings = {}) {
+    const secondMs = settings.secondMs ?? 1000;
+    const onLimit = (kind) => (retryAfter, options, _octokit, retryCount) => {
+        const decision = rateLimitDecision(retryAfter, retryCount, waited.get(options) ?? 0);
+        const call = describeCall(options);
+        if (!decision.retry) {
+            log(`${call}: ${kind}; not waiting again (${decision.why})`);
+            return false;
+        }
+        waited.set(options, (waited.get(options) ?? 0) + decision.delayMs);
+        log(`${call}: ${kind}; trying again in ${(decision.delayMs / 1000).toFixed(1)} s (attempt ${retryCount + 2} of ${RATE_LIMIT_POLICY.maxAttempts})`);
+        return true;
+    };
+    return {
+        ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
+        retryLog: log,
+        retry: { doNotRetry: DO_NOT_RETRY, retries: SERVER_ERROR_RETRIES, retryAfterBaseValue: secondMs },
+        throttle: {
+            ...serialWrites,
+            retryAfterBaseValue: secondMs,
+            onRateLimit: onLimit('rate limit used up (x-ratelimit-remaining: 0)'),
+            onSecondaryRateLimit: onLimit('secondary rate limit'),
+        },
+    };
+}
+/** A client for GITHUB_API_URL (github.com or GHES) authenticated with a token. */
+function tokenClient(token, log, settings) {
+    return new Client(getOctokitOptions(token, clientOptions(log, settings)));
+}
+/** A client authenticated as the GitHub App itself (a JWT signed with its key), for minting installation tokens. */
+function appClient(app, log) {
+    return new Client({
+        ...clientOptions(log),
+        authStrategy: createAppAuth,
+        auth: { appId: app.appId, privateKey: app.privateKey },
+    });
+}
+
+;// CONCATENATED MODULE: ../../packages/github-access/src/installation.ts
+
+
+
+const listPermissions = (permissions) => Object.entries(permissions)
+    .map(([scope, access]) => `${scope}: ${access}`)
+    .join(', ');
+/** Mints an installation token of the GitHub App, scoped to one repository with just the given permissions. */
+async function mintInstallationToken(request) {
+    const { app, repo, repoInput } = request;
+    const octokit = appClient(app, request.log);
     let installationId;
     try {
         installationId = (await octokit.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.repo }))
@@ -38241,7 +41809,7 @@ async function installationToken(app, repo, onRetry) {
     catch (error) {
         const status = statusOf(error);
         if (status === 404) {
-            throw new src/* ConfigurationError */.j1(`the GitHub App ${app.appId} is not installed on ${repo.owner}/${repo.repo} (or that repository does not exist)`, 'Install the App on the deployment repository, or check "deployment-repo"');
+            throw new src/* ConfigurationError */.j1(`the GitHub App ${app.appId} is not installed on ${repo.owner}/${repo.repo} (or that repository does not exist)`, `Install the App on that repository, or check "${repoInput}"`);
         }
         if (status === 401) {
             throw new src/* ConfigurationError */.j1(`GitHub refused the App's credentials: ${apiFailure(error).message}`, 'Check that "private-key" belongs to the App "app-id" names, and that the runner clock is right');
@@ -38253,1233 +41821,360 @@ async function installationToken(app, repo, onRetry) {
             type: 'installation',
             installationId,
             repositoryNames: [repo.repo],
-            permissions: { contents: 'write', pull_requests: 'write' },
+            permissions: request.permissions,
         }));
         return { token: auth.token, expiresAt: auth.expiresAt };
     }
     catch (error) {
         if (statusOf(error) === 422) {
-            throw new src/* ConfigurationError */.j1(`the GitHub App ${app.appId} cannot have contents: write and pull_requests: write on ${repo.owner}/${repo.repo}: ${apiFailure(error).message}`, 'Grant the App "Contents: Read and write" and "Pull requests: Read and write", and accept the new permissions on the installation');
+            throw new src/* ConfigurationError */.j1(`the GitHub App ${app.appId} cannot have ${listPermissions(request.permissions)} on ${repo.owner}/${repo.repo}: ${apiFailure(error).message}`, `Grant the App ${listPermissions(request.permissions)} in its settings, and accept the new permissions on the installation`);
         }
         throw error;
-    }
-}
-async function deploymentRepo(api, repo) {
-    try {
-        const { data } = await api.rest.repos.get({ owner: repo.owner, repo: repo.repo });
-        return { fullName: data.full_name, htmlUrl: data.html_url, canPush: data.permissions?.push };
-    }
-    catch (error) {
-        const status = statusOf(error);
-        if (status === 404) {
-            throw new src/* ConfigurationError */.j1(`input "deployment-repo" is "${repo.owner}/${repo.repo}": no such repository, or the token cannot see it`, 'Check the name, and that the token (or the GitHub App installation) covers that repository');
-        }
-        if (status === 401) {
-            throw new src/* ConfigurationError */.j1('GitHub refused the deployment token (401 Bad credentials)', 'The token is invalid or expired: check the "token" secret');
-        }
-        throw error;
-    }
-}
-async function compareBranch(api, repo, base, head) {
-    let data;
-    try {
-        ({ data } = await api.rest.repos.compareCommitsWithBasehead({
-            owner: repo.owner,
-            repo: repo.repo,
-            basehead: `${base}...${head}`,
-            per_page: 100,
-        }));
-    }
-    catch (error) {
-        throw callError(`comparing the bump branch (${head.slice(0, 12)}) with the base (${base.slice(0, 12)}) in ${repo.owner}/${repo.repo}`, error, 'contents: read');
-    }
-    return {
-        status: data.status,
-        aheadBy: data.ahead_by,
-        commits: data.commits.map((commit) => ({
-            sha: commit.sha,
-            message: commit.commit.message,
-            authorName: commit.commit.author?.name ?? '',
-            authorEmail: commit.commit.author?.email ?? '',
-            committerEmail: commit.commit.committer?.email ?? '',
-        })),
-        files: (data.files ?? []).map((file) => file.filename),
-    };
-}
-function pullFrom(data) {
-    return {
-        number: data.number,
-        url: data.html_url,
-        title: data.title,
-        body: data.body ?? '',
-        labels: data.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))),
-    };
-}
-async function findOpenPull(api, repo, branch, base) {
-    let data;
-    try {
-        ({ data } = await api.rest.pulls.list({
-            owner: repo.owner,
-            repo: repo.repo,
-            head: `${repo.owner}:${branch}`,
-            base,
-            state: 'open',
-            per_page: 10,
-        }));
-    }
-    catch (error) {
-        throw callError(`listing the open pull requests of ${branch} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: read');
-    }
-    const found = data[0];
-    return found === undefined ? undefined : pullFrom(found);
-}
-async function createPull(api, repo, pull) {
-    try {
-        const { data } = await api.rest.pulls.create({
-            owner: repo.owner,
-            repo: repo.repo,
-            head: pull.branch,
-            base: pull.base,
-            title: pull.title,
-            body: pull.body,
-            maintainer_can_modify: false,
-        });
-        return { created: pullFrom(data) };
-    }
-    catch (error) {
-        const failure = apiFailure(error);
-        const details = JSON.stringify(error.response?.data ?? '');
-        if (failure.status === 422 && /already exists/i.test(details))
-            return { alreadyExists: true };
-        if (failure.status === 403) {
-            throw new src/* ConfigurationError */.j1(`the token cannot open pull requests in ${repo.owner}/${repo.repo}: ${failure.message}`, 'Give it pull-requests: write (the bump branch is pushed; a re-run opens the pull request)');
-        }
-        throw error;
-    }
-}
-async function updatePull(api, repo, number, changes) {
-    try {
-        await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
-    }
-    catch (error) {
-        throw callError(`${changes.state === 'closed' ? 'closing' : 'updating the title and description of'} pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: write');
-    }
-}
-async function addLabels(api, repo, number, labels) {
-    if (labels.length === 0)
-        return;
-    try {
-        await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
-    }
-    catch (error) {
-        throw callError(`adding the labels ${labels.map((label) => `"${label}"`).join(', ')} to pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels');
-    }
-}
-async function removeLabel(api, repo, number, label) {
-    try {
-        await api.rest.issues.removeLabel({
-            owner: repo.owner,
-            repo: repo.repo,
-            issue_number: number,
-            name: label,
-        });
-    }
-    catch (error) {
-        if (statusOf(error) !== 404) {
-            throw callError(`removing the label "${label}" from pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: write (or issues: write) — or set "labels: false" to leave the hub labels alone');
-        }
-    }
-}
-async function commentBodies(api, repo, number) {
-    try {
-        const comments = await api.paginate(api.rest.issues.listComments, {
-            owner: repo.owner,
-            repo: repo.repo,
-            issue_number: number,
-            per_page: 100,
-        });
-        return comments.map((comment) => comment.body ?? '');
-    }
-    catch (error) {
-        throw callError(`listing the comments of pull request #${number} in ${repo.owner}/${repo.repo}`, error, 'pull-requests: read');
     }
 }
 /**
- * Comments on a pull request. A POST is not idempotent: when its answer is lost (a 5xx or a dropped connection
- * after GitHub stored the comment), a blind retry would comment twice. So each retry first lists the comments
- * and stops if this exact one is already there. Returns false in that case (the earlier attempt landed).
+ * Revokes the installation token the client authenticates with; it cannot be used again. `withinMs` bounds the
+ * call, without retries, for a cancelled run that has seconds left.
  */
-async function addComment(api, repo, number, body, onRetry) {
-    const what = `commenting on pull request #${number} in ${repo.owner}/${repo.repo}`;
-    try {
-        const outcome = await retry(async (attempt) => {
-            if (attempt > 1 && (await commentBodies(api, repo, number)).includes(body))
-                return false;
-            await api.rest.issues.createComment({
-                owner: repo.owner,
-                repo: repo.repo,
-                issue_number: number,
-                body,
-                request: { [SINGLE_ATTEMPT]: true },
-            });
-            return true;
-        }, {
-            policy: API_RETRY_POLICY,
-            classify: (error) => error instanceof src/* ConfigurationError */.j1 ? { retry: false } : classifyApiFailure(error, Date.now()),
-            onRetry: (event) => onRetry?.(what, event),
-        });
-        return outcome.value;
-    }
-    catch (error) {
-        throw callError(what, error, 'pull-requests: write (or issues: write)');
-    }
-}
-async function revokeToken(api) {
-    await api.rest.apps.revokeInstallationAccessToken();
-}
-function sourceReadError(error, source) {
-    const status = statusOf(error);
-    if (status === 401 || status === 403) {
-        return new src/* ConfigurationError */.j1(`"source-token" cannot read ${source.owner}/${source.repo} (${status}): ${apiFailure(error).message}`, 'The downgrade guard reads the image repository: give a token with contents: read on it (the default github.token works in the image repository itself)');
-    }
-    return undefined;
-}
-async function sourceCommit(api, source, sha) {
-    try {
-        const { data } = await api.rest.repos.getCommit({ owner: source.owner, repo: source.repo, ref: sha });
-        return {
-            sha: data.sha,
-            date: data.commit.committer?.date ?? data.commit.author?.date,
-            htmlUrl: data.html_url,
-        };
-    }
-    catch (error) {
-        const status = statusOf(error);
-        if (status === 404 || status === 422) {
-            throw new src/* ConfigurationError */.j1(`input "source-sha" is "${sha}": no such commit in ${source.owner}/${source.repo} (or the repository is not visible to "source-token")`, 'Pass the image repository ("source-repo") and the commit the image was built from ("source-sha")');
-        }
-        throw sourceReadError(error, source) ?? error;
-    }
-}
-/** The merged pull request that brought `sha` into the image repo, if any (for the links in the PR body). */
-async function mergedPullFor(api, source, sha) {
-    const { data } = await api.rest.repos.listPullRequestsAssociatedWithCommit({
-        owner: source.owner,
-        repo: source.repo,
-        commit_sha: sha,
-        per_page: 20,
-    });
-    const merged = data.filter((pull) => pull.merged_at !== null);
-    const pull = merged.find((candidate) => candidate.merge_commit_sha === sha) ?? merged[0];
-    return pull === undefined ? undefined : { number: pull.number, title: pull.title, url: pull.html_url };
-}
-/** Compares CURRENT...NEW in the image repo; `found: false` when CURRENT is not a commit there. */
-async function compareSource(api, source, current, next) {
-    try {
-        const { data } = await api.rest.repos.compareCommitsWithBasehead({
-            owner: source.owner,
-            repo: source.repo,
-            basehead: `${current}...${next}`,
-            per_page: 1,
-        });
-        const base = data.base_commit.commit;
-        return {
-            found: true,
-            status: data.status,
-            behindBy: data.behind_by,
-            baseDate: base.committer?.date ?? base.author?.date,
-        };
-    }
-    catch (error) {
-        const status = statusOf(error);
-        if (status === 404 || status === 422)
-            return { found: false };
-        throw sourceReadError(error, source) ?? error;
-    }
+async function revokeInstallationToken(api, withinMs) {
+    await api.rest.apps.revokeInstallationAccessToken(withinMs === undefined ? {} : { request: { retries: 0, signal: AbortSignal.timeout(withinMs) } });
 }
 
-;// CONCATENATED MODULE: ./src/plan.ts
+;// CONCATENATED MODULE: ../../packages/github-access/src/access.ts
 
-function hubLabel(use) {
-    return use.hub ?? use.file;
-}
-/** Decides, for each reference, whether it moves to `tag`, is already there, or is left alone, and why. */
-function planBump(uses, texts, tag, move) {
-    const changes = [];
-    const current = [];
-    const kept = [];
-    for (const use of uses) {
-        if (use.digest !== undefined) {
-            kept.push({ use, reason: `pinned by digest ${use.digest.slice(0, 19)}…; edit it by hand` });
-            continue;
-        }
-        const decision = move(use.tag);
-        if (decision.action === 'keep') {
-            kept.push({ use, reason: decision.reason });
-            continue;
-        }
-        const edit = planTagEdit(texts.get(use.file) ?? '', use, tag);
-        if (edit === undefined) {
-            current.push(use);
-        }
-        else if (decision.action === 'current') {
-            changes.push({
-                use,
-                from: use.tag,
-                note: `quoted: unquoted, \`${use.tag}\` reads as a number or boolean`,
-            });
-        }
-        else {
-            changes.push({ use, from: use.tag, ...(decision.note === undefined ? {} : { note: decision.note }) });
-        }
-    }
-    const skipped = new Map();
-    for (const { use, reason } of kept) {
-        const hub = hubLabel(use);
-        if (!skipped.has(hub))
-            skipped.set(hub, `${reason} (${use.file}, ${formatPath(use.path)})`);
-    }
+
+/** Uses the given token, or mints an installation token of the App for `repo` alone. */
+async function openAccess(auth, request) {
+    if (auth.mode === 'token')
+        return { api: tokenClient(auth.token, request.log), token: auth.token };
+    const minted = await mintInstallationToken({ app: auth, ...request });
     return {
-        tag,
-        changes,
-        current,
-        kept,
-        files: [...new Set(changes.map((change) => change.use.file))].sort(),
-        hubs: [
-            ...new Set(changes.flatMap((change) => (change.use.hub === undefined ? [] : [change.use.hub]))),
-        ].sort(),
-        skipped: [...skipped].map(([hub, reason]) => `${hub}: ${reason}`),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-
-
-
-
-const code = (text) => `\`${text}\``;
-function pullRequestTitle(image, tag) {
-    return `Bump ${shortName(image)} image to ${tag}`;
-}
-/** A hidden line that says which image and tag a pull request or comment is about. */
-function marker(kind, image, tag) {
-    return `<!-- hub-image-bump ${kind} image=${image.full} tag=${tag} -->`;
-}
-function changesTable(plan) {
-    const rows = plan.changes.map(({ use, from }) => [
-        hubLabel(use),
-        `${code(use.file)} line ${use.line}`,
-        code(from),
-        code(plan.tag),
-    ]);
-    const table = (0,src/* markdownTable */.Qj)(['Hub', 'File', 'Old tag', 'New tag'], rows);
-    const notes = [
-        ...new Set(plan.changes.flatMap((change) => (change.note === undefined ? [] : [change.note]))),
-    ];
-    return notes.length === 0 ? table : `${table}\n\n${notes.map((note) => `- ${note}`).join('\n')}`;
-}
-function keptTable(plan) {
-    const rows = plan.kept.map(({ use, reason }) => [
-        hubLabel(use),
-        `${code(use.file)} line ${use.line} (${formatPath(use.path)})`,
-        code(use.tag),
-        reason,
-    ]);
-    return (0,src/* markdownTable */.Qj)(['Hub', 'File', 'Tag', 'Why it is left alone'], rows);
-}
-function sourceLine(source) {
-    if (source === undefined)
-        return '';
-    const commit = `[${source.repo}@${source.sha.slice(0, 12)}](${source.commitUrl})`;
-    const pull = source.pull === undefined
-        ? ''
-        : `, merged in [#${source.pull.number} ${source.pull.title}](${source.pull.url})`;
-    return `Built from ${commit}${pull}.`;
-}
-function pullRequestBody(image, plan, source) {
-    const parts = [
-        `Moves every hub that uses ${code(image.full)} to tag ${code(plan.tag)}.`,
-        sourceLine(source),
-        changesTable(plan),
-    ];
-    if (plan.kept.length > 0)
-        parts.push('**Left alone**', keptTable(plan));
-    if (plan.current.length > 0) {
-        const already = [...new Set(plan.current.map(hubLabel))].sort();
-        parts.push(`Already at ${code(plan.tag)}: ${already.join(', ')}.`);
-    }
-    parts.push('Opened by the bump-hubploy action; a newer image updates this pull request. Merging it deploys the labelled hubs to staging.', marker('pull-request', image, plan.tag));
-    return parts.filter((part) => part !== '').join('\n\n');
-}
-function updateComment(image, previousTag, tag) {
-    const from = previousTag === undefined ? '' : ` (was ${code(previousTag)})`;
-    return `Updated to ${code(tag)}${from}, rebuilt on the current base branch.\n\n${marker('updated', image, tag)}`;
-}
-
-;// CONCATENATED MODULE: ./src/outcome.ts
-
-function planOf(outcome) {
-    return 'plan' in outcome ? outcome.plan : undefined;
-}
-function outputsFor(outcome) {
-    const plan = planOf(outcome);
-    const changed = outcome.kind === 'pushed' || (outcome.kind === 'planned' && outcome.plan.changes.length > 0);
-    return {
-        changed: String(changed),
-        operation: outcome.operation,
-        'pull-request-number': outcome.pull === undefined ? '' : String(outcome.pull.number),
-        'pull-request-url': outcome.pull?.url ?? '',
-        'changed-files': outcome.kind === 'nothing' ? '' : (plan?.files.join('\n') ?? ''),
-        hubs: outcome.kind === 'nothing' ? '' : (plan?.hubs.join('\n') ?? ''),
-        'skipped-hubs': plan?.skipped.join('\n') ?? '',
-    };
-}
-function headline(outcome, tag) {
-    const pull = outcome.pull === undefined ? '' : ` #${outcome.pull.number}`;
-    const plan = planOf(outcome);
-    const count = plan === undefined ? '' : `${plan.changes.length} reference(s) in ${plan.files.length} file(s)`;
-    switch (outcome.kind) {
-        case 'nothing':
-            return `Nothing to do: ${outcome.reason}.`;
-        case 'superseded':
-            return `Nothing to do: the bump branch already carries ${outcome.branchTag}, newer than ${tag}.`;
-        case 'overtaken':
-            return `Another run ${outcome.head === undefined ? 'deleted the bump branch' : `replaced this run's commit ${outcome.sha.slice(0, 12)} with ${outcome.head.slice(0, 12)}`} before this run reached the pull request${pull}; left it to that run.`;
-        case 'planned':
-            return `Dry run: would move ${count} to ${tag}; nothing was pushed.`;
-        case 'current':
-        case 'pushed':
-            return outcome.operation === 'created'
-                ? `Opened pull request${pull} moving ${count} to ${tag}.`
-                : outcome.operation === 'updated'
-                    ? `Updated pull request${pull}: ${count} now move to ${tag}.`
-                    : `Pull request${pull} already moves ${count} to ${tag}.`;
-    }
-}
-function summaryFor(image, tag, outcome) {
-    const plan = planOf(outcome);
-    const parts = [`### bump-hubploy: \`${image.full}\` → \`${tag}\``, headline(outcome, tag)];
-    if (outcome.pull !== undefined)
-        parts.push(`Pull request: ${outcome.pull.url}`);
-    if (plan !== undefined && plan.changes.length > 0)
-        parts.push(changesTable(plan));
-    if (plan !== undefined && plan.kept.length > 0)
-        parts.push('**Left alone**', keptTable(plan));
-    return `${parts.join('\n\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Pushes lost to a concurrent change of the branch are retried this many times, on the then-current base. */
-const MAX_PUSH_ATTEMPTS = 5;
-async function main() {
-    const started = Date.now();
-    const inputs = readInputs();
-    const environment = runnerEnvironment();
-    await checkRefNames(systemRunner, inputs);
-    const branch = bumpBranch(inputs.image);
-    core/* info */.pq(`Bumping ${inputs.image.full} to ${inputs.tag} in ${repoName(inputs.deploymentRepo)} (${inputs.baseBranch}), branch ${branch}.`);
-    const access = await core/* group */.Os('Authenticate', () => authenticate(inputs));
-    let outcome;
-    try {
-        await core/* group */.Os(`Check ${repoName(inputs.deploymentRepo)}`, () => checkDeploymentRepo(access.api, inputs));
-        const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(environment.runnerTemp, 'hub-image-bump-'));
-        try {
-            const clone = new DeploymentClone({
-                runner: systemRunner,
-                dir: (0,external_node_path_namespaceObject.join)(workDir, 'deployment'),
-                serverUrl: environment.serverUrl,
-                repo: repoName(inputs.deploymentRepo),
-                token: access.token,
-                author: { name: inputs.authorName, email: inputs.authorEmail },
-                onCredential: (credential) => core/* setSecret */.Pq(credential),
-            });
-            await clone.init();
-            const source = new SourceOracle(access.sourceApi, inputs);
-            const result = await updateBranch(clone, access.api, source, inputs, branch);
-            outcome = inputs.dryRun
-                ? { ...result, operation: 'none' }
-                : await core/* group */.Os('Pull request', () => settlePullRequest(clone, access.api, source, inputs, branch, result));
-        }
-        finally {
-            await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
-        }
-    }
-    finally {
-        await access.close();
-    }
-    for (const [name, value] of Object.entries(outputsFor(outcome)))
-        core/* setOutput */.uH(name, value);
-    core/* info */.pq(`${headline(outcome, inputs.tag)} (${(0,src/* formatDuration */.a3)(Date.now() - started)})`);
-    await (0,src/* appendSummary */.fe)(summaryFor(inputs.image, inputs.tag, outcome));
-}
-// ---- inputs git must accept ----
-/** The tag must also be a valid branch-name part and the base a valid branch name, checked by git itself. */
-async function checkRefNames(runner, inputs) {
-    const problems = [];
-    const check = async (input, value, ref) => {
-        const advice = fix(input);
-        const result = await runner.run('git', ['check-ref-format', ref], {
-            env: { PATH: process.env['PATH'] ?? '' },
-        });
-        if (result.exitCode === 127)
-            throw new src/* ConfigurationError */.j1('git is not installed on this runner', 'Install git');
-        if (result.exitCode !== 0) {
-            problems.push(`input "${input}" is ${JSON.stringify(value)}: git rejects it in a branch name (no "..", no "@{", and no ending in "." or ".lock"); ${advice}`);
-        }
-    };
-    const fix = (input) => input === 'tag'
-        ? 'pass the tag the image was pushed with, without those sequences (e.g. the 12-character commit sha the build step outputs), and re-tag the image if its own tag has them'
-        : 'name an existing branch of the deployment repository (cal-icor-hubs uses "staging")';
-    await check('tag', inputs.tag, `refs/heads/hub-image-bump/${inputs.tag}`);
-    await check('base-branch', inputs.baseBranch, `refs/heads/${inputs.baseBranch}`);
-    if (problems.length > 0)
-        throw new src/* ConfigurationError */.j1(problems.join('\n'));
-}
-const logRetry = (what, event) => core/* info */.pq(`${what}: ${event.reason}; trying again in ${(0,src/* formatDuration */.a3)(event.delayMs)} (attempt ${event.attempt + 1})`);
-async function authenticate(inputs) {
-    const sourceApi = inputs.sourceToken === undefined ? undefined : apiClient(inputs.sourceToken, logRetry);
-    if (inputs.auth.mode === 'token') {
-        core/* info */.pq('Using the token given in "token" for the deployment repository.');
-        return {
-            api: apiClient(inputs.auth.token, logRetry),
-            token: inputs.auth.token,
-            sourceApi,
-            close: async () => { },
-        };
-    }
-    const minted = await installationToken(inputs.auth, inputs.deploymentRepo, logRetry);
-    (0,src/* maskSecret */.$l)(minted.token);
-    core/* info */.pq(`Minted a GitHub App installation token for ${repoName(inputs.deploymentRepo)} only (contents and pull requests: write; expires ${minted.expiresAt}).`);
-    const api = apiClient(minted.token, logRetry);
-    return {
-        api,
+        api: tokenClient(minted.token, request.log),
         token: minted.token,
-        sourceApi,
-        close: async () => {
-            try {
-                await revokeToken(api);
-                core/* info */.pq('Revoked the installation token.');
-            }
-            catch (error) {
-                core/* warning */.$e(`Could not revoke the installation token (it expires on its own): ${String(error)}`);
-            }
-        },
+        minted: { expiresAt: minted.expiresAt },
     };
 }
-async function checkDeploymentRepo(api, inputs) {
-    const facts = await deploymentRepo(api, inputs.deploymentRepo);
-    if (facts.canPush === false && !inputs.dryRun) {
-        throw new src/* ConfigurationError */.j1(`the token can read ${facts.fullName} but not push to it`, 'Give it contents: write (and pull-requests: write) on the deployment repository; nothing was changed');
-    }
-    core/* info */.pq(`${facts.htmlUrl}: reachable${facts.canPush === true ? ', push allowed' : ''}.`);
+/** Revokes a minted token (a given one is the caller's and is left alone). */
+async function closeAccess(access, withinMs) {
+    if (access.minted !== undefined)
+        await revokeInstallationToken(access.api, withinMs);
 }
-// ---- the image repository: which commit is newer ----
-class SourceOracle {
-    orders = new Map();
-    commit;
-    facts;
-    api;
-    inputs;
-    constructor(api, inputs) {
-        this.api = api;
-        this.inputs = inputs;
+
+;// CONCATENATED MODULE: ../../packages/github-access/src/sealed-token.ts
+
+// The post step must revoke an installation token that main may not have revoked (main was killed). The runner
+// keeps saved state in a file under RUNNER_TEMP, so the token is sealed there with a key derived from the App's
+// private key, which the post step receives again as an input and nothing else on the runner holds.
+const INFO = 'hub-image-actions installation token';
+function keyFrom(privateKey, salt) {
+    return Buffer.from((0,external_node_crypto_.hkdfSync)('sha256', Buffer.from(privateKey.trim()), salt, INFO, 32));
+}
+function sealToken(token, privateKey) {
+    const salt = (0,external_node_crypto_.randomBytes)(16);
+    const iv = (0,external_node_crypto_.randomBytes)(12);
+    const cipher = (0,external_node_crypto_.createCipheriv)('aes-256-gcm', keyFrom(privateKey, salt), iv);
+    const sealed = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
+    return Buffer.concat([salt, iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+/** The token, or undefined when `sealed` was not made with this key (or was altered). */
+function openSealedToken(sealed, privateKey) {
+    const bytes = Buffer.from(sealed, 'base64url');
+    if (bytes.length <= 44)
+        return undefined;
+    try {
+        const decipher = (0,external_node_crypto_.createDecipheriv)('aes-256-gcm', keyFrom(privateKey, bytes.subarray(0, 16)), bytes.subarray(16, 28));
+        decipher.setAuthTag(bytes.subarray(28, 44));
+        return Buffer.concat([decipher.update(bytes.subarray(44)), decipher.final()]).toString('utf8');
     }
-    /** Orders every commit-like tag against the new tag's commit (cached across push attempts). */
-    async learn(tags) {
-        const { sourceRepo, sourceSha } = this.inputs;
-        const wanted = [...new Set(tags)].filter((tag) => tag !== this.inputs.tag && tagKind(tag) === 'commit' && !this.orders.has(tag));
-        if (wanted.length === 0)
-            return;
-        if (this.api === undefined || sourceRepo === undefined || sourceSha === undefined) {
-            throw new src/* ConfigurationError */.j1(`cannot check that ${wanted.join(', ')} ${wanted.length === 1 ? 'is' : 'are'} older than ${this.inputs.tag}: ${this.api === undefined ? '"source-token" is empty' : '"source-repo" and "source-sha" are needed'}`, 'Give "source-repo", "source-sha" and a "source-token" that can read the image repository');
-        }
-        const next = await this.sourceCommit();
-        for (const tag of wanted) {
-            const comparison = await compareSource(this.api, sourceRepo, tag, next.sha);
-            const order = comparison.found
-                ? orderFromCompare(comparison.status, comparison.behindBy, {
-                    current: comparison.baseDate,
-                    next: next.date,
-                })
-                : { kind: 'unknown', why: `not a commit of ${repoName(sourceRepo)}` };
-            this.orders.set(tag, order);
-            core/* info */.pq(`  ${tag}: ${describeOrder(order, next.sha.slice(0, 12))}`);
-        }
-    }
-    move(current) {
-        return decideMove(current, this.inputs.tag, this.orders.get(current));
-    }
-    /** Links for the pull request: the source commit and the merged pull request behind it. */
-    async describe() {
-        const { sourceRepo, sourceSha } = this.inputs;
-        if (this.facts !== undefined || sourceRepo === undefined || sourceSha === undefined)
-            return this.facts;
-        const serverUrl = runnerEnvironment().serverUrl;
-        let commitUrl = `${serverUrl}/${repoName(sourceRepo)}/commit/${sourceSha}`;
-        let pull;
-        if (this.api !== undefined) {
-            const commit = await this.sourceCommit();
-            commitUrl = commit.htmlUrl;
-            try {
-                pull = await mergedPullFor(this.api, sourceRepo, commit.sha);
-            }
-            catch (error) {
-                core/* warning */.$e(`Could not look up the pull request that merged ${sourceSha.slice(0, 12)}: ${String(error)}`);
-            }
-        }
-        this.facts = {
-            repo: repoName(sourceRepo),
-            sha: sourceSha,
-            commitUrl,
-            ...(pull === undefined ? {} : { pull }),
-        };
-        return this.facts;
-    }
-    async sourceCommit() {
-        const { sourceRepo, sourceSha } = this.inputs;
-        if (this.api === undefined || sourceRepo === undefined || sourceSha === undefined) {
-            throw new Error('sourceCommit called without a source');
-        }
-        this.commit ??= await sourceCommit(this.api, sourceRepo, sourceSha);
-        return this.commit;
+    catch {
+        return undefined;
     }
 }
-function describeOrder(order, next) {
-    switch (order.kind) {
-        case 'older':
-            return `older than ${next}`;
-        case 'same':
-            return `the same commit as ${next}`;
-        case 'newer':
-            return `${order.aheadBy} commit(s) newer than ${next}`;
-        case 'diverged':
-            return `on another line of history than ${next}, ${order.currentIsLater ? 'later' : 'earlier'}`;
-        case 'unknown':
-            return `${order.why}, so its order is unknown`;
-    }
-}
-async function updateBranch(clone, api, source, inputs, branch) {
-    for (let attempt = 1;; attempt += 1) {
-        const step = await branchAttempt(clone, api, source, inputs, branch, attempt);
-        if (!('again' in step))
-            return step;
-        // Every lost race (a push beaten by another, a branch that moved or vanished while it was fetched) costs an
-        // attempt from the same budget and waits a little longer each time, so that racing jobs spread out.
-        if (attempt >= MAX_PUSH_ATTEMPTS) {
-            throw new src/* ConfigurationError */.j1(`${branch} or ${inputs.baseBranch} kept changing during ${attempt} attempts (last: ${step.again}); nothing was overwritten`, 'Re-run the job: it starts again from the current branches');
-        }
-        const delayMs = 250 * attempt + Math.floor(Math.random() * 500);
-        core/* info */.pq(`${step.again}; looking again in ${(0,src/* formatDuration */.a3)(delayMs)} (attempt ${attempt + 1} of ${MAX_PUSH_ATTEMPTS}).`);
-        await systemClock.sleep(delayMs);
-    }
-}
-/** One look at the branches and one push; `again` says why the attempt must be repeated on the current branches. */
-async function branchAttempt(clone, api, source, inputs, branch, attempt) {
-    const base = inputs.baseBranch;
-    const heads = await clone.remoteHeads([base, branch]);
-    const baseSha = heads.get(base);
-    if (baseSha === undefined) {
-        throw new src/* ConfigurationError */.j1(`input "base-branch" is "${base}": ${repoName(inputs.deploymentRepo)} has no such branch`, 'Name the branch the bump pull requests target (cal-icor-hubs uses "staging")');
-    }
-    const branchSha = heads.get(branch);
-    if ((await clone.fetch(branchSha === undefined ? [base] : [base, branch])) === 'missing') {
-        return {
-            again: `${branchSha === undefined ? base : `${base} or ${branch}`} was deleted between listing and fetching it (a merged pull request's branch is often deleted)`,
-        };
-    }
-    const fetchedBase = await clone.resolve(`refs/remotes/origin/${base}`);
-    if (fetchedBase !== baseSha) {
-        return {
-            again: `${base} moved from ${baseSha.slice(0, 12)} to ${fetchedBase.slice(0, 12)} between listing and fetching it`,
-        };
-    }
-    const found = await core/* group */.Os(`Find ${inputs.image.full} in ${base} (${baseSha.slice(0, 12)})`, () => findReferences(clone, baseSha, inputs));
-    const state = branchSha === undefined ? undefined : await inspectBranch(api, inputs, baseSha, branchSha);
-    if (found.uses.length === 0) {
-        return {
-            kind: 'nothing',
-            reason: `no considered file references ${inputs.image.full}`,
-            closable: state?.foreign.length === 0,
-        };
-    }
-    const plan = await core/* group */.Os(`Decide each reference (${inputs.tag})`, async () => {
-        await source.learn([
-            ...found.uses.map((use) => use.tag),
-            ...(state?.tag === undefined ? [] : [state.tag]),
-        ]);
-        const plan = planBump(found.uses, found.texts, inputs.tag, (tag) => source.move(tag));
-        logPlan(plan);
-        return plan;
-    });
-    if (state?.tag !== undefined && source.move(state.tag).action === 'keep') {
-        return { kind: 'superseded', branchTag: state.tag };
-    }
-    if (plan.changes.length === 0) {
-        return {
-            kind: 'nothing',
-            reason: `every reference is at ${inputs.tag} or left alone`,
-            plan,
-            closable: state?.foreign.length === 0,
-        };
-    }
-    if (inputs.dryRun)
-        return { kind: 'planned', plan };
-    if (state !== undefined && state.foreign.length > 0)
-        throw foreignCommitsError(inputs, branch, state.foreign);
-    return core/* group */.Os(`Commit and push ${branch} (attempt ${attempt})`, async () => {
-        const sha = await commitPlan(clone, found, plan, inputs, await source.describe());
-        if (state !== undefined &&
-            state.ownCommits &&
-            (await clone.sameFiles(sha, state.sha, [...new Set([...plan.files, ...state.files])]))) {
-            core/* info */.pq(`${branch} already holds exactly these changes; nothing to push.`);
-            return { kind: 'current', plan, sha: state.sha };
-        }
-        const result = await clone.push(sha, branch, branchSha);
-        if (result.status === 'pushed') {
-            core/* info */.pq(`Pushed ${sha.slice(0, 12)} to ${branch}${branchSha === undefined ? ' (new branch)' : `, replacing ${branchSha.slice(0, 12)}`}.`);
-            return { kind: 'pushed', plan, previousTag: state?.tag, sha };
-        }
-        return { again: `the push lost a race (${result.status === 'moved' ? result.detail : ''})` };
-    });
-}
-async function findReferences(clone, baseSha, inputs) {
-    const selected = selectFiles(await clone.listFiles(baseSha), {
-        include: inputs.paths,
-        exclude: inputs.exclude,
-    });
-    await clone.checkout(baseSha, selected);
-    const files = await Promise.all(selected.map(async (path) => scanFile(path, await clone.readFile(path))));
-    core/* info */.pq(`${selected.length} file(s) considered (${inputs.paths.join(', ')}${inputs.exclude.length > 0 ? `; excluding ${inputs.exclude.join(', ')}` : ''}).`);
-    const search = findImageUses(files, inputs.image.full);
-    for (const problem of search.unreadable) {
-        core/* warning */.$e(`${problem.file} cannot be parsed (${problem.reason}); it does not mention the image, so it is skipped.`, {
-            file: problem.file,
-        });
-    }
-    if (search.unsafe.length > 0)
-        throw unsafeFiles(inputs, search.unsafe);
-    let uses = search.uses;
-    if (inputs.hubs.length > 0) {
-        uses = uses.filter((use) => use.hub !== undefined && inputs.hubs.includes(use.hub));
-        const using = new Set(search.uses.map((use) => use.hub));
-        const idle = inputs.hubs.filter((hub) => !using.has(hub));
-        if (idle.length > 0)
-            core/* warning */.$e(`input "hubs" names ${idle.join(', ')}, which do not use ${inputs.image.full}.`);
-    }
-    for (const use of uses) {
-        core/* info */.pq(`  ${use.hub ?? '-'}  ${use.file}:${use.line}  ${formatPath(use.path)}  ${use.tag}${use.digest === undefined ? '' : ` @${use.digest}`}`);
-    }
-    core/* info */.pq(`${uses.length} reference(s) to ${inputs.image.full}.`);
-    return { uses, texts: new Map(files.map((file) => [file.path, file.text])) };
-}
-function unsafeFiles(inputs, problems) {
-    const lines = problems.map((p) => `  - ${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.reason}`);
-    return new src/* ConfigurationError */.j1(`${problems.length === 1 ? 'a file that references' : `${problems.length} files that reference`} ${inputs.image.full} cannot be edited safely, so nothing was changed:\n${lines.join('\n')}\n`, 'Fix these files by hand (or exclude them with "exclude"), then re-run');
-}
-function logPlan(plan) {
-    for (const change of plan.changes) {
-        core/* info */.pq(`  move  ${change.use.file}:${change.use.line}  ${change.from} → ${plan.tag}${change.note === undefined ? '' : `  (${change.note})`}`);
-    }
-    for (const kept of plan.kept)
-        core/* info */.pq(`  keep  ${kept.use.file}:${kept.use.line}  ${kept.use.tag}: ${kept.reason}`);
-    if (plan.current.length > 0)
-        core/* info */.pq(`  ${plan.current.length} reference(s) already at ${plan.tag}`);
-}
-/** Reads the bump branch through the API: which commits it has beyond the base, and whose they are. */
-async function inspectBranch(api, inputs, baseSha, branchSha) {
-    const comparison = await compareBranch(api, inputs.deploymentRepo, baseSha, branchSha);
-    if (comparison.aheadBy === 0)
-        return { sha: branchSha, foreign: [], ownCommits: false, tag: undefined, files: [] };
-    const foreign = comparison.commits.length < comparison.aheadBy
-        ? comparison.commits
-        : foreignCommits(comparison.commits, inputs.image, inputs.authorEmail);
-    return {
-        sha: branchSha,
-        foreign,
-        ownCommits: true,
-        tag: foreign.length > 0 ? undefined : branchTag(comparison.commits),
-        files: comparison.files,
-    };
-}
-function foreignCommitsError(inputs, branch, foreign) {
-    const list = foreign.map((c) => `  - ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}>: ${c.message.split('\n')[0]}`);
-    return new src/* ConfigurationError */.j1(`${branch} in ${repoName(inputs.deploymentRepo)} has commits this action did not make, so it is left as it is:\n${list.join('\n')}\n`, `Merge or close its pull request and delete the branch (or remove those commits), then re-run; the bump is rebuilt from ${inputs.baseBranch}`);
-}
-async function commitPlan(clone, found, plan, inputs, source) {
-    for (const file of plan.files) {
-        const changes = plan.changes.map((change) => change.use).filter((use) => use.file === file);
-        let edited;
-        try {
-            edited = editFile({ path: file, text: found.texts.get(file) ?? '' }, changes, inputs.tag);
-        }
-        catch (error) {
-            if (error instanceof UnsafeEditError)
-                throw unsafeFiles(inputs, [{ file, hub: undefined, reason: error.message }]);
-            throw error;
-        }
-        await clone.writeFile(file, encodeFile(edited.text));
-    }
-    const message = commitMessage({
-        image: inputs.image,
-        tag: inputs.tag,
-        hubs: plan.hubs,
-        files: plan.files,
-        sourceCommitUrl: source?.commitUrl,
-    });
-    return clone.commit(plan.files, message);
-}
-// ---- the pull request ----
-async function settlePullRequest(clone, api, source, inputs, branch, result) {
-    const repo = inputs.deploymentRepo;
-    if (result.kind === 'nothing') {
-        if (result.closable)
-            await closeObsoletePull(api, repo, branch, inputs, result.reason);
-        return { ...result, operation: 'none' };
-    }
-    if (result.kind === 'superseded') {
-        const open = await findOpenPull(api, repo, branch, inputs.baseBranch);
-        core/* info */.pq(`${branch} already carries ${result.branchTag}, newer than ${inputs.tag}: nothing to do.`);
-        return { ...result, operation: 'unchanged', ...(open === undefined ? {} : { pull: open }) };
-    }
-    if (result.kind === 'planned')
-        return { ...result, operation: 'none' };
-    const title = pullRequestTitle(inputs.image, inputs.tag);
-    const body = pullRequestBody(inputs.image, result.plan, await source.describe());
-    // The pull request describes the branch's commit. Another job of this image may have replaced that commit
-    // since this run pushed or verified it; then the pull request is that job's to write, and writing this run's
-    // title, labels or comment would describe a tag the branch no longer holds.
-    const overtaken = async (pull, created = false) => {
-        const head = (await clone.remoteHeads([branch])).get(branch);
-        if (head === result.sha)
-            return undefined;
-        const by = head === undefined ? 'deleted it' : `replaced it with ${head.slice(0, 12)}`;
-        core/* info */.pq(`Another run ${by} after this run ${result.kind === 'pushed' ? 'pushed' : 'checked'} ${result.sha.slice(0, 12)} to ${branch}; the pull request is that run's to update, so this run leaves it as it is.`);
-        return {
-            kind: 'overtaken',
-            sha: result.sha,
-            head,
-            operation: created ? 'created' : 'unchanged',
-            ...(pull === undefined ? {} : { pull }),
-        };
-    };
-    let pull = await findOpenPull(api, repo, branch, inputs.baseBranch);
-    let created = false;
-    if (pull === undefined) {
-        const moved = await overtaken(undefined);
-        if (moved !== undefined)
-            return moved;
-        const creation = await createPull(api, repo, { branch, base: inputs.baseBranch, title, body });
-        if ('created' in creation) {
-            pull = creation.created;
-            created = true;
-            core/* info */.pq(`Opened ${pull.url}`);
-        }
-        else {
-            pull = await waitForListedPull(api, repo, branch, inputs.baseBranch);
-        }
-    }
-    const moved = await overtaken(pull, created);
-    if (moved !== undefined)
-        return moved;
-    if (!created && (pull.title !== title || pull.body !== body)) {
-        await updatePull(api, repo, pull.number, { title, body });
-        core/* info */.pq(`Updated the title and description of ${pull.url}`);
-    }
-    if (inputs.labels)
-        await syncLabels(api, repo, pull, result.plan.hubs);
-    const pushed = result.kind === 'pushed';
-    if (!created && pushed && result.previousTag !== inputs.tag) {
-        const existing = await commentBodies(api, repo, pull.number);
-        const note = marker('updated', inputs.image, inputs.tag);
-        if (!existing.some((text) => text.includes(note))) {
-            const posted = await addComment(api, repo, pull.number, updateComment(inputs.image, result.previousTag, inputs.tag), logRetry);
-            if (!posted)
-                core/* info */.pq('The comment had landed although its answer was lost; not posting it twice.');
-        }
-    }
-    if (!created && !pushed)
-        core/* info */.pq(`${pull.url} is already up to date.`);
-    return { ...result, operation: created ? 'created' : pushed ? 'updated' : 'unchanged', pull };
-}
-/**
- * A create answered "already exists" but the list does not show it yet: GitHub's search index lags behind
- * writes. Ask again for a while before calling it a failure.
- */
-async function waitForListedPull(api, repo, branch, base) {
-    for (let attempt = 1; attempt <= 8; attempt += 1) {
-        const pull = await findOpenPull(api, repo, branch, base);
-        if (pull !== undefined)
-            return pull;
-        core/* info */.pq(`GitHub says a pull request for ${branch} exists but does not list it yet; asking again.`);
-        await systemClock.sleep(500 * attempt);
-    }
-    throw new src/* ConfigurationError */.j1(`GitHub says a pull request for ${branch} into ${base} already exists, but does not list it`, 'Re-run the job in a minute');
-}
-/** GitHub refuses label names longer than this (422). */
-const MAX_LABEL_LENGTH = 50;
-async function syncLabels(api, repo, pull, hubs) {
-    const named = hubs.map((hub) => ({ hub, label: `hub: ${hub}` }));
-    const tooLong = named.filter(({ label }) => label.length > MAX_LABEL_LENGTH).map(({ hub }) => hub);
-    if (tooLong.length > 0) {
-        core/* warning */.$e(`No "hub: <name>" label for ${tooLong.join(', ')}: GitHub allows labels of at most ${MAX_LABEL_LENGTH} characters. The pull request's table still lists ${tooLong.length === 1 ? 'that hub' : 'those hubs'}.`);
-    }
-    const wanted = named.filter(({ label }) => label.length <= MAX_LABEL_LENGTH).map(({ label }) => label);
-    const missing = wanted.filter((label) => !pull.labels.includes(label));
-    const stale = pull.labels.filter((label) => label.startsWith('hub: ') && !wanted.includes(label));
-    await addLabels(api, repo, pull.number, missing);
-    for (const label of stale)
-        await removeLabel(api, repo, pull.number, label);
-    if (missing.length + stale.length > 0) {
-        core/* info */.pq(`Labels: ${[...missing.map((l) => `+${l}`), ...stale.map((l) => `-${l}`)].join(', ')}`);
-    }
-}
-async function closeObsoletePull(api, repo, branch, inputs, reason) {
-    const open = await findOpenPull(api, repo, branch, inputs.baseBranch);
-    if (open === undefined)
-        return;
-    await addComment(api, repo, open.number, `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${marker('updated', inputs.image, inputs.tag)}`, logRetry);
-    await updatePull(api, repo, open.number, { state: 'closed' });
-    core/* info */.pq(`Closed ${open.url}: ${reason}.`);
-}
+
+;// CONCATENATED MODULE: ../../packages/github-access/src/index.ts
+
+
+
+
+
+
+
 
 
 /***/ }),
 
-/***/ 7788:
+/***/ 2165:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  j1: () => (/* reexport */ ConfigurationError),
-  i_: () => (/* reexport */ InputReader),
-  fe: () => (/* reexport */ appendSummary),
-  a3: () => (/* reexport */ formatDuration),
-  Qj: () => (/* reexport */ markdownTable),
-  $l: () => (/* reexport */ maskSecret),
-  Cs: () => (/* reexport */ runAction),
-  ax: () => (/* reexport */ runnerInputs)
+  "if": () => (/* reexport */ reference_parseImageName),
+  F2: () => (/* reexport */ parseReference),
+  z7: () => (/* reexport */ validateTag)
 });
 
-// UNUSED EXPORTS: InputError, InputErrors, SavedState, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, secretForms
+// UNUSED EXPORTS: InvalidGarAddressError, InvalidReferenceError, formatReference, garAddressFrom, garLocation, isGarHost, parseGarAddress, shortShaTag, validateDigest, validatePathComponent, validateRegistry
 
-;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
-/**
- * A mistake the user can fix: a bad input, a missing file, a permission the registry refused.
- * The boundary prints its message without a stack trace; anything else is treated as a bug.
- */
-class ConfigurationError extends Error {
-    fix;
-    constructor(message, 
-    /** What the user should do about it, printed after the message. */
-    fix) {
-        super(fix === undefined ? message : `${message}. ${fix}`);
-        this.fix = fix;
-        this.name = 'ConfigurationError';
-    }
-}
-/** What to do when a check has no more specific advice: where the value is set. */
-function defaultFix(input) {
-    return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
-}
-/** One input that failed validation. The value is never shown for secret inputs. */
-class InputError extends ConfigurationError {
-    input;
+;// CONCATENATED MODULE: ../../packages/image-ref/src/reference.ts
+// OCI image references, following the grammar of the distribution project's `reference` package:
+// [registry[:port]/]path-component[/path-component...][:tag][@digest]
+/** A reference, or a part of one, that does not follow the grammar. `part` says which part is wrong. */
+class reference_InvalidReferenceError extends Error {
+    part;
     value;
-    expected;
-    constructor(input, value, expected, fix) {
-        super(`input "${input}"${value === undefined ? '' : ` is ${JSON.stringify(value)}:`} ${expected}`, fix ?? defaultFix(input));
-        this.input = input;
+    reason;
+    constructor(part, value, reason) {
+        super(`${part} ${JSON.stringify(value)} ${reason}`);
+        this.part = part;
         this.value = value;
-        this.expected = expected;
-        this.name = 'InputError';
+        this.reason = reason;
+        this.name = 'InvalidReferenceError';
     }
 }
-/** Every input problem found in one pass, so the user fixes them all in one go. */
-class InputErrors extends ConfigurationError {
-    errors;
-    constructor(errors) {
-        super(errors.length === 1
-            ? (errors[0]?.message ?? '')
-            : `${errors.length} inputs are invalid:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`);
-        this.errors = errors;
-        this.name = 'InputErrors';
+const MAX_NAME_LENGTH = 255;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const IPV6_HOST = /^\[[0-9A-Fa-f:.]+\]$/;
+const DIGESTS = {
+    sha256: /^[a-f0-9]{64}$/,
+    sha512: /^[a-f0-9]{128}$/,
+};
+function validateTag(tag) {
+    if (tag === '')
+        throw new reference_InvalidReferenceError('tag', tag, 'is empty');
+    if (!TAG.test(tag)) {
+        const why = tag.length > 128
+            ? `is ${tag.length} characters long; at most 128 are allowed`
+            : /^[.-]/.test(tag)
+                ? 'starts with "." or "-"; a tag must start with a letter, digit or "_"'
+                : 'may contain only letters, digits, "_", "." and "-"';
+        throw new reference_InvalidReferenceError('tag', tag, why);
     }
+    return tag;
 }
-
-// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
-var lib_core = __nccwpck_require__(6226);
-;// CONCATENATED MODULE: ../../packages/action-io/src/mask.ts
-
-/**
- * Registers a secret, and the forms it commonly takes in logs, with the runner's masker:
- * each line of a multi-line value, its base64 and its URL encoding.
- */
-function maskSecret(value) {
-    for (const form of secretForms(value))
-        lib_core/* setSecret */.Pq(form);
+function validateDigest(digest) {
+    const colon = digest.indexOf(':');
+    const algorithm = colon < 0 ? '' : digest.slice(0, colon);
+    const pattern = DIGESTS[algorithm];
+    if (colon < 0 || pattern === undefined) {
+        throw new reference_InvalidReferenceError('digest', digest, 'must look like "sha256:" followed by 64 lowercase hex digits');
+    }
+    if (!pattern.test(digest.slice(colon + 1))) {
+        const hexLength = algorithm === 'sha256' ? 64 : 128;
+        throw new reference_InvalidReferenceError('digest', digest, `must have exactly ${hexLength} lowercase hex digits after "${algorithm}:"`);
+    }
+    return digest;
 }
-function secretForms(value) {
-    const forms = new Set();
-    const add = (form) => {
-        if (form.trim().length >= 4)
-            forms.add(form);
-    };
-    add(value);
-    add(value.trim());
-    for (const line of value.split(/\r?\n|\\n/))
-        add(line.trim());
-    add(Buffer.from(value).toString('base64'));
-    add(encodeURIComponent(value));
-    add(JSON.stringify(value).slice(1, -1));
-    return [...forms];
-}
-
-;// CONCATENATED MODULE: ../../packages/action-io/src/inputs.ts
-
-
-const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
-function inputsFrom(values) {
-    return (name) => values[name];
-}
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
-/**
- * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
- * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
- */
-class InputReader {
-    source;
-    problems = [];
-    constructor(source = runnerInputs) {
-        this.source = source;
-    }
-    raw(name) {
-        return (this.source(name) ?? '').trim();
-    }
-    problem(error) {
-        this.problems.push(error);
-    }
-    /** A required string; empty is a problem, and undefined is returned so later checks skip it. */
-    required(name, expected) {
-        const value = this.raw(name);
-        if (value !== '')
-            return value;
-        this.problem(new InputError(name, undefined, `is required: ${expected}`));
-        return undefined;
-    }
-    /** An optional string; undefined when empty. */
-    optional(name) {
-        const value = this.raw(name);
-        return value === '' ? undefined : value;
-    }
-    string(name, fallback) {
-        return this.optional(name) ?? fallback;
-    }
-    /** A secret: masked as soon as it is read, and never echoed in an error. */
-    secret(name) {
-        const value = this.source(name) ?? '';
-        if (value.trim() === '')
-            return undefined;
-        maskSecret(value);
-        return value.trim();
-    }
-    boolean(name, fallback) {
-        const value = this.raw(name);
-        if (value === '')
-            return fallback;
-        if (TRUE.includes(value))
-            return true;
-        if (FALSE.includes(value))
-            return false;
-        this.problem(new InputError(name, value, 'expected true or false'));
-        return fallback;
-    }
-    /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
-    integer(name, fallback, range, advice = {}) {
-        const value = this.raw(name);
-        if (value === '')
-            return fallback;
-        const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
-        if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
-            const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
-            this.problem(new InputError(name, value, expected, advice.fix));
-            return fallback;
-        }
-        return parsed;
-    }
-    choice(name, choices, fallback) {
-        const value = this.raw(name);
-        if (value === '')
-            return fallback;
-        if (choices.includes(value))
-            return value;
-        this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
-        return fallback;
-    }
-    /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
-    list(name, separators = 'newline-or-comma') {
-        const value = this.source(name) ?? '';
-        const lines = value.split(/\r?\n/).filter((line) => !line.trim().startsWith('#'));
-        const items = separators === 'newline' ? lines : lines.flatMap((line) => line.split(','));
-        return items.map((item) => item.trim()).filter((item) => item !== '');
-    }
-    /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
-    keyValues(name) {
-        const pairs = [];
-        for (const line of this.list(name, 'newline')) {
-            const eq = line.indexOf('=');
-            if (eq <= 0) {
-                this.problem(new InputError(name, line, 'expected one KEY=VALUE per line'));
-                continue;
-            }
-            pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
-        }
-        return pairs;
-    }
-    /**
-     * Runs a validator over a value already read; an exception becomes a problem naming the input.
-     * Returns undefined when the value is undefined or invalid.
-     */
-    check(name, value, validate, fix) {
-        if (value === undefined)
-            return undefined;
-        try {
-            return validate(value);
-        }
-        catch (error) {
-            this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
-            return undefined;
+function validateRegistry(registry) {
+    let host = registry;
+    const portMatch = /^(.*):([0-9]+)$/.exec(registry);
+    if (portMatch && !registry.endsWith(']')) {
+        host = portMatch[1] ?? '';
+        const port = Number(portMatch[2]);
+        if (port < 1 || port > 65535) {
+            throw new reference_InvalidReferenceError('registry', registry, `has port ${portMatch[2]}; a port is 1 to 65535`);
         }
     }
-    /** Records a problem found by a check across inputs (e.g. two that conflict). */
-    reject(name, value, expected, fix) {
-        this.problem(new InputError(name, value, expected, fix));
+    else if (registry.includes(':') && !IPV6_HOST.test(registry)) {
+        throw new reference_InvalidReferenceError('registry', registry, 'has a port that is not a number');
     }
-    /** Throws every problem found so far; call once, before any side effect. */
-    finish() {
-        if (this.problems.length > 0)
-            throw new InputErrors(this.problems);
+    if (IPV6_HOST.test(host))
+        return registry;
+    const labels = host.split('.');
+    const bad = labels.find((label) => !DOMAIN_LABEL.test(label));
+    if (bad !== undefined) {
+        throw new reference_InvalidReferenceError('registry', registry, bad === ''
+            ? 'has an empty host name label'
+            : `has the host label ${JSON.stringify(bad)}; labels are letters, digits and inner "-"`);
+    }
+    return registry;
+}
+function reference_validatePathComponent(component, wholePath) {
+    if (component === '') {
+        throw new reference_InvalidReferenceError('path', wholePath, 'has an empty path component (a leading, trailing or double "/")');
+    }
+    if (PATH_COMPONENT.test(component))
+        return component;
+    if (PATH_COMPONENT.test(component.toLowerCase())) {
+        throw new reference_InvalidReferenceError('path', wholePath, `has the component ${JSON.stringify(component)} with uppercase letters; image paths must be lowercase (${JSON.stringify(component.toLowerCase())})`);
+    }
+    throw new reference_InvalidReferenceError('path', wholePath, `has the component ${JSON.stringify(component)}; components are lowercase letters and digits, separated by ".", "_", "__" or "-"`);
+}
+/** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
+function looksLikeRegistry(component) {
+    return (component.includes('.') ||
+        component.includes(':') ||
+        component === 'localhost' ||
+        component.startsWith('['));
+}
+function makeName(registry, path) {
+    return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
+}
+/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`. */
+function reference_parseImageName(input) {
+    const value = input.trim();
+    if (value === '')
+        throw new reference_InvalidReferenceError('path', input, 'is empty; expected a name like "registry.example/path/image"');
+    if (value.includes('@')) {
+        throw new reference_InvalidReferenceError('digest', value, 'is not allowed here; give the image name without "@sha256:…"');
+    }
+    const slash = value.indexOf('/');
+    const first = slash < 0 ? value : value.slice(0, slash);
+    const hasRegistry = slash >= 0 && looksLikeRegistry(first);
+    const path = hasRegistry ? value.slice(slash + 1) : value;
+    const lastComponent = path.slice(path.lastIndexOf('/') + 1);
+    if (lastComponent.includes(':')) {
+        throw new reference_InvalidReferenceError('tag', value, `is not allowed here (":${lastComponent.slice(lastComponent.indexOf(':') + 1)}"); give the image name without a tag`);
+    }
+    const registry = hasRegistry ? validateRegistry(first) : undefined;
+    for (const component of path.split('/'))
+        reference_validatePathComponent(component, path);
+    if (value.length > MAX_NAME_LENGTH) {
+        throw new reference_InvalidReferenceError('path', value, `is ${value.length} characters long; at most ${MAX_NAME_LENGTH} are allowed`);
+    }
+    return makeName(registry, path);
+}
+/** A full reference: name with an optional tag and an optional digest. */
+function parseReference(input) {
+    let rest = input.trim();
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = validateDigest(rest.slice(at + 1));
+        rest = rest.slice(0, at);
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const colon = rest.indexOf(':', lastSlash + 1);
+    if (colon >= 0) {
+        tag = validateTag(rest.slice(colon + 1));
+        rest = rest.slice(0, colon);
+    }
+    return { name: reference_parseImageName(rest), tag, digest };
+}
+function formatReference(ref) {
+    let out = ref.name.full;
+    if (ref.tag !== undefined)
+        out += `:${ref.tag}`;
+    if (ref.digest !== undefined)
+        out += `@${ref.digest}`;
+    return out;
+}
+/** The tag image repos use: the first 12 hex characters of the commit. */
+function shortShaTag(sha) {
+    if (!/^[0-9a-f]{12,64}$/i.test(sha)) {
+        throw new reference_InvalidReferenceError('tag', sha, 'cannot be made from this commit: expected a hex commit SHA of 12 to 64 characters');
+    }
+    return sha.slice(0, 12).toLowerCase();
+}
+
+;// CONCATENATED MODULE: ../../packages/image-ref/src/gar.ts
+// Google Artifact Registry addresses: LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE.
+// A domain-scoped project `example.com:proj` appears in the path as `example.com/proj`.
+
+class InvalidGarAddressError extends Error {
+    part;
+    value;
+    reason;
+    constructor(part, value, reason) {
+        super(`GAR ${part} ${JSON.stringify(value)} ${reason}`);
+        this.part = part;
+        this.value = value;
+        this.reason = reason;
+        this.name = 'InvalidGarAddressError';
     }
 }
-
-;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
-
-
-function describeFailure(actionName, error) {
-    const message = `${actionName} action failed: ${error instanceof Error ? error.message : String(error)}`;
-    if (error instanceof ConfigurationError || !(error instanceof Error))
-        return { message };
-    return { message, stack: error.stack ?? error.message };
+const HOST_SUFFIX = '-docker.pkg.dev';
+const LOCATION = /^[a-z]+(?:-[a-z]+[0-9]+)?$/;
+const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const PROJECT_DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+const REPOSITORY_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+function isGarHost(host) {
+    return host.endsWith(HOST_SUFFIX);
 }
-/** True while the runner executes the action's `post:` step (main saved `isPost`). */
-function isPostStep() {
-    return process.env['STATE_isPost'] === 'true';
+function garLocation(host) {
+    if (!isGarHost(host)) {
+        throw new InvalidGarAddressError('host', host, `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`);
+    }
+    const location = host.slice(0, -HOST_SUFFIX.length);
+    if (!LOCATION.test(location)) {
+        throw new InvalidGarAddressError('location', location, 'is not a location; expected a region such as "us-central1" or a multi-region such as "us"');
+    }
+    return location;
 }
-/**
- * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
- * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
- */
-async function runAction(actionName, main, post) {
-    const phase = isPostStep() ? post : main;
-    if (post !== undefined && !isPostStep())
-        lib_core/* saveState */.LZ('isPost', 'true');
-    if (phase === undefined)
+function validateProjectId(id) {
+    if (PROJECT_ID.test(id))
         return;
+    const why = id.length < 6 || id.length > 30
+        ? `is ${id.length} characters long; project ids have 6 to 30`
+        : !/^[a-z]/.test(id)
+            ? 'must start with a lowercase letter'
+            : /-$/.test(id)
+                ? 'must not end with "-"'
+                : 'may contain only lowercase letters, digits and "-"';
+    throw new InvalidGarAddressError('project', id, `${why} (the project id, not its number or display name)`);
+}
+/** Parses `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`, naming the part that is wrong. */
+function parseGarAddress(input) {
+    const value = input.trim();
+    const slash = value.indexOf('/');
+    if (slash < 0) {
+        throw new InvalidGarAddressError('host', value, 'is missing; expected LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE');
+    }
+    return garAddressFrom(value.slice(0, slash), value.slice(slash + 1));
+}
+/** Builds an address from a host and the `PROJECT/REPOSITORY/IMAGE` path that image repos keep in `IMAGE`. */
+function garAddressFrom(host, imagePath) {
+    const location = garLocation(host);
+    const components = imagePath.split('/');
+    let project;
+    let rest;
+    if (components[0] !== undefined && components[0].includes('.')) {
+        const domain = components[0];
+        const id = components[1] ?? '';
+        if (!PROJECT_DOMAIN.test(domain)) {
+            throw new InvalidGarAddressError('project', `${domain}:${id}`, `has the invalid domain ${JSON.stringify(domain)}`);
+        }
+        validateProjectId(id);
+        project = `${domain}:${id}`;
+        rest = components.slice(2);
+    }
+    else {
+        project = components[0] ?? '';
+        validateProjectId(project);
+        rest = components.slice(1);
+    }
+    const repository = rest[0] ?? '';
+    if (repository === '') {
+        throw new InvalidGarAddressError('repository', repository, 'is missing; expected PROJECT/REPOSITORY/IMAGE');
+    }
+    if (!REPOSITORY_ID.test(repository)) {
+        const why = /[A-Z]/.test(repository)
+            ? `has uppercase letters; repository ids are lowercase (${JSON.stringify(repository.toLowerCase())})`
+            : 'must start with a lowercase letter, end with a letter or digit, and contain only lowercase letters, digits and "-" (at most 63)';
+        throw new InvalidGarAddressError('repository', repository, why);
+    }
+    const imageComponents = rest.slice(1);
+    const image = imageComponents.join('/');
+    if (image === '') {
+        throw new InvalidGarAddressError('image', image, 'is missing; expected PROJECT/REPOSITORY/IMAGE');
+    }
     try {
-        await phase();
+        for (const component of imageComponents)
+            validatePathComponent(component, image);
     }
     catch (error) {
-        const failure = describeFailure(actionName, error);
-        if (failure.stack !== undefined)
-            lib_core/* error */.z3(`${actionName}: unexpected error, please report it\n${failure.stack}`);
-        lib_core/* setFailed */.C1(failure.message);
+        if (!(error instanceof InvalidReferenceError))
+            throw error;
+        throw new InvalidGarAddressError('image', image, error.reason);
     }
+    const name = parseImageName(`${host}/${imagePath}`);
+    return { host, location, project, repository, image, name };
 }
 
-;// CONCATENATED MODULE: ../../packages/action-io/src/state.ts
-
-/**
- * The values main hands to the post step. One typed record per action, so the post step reads exactly
- * what main wrote and nothing else.
- */
-class SavedState {
-    keys;
-    constructor(keys) {
-        this.keys = keys;
-    }
-    save(values) {
-        for (const [key, value] of Object.entries(values)) {
-            if (value !== undefined)
-                core.saveState(key, value);
-        }
-    }
-    load() {
-        const values = {};
-        for (const key of this.keys) {
-            const value = core.getState(key);
-            if (value !== '')
-                values[key] = value;
-        }
-        return values;
-    }
-}
-
-;// CONCATENATED MODULE: ../../packages/action-io/src/summary.ts
-
-function escapeCell(text) {
-    return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-function markdownTable(headers, rows) {
-    const line = (cells) => `| ${cells.map(escapeCell).join(' | ')} |`;
-    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-function formatDuration(ms) {
-    if (ms < 999.5)
-        return `${Math.round(ms)} ms`;
-    // Round once, up front, so 59.96 s never prints as "60.0 s" nor 3599.6 s as "59 min 60 s".
-    if (ms < 59_950)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-/** Appends markdown to the job summary; a no-op outside a runner (no GITHUB_STEP_SUMMARY). */
-async function appendSummary(markdown) {
-    if (!process.env['GITHUB_STEP_SUMMARY'])
-        return;
-    await lib_core/* summary */.z.addRaw(markdown, true).write();
-}
-
-;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
-
-
-
-
+;// CONCATENATED MODULE: ../../packages/image-ref/src/index.ts
 
 
 
@@ -39591,6 +42286,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -39609,6 +42311,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -39986,7 +42695,7 @@ exports.composeNode = composeNode;
 var identity = __nccwpck_require__(8721);
 var Scalar = __nccwpck_require__(815);
 var resolveBlockScalar = __nccwpck_require__(3311);
-var resolveFlowScalar = __nccwpck_require__(6760);
+var resolveFlowScalar = __nccwpck_require__(4379);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -40955,7 +43664,7 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6760:
+/***/ 4379:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -43267,7 +45976,7 @@ exports.toJS = toJS;
 
 
 var resolveBlockScalar = __nccwpck_require__(3311);
-var resolveFlowScalar = __nccwpck_require__(6760);
+var resolveFlowScalar = __nccwpck_require__(4379);
 var errors = __nccwpck_require__(2330);
 var stringifyString = __nccwpck_require__(2715);
 
@@ -48284,6 +50993,7 @@ exports.visitAsync = visitAsync;
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   z3: () => (/* binding */ error),
+  Gu: () => (/* binding */ getState),
   Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
   LZ: () => (/* binding */ saveState),
@@ -48294,7 +51004,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -51346,6 +54056,18 @@ function getIDToken(aud) {
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -1,16 +1,10 @@
-import { createPrivateKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
+import { readGitHubAuth, type GitHubAuth, type Repo } from '@hub-image-actions/github-access';
 import { parseImageName, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { tagKind } from './order.js';
 
-export type DeploymentAuth =
-  { mode: 'token'; token: string } | { mode: 'app'; appId: string; privateKey: string };
-
-export interface Repo {
-  owner: string;
-  repo: string;
-}
+export type { Repo };
 
 export interface Inputs {
   image: ImageName;
@@ -26,7 +20,7 @@ export interface Inputs {
   authorName: string;
   authorEmail: string;
   dryRun: boolean;
-  auth: DeploymentAuth;
+  auth: GitHubAuth;
   sourceToken: string | undefined;
 }
 
@@ -51,11 +45,6 @@ export function repoName(repo: Repo): string {
   return `${repo.owner}/${repo.repo}`;
 }
 
-/** A PEM key pasted with literal "\n" sequences (a common secret-store accident) is read as the key it means. */
-export function normalizePrivateKey(value: string): string {
-  return value.includes('\\n') && !value.includes('\n') ? value.replace(/\\n/g, '\n') : value;
-}
-
 /** Reads and validates every input; throws all problems at once, before anything is cloned. */
 export function readInputs(source: InputSource = runnerInputs, env: NodeJS.ProcessEnv = process.env): Inputs {
   const r = new InputReader(source);
@@ -77,39 +66,7 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
       );
     }
   }
-  const token = r.secret('token');
-  const appId = r.optional('app-id');
-  const rawKey = r.secret('private-key');
-  let auth: DeploymentAuth | undefined;
-  if (token !== undefined && (appId !== undefined || rawKey !== undefined)) {
-    r.reject(
-      'token',
-      undefined,
-      'conflicts with "app-id" / "private-key": give a token or a GitHub App, not both',
-    );
-  } else if (token !== undefined) {
-    auth = { mode: 'token', token };
-  } else if (appId !== undefined && rawKey !== undefined) {
-    if (!/^[0-9]+$/.test(appId)) r.reject('app-id', appId, 'expected the numeric GitHub App id');
-    const privateKey = normalizePrivateKey(rawKey);
-    try {
-      createPrivateKey(privateKey);
-    } catch {
-      r.reject(
-        'private-key',
-        undefined,
-        'is not a PEM private key',
-        'Paste the whole .pem file the GitHub App settings page gave you, BEGIN and END lines included',
-      );
-    }
-    auth = { mode: 'app', appId, privateKey };
-  } else {
-    r.reject(
-      appId === undefined && rawKey === undefined ? 'token' : appId === undefined ? 'app-id' : 'private-key',
-      undefined,
-      'is required: give "token", or "app-id" and "private-key"',
-    );
-  }
+  const auth = readGitHubAuth(r);
   const hubs = r.list('hubs');
   for (const hub of hubs) {
     if (!HUB.test(hub)) r.reject('hubs', hub, 'expected hub names (the folder names under deployments/)');

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigurationError } from '@hub-image-actions/action-io';
 import { ProcessError, type ProcessRunner, type RunResult } from '@hub-image-actions/process';
-import { classifyGitFailure, parsePushOutcome, type PushOutcome } from './failures.js';
+import { classifyGitFailure, parsePushOutcome, type PushOutcome } from './git-failures.js';
 
 export interface CloneOptions {
   runner: ProcessRunner;

@@ -1,168 +1,42 @@
-import { getOctokit } from '@actions/github';
-import { GitHub } from '@actions/github/lib/utils';
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import { retry, RetriesExhaustedError, type RetryEvent, type RetryPolicy } from '@hub-image-actions/retry';
-import { createAppAuth } from '@octokit/auth-app';
+import {
+  apiFailure,
+  callError,
+  rateLimitOf,
+  isNoAnswer,
+  statusOf,
+  type Api,
+  type ApiLog,
+  type CallFacts,
+  type Repo,
+} from '@hub-image-actions/github-access';
+import { retry, RetriesExhaustedError, type RetryPolicy } from '@hub-image-actions/retry';
 import type { BranchCommit } from './branch.js';
-import type { Repo } from './context.js';
-import { apiFailure, classifyApiFailure } from './failures.js';
 import type { CompareStatus } from './order.js';
 
-export type Api = InstanceType<typeof GitHub>;
-export type RetryLog = (what: string, event: RetryEvent) => void;
+// The GitHub API calls a bump makes, each failure told in terms of the call and the permission it needs.
+// Retries of server errors and rate limits happen in the client (packages/github-access).
 
-// Server errors and rate limits are retried within about two and a half minutes; past that the run fails and
-// a re-run picks up where it stopped.
-export const API_RETRY_POLICY: RetryPolicy = {
+export type { Api };
+
+const MISSING = 'the pull request or branch may have been deleted meanwhile, or the token cannot see it';
+
+/** A call to the deployment repository failed: say which, and what the token needs there. */
+function failed(error: unknown, facts: CallFacts): unknown {
+  return callError(error, {
+    missing: MISSING,
+    ...facts,
+    permission: `${facts.permission} on the deployment repository`,
+  });
+}
+
+/** Comments are retried here, after checking they did not land, never blindly by the client. */
+const COMMENT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   maxElapsedMs: 150_000,
   baseDelayMs: 1_000,
   maxDelayMs: 20_000,
 };
-
-/**
- * Set under `request` on a call that must not be repeated blindly (a POST that creates something): the wrapper
- * then makes one attempt, and the caller retries after checking whether the first one landed.
- */
-const SINGLE_ATTEMPT = 'hubImageSingleAttempt';
-
-function withRetries<T extends Api>(octokit: T, onRetry: RetryLog): T {
-  octokit.hook.wrap('request', async (request, options) => {
-    if ((options.request as Record<string, unknown> | undefined)?.[SINGLE_ATTEMPT] === true)
-      return request(options);
-    const outcome = await retry(async () => request(options), {
-      policy: API_RETRY_POLICY,
-      classify: (error) => classifyApiFailure(error, Date.now()),
-      onRetry: (event) => onRetry(`${options.method} ${String(options.url)}`, event),
-    });
-    return outcome.value;
-  });
-  return octokit;
-}
-
-/** A REST client for GITHUB_API_URL (github.com or GHES) that retries server errors and rate limits. */
-export function apiClient(token: string, onRetry: RetryLog): Api {
-  return withRetries(getOctokit(token), onRetry);
-}
-
-export function statusOf(error: unknown): number | undefined {
-  return apiFailure(error).status;
-}
-
-/**
- * Turns a failed API call that has no more specific explanation into an error that names the call, what it was
- * for, GitHub's status and message, and what to do. `permission` is what the token needs for this call.
- */
-export function callError(call: string, error: unknown, permission: string): unknown {
-  if (error instanceof ConfigurationError) return error;
-  if (error instanceof RetriesExhaustedError) {
-    return new ConfigurationError(
-      `${call}: GitHub kept failing (${error.message})`,
-      'GitHub had trouble answering; re-run the job later: it picks up where this run stopped',
-    );
-  }
-  const failure = apiFailure(error);
-  if (failure.status === undefined) return error;
-  const answer = `${failure.status} ${failure.message}`;
-  switch (failure.status) {
-    case 401:
-      return new ConfigurationError(
-        `${call}: GitHub refused the token (${answer})`,
-        'The token is invalid or expired: check the "token" secret, or the GitHub App credentials',
-      );
-    case 403:
-      return new ConfigurationError(
-        `${call}: GitHub denied it (${answer})`,
-        `Give the token (or the GitHub App) ${permission} on the deployment repository, then re-run: it picks up where this run stopped`,
-      );
-    case 404:
-      return new ConfigurationError(
-        `${call}: GitHub answered ${answer}; the pull request or branch may have been deleted meanwhile, or the token cannot see it`,
-        'Re-run the job: it starts again from the current branches',
-      );
-    case 422:
-      return new ConfigurationError(
-        `${call}: GitHub rejected it (${answer}${validationDetails(error)})`,
-        'Re-run the job; if it fails the same way, fix what GitHub names above',
-      );
-    default:
-      return new ConfigurationError(
-        `${call}: GitHub answered ${answer}`,
-        'Re-run the job: it picks up where this run stopped',
-      );
-  }
-}
-
-function validationDetails(error: unknown): string {
-  const errors = (error as { response?: { data?: { errors?: unknown } } }).response?.data?.errors;
-  if (!Array.isArray(errors)) return '';
-  const parts = errors
-    .map((entry: unknown) =>
-      typeof entry === 'string'
-        ? entry
-        : typeof entry === 'object' && entry !== null
-          ? String(
-              (entry as { message?: unknown; code?: unknown }).message ??
-                (entry as { code?: unknown }).code ??
-                '',
-            )
-          : '',
-    )
-    .filter((part) => part !== '');
-  return parts.length === 0 ? '' : `: ${parts.join('; ')}`;
-}
-
-/**
- * Mints an installation token of the GitHub App, scoped to the deployment repo alone with just the permissions a
- * bump needs. Returns the token and a function that revokes it.
- */
-export async function installationToken(
-  app: { appId: string; privateKey: string },
-  repo: Repo,
-  onRetry: RetryLog,
-): Promise<{ token: string; expiresAt: string }> {
-  const octokit = withRetries(
-    new GitHub({ authStrategy: createAppAuth, auth: { appId: app.appId, privateKey: app.privateKey } }),
-    onRetry,
-  );
-  let installationId: number;
-  try {
-    installationId = (await octokit.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.repo }))
-      .data.id;
-  } catch (error) {
-    const status = statusOf(error);
-    if (status === 404) {
-      throw new ConfigurationError(
-        `the GitHub App ${app.appId} is not installed on ${repo.owner}/${repo.repo} (or that repository does not exist)`,
-        'Install the App on the deployment repository, or check "deployment-repo"',
-      );
-    }
-    if (status === 401) {
-      throw new ConfigurationError(
-        `GitHub refused the App's credentials: ${apiFailure(error).message}`,
-        'Check that "private-key" belongs to the App "app-id" names, and that the runner clock is right',
-      );
-    }
-    throw error;
-  }
-  try {
-    const auth = (await octokit.auth({
-      type: 'installation',
-      installationId,
-      repositoryNames: [repo.repo],
-      permissions: { contents: 'write', pull_requests: 'write' },
-    })) as { token: string; expiresAt: string };
-    return { token: auth.token, expiresAt: auth.expiresAt };
-  } catch (error) {
-    if (statusOf(error) === 422) {
-      throw new ConfigurationError(
-        `the GitHub App ${app.appId} cannot have contents: write and pull_requests: write on ${repo.owner}/${repo.repo}: ${apiFailure(error).message}`,
-        'Grant the App "Contents: Read and write" and "Pull requests: Read and write", and accept the new permissions on the installation',
-      );
-    }
-    throw error;
-  }
-}
 
 // ---- the deployment repository ----
 
@@ -191,7 +65,7 @@ export async function deploymentRepo(api: Api, repo: Repo): Promise<RepoFacts> {
         'The token is invalid or expired: check the "token" secret',
       );
     }
-    throw error;
+    throw failed(error, { call: `reading ${repo.owner}/${repo.repo}`, permission: 'metadata: read' });
   }
 }
 
@@ -219,11 +93,10 @@ export async function compareBranch(
       per_page: 100,
     }));
   } catch (error) {
-    throw callError(
-      `comparing the bump branch (${head.slice(0, 12)}) with the base (${base.slice(0, 12)}) in ${repo.owner}/${repo.repo}`,
-      error,
-      'contents: read',
-    );
+    throw failed(error, {
+      call: `comparing the bump branch (${head.slice(0, 12)}) with the base (${base.slice(0, 12)}) in ${repo.owner}/${repo.repo}`,
+      permission: 'contents: read',
+    });
   }
   return {
     status: data.status,
@@ -280,11 +153,10 @@ export async function findOpenPull(
       per_page: 10,
     }));
   } catch (error) {
-    throw callError(
-      `listing the open pull requests of ${branch} in ${repo.owner}/${repo.repo}`,
-      error,
-      'pull-requests: read',
-    );
+    throw failed(error, {
+      call: `listing the open pull requests of ${branch} in ${repo.owner}/${repo.repo}`,
+      permission: 'pull-requests: read',
+    });
   }
   const found = data[0];
   return found === undefined ? undefined : pullFrom(found);
@@ -312,13 +184,16 @@ export async function createPull(
     const failure = apiFailure(error);
     const details = JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? '');
     if (failure.status === 422 && /already exists/i.test(details)) return { alreadyExists: true };
-    if (failure.status === 403) {
+    if (failure.status === 403 && rateLimitOf(failure) === undefined) {
       throw new ConfigurationError(
         `the token cannot open pull requests in ${repo.owner}/${repo.repo}: ${failure.message}`,
         'Give it pull-requests: write (the bump branch is pushed; a re-run opens the pull request)',
       );
     }
-    throw error;
+    throw failed(error, {
+      call: `opening the pull request of ${pull.branch} into ${pull.base} in ${repo.owner}/${repo.repo}`,
+      permission: 'pull-requests: write',
+    });
   }
 }
 
@@ -331,11 +206,10 @@ export async function updatePull(
   try {
     await api.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: number, ...changes });
   } catch (error) {
-    throw callError(
-      `${changes.state === 'closed' ? 'closing' : 'updating the title and description of'} pull request #${number} in ${repo.owner}/${repo.repo}`,
-      error,
-      'pull-requests: write',
-    );
+    throw failed(error, {
+      call: `${changes.state === 'closed' ? 'closing' : 'updating the title and description of'} pull request #${number} in ${repo.owner}/${repo.repo}`,
+      permission: 'pull-requests: write',
+    });
   }
 }
 
@@ -344,11 +218,10 @@ export async function addLabels(api: Api, repo: Repo, number: number, labels: st
   try {
     await api.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: number, labels });
   } catch (error) {
-    throw callError(
-      `adding the labels ${labels.map((label) => `"${label}"`).join(', ')} to pull request #${number} in ${repo.owner}/${repo.repo}`,
-      error,
-      'pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels',
-    );
+    throw failed(error, {
+      call: `adding the labels ${labels.map((label) => `"${label}"`).join(', ')} to pull request #${number} in ${repo.owner}/${repo.repo}`,
+      permission: 'pull-requests: write (or issues: write) — or set "labels: false" to skip the hub labels',
+    });
   }
 }
 
@@ -362,11 +235,11 @@ export async function removeLabel(api: Api, repo: Repo, number: number, label: s
     });
   } catch (error) {
     if (statusOf(error) !== 404) {
-      throw callError(
-        `removing the label "${label}" from pull request #${number} in ${repo.owner}/${repo.repo}`,
-        error,
-        'pull-requests: write (or issues: write) — or set "labels: false" to leave the hub labels alone',
-      );
+      throw failed(error, {
+        call: `removing the label "${label}" from pull request #${number} in ${repo.owner}/${repo.repo}`,
+        permission:
+          'pull-requests: write (or issues: write) — or set "labels: false" to leave the hub labels alone',
+      });
     }
   }
 }
@@ -381,11 +254,10 @@ export async function commentBodies(api: Api, repo: Repo, number: number): Promi
     });
     return comments.map((comment) => comment.body ?? '');
   } catch (error) {
-    throw callError(
-      `listing the comments of pull request #${number} in ${repo.owner}/${repo.repo}`,
-      error,
-      'pull-requests: read',
-    );
+    throw failed(error, {
+      call: `listing the comments of pull request #${number} in ${repo.owner}/${repo.repo}`,
+      permission: 'pull-requests: read',
+    });
   }
 }
 
@@ -399,7 +271,7 @@ export async function addComment(
   repo: Repo,
   number: number,
   body: string,
-  onRetry?: RetryLog,
+  log: ApiLog,
 ): Promise<boolean> {
   const what = `commenting on pull request #${number} in ${repo.owner}/${repo.repo}`;
   try {
@@ -411,25 +283,32 @@ export async function addComment(
           repo: repo.repo,
           issue_number: number,
           body,
-          request: { [SINGLE_ATTEMPT]: true },
+          request: { retries: 0 },
         });
         return true;
       },
       {
-        policy: API_RETRY_POLICY,
-        classify: (error) =>
-          error instanceof ConfigurationError ? { retry: false } : classifyApiFailure(error, Date.now()),
-        onRetry: (event) => onRetry?.(what, event),
+        policy: COMMENT_RETRY_POLICY,
+        classify: (error) => {
+          if (isNoAnswer(error))
+            return { retry: true, reason: `no answer from the API (${apiFailure(error).message})` };
+          const status = statusOf(error) ?? 0;
+          return status >= 500 ? { retry: true, reason: `the API answered ${status}` } : { retry: false };
+        },
+        onRetry: (event) =>
+          log(
+            `${what}: ${event.reason}; checking whether it landed, then trying again (attempt ${event.attempt + 1})`,
+          ),
       },
     );
     return outcome.value;
   } catch (error) {
-    throw callError(what, error, 'pull-requests: write (or issues: write)');
+    const last =
+      error instanceof RetriesExhaustedError && typeof error.cause === 'object' && error.cause !== null
+        ? Object.assign(error.cause, { attempts: error.attempts })
+        : error;
+    throw failed(last, { call: what, permission: 'pull-requests: write (or issues: write)' });
   }
-}
-
-export async function revokeToken(api: Api): Promise<void> {
-  await api.rest.apps.revokeInstallationAccessToken();
 }
 
 // ---- the image repository ----
@@ -440,16 +319,21 @@ export interface SourceCommit {
   htmlUrl: string;
 }
 
-function sourceReadError(error: unknown, source: Repo): ConfigurationError | undefined {
-  const status = statusOf(error);
-  if (status === 401 || status === 403) {
+function sourceReadError(error: unknown, source: Repo, call: string): unknown {
+  const failure = apiFailure(error);
+  if ((failure.status === 401 || failure.status === 403) && rateLimitOf(failure) === undefined) {
     return new ConfigurationError(
-      `"source-token" cannot read ${source.owner}/${source.repo} (${status}): ${apiFailure(error).message}`,
+      `"source-token" cannot read ${source.owner}/${source.repo} (${failure.status}): ${failure.message}`,
       'The downgrade guard reads the image repository: give a token with contents: read on it (the default github.token works in the image repository itself)',
     );
   }
-  return undefined;
+  return callError(error, {
+    call: `${call} in the image repository ${source.owner}/${source.repo}`,
+    permission: 'contents: read on the image repository ("source-token")',
+  });
 }
+
+const READ_SOURCE = 'reading the commit "source-sha" names';
 
 export async function sourceCommit(api: Api, source: Repo, sha: string): Promise<SourceCommit> {
   try {
@@ -467,7 +351,7 @@ export async function sourceCommit(api: Api, source: Repo, sha: string): Promise
         'Pass the image repository ("source-repo") and the commit the image was built from ("source-sha")',
       );
     }
-    throw sourceReadError(error, source) ?? error;
+    throw sourceReadError(error, source, READ_SOURCE);
   }
 }
 
@@ -515,6 +399,6 @@ export async function compareSource(
   } catch (error) {
     const status = statusOf(error);
     if (status === 404 || status === 422) return { found: false };
-    throw sourceReadError(error, source) ?? error;
+    throw sourceReadError(error, source, `comparing ${current.slice(0, 12)} with ${next.slice(0, 12)}`);
   }
 }

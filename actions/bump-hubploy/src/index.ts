@@ -1,4 +1,6 @@
 import { runAction } from '@hub-image-actions/action-io';
-import { main } from './main.js';
+import { cancelled, main } from './main.js';
+import { post } from './post.js';
 
-await runAction('bump-hubploy', main);
+await runAction('bump-hubploy', main, post);
+if (cancelled() !== undefined) process.exit();

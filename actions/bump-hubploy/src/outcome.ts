@@ -1,6 +1,7 @@
 import type { ImageName } from '@hub-image-actions/image-ref';
 import type { BumpPlan } from './plan.js';
-import { changesTable, keptTable } from './report.js';
+import type { LegacyOnlyReference } from '@hub-image-actions/deploy-config';
+import { changesTable, keptTable, legacyNote } from './report.js';
 
 export type BranchResult =
   | {
@@ -73,9 +74,23 @@ export function headline(outcome: Outcome, tag: string): string {
   }
 }
 
-export function summaryFor(image: ImageName, tag: string, outcome: Outcome): string {
+/** What the summary says besides the outcome: warnings a user should act on. */
+export interface SummaryNotes {
+  nothingSelected?: string;
+  legacy?: readonly LegacyOnlyReference[];
+}
+
+export function summaryFor(
+  image: ImageName,
+  tag: string,
+  outcome: Outcome,
+  notes: SummaryNotes = {},
+): string {
   const plan = planOf(outcome);
   const parts = [`### bump-hubploy: \`${image.full}\` → \`${tag}\``, headline(outcome, tag)];
+  if (notes.nothingSelected !== undefined) parts.push(`> [!WARNING]\n> ${notes.nothingSelected}`);
+  const legacy = legacyNote(notes.legacy ?? []);
+  if (legacy !== '') parts.push(legacy);
   if (outcome.pull !== undefined) parts.push(`Pull request: ${outcome.pull.url}`);
   if (plan !== undefined && plan.changes.length > 0) parts.push(changesTable(plan));
   if (plan !== undefined && plan.kept.length > 0) parts.push('**Left alone**', keptTable(plan));

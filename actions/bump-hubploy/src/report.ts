@@ -1,5 +1,5 @@
 import { markdownTable } from '@hub-image-actions/action-io';
-import { formatPath } from '@hub-image-actions/deploy-config';
+import { formatPath, type ImageUse, type LegacyOnlyReference } from '@hub-image-actions/deploy-config';
 import type { ImageName } from '@hub-image-actions/image-ref';
 import { shortName } from './branch.js';
 import { hubLabel, type BumpPlan } from './plan.js';
@@ -37,11 +37,17 @@ export function changesTable(plan: BumpPlan): string {
   return notes.length === 0 ? table : `${table}\n\n${notes.map((note) => `- ${note}`).join('\n')}`;
 }
 
+/** The tag as a reader should see it; a reference pinned only by digest (`NAME@sha256:…`) has none. */
+export function shownTag(use: Pick<ImageUse, 'tag' | 'digest'>): string {
+  if (use.tag !== '' || use.digest === undefined) return code(use.tag);
+  return `none (${code(`@${use.digest.slice(0, 19)}…`)})`;
+}
+
 export function keptTable(plan: BumpPlan): string {
   const rows = plan.kept.map(({ use, reason }) => [
     hubLabel(use),
     `${code(use.file)} line ${use.line} (${formatPath(use.path)})`,
-    code(use.tag),
+    shownTag(use),
     reason,
   ]);
   return markdownTable(['Hub', 'File', 'Tag', 'Why it is left alone'], rows);
@@ -57,11 +63,27 @@ export function sourceLine(source: SourceFacts | undefined): string {
   return `Built from ${commit}${pull}.`;
 }
 
-export function pullRequestBody(image: ImageName, plan: BumpPlan, source: SourceFacts | undefined): string {
+/** One line per hubploy.yaml whose edit hubploy ≥ 1.0 does not deploy. */
+export function legacyNote(legacy: readonly LegacyOnlyReference[]): string {
+  if (legacy.length === 0) return '';
+  const lines = legacy.map(
+    (ref) =>
+      `- ${code(ref.file)} sets ${ref.hub === undefined ? 'the' : `hub ${ref.hub}'s`} image only in its \`images:\` stanza, which hubploy dropped in 1.0 (2025-10): the hub deploys the chart's default image, and this change to it deploys nothing. Set the image in the hub's helm values (\`jupyterhub.singleuser.image\` in \`config/common.yaml\`).`,
+  );
+  return `**Not deployed by hubploy ≥ 1.0**\n\n${lines.join('\n')}`;
+}
+
+export function pullRequestBody(
+  image: ImageName,
+  plan: BumpPlan,
+  source: SourceFacts | undefined,
+  legacy: readonly LegacyOnlyReference[] = [],
+): string {
   const parts = [
     `Moves every hub that uses ${code(image.full)} to tag ${code(plan.tag)}.`,
     sourceLine(source),
     changesTable(plan),
+    legacyNote(legacy),
   ];
   if (plan.kept.length > 0) parts.push('**Left alone**', keptTable(plan));
   if (plan.current.length > 0) {

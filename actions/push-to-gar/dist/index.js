@@ -28374,8 +28374,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9788);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7903);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('push-to-gar', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i, _main_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9788:
+/***/ 7903:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28397,8 +28397,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 15 modules
 var core = __nccwpck_require__(8367);
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 8 modules
+var src = __nccwpck_require__(39);
 ;// CONCATENATED MODULE: ../../packages/gar-auth/src/auth-inputs.ts
 
 const AUTH_INPUT_NAMES = [
@@ -28825,6 +28825,10 @@ function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
 }
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
+}
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
     command;
@@ -28918,11 +28922,13 @@ const systemRunner = {
                     clearTimeout(timer);
                 splitters.stdout.end();
                 splitters.stderr.end();
+                const stdoutBytes = Buffer.concat(stdout);
                 resolve({
                     exitCode,
                     signal,
                     timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stdout: stdoutBytes.toString('utf8'),
+                    stdoutBytes,
                     stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
                 });
             };
@@ -29131,7 +29137,7 @@ function isLoopback(registry) {
     const host = registry.replace(/:[0-9]+$/, '');
     return host === 'localhost' || host === '[::1]' || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
 }
-function sha256Digest(body) {
+function client_sha256Digest(body) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
 }
 function parseChallenge(header) {
@@ -29235,7 +29241,7 @@ class RegistryClient {
         }
         const body = Buffer.from(await response.arrayBuffer());
         return {
-            digest: response.headers.get('docker-content-digest') ?? sha256Digest(body),
+            digest: response.headers.get('docker-content-digest') ?? client_sha256Digest(body),
             mediaType: (response.headers.get('content-type') ?? '').split(';')[0] ?? '',
             size: body.length,
             body,
@@ -29249,7 +29255,7 @@ class RegistryClient {
             scope: 'pull,push',
         });
         await response.arrayBuffer();
-        return response.headers.get('docker-content-digest') ?? sha256Digest(manifest.body);
+        return response.headers.get('docker-content-digest') ?? client_sha256Digest(manifest.body);
     }
     async blobExists(repository, digest) {
         const response = await this.request('HEAD', repository, `/v2/${repository}/blobs/${digest}`, {
@@ -29263,10 +29269,18 @@ class RegistryClient {
             scope: 'pull',
         });
         const body = Buffer.from(await response.arrayBuffer());
-        if (sha256Digest(body) !== digest && digest.startsWith('sha256:')) {
+        if (client_sha256Digest(body) !== digest && digest.startsWith('sha256:')) {
             throw new client_RegistryError('GET', `${this.baseUrl}/v2/${repository}/blobs/${digest}`, response.status, 'DIGEST_INVALID', 'content does not match its digest', undefined);
         }
         return body;
+    }
+    /**
+     * An authenticated request for the protocol modules beside this client (referrers, blob uploads and streams):
+     * the same auth, 401 retry and errors as every other call. `timeoutMs` overrides the per-request timeout, e.g. for
+     * a streamed blob whose body takes longer than a manifest.
+     */
+    send(method, repository, path, options) {
+        return this.request(method, repository, path, options);
     }
     async authorization(repository, scope, challenge, reason) {
         const key = `${repository}:${scope}`;
@@ -29321,7 +29335,7 @@ class RegistryClient {
                     method,
                     headers,
                     body: options.body,
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
                 });
             }
             catch (error) {
@@ -29369,7 +29383,7 @@ function classifyRegistryFailure(error) {
 
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/manifest.ts
 /** Parses a manifest's body; undefined when it is not a JSON object. */
-function manifestContent(manifest) {
+function manifest_manifestContent(manifest) {
     try {
         const parsed = JSON.parse(manifest.body.toString('utf8'));
         return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
@@ -29381,7 +29395,254 @@ function manifestContent(manifest) {
     }
 }
 
+;// CONCATENATED MODULE: ../../packages/registry-client/src/blobs.ts
+
+
+
+
+/** A streamed blob went past the caller's byte limit, or did not match its digest. */
+class BlobStreamError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'BlobStreamError';
+    }
+}
+/** Uploads a blob unless the repository has it (HEAD first): a POST for an upload session, then one PUT. */
+async function blobs_putBlob(client, repository, body) {
+    const digest = sha256Digest(body);
+    if (await client.blobExists(repository, digest))
+        return { digest, size: body.length, uploaded: false };
+    const session = await client.send('POST', repository, `/v2/${repository}/blobs/uploads/`, {
+        scope: 'pull,push',
+        headers: { 'content-length': '0' },
+    });
+    await session.arrayBuffer();
+    const location = session.headers.get('location');
+    if (!location) {
+        throw new RegistryError('POST', `${client.baseUrl}/v2/${repository}/blobs/uploads/`, session.status, undefined, 'no Location header for the upload', undefined);
+    }
+    const url = new URL(location, client.baseUrl);
+    url.searchParams.set('digest', digest);
+    const done = await client.send('PUT', repository, `${url.pathname}${url.search}`, {
+        scope: 'pull,push',
+        headers: { 'content-type': 'application/octet-stream' },
+        body,
+    });
+    await done.arrayBuffer();
+    return { digest, size: body.length, uploaded: true };
+}
+/**
+ * A blob's bytes as they arrive (redirects to storage followed; fetch drops the registry's Authorization header on a
+ * cross-origin hop), checked against the digest at the end and bounded by `maxBytes`.
+ */
+async function* streamBlob(client, repository, digest, options = {}) {
+    const response = await client.send('GET', repository, `/v2/${repository}/blobs/${digest}`, {
+        scope: 'pull',
+        timeoutMs: options.timeoutMs ?? 600_000,
+    });
+    if (response.body === null)
+        return;
+    const hash = digest.startsWith('sha256:') ? createHash('sha256') : undefined;
+    let total = 0;
+    for await (const chunk of response.body) {
+        total += chunk.length;
+        if (options.maxBytes !== undefined && total > options.maxBytes) {
+            await response.body.cancel().catch(() => undefined);
+            throw new BlobStreamError(`blob ${digest} of ${repository} is larger than the limit of ${options.maxBytes} bytes`);
+        }
+        hash?.update(chunk);
+        yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    if (hash !== undefined && `sha256:${hash.digest('hex')}` !== digest) {
+        throw new BlobStreamError(`blob ${digest} of ${repository}: content does not match its digest`);
+    }
+}
+/** The layer descriptors of an image (an index is followed to `platform`), lowest layer first; undefined when absent. */
+async function imageLayers(client, repository, reference, platform = 'linux/amd64') {
+    const image = await readImage(client, repository, reference, platform);
+    const manifest = image === undefined ? undefined : await client.getManifest(repository, image.manifestDigest);
+    const layers = manifest === undefined ? undefined : manifestContent(manifest)?.layers;
+    return image === undefined || layers === undefined
+        ? undefined
+        : { manifestDigest: image.manifestDigest, layers };
+}
+
+;// CONCATENATED MODULE: ../../packages/registry-client/src/referrers.ts
+
+
+
+const OCI_IMAGE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_IMAGE_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** The OCI empty descriptor: the `{}` blob, the config of an artifact that needs none. */
+const OCI_EMPTY = {
+    mediaType: 'application/vnd.oci.empty.v1+json',
+    digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+    size: 2,
+};
+/** The registry refused to store or show an artifact (a 4xx): the caller warns, the image itself is unaffected. */
+class ReferrerRefusedError extends Error {
+    step;
+    status;
+    cause;
+    constructor(step, cause) {
+        super(`the registry refused the ${step === 'referrers-tag' ? 'referrers tag' : step} (${cause.message})`);
+        this.name = 'ReferrerRefusedError';
+        this.step = step;
+        this.status = cause.status;
+        this.cause = cause;
+    }
+}
+/** Two writers kept replacing each other's referrers index; ours is not in it after every attempt. */
+class ReferrerConflictError extends Error {
+    constructor(tag, attempts) {
+        super(`the referrers tag ${tag} was rewritten by another writer on each of ${attempts} attempts`);
+        this.name = 'ReferrerConflictError';
+    }
+}
+/** The tag of the OCI distribution 1.1 referrers tag schema: `<alg>-<hex>`, at most 128 characters. */
+function referrersTag(digest) {
+    return digest
+        .replace(':', '-')
+        .replace(/[^a-zA-Z0-9_.-]/g, '-')
+        .slice(0, 128);
+}
+async function refusedAs(step, work) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        if (error instanceof RegistryError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+            throw new ReferrerRefusedError(step, error);
+        }
+        throw error;
+    }
+}
+function descriptorsOf(body) {
+    const content = manifestContent({ body });
+    return (content?.manifests ?? []).filter((m) => typeof m.digest === 'string' && typeof m.mediaType === 'string');
+}
+/** The referrers index under the fallback tag, or an empty list when there is none. */
+async function readTagIndex(client, repository, tag) {
+    const index = await client.getManifest(repository, tag);
+    return index === undefined ? [] : descriptorsOf(index.body);
+}
+/**
+ * The artifacts that refer to `subject` (a manifest digest): from the referrers API when the registry has it,
+ * else from the referrers tag schema. Filtered to `artifactType` when given (also when the registry ignored the filter).
+ */
+async function listReferrers(client, repository, subject, artifactType) {
+    return refusedAs('list', async () => {
+        const query = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
+        const response = await client.send('GET', repository, `/v2/${repository}/referrers/${subject}${query}`, {
+            scope: 'pull',
+            allow404: true,
+            headers: { accept: OCI_IMAGE_INDEX },
+        });
+        const body = Buffer.from(await response.arrayBuffer());
+        const isIndex = response.status === 200 && (response.headers.get('content-type') ?? '').startsWith(OCI_IMAGE_INDEX);
+        const via = isIndex ? 'referrers-api' : 'tag-schema';
+        const all = isIndex ? descriptorsOf(body) : await readTagIndex(client, repository, referrersTag(subject));
+        return {
+            referrers: artifactType === undefined ? all : all.filter((d) => d.artifactType === artifactType),
+            via,
+        };
+    });
+}
+/** The artifact's manifest; the same artifact always gives the same bytes, so the same digest. */
+function artifactManifest(subject, artifact) {
+    const manifest = {
+        schemaVersion: 2,
+        mediaType: OCI_IMAGE_MANIFEST,
+        artifactType: artifact.artifactType,
+        config: OCI_EMPTY,
+        layers: [
+            {
+                mediaType: artifact.mediaType ?? artifact.artifactType,
+                digest: sha256Digest(artifact.content),
+                size: artifact.content.length,
+            },
+        ],
+        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+        ...(artifact.annotations === undefined ? {} : { annotations: artifact.annotations }),
+    };
+    return Buffer.from(JSON.stringify(manifest));
+}
+/**
+ * Stores `artifact` as a referrer of the image manifest `subject`: the empty config and the content blob, the
+ * artifact manifest (by digest), and, on a registry without the referrers API, its descriptor in the referrers tag's
+ * index, read-modify-written without dropping other referrers. Idempotent: a second call writes nothing.
+ *
+ * The tag schema has no compare-and-swap: after writing the index we read it back, and when another writer's index
+ * replaced ours we merge again (up to `attempts` times). A writer that replaces the index after our read-back can still
+ * drop our entry; its own read-back does not see that. Re-running the write restores it.
+ */
+async function attachArtifact(client, repository, subject, artifact, options = {}) {
+    const body = artifactManifest(subject, artifact);
+    const digest = sha256Digest(body);
+    const listed = await listReferrers(client, repository, subject.digest, artifact.artifactType);
+    if (listed.referrers.some((d) => d.digest === digest))
+        return { digest, written: false, via: listed.via };
+    await refusedAs('blob', async () => {
+        await putBlob(client, repository, Buffer.from('{}'));
+        await putBlob(client, repository, artifact.content);
+    });
+    let subjectProcessed = false;
+    await refusedAs('manifest', async () => {
+        if ((await client.headManifest(repository, digest)) !== undefined)
+            return;
+        const response = await client.send('PUT', repository, `/v2/${repository}/manifests/${digest}`, {
+            scope: 'pull,push',
+            headers: { 'content-type': OCI_IMAGE_MANIFEST },
+            body,
+        });
+        await response.arrayBuffer();
+        subjectProcessed = response.headers.get('oci-subject') !== null;
+    });
+    if (subjectProcessed || listed.via === 'referrers-api')
+        return { digest, written: true, via: 'referrers-api' };
+    const tag = referrersTag(subject.digest);
+    const ours = {
+        mediaType: OCI_IMAGE_MANIFEST,
+        digest,
+        size: body.length,
+        artifactType: artifact.artifactType,
+        ...(artifact.annotations === undefined ? {} : { annotations: artifact.annotations }),
+    };
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        const current = await refusedAs('referrers-tag', () => readTagIndex(client, repository, tag));
+        if (!current.some((d) => d.digest === digest)) {
+            const index = { schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [...current, ours] };
+            await refusedAs('referrers-tag', () => client.putManifest(repository, tag, {
+                mediaType: OCI_IMAGE_INDEX,
+                body: Buffer.from(JSON.stringify(index)),
+            }));
+        }
+        const after = await refusedAs('referrers-tag', () => readTagIndex(client, repository, tag));
+        if (after.some((d) => d.digest === digest))
+            return { digest, written: true, via: 'tag-schema' };
+    }
+    throw new ReferrerConflictError(tag, attempts);
+}
+/**
+ * The content of the newest referrer of `subject` with `artifactType` (the last one listed), or undefined when there
+ * is none. The blob is checked against its digest.
+ */
+async function readArtifact(client, repository, subject, artifactType) {
+    const { referrers, via } = await listReferrers(client, repository, subject, artifactType);
+    const newest = referrers.at(-1);
+    if (newest === undefined)
+        return undefined;
+    const manifest = await client.getManifest(repository, newest.digest);
+    const layer = manifest === undefined ? undefined : manifestContent(manifest)?.layers?.[0];
+    if (layer === undefined)
+        return undefined;
+    return { digest: newest.digest, content: await client.getBlob(repository, layer.digest), via };
+}
+
 ;// CONCATENATED MODULE: ../../packages/registry-client/src/index.ts
+
+
 
 
 
@@ -30149,7 +30410,7 @@ async function readTag(repo, reference, options, needConfig = () => true) {
         if (!needConfig(head.digest))
             return { digest: head.digest, configDigest: undefined };
         const manifest = await repo.client.getManifest(repo.path, head.digest);
-        return { digest: head.digest, configDigest: manifest && manifestContent(manifest)?.config?.digest };
+        return { digest: head.digest, configDigest: manifest && manifest_manifestContent(manifest)?.config?.digest };
     }, classifyRegistryCall, readOnly(options));
     return value;
 }
@@ -30867,7 +31128,7 @@ async function post() {
 
 /***/ }),
 
-/***/ 7788:
+/***/ 39:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30885,7 +31146,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ax: () => (/* reexport */ runnerInputs)
 });
 
-// UNUSED EXPORTS: InputError, InputErrors, describeFailure, formatBytes, inputsFrom, isPostStep, secretForms
+// UNUSED EXPORTS: InputError, InputErrors, declaredInputs, declaredInputsOfBundle, describeFailure, formatBytes, inputsFrom, isPostStep, secretForms, unknownInputs, warnUnknownInputs, workspacePath
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -30907,7 +31168,7 @@ function defaultFix(input) {
     return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;
 }
 /** One input that failed validation. The value is never shown for secret inputs. */
-class InputError extends ConfigurationError {
+class errors_InputError extends ConfigurationError {
     input;
     value;
     expected;
@@ -30966,11 +31227,15 @@ const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUp
 function inputsFrom(values) {
     return (name) => values[name];
 }
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value, keyword) {
+    return value.toLowerCase() === keyword.toLowerCase();
+}
 /**
  * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
  * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
  */
 class InputReader {
     source;
@@ -30989,7 +31254,7 @@ class InputReader {
         const value = this.raw(name);
         if (value !== '')
             return value;
-        this.problem(new InputError(name, undefined, `is required: ${expected}`));
+        this.problem(new errors_InputError(name, undefined, `is required: ${expected}`));
         return undefined;
     }
     /** An optional string; undefined when empty. */
@@ -31012,11 +31277,11 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (TRUE.includes(value))
+        if (sameKeyword(value, 'true'))
             return true;
-        if (FALSE.includes(value))
+        if (sameKeyword(value, 'false'))
             return false;
-        this.problem(new InputError(name, value, 'expected true or false'));
+        this.problem(new errors_InputError(name, value, 'expected true or false'));
         return fallback;
     }
     /** A whole number in `range`; `advice` replaces the default wording of the problem, e.g. to name a keyword. */
@@ -31027,7 +31292,7 @@ class InputReader {
         const parsed = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
             const expected = advice.expected ?? `expected a whole number from ${range.min} to ${range.max}`;
-            this.problem(new InputError(name, value, expected, advice.fix));
+            this.problem(new errors_InputError(name, value, expected, advice.fix));
             return fallback;
         }
         return parsed;
@@ -31036,10 +31301,19 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (choices.includes(value))
-            return value;
-        this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
+        const chosen = choices.find((choice) => sameKeyword(value, choice));
+        if (chosen !== undefined)
+            return chosen;
+        this.problem(new errors_InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
         return fallback;
+    }
+    /**
+     * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+     * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+     */
+    keyword(name, keywords) {
+        const value = this.raw(name);
+        return keywords.find((keyword) => sameKeyword(value, keyword));
     }
     /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
     list(name, separators = 'newline-or-comma') {
@@ -31048,13 +31322,24 @@ class InputReader {
         const items = separators === 'newline' ? lines : lines.flatMap((line) => line.split(','));
         return items.map((item) => item.trim()).filter((item) => item !== '');
     }
+    /**
+     * A command line, one argument per line, exactly as written: a line starting with `#` is an argument like any
+     * other (no comments), and nothing is trimmed but a line's `\r`. Only empty lines are left out.
+     */
+    argv(name) {
+        const value = this.source(name) ?? '';
+        return value
+            .split('\n')
+            .map((line) => line.replace(/\r$/, ''))
+            .filter((line) => line !== '');
+    }
     /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
     keyValues(name) {
         const pairs = [];
         for (const line of this.list(name, 'newline')) {
             const eq = line.indexOf('=');
             if (eq <= 0) {
-                this.problem(new InputError(name, line, 'expected one KEY=VALUE per line'));
+                this.problem(new errors_InputError(name, line, 'expected one KEY=VALUE per line'));
                 continue;
             }
             pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
@@ -31072,13 +31357,17 @@ class InputReader {
             return validate(value);
         }
         catch (error) {
-            this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+            // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+            if (error instanceof errors_InputError)
+                this.problem(error);
+            else
+                this.problem(new errors_InputError(name, value, error instanceof Error ? error.message : String(error), fix));
             return undefined;
         }
     }
     /** Records a problem found by a check across inputs (e.g. two that conflict). */
     reject(name, value, expected, fix) {
-        this.problem(new InputError(name, value, expected, fix));
+        this.problem(new errors_InputError(name, value, expected, fix));
     }
     /** Throws every problem found so far; call once, before any side effect. */
     finish() {
@@ -31087,7 +31376,102 @@ class InputReader {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/action-io/src/declared-inputs.ts
+
+
+/**
+ * The names under `inputs:` in an action.yml, read line by line: our action.yml files are block YAML, one
+ * input name per line at the mapping's indentation (a unit test checks this against a YAML parser).
+ */
+function declaredInputs(actionYml) {
+    const names = [];
+    let inInputs = false;
+    let indent;
+    for (const line of actionYml.split(/\r?\n/)) {
+        if (/^\s*(#.*)?$/.test(line))
+            continue;
+        const lead = line.length - line.trimStart().length;
+        if (lead === 0) {
+            inInputs = /^inputs\s*:\s*(#.*)?$/.test(line);
+            indent = undefined;
+            continue;
+        }
+        if (!inInputs)
+            continue;
+        indent ??= lead;
+        if (lead !== indent)
+            continue;
+        const match = /^\s*(?:'([^']*)'|"([^"]*)"|([^\s:#'"][^:#]*?))\s*:(\s|$)/.exec(line);
+        const name = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (name !== undefined)
+            names.push(name);
+    }
+    return names;
+}
+/** The runner's variable for an input: INPUT_, the name upper-cased, spaces as "_" (hyphens stay). */
+function variableOf(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+/** Equal once "_", "-" and spaces are one character and case is ignored: `config_file` is `config-file`. */
+const folded = (name) => name.toLowerCase().replace(/[-_ ]/g, '-');
+/**
+ * INPUT_* variables that no declared input accounts for but that are close to one (the same but for "-"/"_" or
+ * case, or at most two edits away): most likely a misspelt input, which the runner passes on with a mere
+ * "Unexpected input" warning. Variables close to no input are left alone (they may be another step's).
+ */
+function unknownInputs(env, declared) {
+    const known = new Set(declared.map(variableOf));
+    const found = [];
+    for (const variable of Object.keys(env).sort()) {
+        if (!variable.startsWith('INPUT_') || known.has(variable))
+            continue;
+        const given = variable.slice('INPUT_'.length).toLowerCase();
+        if (given === '')
+            continue;
+        let best;
+        for (const name of declared) {
+            const distance = folded(name) === folded(given) ? 0 : editDistance(name.toLowerCase(), given);
+            if (distance <= 2 && (best === undefined || distance < best.distance))
+                best = { name, distance };
+        }
+        if (best !== undefined)
+            found.push({ given, meant: best.name });
+    }
+    return found;
+}
+/** The inputs the running action declares: its action.yml, one folder above the bundle (`dist/index.js`). */
+function declaredInputsOfBundle(entry = process.argv[1]) {
+    if (entry === undefined)
+        return undefined;
+    for (const name of ['action.yml', 'action.yaml']) {
+        try {
+            return declaredInputs((0,external_node_fs_.readFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(entry), '..', name), 'utf8'));
+        }
+        catch {
+            // try the other name
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -31101,8 +31485,20 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A warning for each `with:` key that is not an input of the action but is close to one (a misspelt
+ * `config_file` for `config-file`): the runner only says "Unexpected input", and the value is ignored.
+ */
+function warnUnknownInputs(actionName, declared) {
+    if (declared === undefined)
+        return;
+    for (const { given, meant } of unknownInputs(process.env, declared)) {
+        core/* warning */.$e(`input "${given}" is not an input of ${actionName}, so its value is ignored; did you mean "${meant}"? Rename it in the step's \`with:\``, { title: `Unknown input "${given}"` });
+    }
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
- * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
+ * any error into a failed step: user mistakes as a plain message, bugs with their stack trace. Before
+ * main, it warns about misspelt inputs, reading the declared ones from the action.yml next to the bundle.
  */
 async function runAction(actionName, main, post) {
     const phase = isPostStep() ? post : main;
@@ -31110,6 +31506,8 @@ async function runAction(actionName, main, post) {
         core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    if (!isPostStep())
+        warnUnknownInputs(actionName, declaredInputsOfBundle());
     try {
         await phase();
     }
@@ -31184,7 +31582,54 @@ async function appendSummary(markdown) {
     await core/* summary */.z.addRaw(markdown, true).write();
 }
 
+;// CONCATENATED MODULE: ../../packages/action-io/src/workspace.ts
+
+
+
+/** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
+function realPath(path, links = 0) {
+    try {
+        return realpathSync(path);
+    }
+    catch {
+        // Not there, or a dangling symlink: a file written there would land where the link points.
+    }
+    if (links < 40) {
+        try {
+            if (lstatSync(path).isSymbolicLink())
+                return realPath(resolve(dirname(path), readlinkSync(path)), links + 1);
+        }
+        catch {
+            // not there at all
+        }
+    }
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent, links), basename(path));
+}
+function isInside(root, path) {
+    const rel = relative(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+/**
+ * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
+ * (for a path that does not exist yet, those of its nearest existing parent, so a file written there stays
+ * inside too). Returns the absolute path as given (symlinks not replaced). Throws an `InputError` naming the
+ * input, the value, where it resolves to and the fix otherwise: `../../etc`, `/etc`, or a link out of the checkout.
+ */
+function workspacePath(input, value, options) {
+    const from = options.from ?? options.workspace;
+    const path = resolve(from, value);
+    const root = realPath(resolve(options.workspace));
+    const real = realPath(path);
+    if (isInside(root, real))
+        return path;
+    throw new InputError(input, value, `resolves to ${real}, outside the workspace (${root})`, `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+        'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step');
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
+
+
 
 
 

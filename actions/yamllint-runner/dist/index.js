@@ -28374,8 +28374,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1548);
+/* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2819);
 
 
 await (0,_hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('yamllint-runner', _main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i);
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1548:
+/***/ 2819:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28396,8 +28396,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 20 modules
 var core = __nccwpck_require__(7550);
-// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 6 modules
-var src = __nccwpck_require__(7788);
+// EXTERNAL MODULE: ../../packages/action-io/src/index.ts + 8 modules
+var src = __nccwpck_require__(39);
 ;// CONCATENATED MODULE: ../../packages/git-changes/src/pull-request.ts
 const SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 function field(value, ...keys) {
@@ -28437,9 +28437,17 @@ function pullRequestRange(eventName, payload) {
         number: typeof number === 'number' ? number : undefined,
     };
 }
-/** `git diff --name-only -z` output → paths. */
+/** `git diff --name-only -z` output → paths, as the bytes git gave (a name need not be UTF-8). */
 function parseNulSeparated(output) {
-    return output.split('\0').filter((path) => path !== '');
+    const paths = [];
+    for (let start = 0; start < output.length;) {
+        const end = output.indexOf(0, start);
+        const stop = end < 0 ? output.length : end;
+        if (stop > start)
+            paths.push(output.subarray(start, stop));
+        start = stop + 1;
+    }
+    return paths;
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -28450,6 +28458,10 @@ const STDERR_TAIL_LINES = 20;
 function tailLines(text, count = STDERR_TAIL_LINES) {
     const trimmed = text.replace(/\s+$/, '');
     return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+function stdoutBytesOf(result) {
+    return result.stdoutBytes ?? Buffer.from(result.stdout);
 }
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
 class ProcessError extends Error {
@@ -28544,11 +28556,13 @@ const systemRunner = {
                     clearTimeout(timer);
                 splitters.stdout.end();
                 splitters.stderr.end();
+                const stdoutBytes = Buffer.concat(stdout);
                 resolve({
                     exitCode,
                     signal,
                     timedOut,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stdout: stdoutBytes.toString('utf8'),
+                    stdoutBytes,
                     stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
                 });
             };
@@ -28573,10 +28587,7 @@ const systemRunner = {
 ;// CONCATENATED MODULE: ../../packages/process/src/index.ts
 
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ../../packages/git-changes/src/changed-files.ts
-
 
 
 const DEFAULT_DEEPEN = [50, 200, 1000];
@@ -28674,11 +28685,11 @@ async function changedFilesSinceMergeBase(range, options) {
     ]);
     if (diff.exitCode !== 0)
         return { found: false, reason: `git diff ${changed_files_short(base)} ${changed_files_short(range.head)} failed: ${lastLine(diff)}` };
-    return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(diff.stdout), fetches };
+    return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(stdoutBytesOf(diff)), fetches };
 }
-/** Absolute paths of changed files, for matching against a file list made from another directory. */
+/** Absolute paths of changed files (bytes), for matching against a file list made from another directory. */
 function absoluteChangedPaths(changed) {
-    return new Set(changed.files.map((file) => (0,external_node_path_namespaceObject.join)(changed.topLevel, file)));
+    return changed.files.map((file) => Buffer.concat([Buffer.from(`${changed.topLevel}/`), file]));
 }
 
 ;// CONCATENATED MODULE: ../../packages/git-changes/src/index.ts
@@ -28687,10 +28698,86 @@ function absoluteChangedPaths(changed) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/cancel.ts
+/**
+ * The runner's cancel: SIGINT, then SIGTERM, to the action's process only. Node would die at once and leave its
+ * yamllint (or pip) children running; instead every child is stopped, the step waits for them, and what was
+ * half-made is removed by the code that made it (it sees a CancelledError).
+ */
+
+class CancelledError extends src/* ConfigurationError */.j1 {
+    signalName;
+    constructor(signalName) {
+        super(`cancelled (${signalName})`);
+        this.signalName = signalName;
+        this.name = 'CancelledError';
+    }
+}
+class Cancellation {
+    signals;
+    controller = new AbortController();
+    running = new Set();
+    signalName;
+    /** Children that were running when the signal came, and how each ended. */
+    stopped = [];
+    onSignal = (signal) => {
+        if (this.signalName !== undefined)
+            return;
+        this.signalName = signal;
+        this.controller.abort();
+    };
+    constructor(signals = ['SIGINT', 'SIGTERM']) {
+        this.signals = signals;
+        for (const signal of signals)
+            process.on(signal, this.onSignal);
+    }
+    get cancelled() {
+        return this.signalName === undefined ? undefined : new CancelledError(this.signalName);
+    }
+    /** A runner whose children are ended (SIGTERM) on cancel; a run after the cancel does not start. */
+    runner(inner) {
+        return {
+            run: async (command, args, options = {}) => {
+                const before = this.cancelled;
+                if (before !== undefined)
+                    throw before;
+                const signal = options.signal === undefined
+                    ? this.controller.signal
+                    : AbortSignal.any([options.signal, this.controller.signal]);
+                const run = inner.run(command, args, { ...options, signal });
+                this.running.add(run);
+                try {
+                    const result = await run;
+                    const after = this.cancelled;
+                    if (after !== undefined) {
+                        this.stopped.push(`${command.split('/').at(-1)} ${result.signal === null ? `exited with code ${result.exitCode}` : `ended by ${result.signal}`}`);
+                        throw after;
+                    }
+                    return result;
+                }
+                finally {
+                    this.running.delete(run);
+                }
+            },
+        };
+    }
+    /** Waits until no child started through `runner` is left running. */
+    async settled() {
+        while (this.running.size > 0)
+            await Promise.allSettled([...this.running]);
+    }
+    dispose() {
+        for (const signal of this.signals)
+            process.off(signal, this.onSignal);
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/context.ts
@@ -28699,26 +28786,39 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 /** Default of `yamllint-version`: Debian 12's yamllint, the version whose output this action is tested against. */
 const DEFAULT_YAMLLINT_VERSION = '1.29.0';
 const VERSION = /^(any|[0-9]+(\.[0-9]+){1,2})$/;
-/** Reads and validates every input; throws all problems at once, before yamllint runs. */
-function readInputs(source = src/* runnerInputs */.ax) {
+const herePlaces = () => ({
+    cwd: process.cwd(),
+    workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+});
+/**
+ * Reads and validates every input; throws all problems at once, before yamllint runs. Paths must stay inside
+ * the workspace once symlinks are resolved (whether they exist is checked next, see local-files.ts).
+ */
+function readInputs(source = src/* runnerInputs */.ax, places = herePlaces()) {
     const r = new src/* InputReader */.i_(source);
+    const inWorkspace = (input) => (value) => (0,src/* workspacePath */.X5)(input, value, { workspace: places.workspace, from: places.cwd });
     const configFile = r.optional('config-file');
+    r.check('config-file', configFile, inWorkspace('config-file'));
     // Inline YAML: keep its indentation, only blank edges go.
     const configDataRaw = source('config-data') ?? '';
     const configData = configDataRaw.trim() === '' ? undefined : configDataRaw.replace(/^\s*\n/, '').trimEnd();
     if (configFile !== undefined && configData !== undefined) {
         r.reject('config-data', undefined, 'cannot be combined with "config-file"', 'Give one of the two.');
     }
-    const yamllintVersion = r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
+    const yamllintVersion = r.keyword('yamllint-version', ['any']) ?? r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
     if (!VERSION.test(yamllintVersion))
         r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
-    const jobs = r.string('jobs', 'auto') === 'auto'
+    const jobs = r.optional('jobs') === undefined || r.keyword('jobs', ['auto']) !== undefined
         ? undefined
         : r.integer('jobs', 1, { min: 1, max: 256 }, {
             expected: 'expected "auto" (one yamllint per core) or a whole number from 1 to 256',
             fix: 'Leave "jobs" out for "auto", or give how many yamllint processes to run at once',
         });
     const paths = r.list('paths', 'newline');
+    for (const path of paths)
+        r.check('paths', path, inWorkspace('paths'));
+    const sarifFile = r.optional('sarif-file');
+    r.check('sarif-file', sarifFile, inWorkspace('sarif-file'));
     const inputs = {
         paths: paths.length === 0 ? ['.'] : paths,
         config: configFile !== undefined
@@ -28730,7 +28830,7 @@ function readInputs(source = src/* runnerInputs */.ax) {
         changedOnly: r.boolean('changed-only', false),
         strict: r.boolean('strict', false),
         noWarnings: r.boolean('no-warnings', false),
-        sarifFile: r.optional('sarif-file'),
+        sarifFile,
         jobs,
     };
     r.finish();
@@ -28753,8 +28853,12 @@ function readRunnerContext(env = process.env) {
 
 /** The yamllint configuration is missing or invalid. Plain yamllint exits 1 or 255 for this; we tell it apart. */
 class YamllintConfigError extends src/* ConfigurationError */.j1 {
-    constructor(message, fix) {
+    yamllintExit;
+    constructor(message, fix, 
+    /** The code plain yamllint exited with, when it was run (255 for an invalid configuration). */
+    yamllintExit) {
         super(message, fix);
+        this.yamllintExit = yamllintExit;
         this.name = 'YamllintConfigError';
     }
 }
@@ -28785,40 +28889,242 @@ function outcomeOf(error) {
     return error instanceof YamllintConfigError ? 'config-error' : 'error';
 }
 
+;// CONCATENATED MODULE: ./src/driver.ts
+/**
+ * How yamllint is run so that nothing it prints is lost. Pure.
+ *
+ * yamllint's own command line (`yamllint.cli.run`) runs in yamllint's own Python, with two changes that do not
+ * touch what it lints or decides: its arguments arrive NUL-separated on stdin (node passes argv as UTF-8 text only,
+ * and a file name need not be UTF-8), and each write to stdout arrives framed by its length. yamllint prints each
+ * problem and each listed file with one `print`, which is two writes (the text, then "\n"), so the frames give every
+ * record whole even when a message or a file name holds a newline, and the bytes are exactly those plain yamllint
+ * prints (UTF-8 text, file names as the bytes they are).
+ */
+
+/** Marks the children in `ps`, and keeps the working directory off sys.path: a `yaml.py` there must not load. */
+const DRIVER = `# hub-image-actions yamllint-runner: yamllint's CLI with argv on stdin and stdout framed
+import sys
+if sys.path and sys.path[0] == '':
+    del sys.path[0]
+import os
+out = sys.stdout.buffer
+class Framed:
+    encoding = 'utf-8'
+    errors = 'surrogateescape'
+    def write(self, text):
+        data = text.encode('utf-8', 'surrogateescape')
+        out.write(b'%d\\n' % len(data) + data)
+        return len(text)
+    def flush(self):
+        out.flush()
+    def isatty(self):
+        return False
+sys.stdout = Framed()
+args = [os.fsdecode(arg) for arg in sys.stdin.buffer.read().split(b'\\0')[:-1]]
+from yamllint.cli import run
+try:
+    run(args)
+finally:
+    out.flush()
+`;
+/** The argv that runs the driver with `python` (the interpreter and its options). */
+function driverArgv(python) {
+    const [command = 'python3', ...options] = python;
+    return { command, args: [...options, '-c', DRIVER] };
+}
+/** yamllint's arguments as the driver reads them: each followed by NUL. */
+function encodeArgs(args) {
+    return Buffer.concat(args.flatMap((arg) => [Buffer.from(arg), Buffer.from([0])]));
+}
+class FramingError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'FramingError';
+    }
+}
+/** The driver's stdout back into the writes yamllint made. */
+function decodeFrames(stdout) {
+    const frames = [];
+    let at = 0;
+    while (at < stdout.length) {
+        const newline = stdout.indexOf(0x0a, at);
+        const header = newline < 0 ? '' : stdout.subarray(at, newline).toString('latin1');
+        if (!/^[0-9]{1,10}$/.test(header) || newline + 1 + Number(header) > stdout.length)
+            throw new FramingError(`yamllint's output is cut or not framed at byte ${at} of ${stdout.length}`);
+        frames.push(stdout.subarray(newline + 1, newline + 1 + Number(header)));
+        at = newline + 1 + Number(header);
+    }
+    return frames;
+}
+/**
+ * The driver's stdout back into what yamllint printed, one record per `print` (without its "\n"). A last record
+ * that lacks its "\n" (yamllint killed mid-print) is kept as it is.
+ */
+function decodeRecords(stdout) {
+    const records = [];
+    let pending = [];
+    for (const frame of decodeFrames(stdout)) {
+        if (frame.length === 1 && frame[0] === 0x0a) {
+            records.push(Buffer.concat(pending));
+            pending = [];
+        }
+        else {
+            pending.push(frame);
+        }
+    }
+    if (pending.length > 0)
+        records.push(Buffer.concat(pending));
+    return records;
+}
+/** All that yamllint printed, as text, e.g. for `--version`. */
+function decodeText(stdout) {
+    return Buffer.concat(decodeFrames(stdout)).toString('utf8');
+}
+/**
+ * The Python a `yamllint` script runs with, from its first bytes: `#!/usr/bin/python3`, `#!/usr/bin/env python3`
+ * (then the first word is a name to find on PATH), or pip's launcher for long paths (`#!/bin/sh` then
+ * `'''exec' "/venv/bin/python" "$0" "$@"`). Undefined when it is not a Python script (a binary, a shell shim).
+ */
+function pythonOfScript(head) {
+    const text = head.toString('utf8');
+    const first = /^#!(.*)$/.exec(text.split('\n')[0] ?? '')?.[1]?.trim();
+    if (first === undefined || first === '')
+        return undefined;
+    let words = first.split(/\s+/);
+    if (words[0] === '/bin/sh') {
+        const launcher = /^'''exec' "?([^"\s]+)"? "\$0" "\$@"/m.exec(text)?.[1];
+        words = launcher === undefined ? [] : [launcher];
+    }
+    else if ((0,external_node_path_.basename)(words[0] ?? '') === 'env') {
+        words = words.slice(1).filter((word) => word !== '-S');
+    }
+    const [python, ...options] = words;
+    if (python === undefined || !/^(python|pypy)[0-9.]*$/.test((0,external_node_path_.basename)(python)))
+        return undefined;
+    return [python, ...options];
+}
+
+;// CONCATENATED MODULE: ./src/names.ts
+/**
+ * File names as yamllint prints them: bytes, which need not be UTF-8 and may hold any byte but NUL and "/" in a
+ * component. They stay Buffers from yamllint's output to its next command line, and become text only to be shown
+ * (invalid UTF-8 as U+FFFD) or encoded (SARIF URIs, shell words). Pure.
+ */
+
+/** Path arithmetic on bytes: latin1 maps each byte to one character, so "/" and "." are found exactly. */
+const asLatin1 = (name) => name.toString('latin1');
+const fromLatin1 = (text) => Buffer.from(text, 'latin1');
+const pathBytes = (path) => asLatin1(Buffer.from(path));
+/** A key for maps and sets: equal for equal bytes. */
+function nameKey(name) {
+    return asLatin1(name);
+}
+/** For the log, annotations and the summary. */
+function displayName(name) {
+    return name.toString('utf8');
+}
+/** Shown inside a message: as is, or JSON-quoted when it holds line breaks or other control characters. */
+function quotedName(name) {
+    const text = displayName(name);
+    // eslint-disable-next-line no-control-regex
+    return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
+}
+/** `name` (relative to `dir`, or absolute) as an absolute, normalised path. */
+function absoluteName(dir, name) {
+    return fromLatin1(external_node_path_.posix.resolve(pathBytes(dir), asLatin1(name)));
+}
+/** `name` (relative to `dir`) as a path from `root`, "/"-separated, e.g. for annotations and SARIF. */
+function nameFrom(root, dir, name) {
+    return fromLatin1(external_node_path_.posix.relative(pathBytes(root), external_node_path_.posix.resolve(pathBytes(dir), asLatin1(name))));
+}
+// What encodeURIComponent leaves alone, so ASCII names read as before.
+const URI_SAFE = /^[A-Za-z0-9\-_.!~*'()]$/;
+/** A relative URI reference for SARIF: each byte outside the safe set percent-encoded, "/" kept. */
+function uriPath(name) {
+    let uri = '';
+    for (const byte of name) {
+        const char = String.fromCharCode(byte);
+        uri +=
+            char === '/' || URI_SAFE.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return uri;
+}
+/**
+ * A word for a POSIX shell: as is when it is safe, single-quoted when it is UTF-8 text (line breaks included), else
+ * bash's $'…' with escapes, so the command names exactly these bytes.
+ */
+function shellWord(word) {
+    const bytes = Buffer.from(word);
+    const text = bytes.toString('utf8');
+    if (/^[A-Za-z0-9_./,:=@%+-]+$/.test(text))
+        return text;
+    // eslint-disable-next-line no-control-regex
+    if (Buffer.from(text).equals(bytes) && !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) {
+        return `'${text.replace(/'/g, `'\\''`)}'`;
+    }
+    let escaped = '';
+    for (const byte of bytes) {
+        const char = String.fromCharCode(byte);
+        if (byte >= 0x20 && byte < 0x7f)
+            escaped += char === "'" || char === '\\' ? `\\${char}` : char;
+        else
+            escaped += `\\x${byte.toString(16).padStart(2, '0')}`;
+    }
+    return `$'${escaped}'`;
+}
+
 ;// CONCATENATED MODULE: ./src/problems.ts
 /** yamllint's parsable output, read back into problems, and the counts the report is made of. Pure. */
-/** Thrown when yamllint prints something that is not a parsable problem line: a different format or a bug. */
+
+/** Thrown when yamllint prints something that is not a parsable problem of the files it was given. */
 class UnexpectedOutputError extends Error {
-    line;
-    constructor(line) {
-        super(`yamllint printed a line that is not in its parsable format: ${JSON.stringify(line)}`);
-        this.line = line;
+    record;
+    constructor(record) {
+        super(`yamllint printed a line that is not in its parsable format: ${JSON.stringify(record.toString('utf8'))}`);
+        this.record = record;
         this.name = 'UnexpectedOutputError';
     }
 }
-const LOCATION = /:([0-9]+):([0-9]+): \[(error|warning)\] /g;
+const LOCATION = /:([0-9]+):([0-9]+): \[(error|warning)\] /y;
 const RULE_SUFFIX = / \(([a-z][a-z0-9-]*)\)$/;
 /**
- * Parses `file:line:col: [level] message` lines. File names may contain colons and spaces, so the file is
- * the longest prefix that is one of `files` (the paths this yamllint process was given); messages end with
- * ` (rule)` when a rule reported them (syntax errors end with ` (syntax)`).
+ * Reads the records of `yamllint -f parsable` (one per problem, whole: see driver.ts), given the files that
+ * yamllint process was given, in their order. yamllint lints them in that order, so a record belongs to the file
+ * of the previous record or a later one. A file name may contain colons, spaces, newlines, even the location
+ * pattern (`a.yaml:1:1: [error] x.yaml`), so among the files from there on that the record starts with, followed
+ * by a location, the longest is the one: a description never starts with text from the file, so a shorter
+ * name that fits is only a prefix of the real one.
  */
-function parseParsable(output, files) {
-    const problems = [];
-    for (const raw of output.split('\n')) {
-        const line = raw.replace(/\r$/, '');
-        if (line === '')
-            continue;
-        problems.push(parseLine(line, files));
-    }
-    return problems;
-}
-function parseLine(line, files) {
-    for (const match of line.matchAll(LOCATION)) {
-        const file = line.slice(0, match.index);
-        if (!files.has(file))
-            continue;
-        const message = line.slice(match.index + match[0].length);
+function parseParsable(records, files) {
+    const positions = new Map();
+    files.forEach((file, index) => {
+        const key = nameKey(file);
+        const list = positions.get(key);
+        if (list === undefined)
+            positions.set(key, [index]);
+        else
+            list.push(index);
+    });
+    let cursor = 0;
+    return records.map((record) => {
+        const text = nameKey(record);
+        let best;
+        // Every colon may start the location, even one inside an earlier candidate's location.
+        for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', colon + 1)) {
+            LOCATION.lastIndex = colon;
+            const match = LOCATION.exec(text);
+            if (match === null)
+                continue;
+            const index = positions.get(text.slice(0, colon))?.find((position) => position >= cursor);
+            if (index !== undefined)
+                best = { index, match };
+        }
+        if (best === undefined)
+            throw new UnexpectedOutputError(record);
+        cursor = best.index;
+        const { match } = best;
+        const file = record.subarray(0, match.index);
+        const message = record.subarray(match.index + match[0].length).toString('utf8');
         const rule = RULE_SUFFIX.exec(message);
         return {
             file,
@@ -28827,10 +29133,9 @@ function parseLine(line, files) {
             level: match[3],
             description: rule === null ? message : message.slice(0, rule.index),
             rule: rule?.[1],
-            raw: line,
+            raw: record,
         };
-    }
-    throw new UnexpectedOutputError(line);
+    });
 }
 function countLevels(problems) {
     let errors = 0;
@@ -28857,13 +29162,14 @@ function countByRule(problems) {
 function groupByFile(problems) {
     const groups = new Map();
     for (const problem of problems) {
-        const list = groups.get(problem.file);
-        if (list === undefined)
-            groups.set(problem.file, [problem]);
+        const key = nameKey(problem.file);
+        const group = groups.get(key);
+        if (group === undefined)
+            groups.set(key, { file: problem.file, problems: [problem] });
         else
-            list.push(problem);
+            group.problems.push(problem);
     }
-    return [...groups].map(([file, list]) => ({ file, problems: list }));
+    return [...groups.values()];
 }
 
 ;// CONCATENATED MODULE: ./src/shards.ts
@@ -28881,25 +29187,19 @@ function planShards(files, limits) {
     const minFiles = limits.minFilesPerShard ?? 50;
     const wanted = limits.jobs <= 1 ? 1 : limits.jobs * (limits.shardsPerJob ?? 3);
     const count = Math.max(1, Math.min(wanted, Math.floor(files.length / minFiles)));
-    const maxArgBytes = limits.maxArgBytes ?? 256 * 1024;
     // Each file weighs its size plus a fixed cost (opening it, the per-file work), so empty files still count.
     const weight = (file) => file.bytes + 512;
     const total = files.reduce((sum, file) => sum + weight(file), 0);
     const shards = [];
     let current = [];
-    let currentArgBytes = 0;
     let done = 0;
     for (const file of files) {
-        const argBytes = Buffer.byteLength(file.path) + 1;
         const boundary = (total * (shards.length + 1)) / count;
-        const full = shards.length < count - 1 && done >= boundary;
-        if (current.length > 0 && (full || currentArgBytes + argBytes > maxArgBytes)) {
+        if (current.length > 0 && shards.length < count - 1 && done >= boundary) {
             shards.push(current);
             current = [];
-            currentArgBytes = 0;
         }
         current.push(file.path);
-        currentArgBytes += argBytes;
         done += weight(file);
     }
     shards.push(current);
@@ -28908,6 +29208,7 @@ function planShards(files, limits) {
 
 ;// CONCATENATED MODULE: ./src/yamllint-cli.ts
 /** yamllint's command line: the argv we run, and what its exit codes and stderr mean. Pure. */
+
 
 function configArgs(config) {
     switch (config.kind) {
@@ -28937,7 +29238,7 @@ function lintArgv(config, files) {
  */
 function readFileList(result) {
     if (result.exitCode === 0)
-        return { files: result.stdout.split('\n').filter((line) => line !== '') };
+        return { files: result.records };
     return { configProblem: describeConfigProblem(result.stderr, result.exitCode) };
 }
 function describeConfigProblem(stderr, exitCode) {
@@ -28951,10 +29252,6 @@ function describeConfigProblem(stderr, exitCode) {
         return oserror.replace(/^[A-Za-z]*Error: /, '');
     const tail = tailLines(stderr, 5);
     return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
-}
-/** A word for a POSIX shell: as is when it is safe, else single-quoted. */
-function shellWord(word) {
-    return /^[A-Za-z0-9_./,:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 /** The command that prints every problem this run found, to paste into a shell in the working directory. */
 function localCommand(config, files, options) {
@@ -28979,26 +29276,75 @@ function localCommand(config, files, options) {
 
 
 
+
+/** Runs yamllint with `args` (which may hold file names that are not UTF-8) through the driver. */
+async function runYamllint(call, args, timeoutMs) {
+    const { command, args: argv } = driverArgv(call.python);
+    const result = await call.runner.run(command, argv, {
+        cwd: call.cwd,
+        env: call.env,
+        stdin: encodeArgs(args),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    let records = [];
+    let framingError;
+    try {
+        records = decodeRecords(stdoutBytesOf(result));
+    }
+    catch (error) {
+        if (!(error instanceof FramingError))
+            throw error;
+        framingError = error.message;
+    }
+    return { exitCode: result.exitCode, signal: result.signal, records, framingError, stderr: result.stderr };
+}
 /**
  * The files yamllint would lint for `paths`, in its own order, by `yamllint --list-files`: the same walk,
  * `yaml-files` patterns and `ignore` rules as a lint run, from the same code. The configuration is loaded
  * first, so an invalid one fails here, before anything is linted.
  */
 async function listFiles(call, paths, config) {
-    const result = await call.runner.run(call.command, listFilesArgv(call.config, paths), {
-        cwd: call.cwd,
-        env: call.env,
-        timeoutMs: 300_000,
-    });
+    const result = await runYamllint(call, listFilesArgv(call.config, paths), 300_000);
     const list = readFileList(result);
     if ('configProblem' in list) {
-        throw new YamllintConfigError(`the yamllint configuration ${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`);
+        const missing = missingBase(list.configProblem);
+        const problem = missing === undefined
+            ? list.configProblem.replace(/[ \t]+$/gm, '')
+            : `it extends ${JSON.stringify(missing)}, which is neither a preset of yamllint (${(await yamllintPresets(call)).join(', ')}) nor a file (a path is relative to the working directory, ${call.cwd})`;
+        throw new YamllintConfigError(`${config.named} is not usable: ${problem}\n${config.fix}`, undefined, result.exitCode);
     }
     return list.files;
 }
+/**
+ * The base an `extends:` names when yamllint could not open it: its message is only Python's
+ * `[Errno 2] No such file or directory: 'relaxd'`. The configuration's own file was checked before, so a missing
+ * file here is a base. Pure.
+ */
+function missingBase(configProblem) {
+    const match = /^\[Errno 2\] No such file or directory: (?:'([^']*)'|"([^"]*)")$/.exec(configProblem);
+    return match?.[1] ?? match?.[2];
+}
+const PRESETS = `import sys
+if sys.path and sys.path[0] == '':
+    del sys.path[0]
+import os, yamllint.config
+conf = os.path.join(os.path.dirname(os.path.realpath(yamllint.config.__file__)), 'conf')
+print(' '.join(sorted(name[:-5] for name in os.listdir(conf) if name.endswith('.yaml'))))
+`;
+/** The configurations yamllint ships (`default`, `relaxed`), which `extends:` names without a path. */
+async function yamllintPresets(call) {
+    const [command = 'python3', ...options] = call.python;
+    const result = await call.runner.run(command, [...options, '-c', PRESETS], {
+        cwd: call.cwd,
+        env: call.env,
+        timeoutMs: 60_000,
+    });
+    const names = result.exitCode === 0 ? result.stdout.trim().split(/\s+/).filter(Boolean) : [];
+    return names.length > 0 ? names : ['default', 'relaxed'];
+}
 async function sizeOf(cwd, file) {
     try {
-        return (await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.resolve)(cwd, file))).size;
+        return (await (0,promises_namespaceObject.stat)(absoluteName(cwd, file))).size;
     }
     catch {
         return 0;
@@ -29007,7 +29353,7 @@ async function sizeOf(cwd, file) {
 /**
  * Lints `files` in concurrent yamllint processes over contiguous shards and concatenates their problems in
  * shard order: the same problems, in the same order, as one process over the list. When yamllint crashes on
- * a shard, the files it crashes on are found (see `findCrashes`) and named in the error.
+ * a shard, the files it crashes on are looked for (see `findCrashes`); the files around them are linted still.
  */
 async function lintFiles(call, files, options) {
     const sized = await Promise.all(files.map(async (path) => ({ path, bytes: await sizeOf(call.cwd, path) })));
@@ -29026,37 +29372,55 @@ async function lintFiles(call, files, options) {
         }
     };
     await Promise.all(Array.from({ length: processes }, worker));
-    const crashed = shards.flatMap((shard, index) => {
+    const crashedShards = results.filter((outcome) => 'crash' in outcome).length;
+    if (crashedShards > 0)
+        options.onCrash?.(crashedShards);
+    const segments = [];
+    let found = 0;
+    for (const [index, shard] of shards.entries()) {
         const outcome = results[index];
-        return outcome !== undefined && 'crash' in outcome ? [{ files: shard, crash: outcome.crash }] : [];
-    });
-    if (crashed.length > 0) {
-        options.onCrash?.(crashed.length);
-        const crashes = [];
-        for (const shard of crashed) {
-            crashes.push(...(await findCrashes(call, shard.files, MAX_CRASHES - crashes.length)));
-            if (crashes.length >= MAX_CRASHES)
-                break;
+        if (outcome === undefined || !('crash' in outcome)) {
+            segments.push({ files: shard, problems: outcome?.problems ?? [] });
+            continue;
         }
+        const parts = await findCrashes(call, shard, MAX_CRASHES - found);
+        const named = parts.filter((part) => 'crash' in part).length;
+        found += named;
+        segments.push(...parts);
         // A crash that no smaller run repeats (yamllint killed from outside, say) is reported for its shard.
-        const first = crashed[0];
-        if (crashes.length === 0 && first !== undefined)
-            crashes.push({ file: undefined, files: first.files, ...first.crash });
-        throw crashError(crashes, crashes.length >= MAX_CRASHES);
+        if (named === 0 && !parts.some((part) => 'skipped' in part))
+            segments.push({ files: shard, crash: outcome.crash, file: undefined });
     }
     const problems = [];
-    for (const outcome of results)
-        if (outcome !== undefined && 'problems' in outcome)
-            problems.push(...outcome.problems);
-    return { problems, shards: shards.length, processes };
+    const crashes = [];
+    let linted = 0;
+    let unlinted = 0;
+    for (const segment of segments) {
+        if ('problems' in segment) {
+            problems.push(...segment.problems);
+            linted += segment.files.length;
+        }
+        else if ('crash' in segment) {
+            crashes.push({ file: segment.file, files: segment.files, ...segment.crash });
+        }
+        else {
+            unlinted += segment.files.length;
+        }
+    }
+    return {
+        problems,
+        linted,
+        crashes,
+        moreCrashes: unlinted > 0,
+        unlinted,
+        shards: shards.length,
+        processes,
+    };
 }
 /** How many crashing files are looked for at most: enough to show a pattern, without re-running a whole corpus. */
 const MAX_CRASHES = 5;
 async function lintShard(call, files) {
-    const result = await call.runner.run(call.command, lintArgv(call.config, files), {
-        cwd: call.cwd,
-        env: call.env,
-    });
+    const result = await runYamllint(call, lintArgv(call.config, files));
     const crash = (why) => ({
         crash: {
             exit: result.signal === null ? `exit code ${result.exitCode}` : `killed by ${result.signal}`,
@@ -29065,9 +29429,11 @@ async function lintShard(call, files) {
     });
     if (result.exitCode !== 0 && result.exitCode !== 1)
         return crash();
+    if (result.framingError !== undefined)
+        return crash(result.framingError);
     let problems;
     try {
-        problems = parseParsable(result.stdout, new Set(files));
+        problems = parseParsable(result.records, files);
     }
     catch (error) {
         if (error instanceof UnexpectedOutputError)
@@ -29100,46 +29466,53 @@ function lastWords(stderr) {
 /**
  * The files of a shard yamllint crashed on, by bisection: each half is linted again, and a half that crashes
  * is split until single files remain. A crash on k of n files costs about 2·k·log2(n) short yamllint runs,
- * all on this error path only. Stops after `limit` files.
+ * all on this error path only. Stops looking after `limit` files; the halves not linted then are `skipped`.
+ * Returns the shard's files in order, as segments: linted (with their problems), crashing, skipped.
  */
 async function findCrashes(call, files, limit) {
-    const found = [];
-    const split = async (part) => {
-        const middle = Math.ceil(part.length / 2);
-        for (const half of [part.slice(0, middle), part.slice(middle)]) {
-            if (found.length >= limit || half.length === 0)
-                return;
-            const outcome = await lintShard(call, half);
-            if (!('crash' in outcome))
-                continue;
-            if (half.length === 1)
-                found.push({ file: half[0], files: half, ...outcome.crash });
-            else
-                await split(half);
+    const segments = [];
+    let found = 0;
+    const visit = async (part) => {
+        if (found >= limit) {
+            segments.push({ files: part, skipped: true });
+            return;
+        }
+        const outcome = await lintShard(call, part);
+        if ('problems' in outcome) {
+            segments.push({ files: part, problems: outcome.problems });
+        }
+        else if (part.length === 1) {
+            found += 1;
+            segments.push({ files: part, crash: outcome.crash, file: part[0] });
+        }
+        else {
+            const middle = Math.ceil(part.length / 2);
+            await visit(part.slice(0, middle));
+            await visit(part.slice(middle));
         }
     };
     if (files.length === 1) {
-        const outcome = await lintShard(call, files);
-        if ('crash' in outcome)
-            found.push({ file: files[0], files, ...outcome.crash });
+        await visit(files);
     }
     else {
-        await split(files);
+        const middle = Math.ceil(files.length / 2);
+        await visit(files.slice(0, middle));
+        await visit(files.slice(middle));
     }
-    return found;
+    return segments;
 }
 const UTF8 = /UnicodeDecodeError|codec can't decode|utf-?8/i;
 /** The error naming the files yamllint crashes on, with yamllint's own last words for each. Pure. */
 function crashError(crashes, more) {
     const lines = crashes.map((crash) => crash.file !== undefined
-        ? `  ${crash.file}: ${crash.lastLine} (${crash.exit})`
-        : `  one of ${crash.files.length} files from ${crash.files[0]} to ${crash.files.at(-1)} (no single file repeats it): ${crash.lastLine} (${crash.exit})`);
+        ? `  ${quotedName(crash.file)}: ${crash.lastLine} (${crash.exit})`
+        : `  one of ${crash.files.length} files from ${quotedName(crash.files[0] ?? Buffer.alloc(0))} to ${quotedName(crash.files.at(-1) ?? Buffer.alloc(0))} (no single file repeats it): ${crash.lastLine} (${crash.exit})`);
     const named = crashes.filter((crash) => crash.file !== undefined).length;
     const head = named === 0
         ? 'yamllint stopped without a verdict'
         : `yamllint stopped without a verdict: it crashes on ${named === 1 ? 'this file' : `these ${named} files`}${more ? ` (the first ${named} found; there may be more)` : ''}`;
     const files = crashes.flatMap((crash) => (crash.file === undefined ? [] : [crash.file]));
-    const rerun = files.length > 0 ? `; \`yamllint ${files.join(' ')}\` shows the whole traceback` : '';
+    const rerun = files.length > 0 ? `; \`yamllint ${files.map(shellWord).join(' ')}\` shows the whole traceback` : '';
     const fix = files.length === 0
         ? 'Run yamllint on those files to see why it stops; a file it cannot read can be left out with the "ignore" setting of the yamllint configuration'
         : crashes.some((crash) => UTF8.test(crash.lastLine))
@@ -29164,23 +29537,31 @@ async function exists(path) {
         return false;
     }
 }
-/** Every path in `paths`, and `config-file`, must exist: checked before yamllint is installed or run. */
+/**
+ * The local paths the inputs name, checked before yamllint is installed or run (readInputs checked that they
+ * stay inside the workspace): every path in `paths` exists, `sarif-file` is not a folder, `config-file` exists.
+ */
 async function checkLocalFiles(inputs, cwd) {
+    const problems = [];
+    for (const path of inputs.paths) {
+        if (!(await exists((0,external_node_path_.resolve)(cwd, path)))) {
+            problems.push(new src/* InputError */.dz('paths', path, `does not exist in ${cwd}`, 'List files or directories of the checkout, one per line'));
+        }
+    }
+    if (inputs.sarifFile !== undefined) {
+        const path = (0,external_node_path_.resolve)(cwd, inputs.sarifFile);
+        if ((await (0,promises_namespaceObject.stat)(path).catch(() => undefined))?.isDirectory()) {
+            problems.push(new src/* InputError */.dz('sarif-file', inputs.sarifFile, `is a directory (${path}); expected the path of a file to write SARIF to`, 'Name a file, e.g. "yamllint.sarif" or "results/yamllint.sarif"'));
+        }
+    }
+    if (problems.length > 0)
+        throw new src/* InputErrors */.G(problems);
     if (inputs.config.kind === 'file') {
-        const path = (0,external_node_path_namespaceObject.resolve)(cwd, inputs.config.path);
-        const isFile = await (0,promises_namespaceObject.stat)(path).then((info) => info.isFile(), () => false);
+        const isFile = await (0,promises_namespaceObject.stat)((0,external_node_path_.resolve)(cwd, inputs.config.path)).then((info) => info.isFile(), () => false);
         if (!isFile) {
             throw new YamllintConfigError(`the yamllint configuration file ${JSON.stringify(inputs.config.path)} (input "config-file") does not exist in ${cwd}`, 'Commit it, fix the path (relative to the working directory), or leave "config-file" empty to let yamllint find .yamllint, .yamllint.yaml or .yamllint.yml');
         }
     }
-    const missing = [];
-    for (const path of inputs.paths) {
-        if (!(await exists((0,external_node_path_namespaceObject.resolve)(cwd, path)))) {
-            missing.push(new src/* InputError */.dz('paths', path, `does not exist in ${cwd}`, 'List files or directories of the checkout, one per line'));
-        }
-    }
-    if (missing.length > 0)
-        throw new src/* InputErrors */.G(missing);
 }
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
 async function isFile(path) {
@@ -29192,44 +29573,44 @@ async function isFile(path) {
  */
 async function configInUse(config, cwd, workspace, env) {
     const fromWorkspace = (path) => {
-        const rel = (0,external_node_path_namespaceObject.relative)(workspace, (0,external_node_path_namespaceObject.resolve)(cwd, path));
-        return rel === '' || rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel)
-            ? (0,external_node_path_namespaceObject.resolve)(cwd, path)
-            : rel.split(external_node_path_namespaceObject.sep).join('/');
+        const rel = (0,external_node_path_.relative)(workspace, (0,external_node_path_.resolve)(cwd, path));
+        return rel === '' || rel.startsWith('..') || (0,external_node_path_.isAbsolute)(rel)
+            ? (0,external_node_path_.resolve)(cwd, path)
+            : rel.split(external_node_path_.sep).join('/');
     };
     if (config.kind === 'file') {
         const path = fromWorkspace(config.path);
         return {
             label: `${config.path} (config-file)`,
-            named: `${JSON.stringify(path)} (input "config-file")`,
+            named: `the yamllint configuration ${JSON.stringify(path)} (input "config-file")`,
             fix: `Fix ${JSON.stringify(path)}, or point "config-file" at another file`,
         };
     }
     if (config.kind === 'data') {
         return {
             label: 'inline YAML (config-data)',
-            named: 'the inline YAML of input "config-data"',
+            named: 'the yamllint configuration given inline in input "config-data"',
             fix: 'Fix the YAML given in "config-data"',
         };
     }
     const another = 'or give another configuration with "config-file" or "config-data"';
     for (const name of DISCOVERED) {
-        if (await isFile((0,external_node_path_namespaceObject.join)(cwd, name))) {
+        if (await isFile((0,external_node_path_.join)(cwd, name))) {
             const path = fromWorkspace(name);
             return {
                 label: `${name} (found by yamllint in the working directory)`,
-                named: `${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
+                named: `the yamllint configuration ${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
                 fix: `Fix ${JSON.stringify(path)}, ${another}`,
             };
         }
     }
     const user = env['YAMLLINT_CONFIG_FILE']
-        ? (0,external_node_path_namespaceObject.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
-        : (0,external_node_path_namespaceObject.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
+        ? (0,external_node_path_.resolve)(env['YAMLLINT_CONFIG_FILE'].replace(/^~(?=\/|$)/, (0,external_node_os_namespaceObject.homedir)()))
+        : (0,external_node_path_.join)(env['XDG_CONFIG_HOME'] || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.config'), 'yamllint', 'config');
     if (await isFile(user)) {
         return {
             label: `${user} (the user's yamllint configuration)`,
-            named: `${JSON.stringify(user)} (the user's yamllint configuration, as no ${DISCOVERED.join(', ')} is in the working directory)`,
+            named: `the yamllint configuration ${JSON.stringify(user)} (the user's, as no ${DISCOVERED.join(', ')} is in the working directory)`,
             fix: `Fix ${JSON.stringify(user)}, ${another}`,
         };
     }
@@ -29242,6 +29623,7 @@ async function configInUse(config, cwd, workspace, env) {
 
 ;// CONCATENATED MODULE: ./src/report.ts
 /** What the user sees: the verdict, which problems become annotations, the job summary. Pure. */
+
 
 
 /** GitHub shows at most this many error and this many warning annotations per step. */
@@ -29267,6 +29649,22 @@ function describeCounts(counts, hiddenWarnings) {
  */
 function verdict(found, options) {
     return { failed: found.errors > 0 || (options.strict && found.warnings > 0) };
+}
+/** The code plain yamllint exits with for these problems: 1 for errors, 2 for warnings under --strict, else 0. */
+function plainExitCode(found, strict) {
+    if (found.errors > 0)
+        return 1;
+    return strict && found.warnings > 0 ? 2 : 0;
+}
+/** Plain yamllint's exit code in words, for the log: a failed step's own code is always 1. */
+function describePlainExit(code) {
+    const meaning = {
+        0: 'no errors',
+        1: 'errors, or a configuration it could not read',
+        2: 'warnings, with --strict',
+        255: 'an invalid configuration, or a file it could not open',
+    };
+    return `exits with code ${code}${meaning[code] === undefined ? '' : ` (${meaning[code]})`}`;
 }
 /**
  * The first problems of each level, in yamllint's order, up to what GitHub displays. A failing step's own
@@ -29348,64 +29746,98 @@ function code(text) {
 function summaryMarkdown(input) {
     return summaryReport(input).markdown;
 }
-/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
-function summaryReport(input) {
+/** The file sections that fit in `budget` bytes. */
+function fileSections(input, budget) {
     const files = groupByFile(input.problems);
-    const status = input.verdict.failed ? 'failed' : 'passed';
-    const parts = [
-        `### yamllint ${status}: ${describeCounts(input.found, input.noWarnings)} in ${input.filesWithProblems} of ${plural(input.filesChecked, 'file')}`,
-        '',
-        ...input.facts.map(([name, value]) => `- **${name}**: ${value}`),
-        '',
-    ];
-    for (const note of input.notes)
-        parts.push(`> ${escapeHtml(note)}`, '');
-    if (input.plan.cut)
-        parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
-    if (input.problems.length === 0)
-        return { markdown: `${parts.join('\n')}\n`, cut: undefined };
-    parts.push('#### Problems per rule', '', (0,src/* markdownTable */.Qj)(['Rule', 'Errors', 'Warnings'], countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)])), '', '#### Problems per file', '');
-    const budget = input.budgetBytes ?? SUMMARY_BUDGET_BYTES;
-    let used = Buffer.byteLength(parts.join('\n'));
     const open = files.length <= 10 ? ' open' : '';
-    let listed = 0;
+    const sections = [];
+    let used = 0;
     for (const { file, problems } of files) {
         const counts = describeCounts({
             errors: problems.filter((p) => p.level === 'error').length,
             warnings: problems.filter((p) => p.level === 'warning').length,
         }, false);
         const section = [
-            `<details${open}><summary>${code(input.repoPath(file))}: ${counts}</summary>`,
+            `<details${open}><summary>${code(quotedName(input.repoPath(file)))}: ${counts}</summary>`,
             '',
             (0,src/* markdownTable */.Qj)(['Line', 'Column', 'Level', 'Rule', 'Message'], problems.map((p) => [String(p.line), String(p.column), p.level, p.rule ?? '', cell(p.description)])),
             '',
             '</details>',
             '',
         ].join('\n');
-        const size = Buffer.byteLength(section);
+        const size = Buffer.byteLength(section) + 1;
         if (used + size > budget)
             break;
-        parts.push(section);
+        sections.push(section);
         used += size;
-        listed += 1;
     }
-    let cut;
-    if (listed < files.length) {
-        const rest = files.slice(listed);
-        const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
-        cut = {
-            listedProblems: input.problems.length - restProblems,
+    if (sections.length === files.length)
+        return { sections, cut: undefined };
+    const listedProblems = files
+        .slice(0, sections.length)
+        .reduce((sum, group) => sum + group.problems.length, 0);
+    return {
+        sections,
+        cut: {
+            listedProblems,
             totalProblems: input.problems.length,
-            listedFiles: listed,
+            listedFiles: sections.length,
             totalFiles: files.length,
-        };
-        parts.push(`> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
-            `summary (GitHub's limit is 1 MiB); the step log lists every problem.`, '');
+        },
+    };
+}
+/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
+function summaryReport(input) {
+    const status = input.stopped !== undefined ? 'stopped' : input.verdict.failed ? 'failed' : 'passed';
+    const head = [
+        `### yamllint ${status}: ${describeCounts(input.found, input.noWarnings)} in ${input.filesWithProblems} of ${plural(input.filesChecked, 'file')}${input.stopped !== undefined ? ' linted' : ''}`,
+        '',
+        ...input.facts.map(([name, value]) => `- **${name}**: ${value}`),
+        '',
+    ];
+    if (input.stopped !== undefined)
+        head.push(`> **${escapeHtml(input.stopped).replace(/\n/g, '<br>')}**`, '');
+    for (const note of input.notes)
+        head.push(`> ${escapeHtml(note)}`, '');
+    if (input.problems.length === 0) {
+        if (input.plan.cut)
+            head.push(`> Note: ${describeCut(input.plan)}.`, '');
+        return { markdown: `${head.join('\n')}\n`, cut: undefined };
     }
-    return { markdown: `${parts.join('\n')}\n`, cut };
+    const rules = [
+        '#### Problems per rule',
+        '',
+        (0,src/* markdownTable */.Qj)(['Rule', 'Errors', 'Warnings'], countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)])),
+        '',
+        '#### Problems per file',
+        '',
+    ];
+    const fullList = input.sarifFile === undefined
+        ? `${code(input.localCommand)} run in a checkout`
+        : `the SARIF file ${code(input.sarifFile)}`;
+    // The notes are written last, once the cut is known, but the budget keeps room for them.
+    const reserve = 2048 + Buffer.byteLength(fullList) + Buffer.byteLength(input.localCommand);
+    const budget = (input.budgetBytes ?? SUMMARY_BUDGET_BYTES) - Buffer.byteLength([...head, ...rules].join('\n')) - reserve;
+    const { sections, cut } = fileSections(input, Math.max(0, budget));
+    const where = cut === undefined
+        ? 'Every problem is listed below.'
+        : `The first ${cut.listedProblems} of ${cut.totalProblems} problems are listed below; the step log and ${fullList} list them all.`;
+    if (input.plan.cut)
+        head.push(`> Note: ${describeCut(input.plan)}. ${where}`, '');
+    else if (cut !== undefined)
+        head.push(`> Note: ${where}`, '');
+    const tail = [];
+    if (cut !== undefined) {
+        const restProblems = cut.totalProblems - cut.listedProblems;
+        tail.push(`> Note: ${plural(restProblems, 'more problem')} in ${plural(cut.totalFiles - cut.listedFiles, 'more file')} do not fit in a job ` +
+            `summary (GitHub's limit is 1 MiB); the step log and ${fullList} list every problem.`, '');
+    }
+    return { markdown: `${[...head, ...rules, ...sections, ...tail].join('\n')}\n`, cut };
 }
 
 ;// CONCATENATED MODULE: ./src/sarif.ts
+/** SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). Pure. */
+
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** What yamllint's documentation says each rule checks; unknown rules (newer yamllint) get a generic text. */
 const RULE_DESCRIPTIONS = {
@@ -29438,9 +29870,6 @@ function helpUri(rule) {
     if (rule === 'syntax')
         return 'https://yamllint.readthedocs.io/en/stable/';
     return `https://yamllint.readthedocs.io/en/stable/rules.html#module-yamllint.rules.${rule.replace(/-/g, '_')}`;
-}
-function encodeUri(path) {
-    return path.split('/').map(encodeURIComponent).join('/');
 }
 /**
  * One run, one tool. Rules are those that reported something (code scanning needs only those), each with its
@@ -29479,13 +29908,13 @@ function toSarif(input) {
                     const id = problem.rule ?? 'yamllint';
                     return {
                         ruleId: id,
-                        ruleIndex: ruleIndex.get(id),
+                        ruleIndex: ruleIndex.get(id) ?? 0,
                         level: problem.level,
                         message: { text: problem.description },
                         locations: [
                             {
                                 physicalLocation: {
-                                    artifactLocation: { uri: encodeUri(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
+                                    artifactLocation: { uri: uriPath(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
                                     region: { startLine: problem.line, startColumn: problem.column },
                                 },
                             },
@@ -29533,14 +29962,15 @@ function pipRequirement(wanted) {
 
 
 
+
 /** The first executable `name` on PATH, like the shell finds it. */
 async function findOnPath(name, path) {
-    for (const dir of (path ?? '').split(external_node_path_namespaceObject.delimiter)) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter)) {
         if (dir === '')
             continue;
-        const candidate = (0,external_node_path_namespaceObject.join)(dir, name);
+        const candidate = (0,external_node_path_.join)(dir, name);
         try {
-            await (0,promises_namespaceObject.access)(candidate, external_node_fs_namespaceObject.constants.X_OK);
+            await (0,promises_namespaceObject.access)(candidate, external_node_fs_.constants.X_OK);
             return candidate;
         }
         catch {
@@ -29553,65 +29983,127 @@ async function versionOf(command, options) {
     const result = await options.runner.run(command, ['--version'], { env: options.env, timeoutMs: 60_000 });
     return result.exitCode === 0 ? parseVersionOutput(`${result.stdout}\n${result.stderr}`) : undefined;
 }
+/** The Python a yamllint script names in its first line, found on PATH when it is `env python3`. */
+async function pythonOf(command, options) {
+    let head;
+    try {
+        const file = await (0,promises_namespaceObject.open)(command);
+        try {
+            const { buffer, bytesRead } = await file.read(Buffer.alloc(1024), 0, 1024, 0);
+            head = buffer.subarray(0, bytesRead);
+        }
+        finally {
+            await file.close();
+        }
+    }
+    catch {
+        return undefined;
+    }
+    const python = pythonOfScript(head);
+    if (python === undefined || python[0] === undefined || python[0].includes('/'))
+        return python;
+    const found = await findOnPath(python[0], options.env['PATH']);
+    return found === undefined ? undefined : [found, ...python.slice(1)];
+}
+/** The version the driver reports through `python`: proof that this Python runs that yamllint. */
+async function driverVersion(python, options) {
+    const { command, args } = driverArgv(python);
+    const result = await options.runner.run(command, args, {
+        env: options.env,
+        stdin: encodeArgs(['--version']),
+        timeoutMs: 60_000,
+    });
+    if (result.exitCode !== 0)
+        return undefined;
+    try {
+        return parseVersionOutput(decodeText(stdoutBytesOf(result)));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A yamllint script this action can run: its Python, and the version that Python's yamllint reports. */
+async function drivable(command, options) {
+    const python = await pythonOf(command, options);
+    const version = python === undefined ? undefined : await driverVersion(python, options);
+    return python === undefined || version === undefined ? undefined : { python, version };
+}
 function venvDir(toolRoot, wanted) {
-    return (0,external_node_path_namespaceObject.join)(toolRoot, 'hub-image-actions-yamllint', wanted);
+    return (0,external_node_path_.join)(toolRoot, 'hub-image-actions-yamllint', wanted);
 }
 const COMPLETE_MARKER = '.install-complete';
 async function resolveYamllint(options) {
     const onPath = await findOnPath('yamllint', options.env['PATH']);
-    const pathVersion = onPath === undefined ? undefined : await versionOf(onPath, options);
-    if (onPath !== undefined && pathVersion !== undefined && versionSatisfies(pathVersion, options.wanted)) {
-        return { command: onPath, version: pathVersion, source: 'path' };
+    const driven = onPath === undefined ? undefined : await drivable(onPath, options);
+    if (onPath !== undefined && driven !== undefined && versionSatisfies(driven.version, options.wanted)) {
+        return { command: onPath, ...driven, source: 'path' };
     }
+    const pathVersion = driven?.version ?? (onPath === undefined ? undefined : await versionOf(onPath, options));
     const found = onPath === undefined
         ? 'there is no yamllint on PATH'
         : pathVersion === undefined
             ? `${onPath} did not report a version`
-            : `PATH has yamllint ${pathVersion} (${onPath})`;
+            : driven === undefined
+                ? `PATH has yamllint ${pathVersion} (${onPath}), which is not a Python script this action can run yamllint's code from`
+                : `PATH has yamllint ${pathVersion} (${onPath})`;
     if (options.wanted === 'any') {
-        throw new YamllintUnavailableError(`yamllint-version is "any" but ${found}`, 'Install yamllint before this step (it ships on GitHub-hosted Ubuntu runners; on Debian: apt-get install yamllint), or set yamllint-version to a version to install with pip');
+        throw new YamllintUnavailableError(`yamllint-version is "any" but ${found}`, 'Install yamllint before this step (it ships on GitHub-hosted Ubuntu runners; on Debian: apt-get install yamllint; or pip install yamllint), or set yamllint-version to a version to install with pip');
     }
     options.log(`yamllint ${options.wanted} is wanted and ${found}: installing it with pip.`);
     const dir = venvDir(options.toolRoot, options.wanted);
-    const command = (0,external_node_path_namespaceObject.join)(dir, 'bin', 'yamllint');
-    if (await exists((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER))) {
-        const version = await versionOf(command, options);
+    const command = (0,external_node_path_.join)(dir, 'bin', 'yamllint');
+    const python = [(0,external_node_path_.join)(dir, 'bin', 'python')];
+    if (await exists((0,external_node_path_.join)(dir, COMPLETE_MARKER))) {
+        const version = await driverVersion(python, options);
         if (version !== undefined && versionSatisfies(version, options.wanted)) {
-            return { command, version, source: 'cached' };
+            return { command, python, version, source: 'cached' };
         }
     }
     const requirement = pipRequirement(options.wanted);
     const fail = (why) => new YamllintUnavailableError(`yamllint ${options.wanted} (input "yamllint-version") is needed, ${found}, and installing it with pip failed: ${why}`, `Install yamllint ${options.wanted} before this step (pip install ${requirement}), make pip's index reachable ` +
         `(PIP_INDEX_URL for a mirror), or set yamllint-version to "any" to use the yamllint on PATH` +
-        (pathVersion === undefined ? '' : ` or to "${pathVersion}"`));
-    const python = await findOnPath('python3', options.env['PATH']);
-    if (python === undefined)
+        (pathVersion === undefined || driven === undefined ? '' : ` or to "${pathVersion}"`));
+    const python3 = await findOnPath('python3', options.env['PATH']);
+    if (python3 === undefined)
         throw fail('there is no python3 on PATH to install it with');
     await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    const venv = await options.runner.run(python, ['-m', 'venv', dir], {
+    let version;
+    try {
+        version = await install(python3, dir, requirement, options, fail);
+    }
+    catch (error) {
+        // Nothing half-installed stays behind, also when the step is cancelled mid-install.
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(dir, COMPLETE_MARKER), `${version}\n`);
+    return { command, python, version, source: 'installed' };
+}
+/** A virtual environment in `dir` with yamllint installed by pip; the version it reports. */
+async function install(python3, dir, requirement, options, fail) {
+    const python = [(0,external_node_path_.join)(dir, 'bin', 'python')];
+    const venv = await options.runner.run(python3, ['-m', 'venv', dir], {
         env: options.env,
         timeoutMs: 300_000,
     });
     if (venv.exitCode !== 0) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        throw fail(`${python} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`);
+        throw fail(`${python3} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`);
     }
-    const pip = await options.runner.run((0,external_node_path_namespaceObject.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
+    const pip = await options.runner.run((0,external_node_path_.join)(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement], { env: options.env, timeoutMs: 600_000 });
     if (pip.exitCode !== 0) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
         throw fail(`pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`);
     }
-    const version = await versionOf(command, options);
+    const version = await driverVersion(python, options);
     if (version === undefined || !versionSatisfies(version, options.wanted)) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        throw fail(`the installed ${command} reports ${version ?? 'no version'}`);
+        throw fail(`the installed ${(0,external_node_path_.join)(dir, 'bin', 'yamllint')} reports ${version ?? 'no version'}`);
     }
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, COMPLETE_MARKER), `${version}\n`);
-    return { command, version, source: 'installed' };
+    return version;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -29635,22 +30127,34 @@ const SOURCE = {
     installed: 'installed with pip now',
 };
 async function main() {
-    const inputs = readInputs();
-    const context = readRunnerContext();
+    const cancellation = new Cancellation();
     try {
-        await lint(inputs, context);
+        const context = readRunnerContext();
+        await lint(readInputs(src/* runnerInputs */.ax, context), context, cancellation.runner(systemRunner));
     }
-    catch (error) {
+    catch (caught) {
+        let error = caught;
+        const cancelled = cancellation.cancelled;
+        if (cancelled !== undefined) {
+            await cancellation.settled();
+            error = cancelled;
+            core/* info */.pq(`${cancelled.signalName}: stopped; ${cancellation.stopped.length === 0 ? 'no child process was running' : `the child processes that were running have ended: ${cancellation.stopped.join(', ')}`}.`);
+        }
         core/* setOutput */.uH('outcome', outcomeOf(error));
+        if (error instanceof YamllintConfigError && error.yamllintExit !== undefined)
+            core/* info */.pq(`yamllint ${describePlainExit(error.yamllintExit)}; this step fails with exit code 1.`);
         throw error;
     }
+    finally {
+        cancellation.dispose();
+    }
 }
-async function lint(inputs, context) {
+async function lint(inputs, context, runner) {
     await checkLocalFiles(inputs, context.cwd);
     const yamllint = await core/* group */.Os('yamllint', async () => {
         const found = await resolveYamllint({
             wanted: inputs.yamllintVersion,
-            runner: systemRunner,
+            runner,
             env: context.env,
             toolRoot: context.toolRoot,
             log: (line) => core/* info */.pq(line),
@@ -29660,8 +30164,8 @@ async function lint(inputs, context) {
         return found;
     });
     const call = {
-        command: yamllint.command,
-        runner: systemRunner,
+        python: yamllint.python,
+        runner,
         cwd: context.cwd,
         env: context.env,
         config: inputs.config,
@@ -29674,7 +30178,7 @@ async function lint(inputs, context) {
         return { files: listed, configLabel: inUse.label };
     });
     const selection = inputs.changedOnly
-        ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context))
+        ? await core/* group */.Os('Changed files', () => selectChangedFiles(files, inputs, context, runner))
         : {
             files,
             description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
@@ -29695,7 +30199,7 @@ async function lint(inputs, context) {
     const started = Date.now();
     const jobs = inputs.jobs ?? context.cores;
     const result = selection.files.length === 0
-        ? { problems: [], shards: 0, processes: 0 }
+        ? { problems: [], linted: 0, crashes: [], moreCrashes: false, unlinted: 0, shards: 0, processes: 0 }
         : await core/* group */.Os(`Lint ${selection.files.length} files`, async () => {
             const linted = await lintFiles(call, selection.files, {
                 jobs,
@@ -29714,7 +30218,7 @@ async function lint(inputs, context) {
         elapsed,
     });
 }
-async function selectChangedFiles(files, inputs, context) {
+async function selectChangedFiles(files, inputs, context, runner) {
     const everything = (reason, unexpected) => {
         const note = `changed-only: linting all ${files.length} files because ${reason}.`;
         if (unexpected)
@@ -29744,20 +30248,20 @@ async function selectChangedFiles(files, inputs, context) {
         return everything(range.reason, context.eventName === 'pull_request');
     core/* info */.pq(`Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`);
     const changed = await changedFilesSinceMergeBase(range, {
-        runner: systemRunner,
+        runner,
         cwd: context.cwd,
         env: context.env,
         log: (line) => core/* info */.pq(line),
     });
     if (!changed.found)
         return everything(changed.reason, true);
-    const changedPaths = absoluteChangedPaths(changed);
-    const cwd = (0,external_node_fs_namespaceObject.realpathSync)(context.cwd);
-    const selected = files.filter((file) => changedPaths.has((0,external_node_path_namespaceObject.resolve)(cwd, file)));
+    const changedPaths = new Set(absoluteChangedPaths(changed).map(nameKey));
+    const cwd = (0,external_node_fs_.realpathSync)(context.cwd);
+    const selected = files.filter((file) => changedPaths.has(nameKey(absoluteName(cwd, file))));
     core/* info */.pq(`${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
         `${selected.length} of them are YAML files yamllint lints here:`);
     for (const file of selected)
-        core/* info */.pq(`  ${file}`);
+        core/* info */.pq(`  ${quotedName(file)}`);
     return {
         files: selected,
         description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,
@@ -29772,14 +30276,15 @@ async function report(inputs, context, facts) {
         ? result.problems.filter((problem) => problem.level === 'error')
         : result.problems;
     const decision = verdict(found, { strict: inputs.strict });
+    const stopped = result.crashes.length > 0 ? crashError(result.crashes, result.moreCrashes) : undefined;
     const repoPath = repoPathOf(context);
-    const filesWithProblems = new Set(result.problems.map((problem) => problem.file)).size;
-    printProblems(shown, found, inputs.noWarnings, filesWithProblems, selection.files.length);
-    const plan = planAnnotations(shown, decision.failed);
+    const filesWithProblems = new Set(result.problems.map((problem) => nameKey(problem.file))).size;
+    printProblems(shown, found, inputs.noWarnings, filesWithProblems, result.linted);
+    const plan = planAnnotations(shown, decision.failed || stopped !== undefined);
     for (const problem of plan.annotated) {
         const properties = {
             title: annotationTitle(problem),
-            file: repoPath(problem.file),
+            file: displayName(repoPath(problem.file)),
             startLine: problem.line,
             startColumn: problem.column,
         };
@@ -29789,21 +30294,33 @@ async function report(inputs, context, facts) {
             core/* warning */.$e(problem.description, properties);
     }
     let sarifPath;
+    let sarifProblem;
     if (inputs.sarifFile !== undefined) {
-        sarifPath = (0,external_node_path_namespaceObject.resolve)(context.cwd, inputs.sarifFile);
+        const path = (0,external_node_path_.resolve)(context.cwd, inputs.sarifFile);
         const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(sarifPath), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
-        core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
-        core/* setOutput */.uH('sarif-file', sarifPath);
+        try {
+            await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+            await (0,promises_namespaceObject.writeFile)(path, `${JSON.stringify(sarif, null, 2)}\n`);
+            sarifPath = path;
+            core/* info */.pq(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
+            core/* setOutput */.uH('sarif-file', sarifPath);
+        }
+        catch (error) {
+            // Reported after what was linted, like any other stop.
+            sarifProblem = new src/* InputError */.dz('sarif-file', inputs.sarifFile, `could not be written to ${path} (${error.code ?? String(error)})`, 'Name a file in a folder of the workspace that the step can write to');
+        }
     }
+    const command = localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
+        noWarnings: inputs.noWarnings,
+    });
+    const unlinted = selection.files.length - result.linted;
     const summary = summaryReport({
         verdict: decision,
         found,
         problems: shown,
         noWarnings: inputs.noWarnings,
         filesWithProblems,
-        filesChecked: selection.files.length,
+        filesChecked: result.linted,
         plan,
         facts: [
             [
@@ -29822,24 +30339,35 @@ async function report(inputs, context, facts) {
         ],
         notes: selection.notes,
         repoPath,
+        sarifFile: sarifPath,
+        localCommand: command,
+        stopped: stopped === undefined
+            ? undefined
+            : `${unlinted} of ${selection.files.length} files have no verdict: ${stopped.message}`,
     });
     await (0,src/* appendSummary */.fe)(summary.markdown);
     core/* setOutput */.uH('errors', String(found.errors));
     core/* setOutput */.uH('warnings', String(found.warnings));
-    core/* setOutput */.uH('files-checked', String(selection.files.length));
+    core/* setOutput */.uH('files-checked', String(result.linted));
+    if (stopped === undefined && sarifProblem !== undefined)
+        throw sarifProblem;
+    if (stopped !== undefined) {
+        core/* info */.pq(`yamllint linted ${result.linted} of ${selection.files.length} files; it stopped without a verdict on the others.`);
+        throw stopped;
+    }
+    const exit = plainExitCode(found, inputs.strict);
+    core/* info */.pq(`Plain yamllint${inputs.strict ? ' --strict' : ''} ${describePlainExit(exit)}${exit === 0 ? '.' : '; this step fails with exit code 1.'}`);
     if (decision.failed) {
         throw new LintFailedError(failureMessage({
             verdict: decision,
             found,
             noWarnings: inputs.noWarnings,
             filesWithProblems,
-            filesChecked: selection.files.length,
+            filesChecked: result.linted,
             plan,
             sarifFile: sarifPath,
             summaryCut: summary.cut,
-            localCommand: localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
-                noWarnings: inputs.noWarnings,
-            }),
+            localCommand: command,
         }));
     }
     core/* setOutput */.uH('outcome', 'passed');
@@ -29848,10 +30376,11 @@ async function report(inputs, context, facts) {
 function repoPathOf(context) {
     const cache = new Map();
     return (file) => {
-        let path = cache.get(file);
+        const key = nameKey(file);
+        let path = cache.get(key);
         if (path === undefined) {
-            path = (0,external_node_path_namespaceObject.relative)(context.workspace, (0,external_node_path_namespaceObject.resolve)(context.cwd, file)).split(external_node_path_namespaceObject.sep).join('/');
-            cache.set(file, path);
+            path = nameFrom(context.workspace, context.cwd, file);
+            cache.set(key, path);
         }
         return path;
     };
@@ -29865,13 +30394,18 @@ function printProblems(problems, found, noWarnings, filesWithProblems, filesChec
     if (problems.length === 0)
         return;
     const token = `yamllint-output-${(0,external_node_crypto_.randomUUID)()}`;
-    process.stdout.write(`::stop-commands::${token}\n${problems.map((problem) => problem.raw).join('\n')}\n::${token}::\n`);
+    const newline = Buffer.from('\n');
+    process.stdout.write(Buffer.concat([
+        Buffer.from(`::stop-commands::${token}\n`),
+        ...problems.flatMap((problem) => [problem.raw, newline]),
+        Buffer.from(`::${token}::\n`),
+    ]));
 }
 
 
 /***/ }),
 
-/***/ 7788:
+/***/ 39:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29885,10 +30419,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   a3: () => (/* reexport */ formatDuration),
   Qj: () => (/* reexport */ markdownTable),
   Cs: () => (/* reexport */ runAction),
-  ax: () => (/* reexport */ runnerInputs)
+  ax: () => (/* reexport */ runnerInputs),
+  X5: () => (/* reexport */ workspacePath)
 });
 
-// UNUSED EXPORTS: SavedState, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms
+// UNUSED EXPORTS: SavedState, declaredInputs, declaredInputsOfBundle, describeFailure, escapeCell, formatBytes, inputsFrom, isPostStep, maskSecret, secretForms, unknownInputs, warnUnknownInputs
 
 ;// CONCATENATED MODULE: ../../packages/action-io/src/errors.ts
 /**
@@ -29969,11 +30504,15 @@ const runnerInputs = (name) => process.env[`INPUT_${name.replace(/ /g, '_').toUp
 function inputsFrom(values) {
     return (name) => values[name];
 }
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value, keyword) {
+    return value.toLowerCase() === keyword.toLowerCase();
+}
 /**
  * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
  * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
  */
 class InputReader {
     source;
@@ -30015,9 +30554,9 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (TRUE.includes(value))
+        if (sameKeyword(value, 'true'))
             return true;
-        if (FALSE.includes(value))
+        if (sameKeyword(value, 'false'))
             return false;
         this.problem(new InputError(name, value, 'expected true or false'));
         return fallback;
@@ -30039,10 +30578,19 @@ class InputReader {
         const value = this.raw(name);
         if (value === '')
             return fallback;
-        if (choices.includes(value))
-            return value;
+        const chosen = choices.find((choice) => sameKeyword(value, choice));
+        if (chosen !== undefined)
+            return chosen;
         this.problem(new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`));
         return fallback;
+    }
+    /**
+     * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+     * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+     */
+    keyword(name, keywords) {
+        const value = this.raw(name);
+        return keywords.find((keyword) => sameKeyword(value, keyword));
     }
     /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
     list(name, separators = 'newline-or-comma') {
@@ -30050,6 +30598,17 @@ class InputReader {
         const lines = value.split(/\r?\n/).filter((line) => !line.trim().startsWith('#'));
         const items = separators === 'newline' ? lines : lines.flatMap((line) => line.split(','));
         return items.map((item) => item.trim()).filter((item) => item !== '');
+    }
+    /**
+     * A command line, one argument per line, exactly as written: a line starting with `#` is an argument like any
+     * other (no comments), and nothing is trimmed but a line's `\r`. Only empty lines are left out.
+     */
+    argv(name) {
+        const value = this.source(name) ?? '';
+        return value
+            .split('\n')
+            .map((line) => line.replace(/\r$/, ''))
+            .filter((line) => line !== '');
     }
     /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
     keyValues(name) {
@@ -30075,7 +30634,11 @@ class InputReader {
             return validate(value);
         }
         catch (error) {
-            this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+            // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+            if (error instanceof InputError)
+                this.problem(error);
+            else
+                this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
             return undefined;
         }
     }
@@ -30090,7 +30653,102 @@ class InputReader {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/action-io/src/declared-inputs.ts
+
+
+/**
+ * The names under `inputs:` in an action.yml, read line by line: our action.yml files are block YAML, one
+ * input name per line at the mapping's indentation (a unit test checks this against a YAML parser).
+ */
+function declaredInputs(actionYml) {
+    const names = [];
+    let inInputs = false;
+    let indent;
+    for (const line of actionYml.split(/\r?\n/)) {
+        if (/^\s*(#.*)?$/.test(line))
+            continue;
+        const lead = line.length - line.trimStart().length;
+        if (lead === 0) {
+            inInputs = /^inputs\s*:\s*(#.*)?$/.test(line);
+            indent = undefined;
+            continue;
+        }
+        if (!inInputs)
+            continue;
+        indent ??= lead;
+        if (lead !== indent)
+            continue;
+        const match = /^\s*(?:'([^']*)'|"([^"]*)"|([^\s:#'"][^:#]*?))\s*:(\s|$)/.exec(line);
+        const name = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (name !== undefined)
+            names.push(name);
+    }
+    return names;
+}
+/** The runner's variable for an input: INPUT_, the name upper-cased, spaces as "_" (hyphens stay). */
+function variableOf(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+/** Equal once "_", "-" and spaces are one character and case is ignored: `config_file` is `config-file`. */
+const folded = (name) => name.toLowerCase().replace(/[-_ ]/g, '-');
+/**
+ * INPUT_* variables that no declared input accounts for but that are close to one (the same but for "-"/"_" or
+ * case, or at most two edits away): most likely a misspelt input, which the runner passes on with a mere
+ * "Unexpected input" warning. Variables close to no input are left alone (they may be another step's).
+ */
+function unknownInputs(env, declared) {
+    const known = new Set(declared.map(variableOf));
+    const found = [];
+    for (const variable of Object.keys(env).sort()) {
+        if (!variable.startsWith('INPUT_') || known.has(variable))
+            continue;
+        const given = variable.slice('INPUT_'.length).toLowerCase();
+        if (given === '')
+            continue;
+        let best;
+        for (const name of declared) {
+            const distance = folded(name) === folded(given) ? 0 : editDistance(name.toLowerCase(), given);
+            if (distance <= 2 && (best === undefined || distance < best.distance))
+                best = { name, distance };
+        }
+        if (best !== undefined)
+            found.push({ given, meant: best.name });
+    }
+    return found;
+}
+/** The inputs the running action declares: its action.yml, one folder above the bundle (`dist/index.js`). */
+function declaredInputsOfBundle(entry = process.argv[1]) {
+    if (entry === undefined)
+        return undefined;
+    for (const name of ['action.yml', 'action.yaml']) {
+        try {
+            return declaredInputs((0,external_node_fs_.readFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(entry), '..', name), 'utf8'));
+        }
+        catch {
+            // try the other name
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/boundary.ts
+
 
 
 function describeFailure(actionName, error) {
@@ -30104,8 +30762,20 @@ function isPostStep() {
     return process.env['STATE_isPost'] === 'true';
 }
 /**
+ * A warning for each `with:` key that is not an input of the action but is close to one (a misspelt
+ * `config_file` for `config-file`): the runner only says "Unexpected input", and the value is ignored.
+ */
+function warnUnknownInputs(actionName, declared) {
+    if (declared === undefined)
+        return;
+    for (const { given, meant } of unknownInputs(process.env, declared)) {
+        lib_core/* warning */.$e(`input "${given}" is not an input of ${actionName}, so its value is ignored; did you mean "${meant}"? Rename it in the step's \`with:\``, { title: `Unknown input "${given}"` });
+    }
+}
+/**
  * The single error boundary of an action. Runs `main`, or `post` during the post step, and turns
- * any error into a failed step: user mistakes as a plain message, bugs with their stack trace.
+ * any error into a failed step: user mistakes as a plain message, bugs with their stack trace. Before
+ * main, it warns about misspelt inputs, reading the declared ones from the action.yml next to the bundle.
  */
 async function runAction(actionName, main, post) {
     const phase = isPostStep() ? post : main;
@@ -30113,6 +30783,8 @@ async function runAction(actionName, main, post) {
         lib_core/* saveState */.LZ('isPost', 'true');
     if (phase === undefined)
         return;
+    if (!isPostStep())
+        warnUnknownInputs(actionName, declaredInputsOfBundle());
     try {
         await phase();
     }
@@ -30187,7 +30859,54 @@ async function appendSummary(markdown) {
     await lib_core/* summary */.z.addRaw(markdown, true).write();
 }
 
+;// CONCATENATED MODULE: ../../packages/action-io/src/workspace.ts
+
+
+
+/** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
+function realPath(path, links = 0) {
+    try {
+        return (0,external_node_fs_.realpathSync)(path);
+    }
+    catch {
+        // Not there, or a dangling symlink: a file written there would land where the link points.
+    }
+    if (links < 40) {
+        try {
+            if ((0,external_node_fs_.lstatSync)(path).isSymbolicLink())
+                return realPath((0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), (0,external_node_fs_.readlinkSync)(path)), links + 1);
+        }
+        catch {
+            // not there at all
+        }
+    }
+    const parent = (0,external_node_path_.dirname)(path);
+    return parent === path ? path : (0,external_node_path_.join)(realPath(parent, links), (0,external_node_path_.basename)(path));
+}
+function isInside(root, path) {
+    const rel = (0,external_node_path_.relative)(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${external_node_path_.sep}`) && !(0,external_node_path_.isAbsolute)(rel));
+}
+/**
+ * The path an input names, resolved from `from`, when it stays inside the workspace once symlinks are resolved
+ * (for a path that does not exist yet, those of its nearest existing parent, so a file written there stays
+ * inside too). Returns the absolute path as given (symlinks not replaced). Throws an `InputError` naming the
+ * input, the value, where it resolves to and the fix otherwise: `../../etc`, `/etc`, or a link out of the checkout.
+ */
+function workspacePath(input, value, options) {
+    const from = options.from ?? options.workspace;
+    const path = (0,external_node_path_.resolve)(from, value);
+    const root = realPath((0,external_node_path_.resolve)(options.workspace));
+    const real = realPath(path);
+    if (isInside(root, real))
+        return path;
+    throw new InputError(input, value, `resolves to ${real}, outside the workspace (${root})`, `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+        'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step');
+}
+
 ;// CONCATENATED MODULE: ../../packages/action-io/src/index.ts
+
+
 
 
 
@@ -30289,6 +31008,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -30307,6 +31033,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 

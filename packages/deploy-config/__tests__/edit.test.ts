@@ -105,3 +105,14 @@ describe('editFile', () => {
     ).toThrow(/overlapping/);
   });
 });
+
+describe('a host written in another case', () => {
+  it('edits an inline reference and keeps the name as the file writes it', () => {
+    const text = `p:\n  - image: REG.EXAMPLE/proj/base:one  # keep\n`;
+    const file = scanFile('deployments/a/config/common.yaml', text);
+    const uses = findImageUses([file], 'reg.example/proj/base').uses;
+    expect(editFile({ path: file.path, text }, uses, 'two').text).toBe(
+      `p:\n  - image: REG.EXAMPLE/proj/base:two  # keep\n`,
+    );
+  });
+});

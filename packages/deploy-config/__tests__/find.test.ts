@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { findImageUses, formatPath, hubOf, mentionsImage, scanFile, selectFiles } from '../src/index.js';
+import {
+  findImageUses,
+  formatPath,
+  hubOf,
+  legacyOnlyReferences,
+  mentionsImage,
+  sameImage,
+  scanFile,
+  selectFiles,
+} from '../src/index.js';
 
 const IMAGE = 'reg.example/proj/user-images/base';
 
@@ -176,5 +185,84 @@ describe('names, hubs and file selection', () => {
       'deployments/a/hubploy.yaml',
       'deployments/b/config/common.yaml',
     ]);
+  });
+});
+
+describe('where an alias refusal points', () => {
+  it.each([
+    ['an alias to the mapping', `base: &b\n  name: ${IMAGE}\n  tag: a\n\n\n\n\nother: *b\n`, 8],
+    ['a merge key', `base: &b\n  name: ${IMAGE}\n  tag: a\nother:\n  <<: *b\n`, 5],
+    ['an aliased name', `n: &n ${IMAGE}\ni:\n  name: *n\n  tag: a\n`, 3],
+    ['an inline reference through an alias', `x: &x ${IMAGE}:a\ny: *x\n`, 2],
+  ])('cites the line of the alias, not of the anchor: %s', (_what, text, line) => {
+    const result = search({ 'deployments/h/config/common.yaml': text });
+    const viaAlias = result.unsafe.filter((p) => /through an alias/.test(p.reason));
+    expect(viaAlias.map((p) => p.line)).toEqual([line]);
+  });
+});
+
+describe('registry hosts are case-insensitive', () => {
+  it.each([
+    ['reg.example/proj/user-images/base', 'REG.EXAMPLE/proj/user-images/base', true],
+    ['US-CENTRAL1-DOCKER.PKG.DEV/p/r/i', 'us-central1-docker.pkg.dev/p/r/i', true],
+    ['localhost:5000/a/b', 'LOCALHOST:5000/a/b', true],
+    ['reg.example/proj/base', 'reg.example/Proj/base', false],
+    ['reg.example/proj/base', 'reg.example/proj/base-gpu', false],
+    ['proj/base', 'PROJ/base', false],
+  ])('sameImage(%s, %s) is %s', (a, b, same) => {
+    expect(sameImage(a, b)).toBe(same);
+    expect(sameImage(b, a)).toBe(same);
+  });
+
+  it('finds name/tag and inline references whose host is written in another case', () => {
+    const upper = IMAGE.replace('reg.example', 'REG.Example');
+    const result = search({
+      'deployments/a/config/common.yaml': `i:\n  name: ${upper}\n  tag: one\n`,
+      'deployments/b/config/common.yaml': `p:\n  - image: ${upper}:two\n`,
+    });
+    expect(result.uses.map((use) => [use.hub, use.tag])).toEqual([
+      ['a', 'one'],
+      ['b', 'two'],
+    ]);
+  });
+});
+
+describe('legacy hubploy.yaml images: stanzas', () => {
+  const legacy = (files: Record<string, string>) => legacyOnlyReferences(search(files).uses);
+  const hubploy = `images:\n  images:\n    - name: ${IMAGE}:one\ncluster:\n  provider: gcloud\n`;
+  const helm = `jupyterhub:\n  singleuser:\n    image:\n      name: ${IMAGE}\n      tag: one\n`;
+  it.each([
+    [
+      'a hub whose image is set only in hubploy.yaml',
+      { 'deployments/a/hubploy.yaml': hubploy },
+      ['deployments/a/hubploy.yaml:3'],
+    ],
+    [
+      'the image_name shape',
+      { 'deployments/b/hubploy.yaml': `images:\n  image_name: ${IMAGE}:one\n` },
+      ['deployments/b/hubploy.yaml:2'],
+    ],
+    [
+      'a hub that also sets it in its helm values',
+      { 'deployments/a/hubploy.yaml': hubploy, 'deployments/a/config/common.yaml': helm },
+      [],
+    ],
+    [
+      'one hub of two',
+      {
+        'deployments/a/hubploy.yaml': hubploy,
+        'deployments/b/hubploy.yaml': hubploy,
+        'deployments/b/config/prod.yaml': helm,
+      },
+      ['deployments/a/hubploy.yaml:3'],
+    ],
+    ['a helm values file only', { 'deployments/a/config/common.yaml': helm }, []],
+    [
+      'an image outside the images: stanza of hubploy.yaml',
+      { 'deployments/a/hubploy.yaml': `other:\n  image: ${IMAGE}:one\n` },
+      [],
+    ],
+  ])('%s', (_what, files, found) => {
+    expect(legacy(files).map((ref) => `${ref.file}:${ref.line}`)).toEqual(found);
   });
 });

@@ -5,7 +5,7 @@ export type UseKind = 'name-and-tag' | 'tag-override' | 'inline';
 
 /** One place in one file that sets the tag the hub runs for the image. */
 export interface ImageUse {
-  /** The image name, without tag. */
+  /** The image name, without tag (as the file writes it, for an inline reference). */
   image: string;
   file: string;
   hub: string | undefined;
@@ -60,6 +60,27 @@ export function mentionsImage(text: string, image: string): boolean {
   return false;
 }
 
+/**
+ * Whether two image names (without tag) are the same image: equal, except that the registry host may differ
+ * in case (hosts are case-insensitive; paths are not).
+ */
+export function sameImage(a: string, b: string): boolean {
+  if (a === b) return true;
+  const host = (name: string) => {
+    const slash = name.indexOf('/');
+    const first = slash < 0 ? '' : name.slice(0, slash);
+    return /[.:]|^localhost$/i.test(first) ? slash : -1;
+  };
+  const ha = host(a);
+  const hb = host(b);
+  return (
+    ha >= 0 &&
+    hb >= 0 &&
+    a.slice(0, ha).toLowerCase() === b.slice(0, hb).toLowerCase() &&
+    a.slice(ha) === b.slice(hb)
+  );
+}
+
 function groupOf(file: ScannedFile): string {
   return file.hub === undefined ? `dir:${posix.dirname(file.path)}` : `hub:${file.hub}`;
 }
@@ -99,11 +120,11 @@ export function findImageUses(files: readonly ScannedFile[], image: string): Ima
     for (const slot of file.slots) {
       let kind: UseKind;
       if (slot.name !== undefined) {
-        if (slot.name.value !== image || slot.tag === undefined) continue;
+        if (!sameImage(slot.name.value, image) || slot.tag === undefined) continue;
         kind = 'name-and-tag';
       } else {
         const base = overriddenName(file, JSON.stringify(slot.path), namesByGroup.get(groupOf(file)) ?? []);
-        if (base === undefined || !base.names.includes(image)) continue;
+        if (base === undefined || !base.names.some((name) => sameImage(name, image))) continue;
         if (base.names.length > 1) {
           problem(
             slot.tag?.editable ? slot.tag.spot.line : (slot.tag?.line ?? 0),
@@ -118,7 +139,7 @@ export function findImageUses(files: readonly ScannedFile[], image: string): Ima
       const where = formatPath([...slot.path, 'tag']);
       if (slot.viaAlias) {
         problem(
-          tag.editable ? tag.spot.line : tag.line,
+          slot.aliasLine ?? (tag.editable ? tag.spot.line : tag.line),
           `reaches the image at ${where} through an alias or merge key`,
         );
       } else if (!tag.editable) {
@@ -140,15 +161,16 @@ export function findImageUses(files: readonly ScannedFile[], image: string): Ima
       }
     }
     for (const found of file.inline) {
-      if (found.name !== image) continue;
+      if (!sameImage(found.name, image)) continue;
       const where = formatPath(found.path);
       if (found.viaAlias) {
-        problem(found.line, `reaches the image at ${where} through an alias or merge key`);
+        problem(found.aliasLine ?? found.line, `reaches the image at ${where} through an alias or merge key`);
       } else if (found.digest === undefined && (found.problem !== undefined || found.tagSpot === undefined)) {
         problem(found.line, `the reference at ${where} ${found.problem ?? 'cannot be edited in place'}`);
       } else {
         uses.push({
-          image,
+          // As written: the edit is checked against the file's own spelling of the name.
+          image: found.name,
           file: file.path,
           hub: file.hub,
           kind: 'inline',

@@ -4,3 +4,4 @@ export * from './select.js';
 export * from './scan.js';
 export * from './find.js';
 export * from './edit.js';
+export * from './legacy.js';

@@ -42,6 +42,8 @@ export interface ImageSlot {
   tag?: TagField;
   /** Reached by following an alias (`*anchor` or a `<<` merge): editing it would change other places too. */
   viaAlias: boolean;
+  /** The line of that alias (where the reference is made), when `viaAlias`. */
+  aliasLine?: number;
 }
 
 /** A string value of the form `NAME:TAG` (or `NAME@DIGEST`), e.g. a profile list's `kubespawner_override.image`. */
@@ -58,6 +60,7 @@ export interface InlineImage {
   line: number;
   column: number;
   viaAlias: boolean;
+  aliasLine?: number;
 }
 
 export interface ScannedFile {
@@ -129,31 +132,38 @@ export function scanFile(path: string, content: Uint8Array | string): ScannedFil
       });
     }
     const walk: Walk = { doc, index, lines, aliased, following: new Set(), slots, inline };
-    if (doc.contents !== null) visitNode(walk, doc.contents, [], false, 0);
+    if (doc.contents !== null) visitNode(walk, doc.contents, [], undefined, 0);
   });
   return { path, hub, text, documents: list.length, slots, inline };
 }
 
-function visitNode(walk: Walk, node: unknown, path: PathKey[], viaAlias: boolean, depth: number): void {
+/** `alias` is the line of the (outermost) alias that led here, if any. */
+function visitNode(
+  walk: Walk,
+  node: unknown,
+  path: PathKey[],
+  alias: number | undefined,
+  depth: number,
+): void {
   if (depth > MAX_DEPTH) return;
   if (isAlias(node)) {
     const target = node.resolve(walk.doc);
     if (target === undefined || walk.following.has(target)) return;
     walk.following.add(target);
-    visitNode(walk, target, path, true, depth + 1);
+    visitNode(walk, target, path, alias ?? lineOf(walk, node), depth + 1);
     walk.following.delete(target);
     return;
   }
   if (isMap(node)) {
-    visitMap(walk, node, path, viaAlias);
+    visitMap(walk, node, path, alias);
     for (const pair of node.items) {
       const key = keyOf(walk, pair);
-      if (key !== undefined) visitNode(walk, pair.value, [...path, key], viaAlias, depth + 1);
+      if (key !== undefined) visitNode(walk, pair.value, [...path, key], alias, depth + 1);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, index) => visitNode(walk, item, [...path, index], viaAlias, depth + 1));
+    node.items.forEach((item, index) => visitNode(walk, item, [...path, index], alias, depth + 1));
   } else if (isScalar(node) && typeof node.value === 'string') {
-    visitString(walk, node as Scalar<string>, path, viaAlias);
+    visitString(walk, node as Scalar<string>, path, alias);
   }
 }
 
@@ -165,7 +175,7 @@ function keyOf(walk: Walk, pair: Pair): PathKey | undefined {
   return typeof value === 'boolean' || value === null ? String(value) : undefined;
 }
 
-function visitMap(walk: Walk, map: YAMLMap, path: PathKey[], viaAlias: boolean): void {
+function visitMap(walk: Walk, map: YAMLMap, path: PathKey[], alias: number | undefined): void {
   let namePair: Pair | undefined;
   let tagPair: Pair | undefined;
   for (const pair of map.items) {
@@ -174,10 +184,16 @@ function visitMap(walk: Walk, map: YAMLMap, path: PathKey[], viaAlias: boolean):
     else if (key === 'tag') tagPair = pair;
   }
   if (namePair === undefined && tagPair === undefined) return;
-  const slot: ImageSlot = { document: walk.index, path, viaAlias };
+  const slot: ImageSlot = {
+    document: walk.index,
+    path,
+    viaAlias: alias !== undefined,
+    ...(alias === undefined ? {} : { aliasLine: alias }),
+  };
   if (namePair !== undefined) {
     let value = namePair.value;
     if (isAlias(value)) {
+      slot.aliasLine ??= lineOf(walk, value);
       value = value.resolve(walk.doc);
       slot.viaAlias = true;
     }
@@ -212,7 +228,7 @@ function visitMap(walk: Walk, map: YAMLMap, path: PathKey[], viaAlias: boolean):
   if (slot.name !== undefined || slot.tag !== undefined) walk.slots.push(slot);
 }
 
-function visitString(walk: Walk, node: Scalar<string>, path: PathKey[], viaAlias: boolean): void {
+function visitString(walk: Walk, node: Scalar<string>, path: PathKey[], alias: number | undefined): void {
   const value = node.value;
   if ((!value.includes(':') && !value.includes('@')) || /\s/.test(value)) return;
   let reference;
@@ -231,7 +247,8 @@ function visitString(walk: Walk, node: Scalar<string>, path: PathKey[], viaAlias
     digest: reference.digest,
     line: position.line,
     column: position.column,
-    viaAlias,
+    viaAlias: alias !== undefined,
+    ...(alias === undefined ? {} : { aliasLine: alias }),
   };
   const spot = spotOf(walk, node);
   if (typeof spot === 'string') {

@@ -49,7 +49,7 @@ async function api(
 }
 
 function appJwt(
-  appId: number | string,
+  issuer: number | string,
   privateKeyPem: string,
   claims: { iat?: number; exp?: number } = {},
 ): string {
@@ -58,7 +58,7 @@ function appJwt(
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({
     iat: claims.iat ?? now - 30,
     exp: claims.exp ?? now + 540,
-    iss: appId,
+    iss: issuer,
   })}`;
   return `${unsigned}.${sign('RSA-SHA256', Buffer.from(unsigned), privateKeyPem).toString('base64url')}`;
 }
@@ -410,14 +410,20 @@ describe('FakeGitHub commits and compare, backed by real git', () => {
     expect(ahead.json.commits.map((c: { commit: { message: string } }) => c.commit.message)).toEqual([
       'Bump a',
     ]);
+    const blob = (
+      await git.runGit(REPO, ['rev-parse', 'update-a-image-tag-two:deployments/a/config/common.yaml'])
+    ).stdout
+      .toString()
+      .trim();
     expect(ahead.json.files).toEqual([
-      {
+      expect.objectContaining({
+        sha: blob,
         filename: 'deployments/a/config/common.yaml',
         status: 'modified',
         additions: 1,
         deletions: 1,
         changes: 2,
-      },
+      }),
     ]);
     expect(ahead.json.merge_base_commit.sha).toBe(await git.resolve(REPO, 'main'));
     const behind = await api('GET', `/repos/${REPO}/compare/update-a-image-tag-two...main`, {
@@ -476,6 +482,56 @@ describe('FakeGitHub commits and compare, backed by real git', () => {
       body: { title: 'after merged', head: 'empty-change', base: 'main' },
     });
     expect(next.json.number).toBe(41);
+  });
+});
+
+describe('FakeGitHub compare pagination, like GitHub', () => {
+  it('pages the commits of a long comparison by per_page (at most 100) with a Link header, files on page 1 only', async () => {
+    const repo = 'acme/long';
+    await git.createRepo(repo, { files: { 'a.txt': 'a\n' } });
+    for (let i = 1; i <= 120; i += 1) await git.commit(repo, 'long', { 'a.txt': `a${i}\n` }, `Change ${i}`);
+    const first = await api('GET', `/repos/${repo}/compare/main...long?per_page=100`, { token: FULL });
+    expect(first.json).toMatchObject({ ahead_by: 120, total_commits: 120 });
+    expect(first.json.commits).toHaveLength(100);
+    expect(first.json.commits[0].commit.message).toBe('Change 1');
+    expect(first.json.files).toHaveLength(1);
+    expect(first.headers.get('link')).toContain('per_page=100&page=2>; rel="next"');
+    const second = await api('GET', `/repos/${repo}/compare/main...long?per_page=100&page=2`, {
+      token: FULL,
+    });
+    expect(second.json.commits.map((c: { commit: { message: string } }) => c.commit.message)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `Change ${i + 101}`),
+    );
+    expect(second.json.files).toEqual([]);
+    expect(second.headers.get('link')).toContain('rel="prev"');
+    const unpaged = await api('GET', `/repos/${repo}/compare/main...long`, { token: FULL });
+    expect(unpaged.json.commits).toHaveLength(120);
+    expect(unpaged.headers.get('link')).toBeNull();
+  });
+});
+
+describe('FakeGitHub rate limits, as GitHub answers them', () => {
+  it.each([
+    [{ status: 429 as const, retryAfterSeconds: 5 }, 429, '5'],
+    [{ status: 403 as const, retryAfterSeconds: null }, 403, null],
+  ])('answers a secondary limit %j', async (rule, status, retryAfter) => {
+    github.secondaryRateLimit({ path: /^\/repos\/acme\/other$/, times: 1, ...rule });
+    const limited = await api('GET', '/repos/acme/other', { token: FULL });
+    expect(limited.status).toBe(status);
+    expect(limited.headers.get('retry-after')).toBe(retryAfter);
+    expect(limited.json.message).toMatch(/^You have exceeded a secondary rate limit/);
+    expect((await api('GET', '/repos/acme/other', { token: FULL })).status).toBe(200);
+  });
+
+  it('answers the primary limit with x-ratelimit-remaining 0 and the reset time', async () => {
+    github.rateLimit({ path: /^\/repos\/acme\/other$/, times: 1, resetInSeconds: 120 });
+    const asked = Math.floor(Date.now() / 1000);
+    const limited = await api('GET', '/repos/acme/other', { token: FULL });
+    expect(limited.status).toBe(403);
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    const reset = Number(limited.headers.get('x-ratelimit-reset'));
+    expect(reset).toBeGreaterThanOrEqual(asked + 120);
+    expect(limited.json.message).toMatch(/^API rate limit exceeded/);
   });
 });
 
@@ -580,7 +636,7 @@ describe('FakeGitHub GitHub App flow', () => {
         "'Expiration time' claim ('exp') is too far in the future",
       ],
       [
-        appJwt(4242, privateKeyPem, { iat: now - 700, exp: now + 60 }),
+        appJwt(4242, privateKeyPem, { iat: now - 60, exp: now + 660 }),
         "'Expiration time' claim ('exp') is too far in the future",
       ],
       [
@@ -596,6 +652,22 @@ describe('FakeGitHub GitHub App flow', () => {
       const response = await api('GET', path, { authorization: `Bearer ${jwt}` });
       expect({ status: response.status, message: response.json.message }).toEqual({ status: 401, message });
     }
+    // GitHub's documented example: iat 60 s back, exp 10 minutes ahead (a lifetime of 11 minutes), iss the client
+    // ID or the app ID; and a JWT issued long ago that is still unexpired. No rule limits the lifetime itself.
+    const documented = github.addApp({ id: 4343, installations: { [REPO]: 78 } });
+    expect(documented.clientId).toMatch(/^Iv23li[0-9a-f]{14}$/);
+    const accepted = [
+      appJwt(documented.clientId, documented.privateKeyPem, { iat: now - 60, exp: now + 600 }),
+      appJwt(4343, documented.privateKeyPem, { iat: now - 60, exp: now + 600 }),
+      appJwt('4242', privateKeyPem, { iat: now - 700, exp: now + 60 }),
+    ];
+    for (const jwt of accepted) {
+      expect((await api('GET', path, { authorization: `Bearer ${jwt}` })).status).toBe(200);
+    }
+    expect(
+      (await api('GET', path, { authorization: `Bearer ${appJwt('Iv23linope', documented.privateKeyPem)}` }))
+        .json.message,
+    ).toBe('A JSON web token could not be decoded');
     // An App JWT is not a token for repo endpoints.
     expect(
       (await api('GET', `/repos/${REPO}`, { authorization: `Bearer ${appJwt(4242, privateKeyPem)}` })).status,

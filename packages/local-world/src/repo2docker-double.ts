@@ -52,6 +52,8 @@ export interface Repo2DockerUnderTest {
   version: string;
   /** Variables to give the action: PATH, and DOCKER_CONFIG when buildx is found through it. */
   env: Record<string, string>;
+  /** For the double: why not the real one. */
+  why?: string;
 }
 
 /** "2026.04.0" and "2026.4.0" name one release. */
@@ -82,22 +84,21 @@ export function repo2dockerUnderTest(): Repo2DockerUnderTest {
   const real = capture('repo2docker', ['--version']);
   const version = real.out.split('\n').at(-1) ?? '';
   const buildx = capture('docker', ['buildx', 'version']);
-  if (real.ok && sameRelease(version, PINNED_REPO2DOCKER) && buildx.ok) {
+  const missing = [
+    real.ok && sameRelease(version, PINNED_REPO2DOCKER)
+      ? undefined
+      : real.ok
+        ? `the repo2docker on PATH is ${version}, not ${PINNED_REPO2DOCKER}`
+        : 'repo2docker is not installed',
+    buildx.ok ? undefined : `docker buildx does not answer (${buildx.out.split('\n')[0] ?? ''})`,
+  ].filter((problem): problem is string => problem !== undefined);
+  if (missing.length === 0) {
     chosen = { kind: 'real', version, env: { PATH: process.env['PATH'] ?? '', ...passDockerConfig } };
   } else if (process.env['HIA_REAL_TOOLS'] === '1') {
-    throw new Error(
-      'HIA_REAL_TOOLS=1, but ' +
-        [
-          real.ok && sameRelease(version, PINNED_REPO2DOCKER)
-            ? undefined
-            : `repo2docker on PATH is ${real.ok ? version : 'missing'}, not ${PINNED_REPO2DOCKER}`,
-          buildx.ok ? undefined : `docker buildx does not answer (${buildx.out.split('\n')[0] ?? ''})`,
-        ]
-          .filter(Boolean)
-          .join(', and '),
-    );
+    throw new Error(`HIA_REAL_TOOLS=1, but ${missing.join(', and ')}`);
   } else {
-    chosen = { kind: 'double', version: '2026.4.0', env: { ...doubleEnv(), ...passDockerConfig } };
+    const env = { ...doubleEnv(), ...passDockerConfig };
+    chosen = { kind: 'double', version: '2026.4.0', env, why: missing.join(', and ') };
   }
   return chosen as Repo2DockerUnderTest;
 }

@@ -17,6 +17,14 @@ describe('systemRunner', () => {
     expect(lines).toEqual(expect.arrayContaining(['stdout:got secret', 'stderr:oops']));
   });
 
+  it('keeps stdout as bytes too: output that is not UTF-8 arrives intact', async () => {
+    const result = await systemRunner.run('printf', ['caf\\351\\000.yaml']);
+    expect(result.stdoutBytes).toEqual(
+      Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x00, 0x2e, 0x79, 0x61, 0x6d, 0x6c]),
+    );
+    expect(result.stdout).toBe('caf\ufffd\u0000.yaml');
+  });
+
   it('resolves 127 for a missing program', async () => {
     const result = await systemRunner.run('/nonexistent/program', []);
     expect(result.exitCode).toBe(127);

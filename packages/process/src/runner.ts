@@ -22,6 +22,11 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   stdout: string;
+  /**
+   * stdout exactly as the child wrote it, for output that is not text (file names are bytes). The system runner
+   * always sets it; a test double may leave it out, and `stdoutBytesOf` then takes stdout's UTF-8.
+   */
+  stdoutBytes?: Buffer;
   stderr: string;
 }
 
@@ -35,6 +40,11 @@ const STDERR_TAIL_LINES = 20;
 export function tailLines(text: string, count = STDERR_TAIL_LINES): string[] {
   const trimmed = text.replace(/\s+$/, '');
   return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+export function stdoutBytesOf(result: RunResult): Buffer {
+  return result.stdoutBytes ?? Buffer.from(result.stdout);
 }
 
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
@@ -134,11 +144,13 @@ export const systemRunner: ProcessRunner = {
         if (timer) clearTimeout(timer);
         splitters.stdout.end();
         splitters.stderr.end();
+        const stdoutBytes = Buffer.concat(stdout);
         resolve({
           exitCode,
           signal,
           timedOut,
-          stdout: Buffer.concat(stdout).toString('utf8'),
+          stdout: stdoutBytes.toString('utf8'),
+          stdoutBytes,
           stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
         });
       };
