@@ -44,12 +44,23 @@ lint() {
     yamllint --strict . && shellcheck -x scripts/*.sh .ci/run
 }
 
+# Incremental: the build info in node_modules/.cache lets tsc skip what did not change.
+check_typecheck() {
+  step "type-check" pnpm run typecheck --incremental --tsBuildInfoFile node_modules/.cache/tsc/typecheck.tsbuildinfo
+}
+check_lint() { step "lint (eslint, prettier, yamllint, shellcheck)" lint; }
+check_unit() { step "unit tests" pnpm run test:unit --json --outputFile="$times_dir/jest-unit.json"; }
+check_smoke() { step "run every bundle with no inputs" pnpm run smoke; }
+
+# Each check runs even when one before it failed, so a run reports every failure; the first failure's code is kept.
 checks() {
-  # Incremental: the build info in node_modules/.cache lets tsc skip what did not change.
-  step "type-check" pnpm run typecheck --incremental --tsBuildInfoFile node_modules/.cache/tsc/typecheck.tsbuildinfo &&
-    step "lint (eslint, prettier, yamllint, shellcheck)" lint &&
-    step "unit tests" pnpm run test:unit --json --outputFile="$times_dir/jest-unit.json" &&
-    step "run every bundle with no inputs" pnpm run smoke
+  local check status first=0
+  for check in typecheck lint unit smoke; do
+    status=0
+    "check_$check" || status=$?
+    if [ "$first" -eq 0 ]; then first=$status; fi
+  done
+  return "$first"
 }
 
 step "set-up (Debian packages, Node, pnpm, dependencies)" bash scripts/setup.sh
