@@ -117,9 +117,9 @@ function kill(target: TrackedProcess): void {
 }
 
 /**
- * Records a harness service's process for the run: it is killed when this process exits (a test worker that ends
- * without the test's `stop()`), and by global teardown if it is still there (a worker that was killed). The record
- * goes when the process exits.
+ * Records a harness service's process for the run, so global teardown stops it if it still runs (a test failed before
+ * its `stop()`, a worker was killed); the record goes when the process exits. Outside jest's sandbox, where `process`
+ * is the real one, it is also killed when this process exits.
  */
 export function trackProcess(child: ChildProcess, what: string, { group }: { group: boolean }): void {
   if (child.pid === undefined) return;
