@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parseEnviron, processGroupMembers, ProcessWatch, type SeenProcess } from './process-watch.js';
+import { trackProcess } from './processes.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -559,6 +560,7 @@ async function runStep(step: Step): Promise<ActionRun> {
       });
       if (options.watchChildren && child.pid !== undefined) watch = new ProcessWatch(child.pid);
       if (child.pid !== undefined) options.onSpawn?.(child.pid);
+      trackProcess(child, `action ${step.entry}`, { group: true });
       const splitters = { out: new LineSplitter(), err: new LineSplitter() };
       const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
       child.stdout.on('data', (chunk: Buffer) => {
