@@ -145,7 +145,7 @@ describe('buildImage', () => {
     const { runner, calls } = scripted((command) =>
       command === 'docker' ? { stdout: inspect({ [INPUTS_HASH_LABEL]: HASH }) } : {},
     );
-    const existing = { id: 'sha256:old', size: 1, layers: [], labels };
+    const existing = { id: 'sha256:old', size: 1, layers: [], labels, repoTags: [], repoDigests: [] };
     const { deps, request: r } = request(runner, { existing, forceRebuild });
     const outcome = await buildImage(deps, r);
     expect(outcome.reusedLocally).toBe(reusedLocally);
@@ -202,7 +202,9 @@ describe('buildImage', () => {
   });
 
   it('is a bug, not a user mistake, when repo2docker succeeds and no image is in the engine', async () => {
-    const { runner } = scripted((command) => (command === 'docker' ? { exitCode: 1 } : {}));
+    const { runner } = scripted((command) =>
+      command === 'docker' ? { exitCode: 1, stderr: `Error: No such image: ${REF}` } : {},
+    );
     const { deps, request: r } = request(runner);
     const failure = await buildImage(deps, r).catch((error: unknown) => error);
     expect(failure).not.toBeInstanceOf(BuildFailedError);

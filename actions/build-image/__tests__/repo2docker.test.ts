@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installDir, recordedVersion, which } from '../src/repo2docker.js';
+import { installDir, recordedVersion } from '../src/repo2docker.js';
 
 let root: string;
 
@@ -65,14 +65,7 @@ describe('recordedVersion: the version pip recorded, without starting Python', (
   });
 });
 
-describe('which and installDir', () => {
-  it('finds the first executable on PATH', async () => {
-    const a = await script(join(root, 'a', 'tool'), '#!/bin/sh\n');
-    await script(join(root, 'b', 'tool'), '#!/bin/sh\n');
-    expect(await which('tool', `${join(root, 'nothing')}:${join(root, 'a')}:${join(root, 'b')}`)).toBe(a);
-    expect(await which('tool', '')).toBeUndefined();
-  });
-
+describe('installDir', () => {
   it('installs into the tool cache per version and architecture, else under RUNNER_TEMP', () => {
     expect(installDir('2026.04.0', '/opt/hostedtoolcache', '/tmp/r')).toBe(
       `/opt/hostedtoolcache/jupyter-repo2docker/2026.04.0/${process.arch}`,

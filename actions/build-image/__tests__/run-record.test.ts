@@ -49,7 +49,7 @@ describe('RunRecord: the outputs and the summary as the phases end', () => {
   it('keeps a built image "built" when its tests fail, and a build failure\'s step for the summary', () => {
     const built = record();
     built.built({
-      image: { id: 'sha256:i', size: 10, layers: ['a'], labels: {} },
+      image: { id: 'sha256:i', size: 10, layers: ['a'], labels: {}, repoTags: [], repoDigests: [] },
       reusedLocally: false,
       stats: { steps: 1, cachedSteps: 0 },
       layersFromCache: 0,

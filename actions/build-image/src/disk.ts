@@ -1,7 +1,8 @@
 // Free disk space: measured with statfs, and made by removing the big toolchains GitHub's runners carry.
 // Never `docker system prune`: the engine's images are the layer cache and may belong to other steps.
-import { access, rm, statfs } from 'node:fs/promises';
+import { rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists } from '@actions/io/lib/io-util';
 import type { ProcessRunner } from '@hub-image-actions/process';
 
 /** Preinstalled toolchains on GitHub's Ubuntu runners that image builds never need (browsers are kept). */
@@ -38,15 +39,6 @@ export interface DiskReading {
 
 export async function readDisk(places: readonly DiskPlace[]): Promise<DiskReading[]> {
   return Promise.all(places.map(async (place) => ({ ...place, free: await freeBytes(place.path) })));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface Removal {

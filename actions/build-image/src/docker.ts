@@ -1,6 +1,8 @@
 // The docker CLI, as this action uses it. Every call goes through a ProcessRunner with argv only.
-import { ConfigurationError } from '@hub-image-actions/action-io';
-import type { ProcessRunner, RunResult } from '@hub-image-actions/process';
+import { engineProblem, inspectImage, type LocalImage } from '@hub-image-actions/docker-cli';
+import type { ProcessRunner } from '@hub-image-actions/process';
+
+export type { LocalImage } from '@hub-image-actions/docker-cli';
 
 export interface EngineVersions {
   client: string;
@@ -11,34 +13,6 @@ export interface EngineVersions {
   buildxProblem: string | undefined;
   /** The engine's data directory, for the disk report; undefined when unknown. */
   rootDir: string | undefined;
-}
-
-export interface LocalImage {
-  id: string;
-  size: number;
-  /** Uncompressed layer digests (`RootFS.Layers`). */
-  layers: string[];
-  labels: Record<string, string>;
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0]?.trim() ?? '';
-}
-
-const INSTALL_DOCKER =
-  'Install Docker Engine (https://docs.docker.com/engine/install/, or `apt-get install docker.io`) and make sure this job can use it';
-
-/** A missing CLI or an unreachable engine becomes a ConfigurationError that says what to install or start. */
-function engineProblem(result: RunResult, env: NodeJS.ProcessEnv): ConfigurationError {
-  if (result.exitCode === 127) {
-    return new ConfigurationError('the docker CLI is not installed (no "docker" on PATH)', INSTALL_DOCKER);
-  }
-  const detail = firstLine(result.stderr) || firstLine(result.stdout) || `exit code ${result.exitCode}`;
-  const host = env['DOCKER_HOST'] ? ` at ${env['DOCKER_HOST']}` : '';
-  return new ConfigurationError(
-    `no docker engine answers${host}: ${detail}`,
-    `Start the docker daemon (or fix DOCKER_HOST). ${INSTALL_DOCKER}`,
-  );
 }
 
 export class Docker {
@@ -67,21 +41,8 @@ export class Docker {
     return info;
   }
 
-  async inspectImage(ref: string): Promise<LocalImage | undefined> {
-    const result = await this.run(['image', 'inspect', '--format', '{{json .}}', ref]);
-    if (result.exitCode !== 0) return undefined;
-    const parsed = JSON.parse(result.stdout) as {
-      Id: string;
-      Size: number;
-      RootFS?: { Layers?: string[] };
-      Config?: { Labels?: Record<string, string> | null };
-    };
-    return {
-      id: parsed.Id,
-      size: parsed.Size,
-      layers: parsed.RootFS?.Layers ?? [],
-      labels: parsed.Config?.Labels ?? {},
-    };
+  inspectImage(ref: string): Promise<LocalImage | undefined> {
+    return inspectImage(this.runner, ref, { env: this.env });
   }
 
   /** Removes a container if it exists; never throws (used in cleanup). */

@@ -1,9 +1,12 @@
 // Finding repo2docker: the one on PATH when it is the wanted version, else that version installed with pip into a
 // virtual environment of its own (the tool cache when the runner has one, else RUNNER_TEMP), as on GitHub's runners.
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { access, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { which } from '@actions/io';
+import { exists } from '@actions/io/lib/io-util';
 import { ConfigurationError } from '@hub-image-actions/action-io';
+import { installIntoVenv, scriptHead, venvProgram } from '@hub-image-actions/pip-venv';
 import { tailLines, type ProcessRunner } from '@hub-image-actions/process';
 import { normalVersion, parseRepo2dockerVersion, sameVersion } from './versions.js';
 
@@ -25,34 +28,6 @@ export interface FindOptions {
   log: (line: string) => void;
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.F_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The first `name` on PATH, like `command -v`. */
-export async function which(name: string, path: string | undefined): Promise<string | undefined> {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** `repo2docker --version` of one executable; undefined when it does not run. */
 export async function versionOf(
   runner: ProcessRunner,
@@ -69,18 +44,11 @@ export async function versionOf(
   return parseRepo2dockerVersion(`${result.stdout}\n${result.stderr}`);
 }
 
-async function readHead(path: string, bytes = 4096): Promise<string | undefined> {
-  try {
-    const file = await open(path, 'r');
-    try {
-      const { buffer, bytesRead } = await file.read(Buffer.alloc(bytes), 0, bytes, 0);
-      return buffer.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return undefined;
-  }
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function listDir(path: string): Promise<string[]> {
@@ -98,7 +66,7 @@ async function listDir(path: string): Promise<string[]> {
  * it: the caller then asks the program itself.
  */
 export async function recordedVersion(scriptPath: string): Promise<string | undefined> {
-  const head = await readHead(scriptPath);
+  const head = (await scriptHead(scriptPath, 4096))?.toString('utf8');
   const interpreter = head === undefined ? undefined : /^#!(\S+)\s*\n/.exec(head)?.[1];
   if (interpreter === undefined || interpreter.endsWith('/env') || !/\brepo2docker\b/.test(head ?? '')) {
     return undefined;
@@ -127,8 +95,8 @@ export async function probePath(
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
 ): Promise<{ path: string; version: string | undefined } | undefined> {
-  const path = await which('repo2docker', env['PATH']);
-  if (path === undefined) return undefined;
+  const path = await which('repo2docker');
+  if (path === '') return undefined;
   return { path, version: (await recordedVersion(path)) ?? (await versionOf(runner, path, env, signal)) };
 }
 
@@ -150,39 +118,30 @@ function pipProblem(what: string, output: string, wanted: string): Configuration
 /** Installs `jupyter-repo2docker==wanted` into a fresh virtual environment; returns its `repo2docker`. */
 async function install(options: FindOptions, dir: string): Promise<string> {
   const { runner, env, wanted, log } = options;
-  const python = await which('python3', env['PATH']);
-  if (python === undefined) {
+  log(`Installing jupyter-repo2docker==${wanted} with pip into ${dir}`);
+  const requirement = `jupyter-repo2docker==${wanted}`;
+  const outcome = await installIntoVenv({
+    runner,
+    env,
+    dir,
+    requirement,
+    onLine: (line) => log(`  ${line}`),
+  });
+  if (outcome.ok) return venvProgram(dir, 'repo2docker');
+  if (outcome.stage === 'python3') {
     throw new ConfigurationError(
       `repo2docker ${wanted} is not on PATH, and there is no python3 to install it with`,
       'Install Python 3 first (e.g. actions/setup-python), or put repo2docker on PATH',
     );
   }
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  log(`Installing jupyter-repo2docker==${wanted} with pip into ${dir}`);
-  const venv = await runner.run(python, ['-m', 'venv', dir], { env });
-  if (venv.exitCode !== 0) {
-    await rm(dir, { recursive: true, force: true });
-    throw pipProblem(
-      `could not create a virtual environment for repo2docker with ${python} -m venv (install python3-venv?)`,
-      `${venv.stdout}\n${venv.stderr}`,
-      wanted,
-    );
-  }
-  const pip = await runner.run(
-    join(dir, 'bin', 'python'),
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `jupyter-repo2docker==${wanted}`],
-    { env, onLine: (line) => log(`  ${line}`) },
+  const output = `${outcome.result.stdout}\n${outcome.result.stderr}`;
+  throw pipProblem(
+    outcome.stage === 'venv'
+      ? `could not create a virtual environment for repo2docker with ${outcome.python3} -m venv (install python3-venv?)`
+      : `pip could not install ${requirement}`,
+    output,
+    wanted,
   );
-  if (pip.exitCode !== 0) {
-    await rm(dir, { recursive: true, force: true });
-    throw pipProblem(
-      `pip could not install jupyter-repo2docker==${wanted}`,
-      `${pip.stdout}\n${pip.stderr}`,
-      wanted,
-    );
-  }
-  return join(dir, 'bin', 'repo2docker');
 }
 
 /** Finds or installs the wanted repo2docker; `onPath` is the result of an earlier `probePath`. */
@@ -201,7 +160,7 @@ export async function findRepo2docker(
     );
   }
   const dir = installDir(wanted, options.toolCache, options.runnerTemp);
-  const cached = join(dir, 'bin', 'repo2docker');
+  const cached = venvProgram(dir, 'repo2docker');
   const marker = `${dir}.complete`;
   // The marker is written last, so a half-finished install (a cancelled job) is never taken for a complete one.
   if ((await exists(marker)) && (await isExecutable(cached))) {

@@ -1,34 +1,11 @@
 // The local docker engine: which image `source` names, and the local tag `docker push` needs.
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import { ProcessError, runChecked, type ProcessRunner } from '@hub-image-actions/process';
-import type { LocalImage } from './plan.js';
-
-export async function inspectLocalImage(runner: ProcessRunner, ref: string): Promise<LocalImage | undefined> {
-  const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);
-  if (result.exitCode !== 0) {
-    if (/no such image/i.test(result.stderr)) return undefined;
-    if (result.exitCode === 127) {
-      throw new ConfigurationError(
-        'docker is not installed (no "docker" on PATH)',
-        'Run this step on a runner with docker',
-      );
-    }
-    if (/cannot connect to the docker daemon/i.test(result.stderr)) {
-      throw new ConfigurationError(
-        `the docker engine does not answer: ${result.stderr.trim().split('\n').pop() ?? ''}`,
-        'Run this step where the image was built, with the docker engine running',
-      );
-    }
-    throw new ProcessError('docker', ['image', 'inspect', ref], result);
-  }
-  const image = JSON.parse(result.stdout) as {
-    Id?: string;
-    RepoTags?: string[] | null;
-    RepoDigests?: string[] | null;
-  };
-  if (!image.Id) throw new Error(`docker image inspect ${ref} printed no Id`);
-  return { id: image.Id, repoTags: image.RepoTags ?? [], repoDigests: image.RepoDigests ?? [] };
-}
+import {
+  inspectImage as inspectLocalImage,
+  inspectImages,
+  type LocalImage,
+} from '@hub-image-actions/docker-cli';
+import { runChecked, type ProcessRunner } from '@hub-image-actions/process';
 
 export async function requireLocalImage(runner: ProcessRunner, ref: string): Promise<LocalImage> {
   const image = await inspectLocalImage(runner, ref);
@@ -50,13 +27,8 @@ export async function localNames(
   refs: readonly string[],
 ): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  if (refs.length === 0) return names;
-  // docker prints the images it found and fails for the others: the output is read either way.
-  const result = await runner.run('docker', ['image', 'inspect', '--format', '{{json .}}', ...refs]);
-  for (const line of result.stdout.split('\n')) {
-    if (line.trim() === '') continue;
-    const image = JSON.parse(line) as { Id?: string; RepoTags?: string[] | null };
-    for (const tag of image.RepoTags ?? []) if (image.Id && refs.includes(tag)) names.set(tag, image.Id);
+  for (const image of await inspectImages(runner, refs)) {
+    for (const tag of image.repoTags) if (refs.includes(tag)) names.set(tag, image.id);
   }
   return names;
 }
@@ -76,7 +48,7 @@ export interface LocalTag {
  */
 export async function tagForPush(
   runner: ProcessRunner,
-  image: LocalImage,
+  image: Pick<LocalImage, 'id' | 'repoTags'>,
   ref: string,
   previousId: string | undefined,
 ): Promise<LocalTag | undefined> {

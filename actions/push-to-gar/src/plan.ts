@@ -1,6 +1,8 @@
 // Which tags to write, decided from what the registry holds before anything is written. A tag that already holds
 // the image is left alone (a re-run changes nothing); one that holds another image is refused unless `overwrite`.
 
+import type { LocalImage as DockerImage } from '@hub-image-actions/docker-cli';
+
 export interface ExistingTag {
   tag: string;
   /** The manifest digest the tag holds; undefined when the tag does not exist. */
@@ -41,13 +43,8 @@ export function planTags(existing: readonly ExistingTag[], overwrite: boolean): 
   return plan;
 }
 
-export interface LocalImage {
-  /** `docker image inspect` Id: the config digest (classic image store) or the manifest digest (containerd store). */
-  id: string;
-  /** `name@digest` for each repository the image was pushed to or pulled from. */
-  repoDigests: string[];
-  repoTags: string[];
-}
+/** What the plan needs of the local image `docker image inspect` describes. */
+export type LocalImage = Pick<DockerImage, 'id' | 'repoDigests' | 'repoTags'>;
 
 /**
  * Whether a manifest in `repository` (`host/path`) is this local image. dockerd pushes the image's config blob

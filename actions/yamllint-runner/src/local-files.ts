@@ -6,15 +6,6 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Inputs } from './context.js';
 import { YamllintConfigError } from './errors.js';
 
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The local paths the inputs name, checked before yamllint is installed or run (readInputs checked that they
  * stay inside the workspace): every path in `paths` exists, `sarif-file` is not a folder, `config-file` exists.
@@ -22,7 +13,12 @@ export async function exists(path: string): Promise<boolean> {
 export async function checkLocalFiles(inputs: Inputs, cwd: string): Promise<void> {
   const problems: InputError[] = [];
   for (const path of inputs.paths) {
-    if (!(await exists(resolve(cwd, path)))) {
+    // access, not @actions/io's exists: a path through a file (ENOTDIR) is the user's mistake too.
+    const found = await access(resolve(cwd, path)).then(
+      () => true,
+      () => false,
+    );
+    if (!found) {
       problems.push(
         new InputError(
           'paths',

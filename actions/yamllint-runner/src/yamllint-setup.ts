@@ -3,12 +3,13 @@
  * a fresh install with pip into a virtual environment of its own (never into the system's Python).
  */
 import { type ProcessRunner, stdoutBytesOf, tailLines } from '@hub-image-actions/process';
-import { constants } from 'node:fs';
-import { access, open, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { which } from '@actions/io';
+import { exists } from '@actions/io/lib/io-util';
+import { installIntoVenv, scriptHead, venvProgram } from '@hub-image-actions/pip-venv';
 import { decodeText, driverArgv, encodeArgs, pythonOfScript } from './driver.js';
 import { YamllintUnavailableError } from './errors.js';
-import { exists } from './local-files.js';
 import { parseVersionOutput, pipRequirement, versionSatisfies } from './version.js';
 
 export interface Yamllint {
@@ -31,18 +32,8 @@ export interface SetupOptions {
 }
 
 /** The first executable `name` on PATH, like the shell finds it. */
-export async function findOnPath(name: string, path: string | undefined): Promise<string | undefined> {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+async function findOnPath(name: string): Promise<string | undefined> {
+  return (await which(name)) || undefined;
 }
 
 async function versionOf(command: string, options: SetupOptions): Promise<string | undefined> {
@@ -51,22 +42,12 @@ async function versionOf(command: string, options: SetupOptions): Promise<string
 }
 
 /** The Python a yamllint script names in its first line, found on PATH when it is `env python3`. */
-async function pythonOf(command: string, options: SetupOptions): Promise<string[] | undefined> {
-  let head: Buffer;
-  try {
-    const file = await open(command);
-    try {
-      const { buffer, bytesRead } = await file.read(Buffer.alloc(1024), 0, 1024, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return undefined;
-  }
+async function pythonOf(command: string): Promise<string[] | undefined> {
+  const head = await scriptHead(command, 1024);
+  if (head === undefined) return undefined;
   const python = pythonOfScript(head);
   if (python === undefined || python[0] === undefined || python[0].includes('/')) return python;
-  const found = await findOnPath(python[0], options.env['PATH']);
+  const found = await findOnPath(python[0]);
   return found === undefined ? undefined : [found, ...python.slice(1)];
 }
 
@@ -91,7 +72,7 @@ async function drivable(
   command: string,
   options: SetupOptions,
 ): Promise<{ python: string[]; version: string } | undefined> {
-  const python = await pythonOf(command, options);
+  const python = await pythonOf(command);
   const version = python === undefined ? undefined : await driverVersion(python, options);
   return python === undefined || version === undefined ? undefined : { python, version };
 }
@@ -103,7 +84,7 @@ export function venvDir(toolRoot: string, wanted: string): string {
 const COMPLETE_MARKER = '.install-complete';
 
 export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> {
-  const onPath = await findOnPath('yamllint', options.env['PATH']);
+  const onPath = await findOnPath('yamllint');
   const driven = onPath === undefined ? undefined : await drivable(onPath, options);
   if (onPath !== undefined && driven !== undefined && versionSatisfies(driven.version, options.wanted)) {
     return { command: onPath, ...driven, source: 'path' };
@@ -127,8 +108,8 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
   options.log(`yamllint ${options.wanted} is wanted and ${found}: installing it with pip.`);
 
   const dir = venvDir(options.toolRoot, options.wanted);
-  const command = join(dir, 'bin', 'yamllint');
-  const python = [join(dir, 'bin', 'python')];
+  const command = venvProgram(dir, 'yamllint');
+  const python = [venvProgram(dir, 'python')];
   if (await exists(join(dir, COMPLETE_MARKER))) {
     const version = await driverVersion(python, options);
     if (version !== undefined && versionSatisfies(version, options.wanted)) {
@@ -144,12 +125,9 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
         (pathVersion === undefined || driven === undefined ? '' : ` or to "${pathVersion}"`),
     );
 
-  const python3 = await findOnPath('python3', options.env['PATH']);
-  if (python3 === undefined) throw fail('there is no python3 on PATH to install it with');
-  await rm(dir, { recursive: true, force: true });
   let version: string | undefined;
   try {
-    version = await install(python3, dir, requirement, options, fail);
+    version = await install(dir, requirement, options, fail);
   } catch (error) {
     // Nothing half-installed stays behind, also when the step is cancelled mid-install.
     await rm(dir, { recursive: true, force: true });
@@ -161,36 +139,31 @@ export async function resolveYamllint(options: SetupOptions): Promise<Yamllint> 
 
 /** A virtual environment in `dir` with yamllint installed by pip; the version it reports. */
 async function install(
-  python3: string,
   dir: string,
   requirement: string,
   options: SetupOptions,
   fail: (why: string) => Error,
 ): Promise<string> {
-  const python = [join(dir, 'bin', 'python')];
-  const venv = await options.runner.run(python3, ['-m', 'venv', dir], {
-    env: options.env,
-    timeoutMs: 300_000,
-  });
-  if (venv.exitCode !== 0) {
+  const { runner, env } = options;
+  const outcome = await installIntoVenv({ runner, env, dir, requirement });
+  if (!outcome.ok && outcome.stage === 'python3')
+    throw fail('there is no python3 on PATH to install it with');
+  if (!outcome.ok && outcome.stage === 'venv') {
+    const { python3, result } = outcome;
     throw fail(
-      `${python3} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(venv.stderr || venv.stdout, 6).join('\n')}`,
+      `${python3} -m venv ${dir} failed (on Debian and Ubuntu it needs python3-venv):\n${tailLines(result.stderr || result.stdout, 6).join('\n')}`,
     );
   }
-  const pip = await options.runner.run(
-    join(dir, 'bin', 'python'),
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', requirement],
-    { env: options.env, timeoutMs: 600_000 },
-  );
-  if (pip.exitCode !== 0) {
-    const errors = (pip.stderr || pip.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
+  if (!outcome.ok) {
+    const { result } = outcome;
+    const errors = (result.stderr || result.stdout).split('\n').filter((line) => line.startsWith('ERROR:'));
     throw fail(
-      `pip install ${requirement} exited with code ${pip.exitCode}:\n${(errors.length > 0 ? errors : tailLines(pip.stderr || pip.stdout, 6)).join('\n')}`,
+      `pip install ${requirement} exited with code ${result.exitCode}:\n${(errors.length > 0 ? errors : tailLines(result.stderr || result.stdout, 6)).join('\n')}`,
     );
   }
-  const version = await driverVersion(python, options);
+  const version = await driverVersion([venvProgram(dir, 'python')], options);
   if (version === undefined || !versionSatisfies(version, options.wanted)) {
-    throw fail(`the installed ${join(dir, 'bin', 'yamllint')} reports ${version ?? 'no version'}`);
+    throw fail(`the installed ${venvProgram(dir, 'yamllint')} reports ${version ?? 'no version'}`);
   }
   return version;
 }
