@@ -1,25 +1,16 @@
 import * as core from '@actions/core';
-import { appendSummary, formatDuration, InputError, runnerInputs } from '@hub-image-actions/action-io';
-import {
-  absoluteChangedPaths,
-  changedFilesSinceMergeBase,
-  pullRequestRange,
-} from '@hub-image-actions/git-changes';
+import { appendSummary, formatDuration, type InputError, runnerInputs } from '@hub-image-actions/action-io';
 import { type ProcessRunner, systemRunner } from '@hub-image-actions/process';
-import { randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { Cancellation } from './cancel.js';
+import { allFiles, selectChangedFiles, type Selection } from './changed-selection.js';
 import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from './context.js';
 import { LintFailedError, outcomeOf, YamllintConfigError } from './errors.js';
 import { crashError, type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
 import { checkLocalFiles, configInUse } from './local-files.js';
-import { absoluteName, displayName, nameFrom, nameKey, quotedName } from './names.js';
-import { countLevels, type Problem } from './problems.js';
+import { nameKey } from './names.js';
+import { annotate, printProblems, repoPathOf, writeSarifFile } from './problem-output.js';
+import { countLevels } from './problems.js';
 import {
-  annotationTitle,
-  describeCounts,
   describePlainExit,
   failureMessage,
   nothingMatched,
@@ -97,12 +88,7 @@ async function lint(inputs: Inputs, context: RunnerContext, runner: ProcessRunne
 
   const selection = inputs.changedOnly
     ? await core.group('Changed files', () => selectChangedFiles(files, inputs, context, runner))
-    : {
-        files,
-        description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
-        notes: [],
-        changedOnly: false,
-      };
+    : allFiles(files, inputs.paths);
 
   if (selection.files.length === 0) {
     if (selection.changedOnly) {
@@ -145,72 +131,6 @@ async function lint(inputs: Inputs, context: RunnerContext, runner: ProcessRunne
   });
 }
 
-interface Selection {
-  files: Buffer[];
-  description: string;
-  notes: string[];
-  /** True when only changed files were selected (possibly none). */
-  changedOnly: boolean;
-}
-
-async function selectChangedFiles(
-  files: Buffer[],
-  inputs: Inputs,
-  context: RunnerContext,
-  runner: ProcessRunner,
-): Promise<Selection> {
-  const everything = (reason: string, unexpected: boolean): Selection => {
-    const note = `changed-only: linting all ${files.length} files because ${reason}.`;
-    if (unexpected) core.notice(note);
-    else core.info(note);
-    return {
-      files,
-      description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
-      notes: [note],
-      changedOnly: false,
-    };
-  };
-  let payload: unknown;
-  if (context.eventName === 'pull_request') {
-    if (context.eventPath === undefined) return everything('GITHUB_EVENT_PATH is not set', true);
-    try {
-      payload = JSON.parse(await readFile(context.eventPath, 'utf8'));
-    } catch (error) {
-      return everything(
-        `the event payload ${context.eventPath} could not be read (${error instanceof Error ? error.message : String(error)})`,
-        true,
-      );
-    }
-  }
-  const range = pullRequestRange(context.eventName, payload);
-  if ('reason' in range) return everything(range.reason, context.eventName === 'pull_request');
-  core.info(
-    `Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`,
-  );
-  const changed = await changedFilesSinceMergeBase(range, {
-    runner,
-    cwd: context.cwd,
-    env: context.env,
-    log: (line) => core.info(line),
-  });
-  if (!changed.found) return everything(changed.reason, true);
-
-  const changedPaths = new Set(absoluteChangedPaths(changed).map(nameKey));
-  const cwd = realpathSync(context.cwd);
-  const selected = files.filter((file) => changedPaths.has(nameKey(absoluteName(cwd, file))));
-  core.info(
-    `${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
-      `${selected.length} of them are YAML files yamllint lints here:`,
-  );
-  for (const file of selected) core.info(`  ${quotedName(file)}`);
-  return {
-    files: selected,
-    description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,
-    notes: [],
-    changedOnly: true,
-  };
-}
-
 interface RunFacts {
   yamllint: Yamllint;
   configLabel: string;
@@ -232,37 +152,15 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
 
   printProblems(shown, found, inputs.noWarnings, filesWithProblems, result.linted);
   const plan = planAnnotations(shown, decision.failed || stopped !== undefined);
-  for (const problem of plan.annotated) {
-    const properties = {
-      title: annotationTitle(problem),
-      file: displayName(repoPath(problem.file)),
-      startLine: problem.line,
-      startColumn: problem.column,
-    };
-    if (problem.level === 'error') core.error(problem.description, properties);
-    else core.warning(problem.description, properties);
-  }
+  annotate(plan, repoPath);
 
   let sarifPath: string | undefined;
   let sarifProblem: InputError | undefined;
   if (inputs.sarifFile !== undefined) {
-    const path = resolve(context.cwd, inputs.sarifFile);
     const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, `${JSON.stringify(sarif, null, 2)}\n`);
-      sarifPath = path;
-      core.info(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
-      core.setOutput('sarif-file', sarifPath);
-    } catch (error) {
-      // Reported after what was linted, like any other stop.
-      sarifProblem = new InputError(
-        'sarif-file',
-        inputs.sarifFile,
-        `could not be written to ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-        'Name a file in a folder of the workspace that the step can write to',
-      );
-    }
+    const written = await writeSarifFile(inputs.sarifFile, context.cwd, sarif, shown.length);
+    if ('path' in written) sarifPath = written.path;
+    else sarifProblem = written.problem;
   }
 
   const command = localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
@@ -333,44 +231,4 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
     );
   }
   core.setOutput('outcome', 'passed');
-}
-
-/** yamllint prints paths relative to the working directory; annotations and SARIF want them from the repo root. */
-function repoPathOf(context: RunnerContext): (file: Buffer) => Buffer {
-  const cache = new Map<string, Buffer>();
-  return (file) => {
-    const key = nameKey(file);
-    let path = cache.get(key);
-    if (path === undefined) {
-      path = nameFrom(context.workspace, context.cwd, file);
-      cache.set(key, path);
-    }
-    return path;
-  };
-}
-
-/**
- * Every problem shown, as yamllint printed it. File names and messages come from the repository, so workflow
- * commands are switched off while they are printed: a file named `::error::…` stays text.
- */
-function printProblems(
-  problems: readonly Problem[],
-  found: ReturnType<typeof countLevels>,
-  noWarnings: boolean,
-  filesWithProblems: number,
-  filesChecked: number,
-): void {
-  core.info(
-    `yamllint found ${describeCounts(found, noWarnings)} in ${filesWithProblems} of ${filesChecked} files.`,
-  );
-  if (problems.length === 0) return;
-  const token = `yamllint-output-${randomUUID()}`;
-  const newline = Buffer.from('\n');
-  process.stdout.write(
-    Buffer.concat([
-      Buffer.from(`::stop-commands::${token}\n`),
-      ...problems.flatMap((problem) => [problem.raw, newline]),
-      Buffer.from(`::${token}::\n`),
-    ]),
-  );
 }

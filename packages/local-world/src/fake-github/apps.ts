@@ -8,6 +8,7 @@ import {
   type RouteResponse,
   type TokenPermissions,
 } from './types.js';
+import { installationRepos } from './store.js';
 import { allows, repoOf, requireObject, timestamp } from './wire.js';
 
 // GitHub Apps: the repository's installation, installation tokens (minted here and on the git server), revocation.
@@ -41,12 +42,6 @@ export function revokeInstallationToken(ctx: Context, request: RouteRequest): Ro
   const minted = ctx.minted.find((entry) => entry.token === token);
   if (minted !== undefined) minted.revoked = true;
   return { status: 204 };
-}
-
-export function installationRepos(app: AppRecord, installationId: number): string[] {
-  return Object.entries(app.installations)
-    .filter(([, id]) => id === installationId)
-    .map(([fullName]) => fullName);
 }
 
 /** Mints an installation token, registered here and on the GitServer for exactly its repos. */

@@ -1,6 +1,5 @@
 import type { GitServer } from '../git-server.js';
-import { installationRepos } from './apps.js';
-import type { Store } from './store.js';
+import { installationRepos, type Store } from './store.js';
 import type { ApiCaller, AppRecord, CommentRecord, LabelRecord, PullRequestRecord } from './types.js';
 import { allows, timestamp } from './wire.js';
 

@@ -1,5 +1,6 @@
 import {
   GitHubApiError,
+  type AppRecord,
   type CommentRecord,
   type FakeGitHubSnapshot,
   type LabelRecord,
@@ -125,4 +126,11 @@ export class Store {
     for (const [repo, id] of Object.entries(snapshot.repoIds)) this.repoIds.set(repo, id);
     this.nextId = Math.max(this.nextId, snapshot.nextId);
   }
+}
+
+/** The repositories an installation of `app` covers. */
+export function installationRepos(app: AppRecord, installationId: number): string[] {
+  return Object.entries(app.installations)
+    .filter(([, id]) => id === installationId)
+    .map(([fullName]) => fullName);
 }
