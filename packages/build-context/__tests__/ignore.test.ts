@@ -60,6 +60,7 @@ describe('IgnoreMatcher: which paths a build leaves out', () => {
     ['**/gha-creds-*.json', 'sub/gha-creds-1234.json', true],
     ['$HOME', '$HOME/.docker/config.json', true],
     ['.git', '.git/config', true],
+    ['secret', 'Secret', false], // case-sensitive, as docker on Linux
   ])('%j on %j → %j', (pattern, path, ignored) => {
     expect(IgnoreMatcher.fromText(pattern).ignores(path)).toBe(ignored);
   });

@@ -1,13 +1,16 @@
 // `.dockerignore` / `.containerignore` rules with the semantics of moby's patternmatcher, which the docker CLI,
 // BuildKit and docker-py (so repo2docker) follow: the last matching pattern wins, `!` re-includes, a pattern that
 // matches a directory also excludes everything below it, `*` and `?` stop at "/", `**` spans directories.
+// Matching is @balena/dockerignore's; what is ours is the parse into patterns and the walk's `mayReincludeBelow`.
+import dockerignore, { type Ignore } from '@balena/dockerignore';
 
 export interface IgnorePattern {
   /** The cleaned pattern, without its `!`. */
   readonly pattern: string;
   /** `!pattern`: re-includes what earlier patterns excluded. */
   readonly exclusion: boolean;
-  readonly regex: RegExp;
+  /** The line of the file it came from, as the matcher reads it. */
+  readonly line: string;
 }
 
 /** Go's path.Clean: the shortest equivalent path; "" becomes ".", no trailing "/". */
@@ -29,44 +32,6 @@ export function cleanPath(path: string): string {
   return joined === '' ? '.' : joined;
 }
 
-const REGEX_SPECIAL = new Set(['.', '+', '(', ')', '|', '{', '}', '$', '^']);
-
-/** Translates one pattern to an anchored regular expression, as moby's `Pattern.compile` does. */
-export function compilePattern(pattern: string): RegExp {
-  let source = '^';
-  for (let i = 0; i < pattern.length; i += 1) {
-    const ch = pattern[i] ?? '';
-    if (ch === '*') {
-      if (pattern[i + 1] === '*') {
-        i += 1;
-        if (pattern[i + 1] === '/') i += 1;
-        source += i + 1 >= pattern.length ? '.*' : '(.*/)?';
-      } else {
-        source += '[^/]*';
-      }
-    } else if (ch === '?') {
-      source += '[^/]';
-    } else if (ch === '\\') {
-      if (i + 1 < pattern.length) {
-        i += 1;
-        source += `\\${pattern[i]}`;
-      } else {
-        source += '\\\\';
-      }
-    } else if (REGEX_SPECIAL.has(ch)) {
-      source += `\\${ch}`;
-    } else {
-      source += ch;
-    }
-  }
-  try {
-    return new RegExp(`${source}$`, 'u');
-  } catch {
-    // moby fails the whole build on a bad pattern; we match nothing with it and let the build report it.
-    return /(?!)/;
-  }
-}
-
 /** Parses an ignore file the way the docker CLI reads one (`ignorefile.ReadAll`). */
 export function parseIgnoreFile(text: string): IgnorePattern[] {
   const patterns: IgnorePattern[] = [];
@@ -81,7 +46,7 @@ export function parseIgnoreFile(text: string): IgnorePattern[] {
       pattern = cleanPath(pattern);
       if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
     }
-    patterns.push({ pattern, exclusion, regex: compilePattern(pattern) });
+    patterns.push({ pattern, exclusion, line });
   }
   return patterns;
 }
@@ -89,10 +54,13 @@ export function parseIgnoreFile(text: string): IgnorePattern[] {
 export class IgnoreMatcher {
   readonly patterns: readonly IgnorePattern[];
   readonly hasExclusions: boolean;
+  readonly #rules: Ignore;
 
   constructor(patterns: readonly IgnorePattern[]) {
     this.patterns = patterns;
     this.hasExclusions = patterns.some((p) => p.exclusion);
+    // docker matches case-sensitively; the library's default is not to.
+    this.#rules = dockerignore({ ignorecase: false }).add(patterns.map((p) => p.line));
   }
 
   static fromText(...texts: string[]): IgnoreMatcher {
@@ -101,17 +69,7 @@ export class IgnoreMatcher {
 
   /** Whether `path` (relative to the context root, "/"-separated) is left out of the context. */
   ignores(path: string): boolean {
-    const parents = path.split('/').slice(0, -1);
-    let matched = false;
-    for (const pattern of this.patterns) {
-      if (pattern.exclusion !== matched) continue;
-      let match = pattern.regex.test(path);
-      for (let i = 1; !match && i <= parents.length; i += 1) {
-        match = pattern.regex.test(parents.slice(0, i).join('/'));
-      }
-      if (match) matched = !pattern.exclusion;
-    }
-    return matched;
+    return this.#rules.ignores(path);
   }
 
   /**
