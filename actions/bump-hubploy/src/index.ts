@@ -1,6 +1,5 @@
 import { runAction } from '@hub-image-actions/action-io';
-import { cancelled, main } from './main.js';
+import { main } from './main.js';
 import { post } from './post.js';
 
 await runAction('bump-hubploy', main, post);
-if (cancelled() !== undefined) process.exit();

@@ -1,7 +1,13 @@
 import * as core from '@actions/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendSummary, ConfigurationError, formatDuration, maskSecret } from '@hub-image-actions/action-io';
+import {
+  appendSummary,
+  CancelledError,
+  ConfigurationError,
+  formatDuration,
+  maskSecret,
+} from '@hub-image-actions/action-io';
 import {
   closeAccess,
   openAccess,
@@ -25,13 +31,6 @@ import { checkRefNames } from './ref-names.js';
 import { ImageHistory } from './source.js';
 import { savedState } from './state.js';
 
-let cancelledBy: NodeJS.Signals | undefined;
-
-/** Set when a cancelled job stopped the run: the entry point then exits without waiting for idle sockets. */
-export function cancelled(): NodeJS.Signals | undefined {
-  return cancelledBy;
-}
-
 export async function main(): Promise<void> {
   const started = Date.now();
   const inputs = readInputs();
@@ -39,9 +38,9 @@ export async function main(): Promise<void> {
   let stopHandlers = (): void => undefined;
   const stopped = new Promise<never>((_, reject) => {
     stopHandlers = scope.stopOnSignals((signal) => {
-      cancelledBy = signal;
       reject(
-        new ConfigurationError(
+        new CancelledError(
+          signal,
           `the job was cancelled (${signal}); the clone was removed${inputs.auth.mode === 'app' ? ' and the installation token revoked' : ''}`,
           'Re-run the job: it starts again from the current branches',
         ),

@@ -3,12 +3,12 @@
  * yamllint (or pip) children running; instead every child is stopped, the step waits for them, and what was
  * half-made is removed by the code that made it (it sees a CancelledError).
  */
-import { ConfigurationError } from '@hub-image-actions/action-io';
+import { CancelledError as StepCancelledError } from '@hub-image-actions/action-io';
 import type { ProcessRunner } from '@hub-image-actions/process';
 
-export class CancelledError extends ConfigurationError {
-  constructor(readonly signalName: string) {
-    super(`cancelled (${signalName})`);
+export class CancelledError extends StepCancelledError {
+  constructor(signalName: NodeJS.Signals) {
+    super(signalName, `cancelled (${signalName})`);
     this.name = 'CancelledError';
   }
 }
@@ -16,7 +16,7 @@ export class CancelledError extends ConfigurationError {
 export class Cancellation {
   private readonly controller = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
-  private signalName: string | undefined;
+  private signalName: NodeJS.Signals | undefined;
   /** Children that were running when the signal came, and how each ended. */
   readonly stopped: string[] = [];
   private readonly onSignal = (signal: NodeJS.Signals): void => {

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { declaredInputsOfBundle, unknownInputs } from './declared-inputs.js';
 import { cancelRun } from '@hub-image-actions/process';
-import { ConfigurationError } from './errors.js';
+import { CancelledError, ConfigurationError } from './errors.js';
 
 export interface Failure {
   /** The one-line message for the step's failure annotation, prefixed with the action's name. */
@@ -40,13 +40,21 @@ function stopOnCancel(
     core.info(`${actionName}: ${signal} received, the step was cancelled: ending the programs it started.`);
     void cancelRun(signal).then(async (report) => {
       for (const failure of report.failures) core.warning(`${actionName}: a cleanup failed: ${failure}`);
-      core.setFailed(`${actionName} action was cancelled (${signal})`);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        unwinding().catch(() => undefined),
+      const ending = await Promise.race([
+        unwinding().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
         new Promise((resolve) => (timer = setTimeout(resolve, UNWIND_MS))),
       ]);
       clearTimeout(timer);
+      // An action that handled the cancel itself says what it undid; otherwise the step says it was cancelled.
+      core.setFailed(
+        ending instanceof CancelledError
+          ? describeFailure(actionName, ending).message
+          : `${actionName} action was cancelled (${signal})`,
+      );
       process.exit();
     });
   };
@@ -97,7 +105,7 @@ export async function runAction(
     running = phase();
     await running;
   } catch (error) {
-    // What failed because its programs were ended is not news: the step says it was cancelled.
+    // A cancelled run's failure is reported by the cancel handler, once main has unwound.
     if (cancel.cancelling) return;
     const failure = describeFailure(actionName, error);
     if (failure.stack !== undefined)

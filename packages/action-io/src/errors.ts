@@ -13,6 +13,21 @@ export class ConfigurationError extends Error {
   }
 }
 
+/**
+ * The step was cancelled, and the action says what it undid. The boundary reports this message instead of its own
+ * "was cancelled" line; any other error a cancelled run ends with is a consequence of the cancel, not news.
+ */
+export class CancelledError extends ConfigurationError {
+  constructor(
+    readonly signalName: NodeJS.Signals,
+    message: string,
+    fix?: string,
+  ) {
+    super(message, fix);
+    this.name = 'CancelledError';
+  }
+}
+
 /** What to do when a check has no more specific advice: where the value is set. */
 function defaultFix(input: string): string {
   return `Fix "${input}" in the step's \`with:\` (or the workflow input that feeds it), then run again`;

@@ -384,6 +384,23 @@ describe('the harness dockerd when no engine answers', () => {
     expect(isRunning(crashed.got.pid)).toBe(false);
   });
 
+  it('starts when no engine is recorded but the pid file names a live process (a reused pid), and spares it', async () => {
+    const bystander = spawn('sleep', ['30']);
+    try {
+      await mkdir(dirname(dockerdPaths(options).pidFile), { recursive: true });
+      await writeFile(dockerdPaths(options).pidFile, String(bystander.pid));
+      process.env['DOCKER_HOST'] = deadHost;
+      const started = await ensureDockerEngine(options);
+      expect(started?.joined).toBe(false);
+      expect(await dockerInfoWorks(started?.host)).toBe(true);
+      expect(isRunning(bystander.pid ?? 0)).toBe(true);
+      restoreDockerHost();
+      expect((await stopStartedEngine(options))?.pid).toBe(started?.pid);
+    } finally {
+      bystander.kill('SIGKILL');
+    }
+  });
+
   it('never signals a process it did not start, even if the record names it', async () => {
     const bystander = spawn('sleep', ['30']);
     const forged = { runtimeDir: join(dir, 'forged') };

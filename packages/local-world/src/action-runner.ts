@@ -560,6 +560,10 @@ async function runStep(step: Step): Promise<ActionRun> {
       });
       if (options.watchChildren && child.pid !== undefined) watch = new ProcessWatch(child.pid);
       if (child.pid !== undefined) options.onSpawn?.(child.pid);
+      // Before the tracker's own exit listener, which ends the group: what is still running is a leftover.
+      child.once('exit', () => {
+        if (options.watchChildren && child.pid !== undefined) leftovers = processGroupMembers(child.pid);
+      });
       trackProcess(child, `action ${step.entry}`, { group: true });
       const splitters = { out: new LineSplitter(), err: new LineSplitter() };
       const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
@@ -595,7 +599,6 @@ async function runStep(step: Step): Promise<ActionRun> {
       // A grandchild still holding stdout open must not keep the run waiting after the action exited.
       let lingerTimer: NodeJS.Timeout | undefined;
       child.on('exit', () => {
-        if (options.watchChildren && child.pid !== undefined) leftovers = processGroupMembers(child.pid);
         watch?.stop(leftovers);
         lingerTimer = setTimeout(() => {
           killGroup('SIGKILL');

@@ -476,6 +476,7 @@ export async function ensureDockerEngine(options: EngineOptions = {}): Promise<E
     }
     const joined = engine !== undefined;
     if (engine === undefined) {
+      await clearUnrecordedEngine(options);
       engine = await startHarnessEngine(options);
       await writeFile(engineStateFile(options), JSON.stringify(engine, null, 2));
     }
@@ -485,6 +486,22 @@ export async function ensureDockerEngine(options: EngineOptions = {}): Promise<E
     process.env['DOCKER_HOST'] = engine.host;
     return { ...engine, joined };
   });
+}
+
+/**
+ * With no record of an engine, a pid file names either a dockerd of ours whose run died between starting it and
+ * recording it (no run can have joined it: joining needs the record), or a process that reused the pid. dockerd
+ * refuses to start while the pid in its pid file runs, so the first is stopped and the file removed.
+ */
+async function clearUnrecordedEngine(options: EngineOptions): Promise<void> {
+  const paths = dockerdPaths(options);
+  const pid = await readPid(paths.pidFile);
+  if (pid === undefined) return;
+  if (isOurs(pid, paths.pidFile)) {
+    const containerdPid = await readPid(join(paths.execRoot, 'containerd', 'containerd.pid'));
+    await stopDockerd({ pid, containerdPid, host: `unix://${paths.socketPath}`, paths });
+  }
+  await rm(paths.pidFile, { force: true });
 }
 
 /** A recorded engine that still runs gets time to answer (a busy machine); one that is gone does not. */

@@ -1,7 +1,12 @@
-import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { systemRunner, tailLines, type ProcessRunner, type RunResult } from '@hub-image-actions/process';
+import {
+  spawnStreaming,
+  systemRunner,
+  tailLines,
+  type ProcessRunner,
+  type RunResult,
+} from '@hub-image-actions/process';
 import { buildManifest } from './build.js';
 import { ImageFileView, LayerChanges, type ViewLimits } from './file-view.js';
 import type { PackageManifest } from './manifest.js';
@@ -45,7 +50,7 @@ export function systemDocker(command = 'docker', runner: ProcessRunner = systemR
   return {
     run: (args) => runner.run(command, args),
     stream(args) {
-      const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnStreaming(command, args);
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-16_384)));
       const finished = new Promise<void>((resolve, reject) => {

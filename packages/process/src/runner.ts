@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { refusedBy, trackChild } from './cancel.js';
 import { childEnv } from './child-env.js';
@@ -194,3 +195,21 @@ export const systemRunner: ProcessRunner = {
     });
   },
 };
+
+/**
+ * A child whose stdout the caller reads as a stream (e.g. `docker save`), under the same rules as `systemRunner`:
+ * the withheld variables stay out of its environment, and a cancelled step ends it.
+ */
+export function spawnStreaming(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; handOver?: readonly string[] } = {},
+): ChildProcessByStdio<null, Readable, Readable> {
+  const child = spawn(command, [...args], {
+    env: childEnv(options.env ?? process.env, options.handOver),
+    shell: false,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  trackChild(child);
+  return child;
+}
