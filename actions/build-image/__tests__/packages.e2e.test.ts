@@ -139,15 +139,16 @@ describe('packages: what changed inside the image', () => {
     expect(pushed.summary).toContain(
       `What this push changes in the image, against the parent commit's image (${first.slice(0, 12)})`,
     );
-    expect(pushed.summary).toMatch(/numpy \| upgraded[^\n]*1\.26\.4 \| 2\.1\.0/);
+    expect(pushed.summary).toMatch(/\| numpy \| \*\*upgraded \(major\)\*\* \| 1\.26\.4 \| 2\.1\.0 \|/);
     expect(pushed.summary).toMatch(/hia-demo \| removed/);
 
-    // A pull request compares with its base branch's head instead.
+    // A pull request compares with its base branch's head instead (built again: the push above stored the inputs tag,
+    // whose reuse would not read the base image's layers).
     const pr = await fx.run({
       workspace: dir,
       sha: second,
       image,
-      inputs: { test: 'false', tag: 'pr-7' },
+      inputs: { test: 'false', tag: 'pr-7', 'force-rebuild': 'true' },
       event: {
         name: 'pull_request',
         payload: { pull_request: { number: 7, head: { sha: second }, base: { sha: first } } },
