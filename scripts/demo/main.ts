@@ -10,6 +10,7 @@ import { repo2dockerUnderTest } from '@hub-image-actions/local-world/repo2docker
 import { parseArgs, USAGE, UsageError, type DemoOptions } from './args.ts';
 import type { Value } from '@hub-image-actions/workflow-files';
 import { logDirOf, Printer, type DemoOutcome, type Repo2DockerMode } from './report.ts';
+import { previousImage, printPackages } from './packages.ts';
 import { runWorkflow, type WorkflowResult } from './runner.ts';
 import { readCallerJob, readWorkflows, reusableInputs, reusableSecrets, WorkflowError } from './workflow.ts';
 import {
@@ -105,6 +106,7 @@ async function main(options: DemoOptions): Promise<number> {
       );
     }
     const sha = await world.headOfMain();
+    const previous = await previousImage(stateDir);
     const runNumber = await world.beginRun();
 
     const contexts = {
@@ -184,6 +186,13 @@ async function main(options: DemoOptions): Promise<number> {
     await world.save();
     const info = { mode, runNumber, durationMs: Date.now() - started };
     outcome = await out.outcome(world, result, { ...info, deployment: DEPLOYMENT_REPO });
+    await printPackages(out, world, {
+      previous,
+      image: outcome.image.ref,
+      digest: outcome.image.digest,
+      deployment: DEPLOYMENT_REPO,
+      pull: outcome.bump.number,
+    });
     await out.secretsCheck(world, outcome, [logDirOf(world, runNumber), join(stateDir, 'github.json')]);
     out.summary(world, result, outcome, info);
     const resultText = `${JSON.stringify(outcome, null, 2)}\n`;

@@ -91,7 +91,7 @@ describe('the repository and the template pass the workflow policy', () => {
     expect([...refs].sort()).toEqual(['repo@v1', 'template@v1']);
   });
 
-  it('grants id-token: write only to the jobs that push keylessly, and to the template jobs calling them', () => {
+  it('grants id-token: write only to the jobs that use the registry keylessly, and to the template jobs calling them', () => {
     const granted = repository.workflows.flatMap((file) =>
       jobsOf(file.data)
         .filter(([, job]) => grantsIdToken(job.permissions))
@@ -99,6 +99,7 @@ describe('the repository and the template pass the workflow policy', () => {
     );
     expect(granted).toEqual([
       '.github/workflows/image-main.yml#build-push',
+      '.github/workflows/image-main.yml#bump', // reads the package manifests of the old and new images
       '.github/workflows/image-pr.yml#build-push-candidate',
       `${TEMPLATE}/image-main.yml#image`,
       `${TEMPLATE}/image-pr.yml#image`,

@@ -1,9 +1,12 @@
 // What changed inside the image: build-image records the packages of what it builds and compares them with the image
-// it replaces, read from the registry (here from its layers: nothing stored a manifest with it).
+// it replaces, read from the registry (here from its layers: nothing stored a manifest with it); push-to-gar stores
+// the manifest with the pushed image and shows the diff.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { PYTHON_IMAGE } from '@hub-image-actions/local-world/base-images';
-import { parseManifest, type ManifestDiff } from '@hub-image-actions/package-manifest';
+import { runAction } from '@hub-image-actions/local-world/action-runner';
+import { parseManifest, storedManifestOf, type ManifestDiff } from '@hub-image-actions/package-manifest';
+import { referrersTag, RegistryClient } from '@hub-image-actions/registry-client';
 import { Fixture } from './fixture.js';
 
 jest.setTimeout(300_000);
@@ -104,12 +107,48 @@ describe('packages: what changed inside the image', () => {
       /Against the parent commit's image .*: packages: 1 upgraded \(1 major\), 1 added, 1 removed/,
     );
 
-    // A pull request compares with its base branch's head instead.
+    // push-to-gar, handed both files as image-main.yml hands them, stores the manifest with the image and shows the
+    // diff against the parent commit's image; a later reader finds it through the referrers tag.
+    const pushed = await runAction({
+      action: 'push-to-gar',
+      workspace: dir,
+      runnerTemp: run.runnerTemp,
+      inputs: {
+        image,
+        tags: run.outputs['tags'] ?? '',
+        source: run.outputs['local-image'] ?? '',
+        'access-token': fx.token,
+        'package-manifest': run.outputs['package-manifest'] ?? '',
+        'packages-diff': run.outputs['packages-diff'] ?? '',
+      },
+    });
+    expect(pushed.exitCode).toBe(0);
+    const digest = pushed.outputs['digest'] ?? '';
+    const repository = image.slice(fx.registry.host.length + 1);
+    const client = new RegistryClient({
+      registry: fx.registry.host,
+      credentials: async () => fx.registry.admin,
+    });
+    expect(await storedManifestOf(client, repository, second.slice(0, 12))).toMatchObject({
+      found: true,
+      source: 'stored',
+      imageDigest: digest,
+      manifest,
+    });
+    expect(await fx.registry.tags(repository)).toContain(referrersTag(digest));
+    expect(pushed.summary).toContain(
+      `What this push changes in the image, against the parent commit's image (${first.slice(0, 12)})`,
+    );
+    expect(pushed.summary).toMatch(/\| numpy \| \*\*upgraded \(major\)\*\* \| 1\.26\.4 \| 2\.1\.0 \|/);
+    expect(pushed.summary).toMatch(/hia-demo \| removed/);
+
+    // A pull request compares with its base branch's head instead (built again: the push above stored the inputs tag,
+    // whose reuse would not read the base image's layers).
     const pr = await fx.run({
       workspace: dir,
       sha: second,
       image,
-      inputs: { test: 'false', tag: 'pr-7' },
+      inputs: { test: 'false', tag: 'pr-7', 'force-rebuild': 'true' },
       event: {
         name: 'pull_request',
         payload: { pull_request: { number: 7, head: { sha: second }, base: { sha: first } } },

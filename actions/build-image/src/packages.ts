@@ -15,6 +15,7 @@ import {
   summarizeDiff,
   withLayersRead,
   type ChangeCounts,
+  type ComparedDiff,
   type PackageManifest,
   type RegistryManifest,
 } from '@hub-image-actions/package-manifest';
@@ -130,11 +131,12 @@ export async function recordPackages(request: PackagesRequest): Promise<Packages
     after.manifest,
     sizeChange({ manifest: before.manifest, compressedBytes: before.compressedSize }, after),
   );
-  outcome.diffFile = join(request.dir, 'packages-diff.json');
-  await writeFile(outcome.diffFile, `${JSON.stringify(diff, null, 2)}\n`);
-  outcome.counts = diff.counts;
   const what = request.comparison.tag === undefined ? 'the compared image' : request.comparison.what;
   outcome.report.against = `${what}${before.source === 'layers' ? ', read from its layers (it has no stored manifest)' : ''}`;
+  outcome.diffFile = join(request.dir, 'packages-diff.json');
+  const file: ComparedDiff = { ...diff, against: what };
+  await writeFile(outcome.diffFile, `${JSON.stringify(file, null, 2)}\n`);
+  outcome.counts = diff.counts;
   outcome.report.markdown = renderDiffMarkdown(diff, {
     title: `What ${request.subject} changes in the image`,
     headingLevel: 3,

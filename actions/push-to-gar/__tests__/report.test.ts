@@ -25,7 +25,30 @@ describe('pushOutputs', () => {
       refs: [`${report.name}:8b48b4867330`, `${report.name}:latest`, `${report.name}:stable`].join('\n'),
       pushed: '8b48b4867330\nlatest',
       attempts: '3',
+      'package-manifest-artifact': '',
     });
+  });
+
+  it.each([
+    [
+      { result: 'stored', artifact: 'sha256:bb', via: 'tag-schema' } as const,
+      'sha256:bb',
+      'stored as sha256:bb, found through the referrers tag',
+    ],
+    [
+      { result: 'already-stored', artifact: 'sha256:bb', via: 'referrers-api' } as const,
+      'sha256:bb',
+      "already stored as sha256:bb (nothing written), found through the registry's referrers API",
+    ],
+    [
+      { result: 'refused', why: 'the registry refused the referrers tag (403)' } as const,
+      '',
+      'not stored: the registry refused the referrers tag (403)',
+    ],
+  ])('gives the package manifest artifact, and says what became of it: %j', (stored, output, line) => {
+    const withManifest = { ...report, packageManifest: stored };
+    expect(pushOutputs(withManifest)['package-manifest-artifact']).toBe(output);
+    expect(summaryMarkdown(withManifest)).toContain(`- Package manifest: ${line}`);
   });
 
   it('lists no tag as pushed on a re-run that changed nothing', () => {

@@ -1,4 +1,6 @@
-import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { InputReader, type InputSource, runnerInputs, workspacePath } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import {
   garAddressFrom,
@@ -12,6 +14,7 @@ import {
   type GarAddress,
   type ImageName,
 } from '@hub-image-actions/image-ref';
+import { parseDiffFile, parseManifest, type ComparedDiff } from '@hub-image-actions/package-manifest';
 
 export type Source = { kind: 'image'; ref: string } | { kind: 'digest'; digest: string };
 
@@ -28,6 +31,56 @@ export interface Inputs {
   auth: GarAuth;
   maxAttempts: number;
   retryTimeoutSeconds: number;
+  /** build-image's package manifest, stored with the image: the file's bytes, read and checked before any push. */
+  packageManifest: { path: string; content: Buffer } | undefined;
+  /** build-image's diff against the image this one replaces, shown in the summary. */
+  packagesDiff: { path: string; diff: ComparedDiff } | undefined;
+}
+
+export interface Environment {
+  workspace: string;
+  runnerTemp: string;
+}
+
+export const runnerEnvironment = (): Environment => ({
+  workspace: process.env['GITHUB_WORKSPACE'] ?? process.cwd(),
+  runnerTemp: process.env['RUNNER_TEMP'] ?? tmpdir(),
+});
+
+const FROM_BUILD_IMAGE = (output: string) =>
+  `Pass build-image's "${output}" output (a file under RUNNER_TEMP), or leave the input empty`;
+
+/** A file build-image wrote (under RUNNER_TEMP) or one in the workspace, read and parsed. */
+function readJsonFile<T>(
+  r: InputReader,
+  input: string,
+  env: Environment,
+  parse: (text: string) => T,
+): { path: string; content: Buffer; value: T } | undefined {
+  const value = r.optional(input);
+  const path = r.check(input, value, (v) =>
+    workspacePath(input, v, { workspace: env.workspace, alsoInside: [env.runnerTemp] }),
+  );
+  if (path === undefined || value === undefined) return undefined;
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    r.reject(
+      input,
+      value,
+      code === 'ENOENT' ? 'names no file' : `cannot be read (${code ?? String(error)})`,
+      FROM_BUILD_IMAGE(input),
+    );
+    return undefined;
+  }
+  try {
+    return { path, content, value: parse(content.toString('utf8')) };
+  } catch (error) {
+    r.reject(input, value, error instanceof Error ? error.message : String(error), FROM_BUILD_IMAGE(input));
+    return undefined;
+  }
 }
 
 const TARGET_SHAPE = 'LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE';
@@ -175,8 +228,13 @@ function readTags(r: InputReader): string[] {
 }
 
 /** Reads and validates every input; throws all problems at once, before any network call. */
-export function readInputs(source: InputSource = runnerInputs): Inputs {
+export function readInputs(
+  source: InputSource = runnerInputs,
+  env: Environment = runnerEnvironment(),
+): Inputs {
   const r = new InputReader(source);
+  const manifest = readJsonFile(r, 'package-manifest', env, parseManifest);
+  const diff = readJsonFile(r, 'packages-diff', env, parseDiffFile);
   const target = readTarget(r, r.boolean('gar-only', false));
   const inputs = {
     target: target?.name,
@@ -188,6 +246,8 @@ export function readInputs(source: InputSource = runnerInputs): Inputs {
     auth: readGarAuth(r, { required: true }),
     maxAttempts: r.integer('max-attempts', 5, { min: 1, max: 20 }),
     retryTimeoutSeconds: r.integer('retry-timeout', 1800, { min: 10, max: 21600 }),
+    packageManifest: manifest && { path: manifest.path, content: manifest.content },
+    packagesDiff: diff && { path: diff.path, diff: diff.value },
   };
   r.finish();
   return inputs as Inputs;

@@ -7,6 +7,8 @@ export interface WorkspacePathOptions {
   workspace: string;
   /** What a relative value starts from, e.g. the step's working directory; default the workspace. */
   from?: string;
+  /** Other directories a path may be in, e.g. RUNNER_TEMP for files an earlier action wrote. */
+  alsoInside?: readonly string[];
 }
 
 /** The path with every symlink resolved; for a path that does not exist (yet), its nearest existing parent's. */
@@ -44,12 +46,14 @@ export function workspacePath(input: string, value: string, options: WorkspacePa
   const path = resolve(from, value);
   const root = realPath(resolve(options.workspace));
   const real = realPath(path);
-  if (isInside(root, real)) return path;
+  const others = (options.alsoInside ?? []).map((dir) => realPath(resolve(dir)));
+  if ([root, ...others].some((dir) => isInside(dir, real))) return path;
+  const where = [`the workspace (${root})`, ...others].join(' or ');
   throw new InputError(
     input,
     value,
-    `resolves to ${real}, outside the workspace (${root})`,
-    `Give a path inside the workspace${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
+    `resolves to ${real}, outside ${where}`,
+    `Give a path inside ${others.length === 0 ? 'the workspace' : where}${from === options.workspace ? '' : ` (relative paths start from ${from})`}, ` +
       'with no ".." or symlink that leads out of it; to use a file from elsewhere, copy it into the workspace in an earlier step',
   );
 }

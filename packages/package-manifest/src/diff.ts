@@ -1,4 +1,4 @@
-import type { PackageManifest } from './manifest.js';
+import { ManifestFormatError, type PackageManifest } from './manifest.js';
 import { normalizeName } from './parse.js';
 import { compareVersions, majorOf, type Ecosystem } from './versions.js';
 
@@ -184,4 +184,32 @@ export function diffManifests(
     ...after.warnings.map((warning) => `after: ${warning}`),
   ];
   return { counts, groups, ...(size === undefined ? {} : { size }), warnings };
+}
+
+/** A diff as build-image writes it to its `packages-diff` file: with what the image was compared with. */
+export type ComparedDiff = ManifestDiff & {
+  /** e.g. "the parent commit's image (0123456789ab)". */
+  against?: string;
+};
+
+/** Reads a `packages-diff` file; throws a `ManifestFormatError` saying what is missing when it is not one. */
+export function parseDiffFile(text: string): ComparedDiff {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestFormatError(`packages diff is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ManifestFormatError('packages diff is not a JSON object');
+  const record = value as Record<string, unknown>;
+  const counts = record['counts'] as Record<string, unknown> | undefined;
+  if (typeof counts !== 'object' || counts === null || typeof counts['total'] !== 'number')
+    throw new ManifestFormatError('packages diff has no "counts" with a "total"');
+  for (const field of ['groups', 'warnings']) {
+    if (!Array.isArray(record[field])) throw new ManifestFormatError(`packages diff has no "${field}" list`);
+  }
+  if (record['against'] !== undefined && typeof record['against'] !== 'string')
+    throw new ManifestFormatError('packages diff has an "against" that is not text');
+  return value as ComparedDiff;
 }
