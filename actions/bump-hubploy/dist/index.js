@@ -30849,7 +30849,7 @@ function runnerEnvironment(env = process.env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _hub_image_actions_action_io__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7788);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6304);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6554);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6421);
 
 
@@ -30863,7 +30863,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6304:
+/***/ 6554:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31088,12 +31088,254 @@ function parseRetryAfter(value, now) {
 ;// CONCATENATED MODULE: ../../packages/retry/src/index.ts
 
 
+;// CONCATENATED MODULE: ../../packages/deployment-repo/src/git-failures.ts
+// What a failed git command means: worth another look, the user's to fix, or a bug.
+function classifyGitFailure(stderr) {
+    if (/Repository not found|returned error: 404/i.test(stderr))
+        return 'not-found';
+    if (/returned error: 403|Permission to \S+ denied/i.test(stderr))
+        return 'forbidden';
+    if (/Authentication failed|returned error: 401|could not read (Username|Password)|terminal prompts disabled/i.test(stderr)) {
+        return 'unauthorized';
+    }
+    if (/Could not resolve host|Failed to connect|Connection refused|Connection reset|timed out|Empty reply/i.test(stderr)) {
+        return 'unreachable';
+    }
+    if (/couldn't find remote ref/i.test(stderr))
+        return 'missing-ref';
+    return 'other';
+}
+const MOVED = /stale info|fetch first|non-fast-forward|failed to update ref|cannot lock ref|incorrect old value|failed to lock/i;
+/** Reads `git push --porcelain` (one `FLAG\tFROM:TO\tSUMMARY (REASON)` line per ref) and its stderr. */
+function parsePushOutcome(stdout, stderr, exitCode) {
+    const refLine = stdout.split('\n').find((line) => /^[ +\-*!=]\t/.test(line));
+    const remote = stderr
+        .split('\n')
+        .filter((line) => line.startsWith('remote:'))
+        .map((line) => line.replace(/^remote:\s?/, '').trim())
+        .filter((line) => line !== '');
+    if (exitCode === 0 && refLine !== undefined && !refLine.startsWith('!'))
+        return { status: 'pushed' };
+    const summary = refLine?.split('\t')[2] ?? stderr.trim().split('\n').pop() ?? '';
+    const detail = [summary, ...remote].filter((line) => line !== '').join('; ');
+    return MOVED.test(summary) || MOVED.test(stderr)
+        ? { status: 'moved', detail }
+        : { status: 'refused', detail };
+}
+
+;// CONCATENATED MODULE: ../../packages/deployment-repo/src/clone.ts
+
+
+
+
+
+const TIMEOUT_MS = 300_000;
+const DROPPED_ENV = /^(INPUT_|GIT_TRACE|GIT_CURL_VERBOSE$|GIT_ASKPASS$|SSH_ASKPASS$|GIT_DIR$|GIT_WORK_TREE$|GIT_INDEX_FILE$|GIT_CONFIG)/;
+/** Escapes a path for a sparse-checkout (gitignore syntax) line that matches exactly that file. */
+function sparsePattern(path) {
+    return `/${path.replace(/[\\*?[\]!#]/g, '\\$&').replace(/^ /, '\\ ')}`;
+}
+/**
+ * The deployment repo, cloned by real git over HTTPS: shallow, without blobs until needed, and sparse (only the
+ * files a bump considers are checked out). The token reaches git only through the environment, as an
+ * http.extraHeader scoped to the server: never argv, never .git/config, never a remote URL.
+ */
+class DeploymentClone {
+    url;
+    env;
+    options;
+    constructor(options) {
+        this.options = options;
+        this.url = `${options.serverUrl}/${options.repo}.git`;
+        const credential = Buffer.from(`x-access-token:${options.token}`).toString('base64');
+        options.onCredential?.(credential);
+        const config = [
+            [`http.${options.serverUrl}/.extraHeader`, `Authorization: Basic ${credential}`],
+            ['credential.helper', ''],
+            ['core.askPass', ''],
+            ['commit.gpgSign', 'false'],
+            ['core.autocrlf', 'false'],
+            ['core.safecrlf', 'false'],
+            ['advice.detachedHead', 'false'],
+            ['protocol.version', '2'],
+            ['fetch.recurseSubmodules', 'false'],
+            ['user.name', options.author.name],
+            ['user.email', options.author.email],
+        ];
+        const env = {};
+        for (const [key, value] of Object.entries(process.env)) {
+            if (value !== undefined && !DROPPED_ENV.test(key))
+                env[key] = value;
+        }
+        Object.assign(env, {
+            GIT_TERMINAL_PROMPT: '0',
+            GCM_INTERACTIVE: 'never',
+            LC_ALL: 'C',
+            GIT_AUTHOR_NAME: options.author.name,
+            GIT_AUTHOR_EMAIL: options.author.email,
+            GIT_COMMITTER_NAME: options.author.name,
+            GIT_COMMITTER_EMAIL: options.author.email,
+            GIT_CONFIG_NOSYSTEM: '1',
+            GIT_CONFIG_COUNT: String(config.length),
+        });
+        config.forEach(([key, value], index) => {
+            env[`GIT_CONFIG_KEY_${index}`] = key;
+            env[`GIT_CONFIG_VALUE_${index}`] = value;
+        });
+        this.env = env;
+    }
+    get dir() {
+        return this.options.dir;
+    }
+    async init() {
+        await (0,promises_.mkdir)(this.dir, { recursive: true });
+        await this.git(['init', '--quiet', this.dir], { cwd: (0,external_node_path_.dirname)(this.dir) });
+        await this.git(['remote', 'add', 'origin', this.url]);
+        await this.git(['config', 'core.sparseCheckout', 'true']);
+    }
+    /** Branch heads on the server (`git ls-remote`): branch name → sha, absent when the branch does not exist. */
+    async remoteHeads(branches) {
+        const result = await this.git([
+            'ls-remote',
+            '--heads',
+            'origin',
+            ...branches.map((b) => `refs/heads/${b}`),
+        ]);
+        const heads = new Map();
+        for (const line of result.stdout.split('\n')) {
+            const [sha, ref] = line.split('\t');
+            if (sha !== undefined && ref?.startsWith('refs/heads/'))
+                heads.set(ref.slice('refs/heads/'.length), sha);
+        }
+        return heads;
+    }
+    /**
+     * Fetches the tips of these branches, one commit deep and without file contents, into refs/remotes/origin.
+     * Returns 'missing' when one of them no longer exists on the server (deleted since it was listed).
+     */
+    async fetch(branches) {
+        if (branches.length === 0)
+            return 'fetched';
+        const args = [
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--depth=1',
+            '--filter=blob:none',
+            'origin',
+            ...branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`),
+        ];
+        const result = await this.git(args, { allowFailure: true });
+        if (result.exitCode === 0 && !result.timedOut)
+            return 'fetched';
+        if (!result.timedOut && classifyGitFailure(result.stderr) === 'missing-ref')
+            return 'missing';
+        this.explain(args, result);
+        throw new ProcessError('git', args, result);
+    }
+    async resolve(rev) {
+        return (await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
+    }
+    /**
+     * Every regular file in a commit's tree (no contents are fetched for this). Symlinks and submodules are left
+     * out: writing through a symlink could change a file outside the clone.
+     */
+    async listFiles(rev) {
+        const result = await this.git(['ls-tree', '-r', '-z', '--full-tree', rev]);
+        return result.stdout
+            .split('\0')
+            .filter((entry) => /^100(644|755) blob /.test(entry))
+            .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+    }
+    /** Checks out exactly `paths` of `rev` (detached, discarding any edit); their contents are fetched in one batch. */
+    async checkout(rev, paths) {
+        const patterns = paths.length === 0 ? ['/.hub-image-bump-nothing'] : paths.map(sparsePattern);
+        await (0,promises_.mkdir)((0,external_node_path_.join)(this.dir, '.git', 'info'), { recursive: true });
+        await (0,promises_.writeFile)((0,external_node_path_.join)(this.dir, '.git', 'info', 'sparse-checkout'), `${patterns.join('\n')}\n`);
+        await this.git(['checkout', '--quiet', '--force', '--detach', rev]);
+    }
+    async readFile(path) {
+        return (0,promises_.readFile)((0,external_node_path_.join)(this.dir, path));
+    }
+    async writeFile(path, content) {
+        await (0,promises_.writeFile)((0,external_node_path_.join)(this.dir, path), content);
+    }
+    /** Commits the given files on top of the checked-out commit; returns the new commit's sha. */
+    async commit(paths, message) {
+        await this.git(['add', '--sparse', '--', ...paths]);
+        await this.git(['commit', '--quiet', '--no-verify', '--file=-'], { stdin: message });
+        return this.resolve('HEAD');
+    }
+    /** True when both commits hold the same content at every one of `paths` (compares object ids, no contents fetched). */
+    async sameFiles(a, b, paths) {
+        if (paths.length === 0)
+            return true;
+        const list = async (rev) => (await this.git(['ls-tree', '-r', '--full-tree', rev, '--', ...paths])).stdout;
+        return (await list(a)) === (await list(b));
+    }
+    /**
+     * Pushes `sha` to `branch`, replacing it only if it still points at `expected` (absent: only if it does not
+     * exist), so a concurrent push is never overwritten.
+     */
+    async push(sha, branch, expected) {
+        const ref = `refs/heads/${branch}`;
+        const result = await this.git([
+            'push',
+            '--porcelain',
+            '--no-verify',
+            `--force-with-lease=${ref}:${expected ?? ''}`,
+            'origin',
+            `${sha}:${ref}`,
+        ], { allowFailure: true });
+        const outcome = parsePushOutcome(result.stdout, result.stderr, result.exitCode);
+        if (outcome.status === 'refused')
+            this.explain(['push'], result);
+        return outcome;
+    }
+    async git(args, options = {}) {
+        const result = await this.options.runner.run('git', args, {
+            cwd: options.cwd ?? this.dir,
+            env: this.env,
+            timeoutMs: TIMEOUT_MS,
+            ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+        });
+        if (options.allowFailure || (result.exitCode === 0 && !result.timedOut))
+            return result;
+        this.explain(args, result);
+        throw new ProcessError('git', args, result);
+    }
+    /** Turns the failures a user can fix into ConfigurationErrors that say what to do. */
+    explain(args, result) {
+        const repo = this.options.repo;
+        switch (classifyGitFailure(result.stderr)) {
+            case 'not-found':
+                throw new src/* ConfigurationError */.j1(`the deployment repository ${repo} was not found at ${this.url}, or the token cannot see it`, 'Check "deployment-repo", and that the token (or the GitHub App installation) covers that repository');
+            case 'unauthorized':
+                throw new src/* ConfigurationError */.j1(`the git server refused the token for ${repo} (401)`, 'The token is invalid or expired: check the "token" secret, or the GitHub App credentials');
+            case 'forbidden':
+                throw new src/* ConfigurationError */.j1(`the token may read ${repo} but not push to it (403)`, 'Give the token contents: write on the deployment repository (or the GitHub App "Contents: Read and write")');
+            case 'unreachable':
+                throw new src/* ConfigurationError */.j1(`cannot reach the git server at ${this.options.serverUrl} to ${args[0] ?? 'use'} ${repo} (input "deployment-repo"): ${lastLine(result)}`, `Check that this runner can reach ${this.options.serverUrl} (GITHUB_SERVER_URL: on GitHub Enterprise Server, its address, firewall and proxy settings), then re-run: it picks up where this run stopped`);
+            case 'missing-ref':
+                throw new src/* ConfigurationError */.j1(`a branch of ${repo} was deleted while this run was using it: ${lastLine(result)}`, 'Re-run the job: it starts again from the current branches');
+            default:
+                if (args[0] === 'push') {
+                    const detail = parsePushOutcome(result.stdout, result.stderr, result.exitCode);
+                    throw new src/* ConfigurationError */.j1(`the git server refused the push to ${repo}: ${detail.status === 'pushed' ? lastLine(result) : detail.detail}`, 'A branch protection rule or a server hook blocks the bump branch; allow the bot to push it');
+                }
+        }
+    }
+}
+function lastLine(result) {
+    return result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/branch.ts
+;// CONCATENATED MODULE: ../../packages/deployment-repo/src/bump-names.ts
 
-// The bump branch and its commits. One branch per image, named from the image so every run (and every re-run)
-// of that image's bump finds it; each commit says which image and tag it carries in trailers.
+// How bump-hubploy names its branches and marks its commits and pull requests, so that every run of one image's
+// bump finds its own branch, and a fleet report can tell which image and tag each open bump pull request carries.
 const BRANCH_PREFIX = 'hub-image-bump';
 const IMAGE_TRAILER = 'Hub-Image-Bump';
 const TAG_TRAILER = 'Hub-Image-Tag';
@@ -31106,6 +31348,45 @@ function bumpBranch(image) {
     const hash = (0,external_node_crypto_.createHash)('sha256').update(image.full).digest('hex').slice(0, 8);
     return `${BRANCH_PREFIX}/${last}-${hash}`;
 }
+/** True for a branch name bump-hubploy made (for any image). */
+function isBumpBranch(ref) {
+    return ref.startsWith(`${BRANCH_PREFIX}/`);
+}
+/** The trailer lines of a bump commit, which say which image and tag it carries. */
+function bumpTrailers(image, tag) {
+    return [`${IMAGE_TRAILER}: ${image.full}`, `${TAG_TRAILER}: ${tag}`];
+}
+function readTrailers(message) {
+    const found = {};
+    for (const line of message.split(/\r?\n/)) {
+        const match = /^([A-Za-z-]+):\s*(\S+)\s*$/.exec(line);
+        if (match?.[1] === IMAGE_TRAILER)
+            found.image = match[2];
+        if (match?.[1] === TAG_TRAILER)
+            found.tag = match[2];
+    }
+    return found;
+}
+/** A hidden line that says which image and tag a pull request or comment is about. */
+function bumpMarker(kind, image, tag) {
+    return `<!-- hub-image-bump ${kind} image=${image.full} tag=${tag} -->`;
+}
+/** The image and tag the marker in a bump pull request's body names; undefined when it has none. */
+function readBumpMarker(body, kind = 'pull-request') {
+    const match = new RegExp(`<!-- hub-image-bump ${kind} image=(\\S+) tag=(\\S+) -->`).exec(body);
+    return match === null ? undefined : { image: match[1] ?? '', tag: match[2] ?? '' };
+}
+
+;// CONCATENATED MODULE: ../../packages/deployment-repo/src/index.ts
+
+
+
+
+;// CONCATENATED MODULE: ./src/branch.ts
+
+// The bump branch's commits: each says which image and tag it carries in trailers (packages/deployment-repo names
+// the branch and reads the trailers).
+
 function shortName(image) {
     return image.path.slice(image.path.lastIndexOf('/') + 1);
 }
@@ -31119,19 +31400,8 @@ function commitMessage(facts) {
     ];
     if (facts.sourceCommitUrl !== undefined)
         lines.push('', `Built from ${facts.sourceCommitUrl}`);
-    lines.push('', `${IMAGE_TRAILER}: ${facts.image.full}`, `${TAG_TRAILER}: ${facts.tag}`);
+    lines.push('', ...bumpTrailers(facts.image, facts.tag));
     return `${lines.join('\n')}\n`;
-}
-function readTrailers(message) {
-    const found = {};
-    for (const line of message.split(/\r?\n/)) {
-        const match = /^([A-Za-z-]+):\s*(\S+)\s*$/.exec(line);
-        if (match?.[1] === IMAGE_TRAILER)
-            found.image = match[2];
-        if (match?.[1] === TAG_TRAILER)
-            found.tag = match[2];
-    }
-    return found;
 }
 /**
  * Commits on the bump branch that this action did not make for this image: no trailer naming the image, or made
@@ -31488,7 +31758,7 @@ function spotOf(walk, node) {
 
 const NAME_CHAR = /[A-Za-z0-9._/-]/;
 /** `path` as shown to people: `jupyterhub.singleuser.image.tag`, `…profileList[1].kubespawner_override.image`. */
-function formatPath(path) {
+function find_formatPath(path) {
     let out = '';
     for (const key of path) {
         if (typeof key === 'number')
@@ -31538,7 +31808,7 @@ function isBaseLayer(path) {
  * `{name, tag}` mappings, tag-only overrides (e.g. `staging.yaml` setting `jupyterhub.singleuser.image.tag` whose
  * name comes from the hub's `common.yaml`), and inline `NAME:TAG` strings (profile lists, legacy `hubploy.yaml`).
  */
-function findImageUses(files, image) {
+function find_findImageUses(files, image) {
     const uses = [];
     const unsafe = [];
     const unreadable = [];
@@ -31574,7 +31844,7 @@ function findImageUses(files, image) {
                 if (base === undefined || !base.names.some((name) => sameImage(name, image)))
                     continue;
                 if (base.names.length > 1) {
-                    problem(slot.tag?.editable ? slot.tag.spot.line : (slot.tag?.line ?? 0), `overrides the tag at ${formatPath(slot.path)}, whose image name the hub's other files set differently (${base.names.join(', ')})`);
+                    problem(slot.tag?.editable ? slot.tag.spot.line : (slot.tag?.line ?? 0), `overrides the tag at ${find_formatPath(slot.path)}, whose image name the hub's other files set differently (${base.names.join(', ')})`);
                     continue;
                 }
                 kind = 'tag-override';
@@ -31582,7 +31852,7 @@ function findImageUses(files, image) {
             const tag = slot.tag;
             if (tag === undefined)
                 continue;
-            const where = formatPath([...slot.path, 'tag']);
+            const where = find_formatPath([...slot.path, 'tag']);
             if (slot.viaAlias) {
                 problem(slot.aliasLine ?? (tag.editable ? tag.spot.line : tag.line), `reaches the image at ${where} through an alias or merge key`);
             }
@@ -31608,7 +31878,7 @@ function findImageUses(files, image) {
         for (const found of file.inline) {
             if (!sameImage(found.name, image))
                 continue;
-            const where = formatPath(found.path);
+            const where = find_formatPath(found.path);
             if (found.viaAlias) {
                 problem(found.aliasLine ?? found.line, `reaches the image at ${where} through an alias or merge key`);
             }
@@ -31761,7 +32031,7 @@ function editFile(file, uses, newTag) {
             }
         }
         if (!setIn(before[edit.use.document], edit.use.path, value)) {
-            throw new UnsafeEditError(file.path, `cannot find ${formatPath(edit.use.path)} to check the edit`);
+            throw new UnsafeEditError(file.path, `cannot find ${find_formatPath(edit.use.path)} to check the edit`);
         }
     }
     if (JSON.stringify(before) !== JSON.stringify(after)) {
@@ -31773,7 +32043,7 @@ function editFile(file, uses, newTag) {
 ;// CONCATENATED MODULE: ../../packages/deploy-config/src/legacy.ts
 
 /** True for a reference in the `images:` stanza of a `hubploy.yaml`. */
-function isLegacyStanza(use) {
+function legacy_isLegacyStanza(use) {
     return /^hubploy\.ya?ml$/.test(external_node_path_.posix.basename(use.file)) && use.path[0] === 'images';
 }
 /**
@@ -31782,16 +32052,116 @@ function isLegacyStanza(use) {
  */
 function legacyOnlyReferences(uses) {
     const groupOf = (use) => use.hub ?? `dir:${external_node_path_.posix.dirname(use.file)}`;
-    const setElsewhere = new Set(uses.filter((use) => !isLegacyStanza(use)).map(groupOf));
+    const setElsewhere = new Set(uses.filter((use) => !legacy_isLegacyStanza(use)).map(groupOf));
     const seen = new Set();
     const found = [];
     for (const use of uses) {
-        if (!isLegacyStanza(use) || setElsewhere.has(groupOf(use)) || seen.has(use.file))
+        if (!legacy_isLegacyStanza(use) || setElsewhere.has(groupOf(use)) || seen.has(use.file))
             continue;
         seen.add(use.file);
         found.push({ file: use.file, hub: use.hub, line: use.line });
     }
     return found;
+}
+
+;// CONCATENATED MODULE: ../../packages/deploy-config/src/fleet.ts
+
+
+
+
+// Every image a set of deployment files references, found with the same finder a bump uses (one image at a time,
+// compared exactly), and which of those references a hubploy deployment of one environment actually deploys.
+/** The name an image is known by: the registry host in lower case (hosts are case-insensitive), the path as is. */
+function canonicalImage(name) {
+    try {
+        const parsed = parseImageName(name);
+        return parsed.registry === undefined ? parsed.path : `${parsed.registry.toLowerCase()}/${parsed.path}`;
+    }
+    catch {
+        return name;
+    }
+}
+/** Every image name the files mention where the finder looks for one: `name:` of a mapping, inline `NAME:TAG`. */
+function imageNamesIn(files) {
+    const names = new Map();
+    const add = (name) => {
+        try {
+            parseImageName(name);
+        }
+        catch {
+            return; // e.g. the `name:` of an environment variable
+        }
+        const canonical = canonicalImage(name);
+        if (!names.has(canonical))
+            names.set(canonical, name);
+    };
+    for (const file of files) {
+        for (const slot of file.slots)
+            if (slot.name !== undefined)
+                add(slot.name.value);
+        for (const inline of file.inline)
+            add(inline.name);
+    }
+    return [...names.keys()].sort();
+}
+/** Finds the references to every image `keep` accepts (e.g. the images of one registry). */
+function findFleetUses(files, keep) {
+    const images = new Map();
+    const unsafe = [];
+    for (const image of imageNamesIn(files).filter(keep)) {
+        const search = findImageUses(files, image);
+        for (const problem of search.unsafe) {
+            // Files that do not parse are listed once, below.
+            if (files.find((file) => file.path === problem.file)?.error === undefined)
+                unsafe.push({ ...problem, image });
+        }
+        if (search.uses.length > 0)
+            images.set(image, search.uses);
+    }
+    const unreadable = files
+        .filter((file) => file.error !== undefined)
+        .map((file) => ({ file: file.path, hub: file.hub, reason: file.error ?? '' }));
+    return { images, unsafe, unreadable };
+}
+function fileRole(use, environment) {
+    if (isLegacyStanza(use))
+        return 'legacy';
+    const match = /(^|\/)config\/([^/]+)\.ya?ml$/.exec(use.file);
+    if (match === null || match[2] === 'common')
+        return 'base';
+    return match[2] === environment ? 'environment' : 'other-environment';
+}
+/** Where a reference sits in the helm values: the image mapping's path (without `.tag`), or the inline string's. */
+function slotKey(use) {
+    const path = use.kind === 'inline' ? use.path : use.path.slice(0, -1);
+    return formatPath(path);
+}
+function hubLabel(use) {
+    return use.hub ?? posix.dirname(use.file);
+}
+/**
+ * The references one environment deploys: per hub and place in the values, the environment file's over the base
+ * one (helm merges `config/<env>.yaml` over `config/common.yaml`). Legacy stanzas and other environments' files
+ * are left out.
+ */
+function deployedUses(uses, environment) {
+    const chosen = new Map();
+    for (const use of uses) {
+        const role = fileRole(use, environment);
+        if (role === 'legacy' || role === 'other-environment')
+            continue;
+        const hub = hubLabel(use);
+        const key = slotKey(use);
+        const id = `${hub}\0${key}`;
+        const current = chosen.get(id);
+        if (current === undefined) {
+            chosen.set(id, { hub, key, use });
+        }
+        else if (role === 'environment' && fileRole(current.use, environment) === 'base') {
+            chosen.set(id, { hub, key, use, overrides: current.use });
+        }
+    }
+    return [...chosen.values()];
 }
 
 ;// CONCATENATED MODULE: ../../packages/deploy-config/src/index.ts
@@ -31803,9 +32173,13 @@ function legacyOnlyReferences(uses) {
 
 
 
+
 // EXTERNAL MODULE: ./src/context.ts + 1 modules
 var context = __nccwpck_require__(6147);
+// EXTERNAL MODULE: ../../packages/image-history/src/index.ts + 2 modules
+var image_history_src = __nccwpck_require__(2883);
 ;// CONCATENATED MODULE: ./src/github.ts
+
 
 
 
@@ -32065,28 +32439,8 @@ async function mergedPullFor(api, source, sha) {
     return pull === undefined ? undefined : { number: pull.number, title: pull.title, url: pull.html_url };
 }
 /** Compares CURRENT...NEW in the image repo; `found: false` when CURRENT is not a commit there. */
-async function compareSource(api, source, current, next) {
-    try {
-        const { data } = await api.rest.repos.compareCommitsWithBasehead({
-            owner: source.owner,
-            repo: source.repo,
-            basehead: `${current}...${next}`,
-            per_page: 1,
-        });
-        const base = data.base_commit.commit;
-        return {
-            found: true,
-            status: data.status,
-            behindBy: data.behind_by,
-            baseDate: base.committer?.date ?? base.author?.date,
-        };
-    }
-    catch (error) {
-        const status = (0,github_access_src/* statusOf */.c2)(error);
-        if (status === 404 || status === 422)
-            return { found: false };
-        throw sourceReadError(error, source, `comparing ${current.slice(0, 12)} with ${next.slice(0, 12)}`);
-    }
+function compareSource(api, source, current, next) {
+    return (0,image_history_src/* compareCommits */.kC)(api, source, current, next, (error, call) => sourceReadError(error, source, call));
 }
 
 ;// CONCATENATED MODULE: ./src/messages.ts
@@ -32120,7 +32474,7 @@ function legacyWarning(reference) {
 
 ;// CONCATENATED MODULE: ./src/plan.ts
 
-function hubLabel(use) {
+function plan_hubLabel(use) {
     return use.hub ?? use.file;
 }
 /** Decides, for each reference, whether it moves to `tag`, is already there, or is left alone, and why. */
@@ -32155,9 +32509,9 @@ function planBump(uses, texts, tag, move) {
     }
     const skipped = new Map();
     for (const { use, reason } of kept) {
-        const hub = hubLabel(use);
+        const hub = plan_hubLabel(use);
         if (!skipped.has(hub))
-            skipped.set(hub, `${reason} (${use.file}, ${formatPath(use.path)})`);
+            skipped.set(hub, `${reason} (${use.file}, ${find_formatPath(use.path)})`);
     }
     return {
         tag,
@@ -32188,7 +32542,7 @@ async function findReferences(clone, baseSha, inputs) {
         : undefined;
     if (nothingSelected !== undefined)
         core/* warning */.$e(nothingSelected);
-    const search = findImageUses(files, inputs.image.full);
+    const search = find_findImageUses(files, inputs.image.full);
     for (const problem of search.unreadable) {
         core/* warning */.$e(`${problem.file} cannot be parsed (${problem.reason}); it does not mention the image, so it is skipped.`, { file: problem.file });
     }
@@ -32203,7 +32557,7 @@ async function findReferences(clone, baseSha, inputs) {
             core/* warning */.$e(`input "hubs" names ${idle.join(', ')}, which do not use ${inputs.image.full}.`);
     }
     for (const use of uses) {
-        core/* info */.pq(`  ${use.hub ?? '-'}  ${use.file}:${use.line}  ${formatPath(use.path)}  ${use.tag}${use.digest === undefined ? '' : ` @${use.digest}`}`);
+        core/* info */.pq(`  ${use.hub ?? '-'}  ${use.file}:${use.line}  ${find_formatPath(use.path)}  ${use.tag}${use.digest === undefined ? '' : ` @${use.digest}`}`);
     }
     core/* info */.pq(`${uses.length} reference(s) to ${inputs.image.full}.`);
     const legacy = legacyOnlyReferences(uses);
@@ -32440,249 +32794,8 @@ class RunScope {
     }
 }
 
-;// CONCATENATED MODULE: ./src/git-failures.ts
-// What a failed git command means: worth another look, the user's to fix, or a bug.
-function classifyGitFailure(stderr) {
-    if (/Repository not found|returned error: 404/i.test(stderr))
-        return 'not-found';
-    if (/returned error: 403|Permission to \S+ denied/i.test(stderr))
-        return 'forbidden';
-    if (/Authentication failed|returned error: 401|could not read (Username|Password)|terminal prompts disabled/i.test(stderr)) {
-        return 'unauthorized';
-    }
-    if (/Could not resolve host|Failed to connect|Connection refused|Connection reset|timed out|Empty reply/i.test(stderr)) {
-        return 'unreachable';
-    }
-    if (/couldn't find remote ref/i.test(stderr))
-        return 'missing-ref';
-    return 'other';
-}
-const MOVED = /stale info|fetch first|non-fast-forward|failed to update ref|cannot lock ref|incorrect old value|failed to lock/i;
-/** Reads `git push --porcelain` (one `FLAG\tFROM:TO\tSUMMARY (REASON)` line per ref) and its stderr. */
-function parsePushOutcome(stdout, stderr, exitCode) {
-    const refLine = stdout.split('\n').find((line) => /^[ +\-*!=]\t/.test(line));
-    const remote = stderr
-        .split('\n')
-        .filter((line) => line.startsWith('remote:'))
-        .map((line) => line.replace(/^remote:\s?/, '').trim())
-        .filter((line) => line !== '');
-    if (exitCode === 0 && refLine !== undefined && !refLine.startsWith('!'))
-        return { status: 'pushed' };
-    const summary = refLine?.split('\t')[2] ?? stderr.trim().split('\n').pop() ?? '';
-    const detail = [summary, ...remote].filter((line) => line !== '').join('; ');
-    return MOVED.test(summary) || MOVED.test(stderr)
-        ? { status: 'moved', detail }
-        : { status: 'refused', detail };
-}
-
-;// CONCATENATED MODULE: ./src/git.ts
-
-
-
-
-
-const TIMEOUT_MS = 300_000;
-const DROPPED_ENV = /^(INPUT_|GIT_TRACE|GIT_CURL_VERBOSE$|GIT_ASKPASS$|SSH_ASKPASS$|GIT_DIR$|GIT_WORK_TREE$|GIT_INDEX_FILE$|GIT_CONFIG)/;
-/** Escapes a path for a sparse-checkout (gitignore syntax) line that matches exactly that file. */
-function sparsePattern(path) {
-    return `/${path.replace(/[\\*?[\]!#]/g, '\\$&').replace(/^ /, '\\ ')}`;
-}
-/**
- * The deployment repo, cloned by real git over HTTPS: shallow, without blobs until needed, and sparse (only the
- * files a bump considers are checked out). The token reaches git only through the environment, as an
- * http.extraHeader scoped to the server: never argv, never .git/config, never a remote URL.
- */
-class DeploymentClone {
-    url;
-    env;
-    options;
-    constructor(options) {
-        this.options = options;
-        this.url = `${options.serverUrl}/${options.repo}.git`;
-        const credential = Buffer.from(`x-access-token:${options.token}`).toString('base64');
-        options.onCredential?.(credential);
-        const config = [
-            [`http.${options.serverUrl}/.extraHeader`, `Authorization: Basic ${credential}`],
-            ['credential.helper', ''],
-            ['core.askPass', ''],
-            ['commit.gpgSign', 'false'],
-            ['core.autocrlf', 'false'],
-            ['core.safecrlf', 'false'],
-            ['advice.detachedHead', 'false'],
-            ['protocol.version', '2'],
-            ['fetch.recurseSubmodules', 'false'],
-            ['user.name', options.author.name],
-            ['user.email', options.author.email],
-        ];
-        const env = {};
-        for (const [key, value] of Object.entries(process.env)) {
-            if (value !== undefined && !DROPPED_ENV.test(key))
-                env[key] = value;
-        }
-        Object.assign(env, {
-            GIT_TERMINAL_PROMPT: '0',
-            GCM_INTERACTIVE: 'never',
-            LC_ALL: 'C',
-            GIT_AUTHOR_NAME: options.author.name,
-            GIT_AUTHOR_EMAIL: options.author.email,
-            GIT_COMMITTER_NAME: options.author.name,
-            GIT_COMMITTER_EMAIL: options.author.email,
-            GIT_CONFIG_NOSYSTEM: '1',
-            GIT_CONFIG_COUNT: String(config.length),
-        });
-        config.forEach(([key, value], index) => {
-            env[`GIT_CONFIG_KEY_${index}`] = key;
-            env[`GIT_CONFIG_VALUE_${index}`] = value;
-        });
-        this.env = env;
-    }
-    get dir() {
-        return this.options.dir;
-    }
-    async init() {
-        await (0,promises_.mkdir)(this.dir, { recursive: true });
-        await this.git(['init', '--quiet', this.dir], { cwd: (0,external_node_path_.dirname)(this.dir) });
-        await this.git(['remote', 'add', 'origin', this.url]);
-        await this.git(['config', 'core.sparseCheckout', 'true']);
-    }
-    /** Branch heads on the server (`git ls-remote`): branch name → sha, absent when the branch does not exist. */
-    async remoteHeads(branches) {
-        const result = await this.git([
-            'ls-remote',
-            '--heads',
-            'origin',
-            ...branches.map((b) => `refs/heads/${b}`),
-        ]);
-        const heads = new Map();
-        for (const line of result.stdout.split('\n')) {
-            const [sha, ref] = line.split('\t');
-            if (sha !== undefined && ref?.startsWith('refs/heads/'))
-                heads.set(ref.slice('refs/heads/'.length), sha);
-        }
-        return heads;
-    }
-    /**
-     * Fetches the tips of these branches, one commit deep and without file contents, into refs/remotes/origin.
-     * Returns 'missing' when one of them no longer exists on the server (deleted since it was listed).
-     */
-    async fetch(branches) {
-        if (branches.length === 0)
-            return 'fetched';
-        const args = [
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--depth=1',
-            '--filter=blob:none',
-            'origin',
-            ...branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`),
-        ];
-        const result = await this.git(args, { allowFailure: true });
-        if (result.exitCode === 0 && !result.timedOut)
-            return 'fetched';
-        if (!result.timedOut && classifyGitFailure(result.stderr) === 'missing-ref')
-            return 'missing';
-        this.explain(args, result);
-        throw new ProcessError('git', args, result);
-    }
-    async resolve(rev) {
-        return (await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
-    }
-    /**
-     * Every regular file in a commit's tree (no contents are fetched for this). Symlinks and submodules are left
-     * out: writing through a symlink could change a file outside the clone.
-     */
-    async listFiles(rev) {
-        const result = await this.git(['ls-tree', '-r', '-z', '--full-tree', rev]);
-        return result.stdout
-            .split('\0')
-            .filter((entry) => /^100(644|755) blob /.test(entry))
-            .map((entry) => entry.slice(entry.indexOf('\t') + 1));
-    }
-    /** Checks out exactly `paths` of `rev` (detached, discarding any edit); their contents are fetched in one batch. */
-    async checkout(rev, paths) {
-        const patterns = paths.length === 0 ? ['/.hub-image-bump-nothing'] : paths.map(sparsePattern);
-        await (0,promises_.mkdir)((0,external_node_path_.join)(this.dir, '.git', 'info'), { recursive: true });
-        await (0,promises_.writeFile)((0,external_node_path_.join)(this.dir, '.git', 'info', 'sparse-checkout'), `${patterns.join('\n')}\n`);
-        await this.git(['checkout', '--quiet', '--force', '--detach', rev]);
-    }
-    async readFile(path) {
-        return (0,promises_.readFile)((0,external_node_path_.join)(this.dir, path));
-    }
-    async writeFile(path, content) {
-        await (0,promises_.writeFile)((0,external_node_path_.join)(this.dir, path), content);
-    }
-    /** Commits the given files on top of the checked-out commit; returns the new commit's sha. */
-    async commit(paths, message) {
-        await this.git(['add', '--sparse', '--', ...paths]);
-        await this.git(['commit', '--quiet', '--no-verify', '--file=-'], { stdin: message });
-        return this.resolve('HEAD');
-    }
-    /** True when both commits hold the same content at every one of `paths` (compares object ids, no contents fetched). */
-    async sameFiles(a, b, paths) {
-        if (paths.length === 0)
-            return true;
-        const list = async (rev) => (await this.git(['ls-tree', '-r', '--full-tree', rev, '--', ...paths])).stdout;
-        return (await list(a)) === (await list(b));
-    }
-    /**
-     * Pushes `sha` to `branch`, replacing it only if it still points at `expected` (absent: only if it does not
-     * exist), so a concurrent push is never overwritten.
-     */
-    async push(sha, branch, expected) {
-        const ref = `refs/heads/${branch}`;
-        const result = await this.git([
-            'push',
-            '--porcelain',
-            '--no-verify',
-            `--force-with-lease=${ref}:${expected ?? ''}`,
-            'origin',
-            `${sha}:${ref}`,
-        ], { allowFailure: true });
-        const outcome = parsePushOutcome(result.stdout, result.stderr, result.exitCode);
-        if (outcome.status === 'refused')
-            this.explain(['push'], result);
-        return outcome;
-    }
-    async git(args, options = {}) {
-        const result = await this.options.runner.run('git', args, {
-            cwd: options.cwd ?? this.dir,
-            env: this.env,
-            timeoutMs: TIMEOUT_MS,
-            ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-        });
-        if (options.allowFailure || (result.exitCode === 0 && !result.timedOut))
-            return result;
-        this.explain(args, result);
-        throw new ProcessError('git', args, result);
-    }
-    /** Turns the failures a user can fix into ConfigurationErrors that say what to do. */
-    explain(args, result) {
-        const repo = this.options.repo;
-        switch (classifyGitFailure(result.stderr)) {
-            case 'not-found':
-                throw new src/* ConfigurationError */.j1(`the deployment repository ${repo} was not found at ${this.url}, or the token cannot see it`, 'Check "deployment-repo", and that the token (or the GitHub App installation) covers that repository');
-            case 'unauthorized':
-                throw new src/* ConfigurationError */.j1(`the git server refused the token for ${repo} (401)`, 'The token is invalid or expired: check the "token" secret, or the GitHub App credentials');
-            case 'forbidden':
-                throw new src/* ConfigurationError */.j1(`the token may read ${repo} but not push to it (403)`, 'Give the token contents: write on the deployment repository (or the GitHub App "Contents: Read and write")');
-            case 'unreachable':
-                throw new src/* ConfigurationError */.j1(`cannot reach the git server at ${this.options.serverUrl} to ${args[0] ?? 'use'} ${repo} (input "deployment-repo"): ${lastLine(result)}`, `Check that this runner can reach ${this.options.serverUrl} (GITHUB_SERVER_URL: on GitHub Enterprise Server, its address, firewall and proxy settings), then re-run: it picks up where this run stopped`);
-            case 'missing-ref':
-                throw new src/* ConfigurationError */.j1(`a branch of ${repo} was deleted while this run was using it: ${lastLine(result)}`, 'Re-run the job: it starts again from the current branches');
-            default:
-                if (args[0] === 'push') {
-                    const detail = parsePushOutcome(result.stdout, result.stderr, result.exitCode);
-                    throw new src/* ConfigurationError */.j1(`the git server refused the push to ${repo}: ${detail.status === 'pushed' ? lastLine(result) : detail.detail}`, 'A branch protection rule or a server hook blocks the bump branch; allow the bot to push it');
-                }
-        }
-    }
-}
-function lastLine(result) {
-    return result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`;
-}
-
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 
 
@@ -32691,13 +32804,10 @@ const code = (text) => `\`${text}\``;
 function pullRequestTitle(image, tag) {
     return `Bump ${shortName(image)} image to ${tag}`;
 }
-/** A hidden line that says which image and tag a pull request or comment is about. */
-function marker(kind, image, tag) {
-    return `<!-- hub-image-bump ${kind} image=${image.full} tag=${tag} -->`;
-}
+
 function changesTable(plan) {
     const rows = plan.changes.map(({ use, from }) => [
-        hubLabel(use),
+        plan_hubLabel(use),
         `${code(use.file)} line ${use.line}`,
         code(from),
         code(plan.tag),
@@ -32716,8 +32826,8 @@ function shownTag(use) {
 }
 function keptTable(plan) {
     const rows = plan.kept.map(({ use, reason }) => [
-        hubLabel(use),
-        `${code(use.file)} line ${use.line} (${formatPath(use.path)})`,
+        plan_hubLabel(use),
+        `${code(use.file)} line ${use.line} (${find_formatPath(use.path)})`,
         shownTag(use),
         reason,
     ]);
@@ -32749,15 +32859,15 @@ function pullRequestBody(image, plan, source, legacy = []) {
     if (plan.kept.length > 0)
         parts.push('**Left alone**', keptTable(plan));
     if (plan.current.length > 0) {
-        const already = [...new Set(plan.current.map(hubLabel))].sort();
+        const already = [...new Set(plan.current.map(plan_hubLabel))].sort();
         parts.push(`Already at ${code(plan.tag)}: ${already.join(', ')}.`);
     }
-    parts.push('Opened by the bump-hubploy action; a newer image updates this pull request. Merging it deploys the labelled hubs to staging.', marker('pull-request', image, plan.tag));
+    parts.push('Opened by the bump-hubploy action; a newer image updates this pull request. Merging it deploys the labelled hubs to staging.', bumpMarker('pull-request', image, plan.tag));
     return parts.filter((part) => part !== '').join('\n\n');
 }
 function updateComment(image, previousTag, tag) {
     const from = previousTag === undefined ? '' : ` (was ${code(previousTag)})`;
-    return `Updated to ${code(tag)}${from}, rebuilt on the current base branch.\n\n${marker('updated', image, tag)}`;
+    return `Updated to ${code(tag)}${from}, rebuilt on the current base branch.\n\n${bumpMarker('updated', image, tag)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/outcome.ts
@@ -32912,7 +33022,7 @@ async function overtaken(work, result, pull, created) {
 }
 async function commentOnce(api, repo, number, inputs, previousTag) {
     const existing = await commentBodies(api, repo, number);
-    if (existing.some((text) => text.includes(marker('updated', inputs.image, inputs.tag))))
+    if (existing.some((text) => text.includes(bumpMarker('updated', inputs.image, inputs.tag))))
         return;
     const posted = await addComment(api, repo, number, updateComment(inputs.image, previousTag, inputs.tag), core/* info */.pq);
     if (!posted)
@@ -32953,7 +33063,7 @@ async function closeObsoletePull(work, reason) {
     const open = await findOpenPull(api, repo, branch, inputs.baseBranch);
     if (open === undefined)
         return;
-    await addComment(api, repo, open.number, `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${marker('updated', inputs.image, inputs.tag)}`, core/* info */.pq);
+    await addComment(api, repo, open.number, `Closing: \`${inputs.baseBranch}\` no longer needs this bump (${reason}); merging it would change nothing or move hubs back.\n\n${bumpMarker('updated', inputs.image, inputs.tag)}`, core/* info */.pq);
     await updatePull(api, repo, open.number, { state: 'closed' });
     core/* info */.pq(`Closed ${open.url}: ${reason}.`);
 }
@@ -33209,42 +33319,14 @@ async function checkDeploymentRepo(api, inputs) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   ir: () => (/* binding */ orderFromCompare),
-/* harmony export */   pk: () => (/* binding */ tagKind),
+/* harmony export */   ir: () => (/* reexport safe */ _hub_image_actions_image_history__WEBPACK_IMPORTED_MODULE_0__.ir),
+/* harmony export */   pk: () => (/* reexport safe */ _hub_image_actions_image_history__WEBPACK_IMPORTED_MODULE_0__.pk),
 /* harmony export */   qW: () => (/* binding */ decideMove)
 /* harmony export */ });
-// Which of two image tags is newer. Tags are the first 12 hex characters of the image repo's commit, so their
-// order is the commits' order in the image repo, which the GitHub API answers (compare OLD...NEW).
-/** `PLACEHOLDER` (any case) marks a hub whose first image does not exist yet: always older than any tag. */
-function tagKind(tag) {
-    if (/^placeholder$/i.test(tag))
-        return 'placeholder';
-    if (/^[0-9a-f]{7,40}$/.test(tag))
-        return 'commit';
-    return 'other';
-}
-/**
- * From GitHub's compare of CURRENT...NEW: `ahead` means NEW contains CURRENT (an upgrade), `behind` means CURRENT
- * contains NEW (a downgrade). Diverged histories (a rebuilt branch, a rewritten main) are ordered by commit date.
- */
-function orderFromCompare(status, behindBy, dates) {
-    switch (status) {
-        case 'ahead':
-            return { kind: 'older' };
-        case 'identical':
-            return { kind: 'same' };
-        case 'behind':
-            return { kind: 'newer', aheadBy: behindBy };
-        case 'diverged': {
-            const current = Date.parse(dates.current ?? '');
-            const next = Date.parse(dates.next ?? '');
-            return {
-                kind: 'diverged',
-                currentIsLater: !Number.isNaN(current) && !Number.isNaN(next) && current > next,
-            };
-        }
-    }
-}
+/* harmony import */ var _hub_image_actions_image_history__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2883);
+
+// Whether a hub's reference may move to the new tag, from the order of their commits in the image repo.
+
 /**
  * Whether a reference at `current` may move to `next`. Only a provable downgrade is refused: a tag that is not a
  * commit of the image repo (a hand-made tag such as `v2`, or a commit the repo no longer has) cannot be ordered,
@@ -33253,7 +33335,7 @@ function orderFromCompare(status, behindBy, dates) {
 function decideMove(current, next, order) {
     if (current === next)
         return { action: 'current' };
-    const kind = tagKind(current);
+    const kind = (0,_hub_image_actions_image_history__WEBPACK_IMPORTED_MODULE_0__/* .tagKind */ .pk)(current);
     if (kind === 'placeholder')
         return { action: 'bump' };
     if (kind === 'other' || order === undefined) {
@@ -41706,6 +41788,112 @@ function openSealedToken(sealed, privateKey) {
 
 
 
+
+
+
+
+
+/***/ }),
+
+/***/ 2883:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  kC: () => (/* reexport */ compareCommits),
+  ir: () => (/* reexport */ orderFromCompare),
+  pk: () => (/* reexport */ tagKind)
+});
+
+// UNUSED EXPORTS: commitPage, commitTags, newestIn, tagOfCommit
+
+;// CONCATENATED MODULE: ../../packages/image-history/src/order.ts
+// Which of two image tags is newer. Tags are the first 12 hex characters of the image repo's commit, so their
+// order is the commits' order in the image repo, which the GitHub API answers (compare OLD...NEW).
+/** `PLACEHOLDER` (any case) marks a hub whose first image does not exist yet: always older than any tag. */
+function tagKind(tag) {
+    if (/^placeholder$/i.test(tag))
+        return 'placeholder';
+    if (/^[0-9a-f]{7,40}$/.test(tag))
+        return 'commit';
+    return 'other';
+}
+/**
+ * From GitHub's compare of CURRENT...NEW: `ahead` means NEW contains CURRENT (an upgrade), `behind` means CURRENT
+ * contains NEW (a downgrade). Diverged histories (a rebuilt branch, a rewritten main) are ordered by commit date.
+ */
+function orderFromCompare(status, behindBy, dates) {
+    switch (status) {
+        case 'ahead':
+            return { kind: 'older' };
+        case 'identical':
+            return { kind: 'same' };
+        case 'behind':
+            return { kind: 'newer', aheadBy: behindBy };
+        case 'diverged': {
+            const current = Date.parse(dates.current ?? '');
+            const next = Date.parse(dates.next ?? '');
+            return {
+                kind: 'diverged',
+                currentIsLater: !Number.isNaN(current) && !Number.isNaN(next) && current > next,
+            };
+        }
+    }
+}
+
+// EXTERNAL MODULE: ../../packages/github-access/src/index.ts + 41 modules
+var src = __nccwpck_require__(7270);
+;// CONCATENATED MODULE: ../../packages/image-history/src/github.ts
+
+/** Compares BASE...HEAD in the image repo; `found: false` when either is not a commit there. */
+async function compareCommits(api, repo, base, head, failure) {
+    try {
+        const { data } = await api.rest.repos.compareCommitsWithBasehead({
+            owner: repo.owner,
+            repo: repo.repo,
+            basehead: `${base}...${head}`,
+            per_page: 1,
+        });
+        const commit = data.base_commit.commit;
+        return {
+            found: true,
+            status: data.status,
+            aheadBy: data.ahead_by,
+            behindBy: data.behind_by,
+            baseDate: commit.committer?.date ?? commit.author?.date,
+        };
+    }
+    catch (error) {
+        const status = (0,src/* statusOf */.c2)(error);
+        if (status === 404 || status === 422)
+            return { found: false };
+        throw failure(error, `comparing ${base.slice(0, 12)} with ${head.slice(0, 12)}`);
+    }
+}
+/**
+ * One page of the commits of the image repo's default branch, newest first (GitHub's order); an empty page past
+ * the end.
+ */
+async function commitPage(api, repo, page, perPage, failure) {
+    try {
+        const { data } = await api.rest.repos.listCommits({
+            owner: repo.owner,
+            repo: repo.repo,
+            per_page: perPage,
+            page,
+        });
+        return data.map((commit) => ({
+            sha: commit.sha,
+            date: commit.commit.committer?.date ?? commit.commit.author?.date,
+        }));
+    }
+    catch (error) {
+        throw failure(error, `listing the commits of ${repo.owner}/${repo.repo}`);
+    }
+}
+
+;// CONCATENATED MODULE: ../../packages/image-history/src/index.ts
 
 
 

@@ -37,6 +37,17 @@ export interface Manifest extends ManifestDescriptor {
   body: Buffer;
 }
 
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Return a 404 answer instead of throwing. */
+  allow404?: boolean;
+  /** The token scope, e.g. `pull` or `pull,push`. */
+  scope: string;
+  /** Instead of the client's per-request timeout. */
+  timeoutMs?: number;
+}
+
 /** A registry answer that is not success, with the OCI error code when the registry gave one. */
 export class RegistryError extends Error {
   constructor(
@@ -247,6 +258,15 @@ export class RegistryClient {
     return body;
   }
 
+  /**
+   * An authenticated request for the protocol modules beside this client (referrers, blob uploads and streams):
+   * the same auth, 401 retry and errors as every other call. `timeoutMs` overrides the per-request timeout, e.g. for
+   * a streamed blob whose body takes longer than a manifest.
+   */
+  send(method: string, repository: string, path: string, options: RequestOptions): Promise<Response> {
+    return this.request(method, repository, path, options);
+  }
+
   private async authorization(
     repository: string,
     scope: string,
@@ -291,7 +311,7 @@ export class RegistryClient {
     method: string,
     repository: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: Buffer; allow404?: boolean; scope: string },
+    options: RequestOptions,
   ): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
     let auth = await this.authorization(repository, options.scope, undefined, 'initial');
@@ -304,7 +324,7 @@ export class RegistryClient {
           method,
           headers,
           body: options.body,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
         });
       } catch (error) {
         throw new RegistryConnectionError(method, url, describeCause(error));

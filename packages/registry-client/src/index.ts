@@ -1,3 +1,4 @@
 export * from './client.js';
 export * from './image-config.js';
 export * from './manifest.js';
+export * from './tags.js';
