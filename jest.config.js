@@ -1,4 +1,6 @@
 // Native ESM jest (run with --experimental-vm-modules); ts-jest only transpiles, `tsc` type-checks.
+import { availableParallelism } from 'node:os';
+
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -7,8 +9,12 @@ const shared = {
 };
 
 export default {
-  // Only read at the top level; the e2e tests talk to real services.
-  testTimeout: 120_000,
+  // Only read at the top level. A guard against a hung test, not a speed check: on a 2-core machine that other work
+  // loads 15-fold, a container start alone can take a minute. A file's jest.setTimeout overrides it.
+  testTimeout: 300_000,
+  // Jest's default (one worker less than the cores) runs the e2e suites one after another on 2 cores, though they
+  // mostly wait for dockerd, git and the actions' processes. HIA_JEST_WORKERS overrides it.
+  maxWorkers: Number(process.env['HIA_JEST_WORKERS'] ?? Math.max(2, availableParallelism() * 2)),
   projects: [
     {
       ...shared,

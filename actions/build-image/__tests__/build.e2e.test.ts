@@ -79,7 +79,13 @@ describe('build-image builds with repo2docker', () => {
       'Registry: reuse and cache',
       'repo2docker',
       'Build',
+      'Packages: what changed in the image',
     ]);
+    // The first commit has no parent image to compare with; its manifest is there for push-to-gar.
+    expect(run.outputs['package-manifest']).toMatch(
+      /\/build-image-packages-[0-9a-f]+\/package-manifest\.json$/,
+    );
+    expect(run.outputs).toMatchObject({ 'packages-diff': '', 'packages-added': '' });
     expect(run.summary).toContain(`### build-image: \`${image}:${tag}\``);
     expect(run.summary).toMatch(
       /\| Result \| \*\*Built\*\*: no image in the registry was built from these inputs \|/,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import { RegistryError, type ImageSummary } from '@hub-image-actions/registry-client';
+import { RegistryClient, RegistryError, type ImageSummary } from '@hub-image-actions/registry-client';
 import { judgeRegistry, type Question } from '../src/decide.js';
 import type { RegistryFetch, RegistryReader } from '../src/registry.js';
 import { INPUTS_HASH_LABEL } from '../src/repo2docker-argv.js';
@@ -34,7 +34,13 @@ const question: Question = {
 };
 
 function reader(anonymous = false): RegistryReader {
-  return { registry: 'reg.example', repository: 'hub/base', anonymous, read: async () => undefined };
+  return {
+    registry: 'reg.example',
+    repository: 'hub/base',
+    anonymous,
+    read: async () => undefined,
+    client: new RegistryClient({ registry: 'reg.example' }),
+  };
 }
 
 function recorder() {

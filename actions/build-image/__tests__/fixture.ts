@@ -129,6 +129,7 @@ export class Fixture {
     double?: boolean;
     runnerTemp?: string;
     signal?: AbortSignal;
+    watchChildren?: boolean;
   }): Promise<{ run: ActionRun; builds: string[][]; invocations: string[][] }> {
     const tool = options.double ? { env: doubleEnv() } : repo2dockerUnderTest();
     const run = await runAction({
@@ -150,6 +151,7 @@ export class Fixture {
       recordArgvOf: ['repo2docker', ...(options.recordArgvOf ?? [])],
       ...(options.runnerTemp ? { runnerTemp: options.runnerTemp } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.watchChildren ? { watchChildren: true } : {}),
       timeoutMs: options.timeoutMs ?? 240_000,
     });
     this.runs.push(run);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { Fixture, imageRepo } from './fixture.js';
 
 jest.setTimeout(300_000);
@@ -207,6 +207,12 @@ describe('bad inputs get a clear error before any build', () => {
       /input "test" is "yes": expected one of "auto", "true", "false"/,
     ],
     [
+      'a repo-dir outside the workspace',
+      { 'repo-dir': '../../etc' },
+      {},
+      /input "repo-dir" is "\.\.\/\.\.\/etc": resolves to \/etc, outside the workspace .*Give a path inside the workspace/,
+    ],
+    [
       '--push in extra-args',
       { 'extra-args': '--push' },
       {},
@@ -218,9 +224,32 @@ describe('bad inputs get a clear error before any build', () => {
     const { run, invocations } = await fx.run({ workspace: dir, sha, image, inputs, env });
     expect(run.exitCode).toBe(1);
     expect(invocations).toEqual([]);
+    // As documented: `built` is false, and `tests` skipped, when the action failed before building.
+    expect(run.outputs).toMatchObject({ built: 'false', tests: 'skipped' });
     const failure = run.annotations.find((a) => a.level === 'error');
     expect(failure?.message).toMatch(message);
     expect(run.log).not.toMatch(/unexpected error/);
+  });
+
+  it('reads no appendix-file, and no subdir, from outside the workspace', async () => {
+    const { dir, sha } = await fx.repo(imageRepo({ 'images/.keep': '' }));
+    const elsewhere = await fx.tempDir('elsewhere');
+    await writeFile(join(elsewhere, 'appendix'), 'RUN echo appendix-from-outside-0f3c\n');
+    await symlink(elsewhere, join(dir, 'images', 'out'));
+    const { run, invocations } = await fx.run({
+      workspace: dir,
+      sha,
+      image: fx.image('outside'),
+      inputs: { 'appendix-file': relative(dir, join(elsewhere, 'appendix')), subdir: 'images/out' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(invocations).toEqual([]);
+    const message = run.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(message).toMatch(
+      /input "appendix-file" is "\.\.\/[^"]+\/appendix": resolves to \S+, outside the workspace/,
+    );
+    expect(message).toMatch(/input "subdir" is "images\/out": resolves to \S+, outside the workspace/);
+    expect(run.log).not.toContain('appendix-from-outside-0f3c');
   });
 
   it('refuses a repository with both binder/ and .binder/', async () => {

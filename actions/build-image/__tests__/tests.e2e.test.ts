@@ -118,6 +118,21 @@ describe('image-tests run inside the built image before anything is pushed', () 
     expect(run.log).not.toContain('must be deselected');
   });
 
+  it('get every line of image-test-command as an argument, one starting with # too', async () => {
+    const image = fx.image('tests-hash-arg');
+    const { dir, sha } = await fx.repo(imageRepo({ 'image-tests/test_x.py': 'def test_x():\n    pass\n' }));
+    const check =
+      "import sys; assert sys.argv[1:] == ['#1', ' spaced '], sys.argv[1:]; print('argv as written')";
+    const { run } = await fx.run({
+      workspace: dir,
+      sha,
+      image,
+      inputs: { 'image-test-command': `python3\n-c\n${check}\n#1\n spaced \n` },
+    });
+    expect(run.log).toContain('argv as written');
+    expect(run.exitCode).toBe(0);
+  });
+
   it('are refused before any build when .dockerignore leaves image-tests/ out of the image', async () => {
     const image = fx.image('tests-ignored');
     const { dir, sha } = await fx.repo(

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
+import { InputReader, type InputSource, runnerInputs, workspacePath } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import { parseImageName, parseReference, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { extraArgsProblems } from './repo2docker-argv.js';
-import { commitFromEvent, commitTag, INPUTS_TAG_PREFIX, type Commit } from './tags.js';
+import { commitFromEvent, commitTag, INPUTS_TAG_PREFIX, pullRequestBase, type Commit } from './tags.js';
 import { BROWSER_TESTS_DIR, IMAGE_TESTS_DIR, type TestMode } from './test-plan.js';
 
 export interface Inputs {
@@ -43,6 +43,12 @@ export interface Inputs {
   freeDiskSpace: boolean;
   /** Undefined: anonymous registry reads (a public image). */
   auth: GarAuth | undefined;
+  /** Record the image's packages and show what changed. */
+  packages: boolean;
+  /** The tag to compare packages with; undefined: the default (the pull request base, else the parent commit). */
+  compareWith: string | undefined;
+  /** On a pull request, the head of the branch it goes into. */
+  baseSha: string | undefined;
 }
 
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -96,7 +102,8 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     parseImageName,
   );
 
-  const commit = commitFromEvent(env['GITHUB_EVENT_NAME'], readEventPayload(env), env['GITHUB_SHA']);
+  const payload = readEventPayload(env);
+  const commit = commitFromEvent(env['GITHUB_EVENT_NAME'], payload, env['GITHUB_SHA']);
   const givenTag = r.check('tag', r.optional('tag'), validateTag);
   let tag = givenTag;
   if (tag === undefined && r.optional('tag') === undefined) {
@@ -128,10 +135,16 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     if (valid !== undefined && valid !== tag && !additionalTags.includes(valid)) additionalTags.push(valid);
   }
 
+  // Everything the build reads stays in the workspace, so a path input can never put the runner's files in an image.
+  const inWorkspace =
+    (input: string, from = workspace) =>
+    (value: string) =>
+      workspacePath(input, value, { workspace, from });
   const repoDirInput = r.string('repo-dir', '.');
-  const repoDir = resolve(workspace, repoDirInput);
-  const repoDirOk = isDirectory(repoDir);
-  if (!repoDirOk) {
+  const repoDirInside = r.check('repo-dir', repoDirInput, inWorkspace('repo-dir'));
+  const repoDir = repoDirInside ?? resolve(workspace, repoDirInput);
+  const repoDirOk = repoDirInside !== undefined && isDirectory(repoDir);
+  if (repoDirInside !== undefined && !repoDirOk) {
     r.reject(
       'repo-dir',
       repoDirInput,
@@ -145,6 +158,8 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     subdir = insidePath(subdirInput);
     if (subdir === undefined) {
       r.reject('subdir', subdirInput, 'expected a relative path inside repo-dir, without ".."');
+    } else if (repoDirOk && r.check('subdir', subdir, inWorkspace('subdir', repoDir)) === undefined) {
+      subdir = undefined;
     } else if (repoDirOk && !isDirectory(join(repoDir, subdir))) {
       r.reject('subdir', subdirInput, `is not a directory in ${repoDir}`);
     }
@@ -196,16 +211,18 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
   if (appendixText !== undefined && appendixFile !== undefined) {
     r.reject('appendix-file', appendixFile, 'cannot be combined with "appendix"', 'Give one of the two.');
   } else if (appendixFile !== undefined) {
-    const path = resolve(workspace, appendixFile);
-    try {
-      appendix = readFileSync(path, 'utf8').replace(/\s+$/, '');
-    } catch (error) {
-      r.reject(
-        'appendix-file',
-        appendixFile,
-        `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'} at ${path})`,
-        'Give a path relative to the workspace.',
-      );
+    const path = r.check('appendix-file', appendixFile, inWorkspace('appendix-file'));
+    if (path !== undefined) {
+      try {
+        appendix = readFileSync(path, 'utf8').replace(/\s+$/, '');
+      } catch (error) {
+        r.reject(
+          'appendix-file',
+          appendixFile,
+          `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'} at ${path})`,
+          'Give a path relative to the workspace.',
+        );
+      }
     }
   }
 
@@ -270,12 +287,15 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     forceRebuild: r.boolean('force-rebuild', false),
     cacheFrom: cacheFromList.length > 0 ? cacheFromList : undefined,
     test,
-    imageTestCommand: r.list('image-test-command', 'newline'),
-    browserTestCommand: r.list('browser-test-command', 'newline'),
+    imageTestCommand: r.argv('image-test-command'),
+    browserTestCommand: r.argv('browser-test-command'),
     browserTestTimeoutSeconds: r.integer('browser-test-timeout', 120, { min: 1, max: 3600 }),
     browserTestPort: r.integer('browser-test-port', 8888, { min: 0, max: 65535 }),
     freeDiskSpace: r.boolean('free-disk-space', false),
     auth,
+    packages: r.boolean('packages', true),
+    compareWith: r.check('compare-with', r.optional('compare-with'), validateTag),
+    baseSha: pullRequestBase(env['GITHUB_EVENT_NAME'], payload),
   };
   r.finish();
   return inputs;

@@ -3,17 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as core from '@actions/core';
-import { appendSummary, ConfigurationError } from '@hub-image-actions/action-io';
+import { appendSummary } from '@hub-image-actions/action-io';
 import { formatReference } from '@hub-image-actions/image-ref';
 import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { argvPlan, buildImage } from './build.js';
-import { childEnv } from './child-env.js';
-import { describeContext, type ContextScan } from './context-scan.js';
+import { packagesPhase, withLayers, type ThisImage } from './packages.js';
+import { checkContext } from './context-check.js';
+import type { ContextScan } from './context-scan.js';
 import { readInputs, type Inputs } from './context.js';
-import { describeFindings } from './credentials.js';
 import { judgeRegistry, type Log } from './decide.js';
 import { readDisk, removeToolchains, type DiskPlace } from './disk.js';
 import { Docker } from './docker.js';
@@ -24,7 +23,7 @@ import { savedState } from './state.js';
 import { renderSummary, type Report } from './summary.js';
 import { inputsTag, tagsToPush } from './tags.js';
 import { runTests } from './test-phase.js';
-import { IMAGE_TESTS_DIR, selectSuites } from './test-plan.js';
+import { selectSuites } from './test-plan.js';
 import { describeEngine, findTheRepo2docker } from './tools.js';
 import { normalVersion } from './versions.js';
 
@@ -54,9 +53,12 @@ function describeTagSource(inputs: Inputs): string {
 export async function main(): Promise<void> {
   const clock = systemClock;
   const started = clock.now();
+  // What the outputs document for a run that stops at its inputs; every later phase sets them again.
+  core.setOutput('built', 'false');
+  core.setOutput('tests', 'skipped');
   const inputs = readInputs();
   const runner = systemRunner;
-  const env = childEnv(process.env);
+  const env = process.env;
   const runnerTemp = process.env['RUNNER_TEMP'] || tmpdir();
   const workspace = process.env['GITHUB_WORKSPACE'];
   const imageRef = formatReference({ name: inputs.image, tag: inputs.tag });
@@ -65,25 +67,12 @@ export async function main(): Promise<void> {
   core.info(`Image ${imageRef} (tag from ${describeTagSource(inputs)}), context ${inputs.contextDir}`);
 
   // Everything that does not wait on something else starts now; each phase awaits its part.
-  const {
-    versions,
-    builder,
-    probe,
-    repo2dockerOnPath,
-    scan,
-    hashing,
-    candidates,
-    reader,
-    fetching,
-    localImage,
-    loggingIn,
-    dockerConfig,
-  } = startEarly({ inputs, runner, env, imageRef, runnerTemp, workspace, hashInputs });
+  const pending = startEarly({ inputs, runner, env, imageRef, runnerTemp, workspace, hashInputs });
 
   let diskPlaces: DiskPlace[] = [];
   try {
     const engine = await core.group('Docker engine', async () => {
-      const found = await versions;
+      const found = await pending.versions;
       describeEngine(found, inputs.repo2dockerVersion, log);
       return found;
     });
@@ -95,8 +84,8 @@ export async function main(): Promise<void> {
     ];
     report.disk.before = await readDisk(diskPlaces);
 
-    const context = await core.group('Build context', () => checkContext(inputs, scan));
-    const hash = await hashing;
+    const context = await core.group('Build context', () => checkContext(inputs, pending.scan));
+    const hash = await pending.hashing;
     const hashTag = inputsTag(hash);
     record.hashed(hash, context.readDirectly);
     core.info(`Inputs hash ${hash} (registry tag ${hashTag})`);
@@ -110,10 +99,10 @@ export async function main(): Promise<void> {
           hashTag,
           forceRebuild: inputs.forceRebuild,
           cacheFrom: inputs.cacheFrom,
-          candidates: await candidates,
+          candidates: await pending.candidates,
         },
-        reader,
-        fetching,
+        pending.reader,
+        pending.fetching,
         log,
       ),
     );
@@ -121,8 +110,28 @@ export async function main(): Promise<void> {
       registry,
       tagsToPush(inputs.tag, inputs.additionalTags, registry.pushHashTag ? hashTag : undefined),
     );
+    // A build may read the compared image's layers (when it has no stored manifest) while repo2docker runs.
+    const compared = registry.decision.reuse
+      ? pending.compared
+      : withLayers(pending.reader, pending.compared);
+    compared.catch(() => undefined);
+    const packages = (image: ThisImage) =>
+      packagesPhase({
+        inputs,
+        image,
+        pending,
+        compared,
+        runner,
+        runnerTemp,
+        record: (o) => record.packages(o),
+      });
     if (registry.decision.reuse) {
-      probe.abort(); // repo2docker is not needed
+      pending.probe.abort(); // repo2docker is not needed
+      await packages({
+        built: false,
+        digest: registry.decision.image.manifestDigest,
+        compressedBytes: registry.decision.image.compressedSize,
+      });
       record.reused(
         registry.decision,
         inputs.repo2dockerVersion,
@@ -147,7 +156,7 @@ export async function main(): Promise<void> {
           runnerTemp,
           log: (line) => core.info(line),
         },
-        await repo2dockerOnPath,
+        await pending.repo2dockerOnPath,
         log,
       );
       record.repo2docker(found.version);
@@ -155,8 +164,8 @@ export async function main(): Promise<void> {
     });
 
     const buildEnv = await core.group('Build', async () => {
-      core.info((await builder).note);
-      const login = await loggingIn;
+      core.info((await pending.builder).note);
+      const login = await pending.loggingIn;
       if (login.message !== undefined) core.info(login.message);
       if (login.warning !== undefined) {
         core.warning(login.warning);
@@ -167,10 +176,10 @@ export async function main(): Promise<void> {
         {
           repo2docker,
           engine,
-          load: (await builder).load,
+          load: (await pending.builder).load,
           hash,
           forceRebuild: inputs.forceRebuild,
-          existing: await localImage,
+          existing: await pending.localImage,
           cacheLayers: registry.cache.map((image) => image.diffIds),
           cwd: inputs.repoDir,
           env: login.env,
@@ -183,18 +192,19 @@ export async function main(): Promise<void> {
           `${built.stats.cachedSteps} of ${built.stats.steps} steps cached, ` +
           `${built.layersFromCache} of ${built.image.layers.length} layers already in the cache images`,
       );
-      return login.env;
+      return { env: login.env, bytes: built.image.size };
     });
+    await packages({ built: true, ref: imageRef, uncompressedBytes: buildEnv.bytes });
 
-    await testPhase(inputs, runner, new Docker(runner, buildEnv), context, report, runnerTemp, env);
+    await testPhase(inputs, runner, new Docker(runner, buildEnv.env), context, report, runnerTemp, env);
   } catch (error) {
     record.failed(error);
     throw error;
   } finally {
-    probe.abort();
+    pending.probe.abort();
     // A login still in flight (the build failed before it was needed) must finish before its config is removed.
-    await loggingIn.catch(() => undefined);
-    const configDir = dockerConfig();
+    await pending.loggingIn.catch(() => undefined);
+    const configDir = pending.dockerConfig();
     if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
     record.finished(clock.now() - started);
     if (diskPlaces.length > 0) report.disk.after = await readDisk(diskPlaces);
@@ -210,7 +220,7 @@ export async function post(): Promise<void> {
     await rm(state.dockerConfigDir, { recursive: true, force: true });
     core.info(`Removed the private docker config ${state.dockerConfigDir}`);
   }
-  const docker = new Docker(systemRunner, childEnv(process.env));
+  const docker = new Docker(systemRunner, process.env);
   for (const name of (state.containers ?? '').split('\n').filter(Boolean)) {
     await docker.removeContainer(name);
   }
@@ -232,29 +242,6 @@ function hashInputs(inputs: Inputs, context: ContextScan): string {
     },
     context.hashed,
   );
-}
-
-async function checkContext(inputs: Inputs, scanning: Promise<ContextScan>): Promise<ContextScan> {
-  const context = await scanning;
-  core.info(describeContext(context));
-  if (context.findings.length > 0) {
-    for (const finding of context.findings) {
-      core.error(`${finding.what}. ${finding.fix}.`, {
-        title: 'Credential in the build context',
-        file: join(inputs.contextDir, finding.path),
-      });
-    }
-    throw new ConfigurationError(describeFindings(inputs.contextDir, context.findings));
-  }
-  core.info('No credential files in what repo2docker will copy.');
-  const selection = selectSuites(inputs.test, context.present);
-  if (selection.imageTests && context.excludedTestDirs.includes(IMAGE_TESTS_DIR)) {
-    throw new ConfigurationError(
-      `${IMAGE_TESTS_DIR}/ is left out of the image by ${context.ignoreFiles.join(' or ')}, so the image tests cannot run in it`,
-      `Remove it from the ignore file, or set test: false`,
-    );
-  }
-  return context;
 }
 
 async function testPhase(

@@ -11,7 +11,8 @@ import { probePath } from './repo2docker.js';
 import { fetchRegistry, registryReader } from './registry.js';
 import { cacheCandidates } from './reuse.js';
 import { savedState } from './state.js';
-import { commitTag, firstParent, inputsTag } from './tags.js';
+import { startComparison } from './packages.js';
+import { commitTag, comparisonFor, firstParent, inputsTag } from './tags.js';
 import { chooseBuilder } from './tools.js';
 
 /** Starts work now and lets a later phase await it; a rejection is handled there, not as an unhandled one. */
@@ -78,6 +79,13 @@ export function startEarly(run: {
             ),
           }),
         );
+  // The image this one is compared with: its tag is known from the event or the parent commit.
+  const comparison = early(parent.then((sha) => comparisonFor(inputs.compareWith, inputs.baseSha, sha)));
+  const compared = early(
+    comparison.then((c) =>
+      inputs.packages ? startComparison(reader, c) : { found: false as const, why: 'packages is false' },
+    ),
+  );
   // A build needs these; started now, they are ready by then (and cost nothing a reuse would wait for).
   const localImage = early(docker.inspectImage(run.imageRef));
   let dockerConfigDir: string | undefined;
@@ -106,6 +114,8 @@ export function startEarly(run: {
     fetching,
     localImage,
     loggingIn,
+    comparison,
+    compared,
     /** The private docker config, once the login made one. */
     dockerConfig: () => dockerConfigDir,
   };

@@ -14,6 +14,8 @@ export interface RegistryReader {
   repository: string;
   anonymous: boolean;
   read(reference: string): Promise<ImageSummary | undefined>;
+  /** For what the lookups by tag do not cover: the package manifests stored with images. */
+  client: RegistryClient;
 }
 
 const POLICY = { maxAttempts: 3, maxElapsedMs: 20_000, baseDelayMs: 500, maxDelayMs: 4_000 };
@@ -34,6 +36,7 @@ export function registryReader(options: {
     registry: options.registry,
     repository: options.repository,
     anonymous: options.credentials === undefined,
+    client,
     async read(reference) {
       const outcome = await retry(() => readImage(client, options.repository, reference, options.platform), {
         policy: POLICY,

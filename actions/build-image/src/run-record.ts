@@ -1,6 +1,7 @@
 // What a run says about itself: the report behind the job summary and the step outputs, filled as the phases end.
 import { BuildFailedError, type BuildOutcome } from './build.js';
 import type { RegistryView } from './decide.js';
+import type { PackagesOutcome } from './packages.js';
 import type { ReuseDecision } from './reuse.js';
 import type { Report } from './summary.js';
 import { normalVersion } from './versions.js';
@@ -35,6 +36,13 @@ export class RunRecord {
       'repo2docker-version': '',
       tests: 'skipped',
       tags: '',
+      'package-manifest': '',
+      'packages-diff': '',
+      'packages-added': '',
+      'packages-removed': '',
+      'packages-upgraded': '',
+      'packages-downgraded': '',
+      'packages-major': '',
       IMAGE_SHA_NAME: imageRef,
       IMAGE_SHA_TAG: tag,
     };
@@ -107,6 +115,16 @@ export class RunRecord {
     this.outputs['image-id'] = image.id;
     this.outputs['local-image'] = this.report.imageRef;
     this.outputs['size-bytes'] = String(image.size);
+  }
+
+  packages(outcome: PackagesOutcome): void {
+    this.report.packages = outcome.report;
+    this.outputs['package-manifest'] = outcome.manifestFile ?? '';
+    this.outputs['packages-diff'] = outcome.diffFile ?? '';
+    const counts = outcome.counts;
+    for (const kind of ['added', 'removed', 'upgraded', 'downgraded', 'major'] as const) {
+      this.outputs[`packages-${kind}`] = counts === undefined ? '' : String(counts[kind]);
+    }
   }
 
   /** A run that threw: the reason goes in the summary; a built image whose tests failed stays "built". */

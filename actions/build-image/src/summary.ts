@@ -2,6 +2,7 @@
 // what the tests said, and which tools did it. A pure function of the report, so it is tested as text.
 import { formatBytes, formatDuration } from '@hub-image-actions/action-io';
 import type { DiskReading, Removal } from './disk.js';
+import type { PackagesReport } from './packages.js';
 import type { SuiteResult } from './tests.js';
 
 export interface CacheReport {
@@ -34,6 +35,8 @@ export interface Report {
   disk: { before: DiskReading[]; after: DiskReading[]; removals: Removal[] };
   failure?: { title: string; lines: string[] };
   warnings: string[];
+  /** What the image contains against the image it replaces. */
+  packages?: PackagesReport;
 }
 
 function escapeCell(text: string): string {
@@ -111,6 +114,7 @@ export function renderSummary(report: Report): string {
   }
   if (report.outcome !== 'reused') rows.push(['Layer cache', cacheLine(report.cache)]);
   rows.push(['Tests', testsLine(report.tests)]);
+  if (report.packages !== undefined) rows.push(['Packages', `against ${report.packages.against}`]);
   rows.push([
     'Versions',
     [
@@ -148,6 +152,17 @@ export function renderSummary(report: Report): string {
   }
   if (report.failure !== undefined) {
     sections.push('', `#### ${report.failure.title}`, '', block(report.failure.lines));
+  }
+  if (report.packages?.markdown !== undefined) sections.push('', report.packages.markdown.trimEnd());
+  if (report.packages !== undefined && report.packages.notes.length > 0) {
+    sections.push(
+      '',
+      '<details><summary>Package manifest notes</summary>',
+      '',
+      ...report.packages.notes.map((n) => `- ${n}`),
+      '',
+      '</details>',
+    );
   }
   for (const suite of report.tests.suites.filter((s) => !s.passed)) {
     sections.push('', `#### ${suite.suite} failed: last lines`, '', block(suite.tail));

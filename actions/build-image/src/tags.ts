@@ -35,6 +35,31 @@ export function commitFromEvent(
   return undefined;
 }
 
+/** The head of the branch a pull request goes into, from the event payload; undefined for other events. */
+export function pullRequestBase(eventName: string | undefined, payload: unknown): string | undefined {
+  if (eventName === undefined || !PULL_REQUEST_EVENTS.has(eventName)) return undefined;
+  const base = (payload as { pull_request?: { base?: { sha?: unknown } } } | undefined)?.pull_request?.base
+    ?.sha;
+  return typeof base === 'string' && FULL_SHA.test(base) ? base : undefined;
+}
+
+/** The image whose packages this one's are compared with: the tag to read, and what it is for the summary. */
+export type Comparison = { tag: string; what: string } | { tag: undefined; why: string };
+
+/** `compare-with` when given; on a pull request its base's image; else the parent commit's image. */
+export function comparisonFor(
+  given: string | undefined,
+  base: string | undefined,
+  parent: string | undefined,
+): Comparison {
+  if (given !== undefined) return { tag: given, what: `the compare-with image (${given})` };
+  if (base !== undefined)
+    return { tag: commitTag(base), what: `the pull request base's image (${commitTag(base)})` };
+  if (parent !== undefined)
+    return { tag: commitTag(parent), what: `the parent commit's image (${commitTag(parent)})` };
+  return { tag: undefined, why: 'the commit has no parent to compare with' };
+}
+
 /** Existing hubs use the first 12 hex characters of the commit. */
 export function commitTag(sha: string): string {
   return shortShaTag(sha);

@@ -136,6 +136,7 @@ export class World {
     recordArgvOf?: string[];
     runnerTemp?: string;
     signal?: AbortSignal;
+    watchChildren?: boolean;
   }): Promise<ActionRun> {
     const run: RunActionOptions = {
       action: 'bump-hubploy',
@@ -157,6 +158,7 @@ export class World {
       ...(options.recordArgvOf === undefined ? {} : { recordArgvOf: options.recordArgvOf }),
       ...(options.runnerTemp === undefined ? {} : { runnerTemp: options.runnerTemp }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.watchChildren ? { watchChildren: true } : {}),
     };
     return runAction(run);
   }

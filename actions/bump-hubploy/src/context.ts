@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
+import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
 import { readGitHubAuth, type GitHubAuth, type Repo } from '@hub-image-actions/github-access';
 import { parseImageName, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { tagKind } from './order.js';
@@ -22,6 +23,10 @@ export interface Inputs {
   dryRun: boolean;
   auth: GitHubAuth;
   sourceToken: string | undefined;
+  /** Show in the pull request what changes in the images' packages. */
+  packages: boolean;
+  /** For reading the package manifests from a private registry; undefined: anonymous reads. */
+  registryAuth: GarAuth | undefined;
 }
 
 /** What the runner tells the action about where it runs. */
@@ -97,6 +102,8 @@ export function readInputs(source: InputSource = runnerInputs, env: NodeJS.Proce
     dryRun: r.boolean('dry-run', false),
     auth,
     sourceToken: r.secret('source-token'),
+    packages: r.boolean('packages', true),
+    registryAuth: readGarAuth(r, { required: false }),
   };
   r.finish();
   return inputs as Inputs;

@@ -19,6 +19,7 @@ import { DeploymentClone } from '@hub-image-actions/deployment-repo';
 import * as gh from './github.js';
 import { headline, outputsFor, summaryFor, type Outcome } from './outcome.js';
 import { WORK_DIR_PREFIX } from './post.js';
+import { packageChanges } from './packages.js';
 import { settlePullRequest } from './pull-request.js';
 import { checkRefNames } from './ref-names.js';
 import { ImageHistory } from './source.js';
@@ -97,7 +98,18 @@ async function bump(inputs: Inputs, scope: RunScope, started: number): Promise<v
   const outcome: Outcome =
     result.kind === 'planned'
       ? { ...result, operation: 'none' }
-      : await core.group('Pull request', () => settlePullRequest(work, result, found));
+      : await core.group('Pull request', () =>
+          settlePullRequest(work, result, found, (plan) =>
+            inputs.packages
+              ? packageChanges({
+                  image: inputs.image,
+                  plan,
+                  auth: inputs.registryAuth,
+                  log: core.info,
+                })
+              : Promise.resolve(''),
+          ),
+        );
 
   for (const [name, value] of Object.entries(outputsFor(outcome))) core.setOutput(name, value);
   core.info(`${headline(outcome, inputs.tag)} (${formatDuration(Date.now() - started)})`);

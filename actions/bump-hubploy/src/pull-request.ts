@@ -6,6 +6,7 @@ import * as gh from './github.js';
 import { labelChanges, MAX_LABEL_LENGTH } from './labels.js';
 import type { BranchResult, Outcome } from './outcome.js';
 import { marker, pullRequestBody, pullRequestTitle, updateComment } from './report.js';
+import type { BumpPlan } from './plan.js';
 import type { Found } from './references.js';
 
 type Settled = Exclude<BranchResult, { kind: 'planned' }>;
@@ -15,6 +16,7 @@ export async function settlePullRequest(
   work: BumpWork,
   result: Settled,
   found: Found | undefined,
+  packages: (plan: BumpPlan) => Promise<string> = async () => '',
 ): Promise<Outcome> {
   const { api, inputs, branch } = work;
   const repo = inputs.deploymentRepo;
@@ -29,7 +31,12 @@ export async function settlePullRequest(
   }
 
   const title = pullRequestTitle(inputs.image, inputs.tag);
-  const body = pullRequestBody(inputs.image, result.plan, await work.history.describe(), found?.legacy ?? []);
+  const body = [
+    pullRequestBody(inputs.image, result.plan, await work.history.describe(), found?.legacy ?? []),
+    await packages(result.plan),
+  ]
+    .filter((part) => part !== '')
+    .join('\n\n');
   let pull = await gh.findOpenPull(api, repo, branch, inputs.baseBranch);
   let created = false;
   if (pull === undefined) {

@@ -70,6 +70,34 @@ describe('readInputs', () => {
     });
   });
 
+  it.each([
+    ['US-CENTRAL1-DOCKER.PKG.DEV', 'us-central1-docker.pkg.dev', 'us-central1'],
+    ['Us-Central1-Docker.Pkg.Dev', 'us-central1-docker.pkg.dev', 'us-central1'],
+  ])(
+    'takes the Artifact Registry host %s in any case, also with gar-only, and uses it in lower case',
+    (given, host, location) => {
+      const inputs = readInputs(inputsFrom({ ...GOOD, registry: given, 'gar-only': 'true' }));
+      expect(inputs.target.registry).toBe(host);
+      expect(inputs.target.full).toBe(`${host}/cal-icor-hubs/user-images/base-user-image`);
+      expect(inputs.gar).toMatchObject({ host, location, project: 'cal-icor-hubs' });
+      expect(inputs.hostAsGiven).toBe(given);
+    },
+  );
+
+  it('uses any other host in lower case, and a digest of the same repository in any case', () => {
+    const inputs = readInputs(
+      inputsFrom({
+        ...GOOD,
+        registry: 'LOCALHOST:5000',
+        source: '',
+        'source-digest': `localhost:5000/${GOOD['image-path']}@${DIGEST}`,
+      }),
+    );
+    expect(inputs.target.full).toBe(`localhost:5000/${GOOD['image-path']}`);
+    expect(inputs.hostAsGiven).toBe('LOCALHOST:5000');
+    expect(readInputs(inputsFrom(GOOD)).hostAsGiven).toBeUndefined();
+  });
+
   it('takes the whole address, a tag list with duplicates and comments, a digest and bounds', () => {
     const inputs = readInputs(
       inputsFrom({
@@ -128,7 +156,7 @@ describe('readInputs', () => {
     [
       'no auth mode',
       { 'workload-identity-provider': '', 'service-account': '' },
-      /"workload-identity-provider" is required: give one auth mode/,
+      /^input "workload-identity-provider", "service-account", "credentials-json" or "access-token" is required: none of the auth inputs has a value/,
     ],
     ['half of keyless', { 'service-account': '' }, /"service-account" is required for keyless auth/],
     [
@@ -181,7 +209,7 @@ describe('readInputs', () => {
     ['a tag docker refuses', { tags: 'v1, -bad' }, /"tags" is "-bad": tag "-bad" starts with "." or "-"/],
     ['both sources', { 'source-digest': DIGEST }, /"source" .* cannot be combined with "source-digest"/],
     ['no source', { source: '' }, /"source" is required/],
-    ['a malformed source', { source: 'UPPER/case:tag' }, /input "source" is "UPPER\/case:tag"/],
+    ['a malformed source', { source: 'user/Image:tag' }, /input "source" is "user\/Image:tag"/],
     [
       'a malformed digest',
       { source: '', 'source-digest': 'sha256:abc' },

@@ -1,5 +1,6 @@
 // Shared set-up of the push-to-gar end-to-end tests: a registry behind a fault proxy, fake Google endpoints whose
 // tokens the registry accepts, and small unique images built from the harness busybox.
+import { afterAll, beforeAll } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { BUSYBOX_IMAGE } from '@hub-image-actions/local-world/base-images';
@@ -7,6 +8,7 @@ import { docker, imageId, removeImages } from '@hub-image-actions/local-world/do
 import { FakeGoogle } from '@hub-image-actions/local-world/fake-google';
 import { FaultProxy } from '@hub-image-actions/local-world/fault-proxy';
 import { findLeaks, type Leak } from '@hub-image-actions/local-world/leak-checker';
+import { waitFor } from '@hub-image-actions/local-world/net';
 import { TestRegistry } from '@hub-image-actions/local-world/registry';
 import {
   cleanupRun,
@@ -32,6 +34,23 @@ export async function stopServices(services: Partial<Services>): Promise<void> {
   await services.google?.stop();
   await services.proxy?.stop();
   await services.registry?.stop();
+}
+
+/**
+ * The services of a suite: started before its tests (handed to `started`), stopped after them, with the runs and
+ * images the suite made.
+ */
+export function useServices(started: (services: Services) => void): void {
+  let services: Partial<Services> = {};
+  beforeAll(async () => {
+    services = await startServices();
+    started(services as Services);
+  });
+  afterAll(async () => {
+    await cleanupRuns();
+    await removeBuiltImages();
+    await stopServices(services);
+  });
 }
 
 const images: string[] = [];
@@ -75,6 +94,54 @@ export async function push(options: Omit<RunActionOptions, 'action'>): Promise<A
 
 export async function cleanupRuns(): Promise<void> {
   for (const run of runs.splice(0)) await cleanupRun(run);
+}
+
+export interface HeldPush {
+  /** The action's node process, to signal it alone as the runner does. */
+  pid: number;
+  run: Promise<ActionRun>;
+  repository: string;
+  image: { ref: string; id: string };
+}
+
+/**
+ * Starts a push of a new image (tag v1, the service-account key) through the fault proxy, whose first request
+ * matching `at` is held until `until` settles (never, by default). Resolves once that request is held: the push is
+ * under way, and the test decides what happens next.
+ */
+export async function pushHeld(
+  s: Services,
+  label: string,
+  at: { method: string; path: RegExp },
+  options: { until?: Promise<unknown>; watchChildren?: boolean } = {},
+): Promise<HeldPush> {
+  const image = await buildImage(label);
+  const repository = uniqueRepository(label);
+  const rule = s.proxy.addRule({
+    ...at,
+    action: { until: options.until ?? new Promise(() => undefined) },
+    times: 1,
+  });
+  s.proxy.clearLog();
+  let pid = 0;
+  const run = push({
+    inputs: {
+      image: `${s.proxy.host}/${repository}`,
+      tags: 'v1',
+      source: image.ref,
+      'credentials-json': s.google.serviceAccountKey().json,
+    },
+    onSpawn: (spawned) => (pid = spawned),
+    ...(options.watchChildren ? { watchChildren: true } : {}),
+  });
+  const what = `the ${at.method} ${String(at.path)} to be held`;
+  await Promise.race([
+    waitFor(what, async () => (rule.hits > 0 ? true : undefined), { timeoutMs: 60_000 }),
+    run.then((ended) => {
+      throw new Error(`the push ended (exit code ${ended.exitCode}) before ${what}:\n${ended.log}`);
+    }),
+  ]);
+  return { pid, run, repository, image };
 }
 
 /** The requests the proxy saw, as `METHOD path status [fault]`. */

@@ -8,12 +8,12 @@ describe('classifyRegistryCall', () => {
   it.each([
     [
       'a host DNS does not know',
-      new RegistryConnectionError('HEAD', URL, 'ENOTFOUND (getaddrinfo ENOTFOUND x)'),
+      new RegistryConnectionError('HEAD', URL, 'ENOTFOUND (getaddrinfo ENOTFOUND x)', 'ENOTFOUND'),
       false,
     ],
     [
       'a DNS server that failed for now',
-      new RegistryConnectionError('HEAD', URL, 'EAI_AGAIN (getaddrinfo EAI_AGAIN x)'),
+      new RegistryConnectionError('HEAD', URL, 'EAI_AGAIN (getaddrinfo EAI_AGAIN x)', 'EAI_AGAIN'),
       true,
     ],
     ['a reset connection', new RegistryConnectionError('PUT', URL, 'ECONNRESET (socket hang up)'), true],

@@ -2,6 +2,7 @@
 // (one deadline for the whole push), backoff with jitter, the server's Retry-After when it gives one, every
 // failed attempt logged with why and how long until the next.
 import { ConfigurationError, formatDuration } from '@hub-image-actions/action-io';
+import { RegistryConnectionError } from '@hub-image-actions/registry-client';
 import {
   RetriesExhaustedError,
   retry,
@@ -34,12 +35,16 @@ export class Deadline {
   }
 }
 
+const RESUME = 'tags already written are kept, and layers already uploaded are not sent again';
+
 /** The registry kept failing until the bound: not a bug, and re-running the job resumes the push. */
 export class PushGaveUpError extends ConfigurationError {
   constructor(what: string, exhausted: RetriesExhaustedError) {
     super(
       `${what}: ${exhausted.message}`,
-      'The registry is failing or throttling. Re-run the job later: tags already written are kept, and layers already uploaded are not sent again',
+      exhausted.cause instanceof RegistryConnectionError
+        ? `The registry stopped answering: check that it is up and reachable from this runner, then re-run the job (${RESUME})`
+        : `The registry is failing or throttling. Re-run the job later: ${RESUME}`,
     );
     this.name = 'PushGaveUpError';
   }
@@ -72,9 +77,13 @@ export async function withAttempts<T>(
         return operation(attempt);
       },
       {
-        policy: { maxAttempts: options.maxAttempts, maxElapsedMs: deadline.remainingMs(), ...BACKOFF },
+        policy: { maxAttempts: options.maxAttempts, maxElapsedMs: Infinity, ...BACKOFF },
         classify,
         clock: deadline.clock,
+        deadline: {
+          at: deadline.at,
+          limit: `the ${Math.round(deadline.totalMs / 1000)} s limit of retry-timeout`,
+        },
         ...(options.random ? { random: options.random } : {}),
         onRetry: ({ attempt, reason, delayMs, error }) => {
           const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);

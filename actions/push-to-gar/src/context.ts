@@ -16,8 +16,10 @@ import {
 export type Source = { kind: 'image'; ref: string } | { kind: 'digest'; digest: string };
 
 export interface Inputs {
-  /** The repository pushed to: registry host and path. */
+  /** The repository pushed to: registry host (in lower case) and path. */
   target: ImageName & { registry: string };
+  /** The host as the input spelt it, when that differs from `target.registry` (in case only). */
+  hostAsGiven: string | undefined;
   /** Set when the host is an Artifact Registry host: its location, project and repository. */
   gar: GarAddress | undefined;
   tags: string[];
@@ -35,6 +37,7 @@ const IMAGE_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 interface Target {
   name: ImageName & { registry: string };
   gar: GarAddress | undefined;
+  hostAsGiven: string;
 }
 
 function readTarget(r: InputReader, garOnly: boolean): Target | undefined {
@@ -80,7 +83,7 @@ function readTarget(r: InputReader, garOnly: boolean): Target | undefined {
   if (isGarHost(host)) {
     try {
       const gar = garAddressFrom(host, whole.slice(slash + 1));
-      return { name: { ...gar.name, registry: host }, gar };
+      return { name: { ...gar.name, registry: gar.host }, gar, hostAsGiven: host };
     } catch (error) {
       if (!(error instanceof InvalidGarAddressError) && !(error instanceof InvalidReferenceError))
         throw error;
@@ -106,7 +109,7 @@ function readTarget(r: InputReader, garOnly: boolean): Target | undefined {
     );
     return undefined;
   }
-  return { name: { ...name, registry: name.registry }, gar: undefined };
+  return { name: { ...name, registry: name.registry }, gar: undefined, hostAsGiven: host };
 }
 
 function readSource(r: InputReader, target: Target | undefined): Source | undefined {
@@ -177,6 +180,7 @@ export function readInputs(source: InputSource = runnerInputs): Inputs {
   const target = readTarget(r, r.boolean('gar-only', false));
   const inputs = {
     target: target?.name,
+    hostAsGiven: target?.hostAsGiven === target?.name.registry ? undefined : target?.hostAsGiven,
     gar: target?.gar,
     tags: readTags(r),
     source: readSource(r, target),

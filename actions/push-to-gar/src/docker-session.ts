@@ -9,7 +9,7 @@ import {
   removeDockerConfig,
   type AccessTokenSource,
 } from '@hub-image-actions/gar-auth';
-import type { ProcessRunner } from '@hub-image-actions/process';
+import { asCleanup, onCancel, type ProcessRunner } from '@hub-image-actions/process';
 import type { RetryDecision } from '@hub-image-actions/retry';
 import { withAttempts, type AttemptOptions } from './attempts.js';
 import { restoreLocalTag, tagForPush, type LocalTag } from './local-image.js';
@@ -54,11 +54,18 @@ export function classifyLogin(error: unknown): RetryDecision {
 export class DockerSession {
   private token: string | undefined;
   private readonly named: LocalTag[] = [];
+  private closed: Promise<string[]> | undefined;
+  private readonly forgetCancel: () => void;
 
   private constructor(
     readonly configDir: string,
     private readonly options: SessionOptions,
-  ) {}
+  ) {
+    // A cancelled step (SIGINT/SIGTERM) still removes the credential and undoes the names.
+    this.forgetCancel = onCancel(async () => {
+      for (const line of await this.close()) options.attempts.log.info(line);
+    });
+  }
 
   /** A fresh config under RUNNER_TEMP, logged in to the registry, and the image named for the likely push. */
   static async open(options: SessionOptions): Promise<DockerSession> {
@@ -119,16 +126,22 @@ export class DockerSession {
     return tag;
   }
 
-  /** Undoes the local names and removes the credential; returns what was done, for the log. */
-  async close(): Promise<string[]> {
-    const done: string[] = [];
+  /** Removes the credential and undoes the local names, once; returns what was done, for the log. */
+  close(): Promise<string[]> {
+    // Also when main closes it while the step is being cancelled: undoing the names needs docker.
+    this.closed ??= asCleanup(() => this.closeOnce());
+    return this.closed;
+  }
+
+  private async closeOnce(): Promise<string[]> {
+    this.forgetCancel();
+    await removeDockerConfig(this.configDir);
+    this.options.save({ dockerConfig: '' });
+    const done = [`Removed the docker credentials in ${this.configDir}.`];
     for (const tag of this.named.splice(0)) {
       done.push(`Local image name: ${await restoreLocalTag(this.options.runner, tag)}.`);
     }
     this.options.save({ localTag: '', localTagPrevious: '' });
-    await removeDockerConfig(this.configDir);
-    this.options.save({ dockerConfig: '' });
-    done.push(`Removed the docker credentials in ${this.configDir}.`);
     return done;
   }
 }

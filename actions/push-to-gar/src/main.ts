@@ -17,23 +17,20 @@ import { DockerPushFailure, dockerPush } from './docker-push.js';
 import { DockerSession, LoginFailedError } from './docker-session.js';
 import { localNames, requireLocalImage, restoreLocalTag } from './local-image.js';
 import { isLocalImage, planTags, tagToPush, type LocalImage, type TagPlan } from './plan.js';
-import { readManifest, readTags, putTag, verifyTags, type Repository } from './registry-ops.js';
+import {
+  isRefused,
+  readManifest,
+  readTags,
+  putTag,
+  registryAnswers,
+  verifyTags,
+  type Repository,
+} from './registry-ops.js';
 import { pushOutputs, summaryMarkdown, type PushReport, type TagResult } from './report.js';
 import { pushState } from './state.js';
 
 const runner = systemRunner;
 const log = { info: (line: string) => core.info(line), warning: (line: string) => core.warning(line) };
-
-/**
- * Node loads its fetch implementation on the first call, about 50 ms of blocking work: done while docker inspects
- * the image in its own process, rather than later on the way to the push.
- */
-function warmUpFetch(): void {
-  fetch('data:,').then(
-    (response) => response.arrayBuffer(),
-    () => undefined,
-  );
-}
 
 function identityOf(auth: GarAuth): string | undefined {
   if (auth.mode === 'workload-identity') return auth.serviceAccount;
@@ -51,6 +48,11 @@ function describeInputs(inputs: Inputs): void {
   core.info(
     `Target:   ${inputs.target.full}${inputs.gar ? ` (Artifact Registry: project ${inputs.gar.project}, location ${inputs.gar.location}, repository ${inputs.gar.repository})` : ''}`,
   );
+  if (inputs.hostAsGiven !== undefined) {
+    core.info(
+      `Host:     ${inputs.hostAsGiven} is used as ${inputs.target.registry}: host names are case-insensitive, and docker and the registry API get this one spelling`,
+    );
+  }
   core.info(`Tags:     ${inputs.tags.join(', ')}`);
   core.info(
     `Source:   ${inputs.source.kind === 'image' ? `local image ${inputs.source.ref}` : `digest ${inputs.source.digest}, already in the repository`}`,
@@ -113,9 +115,15 @@ function explain(error: unknown, attempt: Attempt): unknown {
     });
     return new ConfigurationError(message, fix);
   }
-  if (error instanceof RegistryConnectionError && /ENOTFOUND/.test(error.reason)) {
+  if (error instanceof RegistryConnectionError && error.code === 'ENOTFOUND') {
     const { message, fix } = diagnoseRefusal('unknown-host', error.reason, attempt);
     return new ConfigurationError(message, fix);
+  }
+  if (isRefused(error)) {
+    return new ConfigurationError(
+      `nothing answers at ${attempt.host}: ${error.reason}, for ${error.method} ${error.url}; no token was minted and docker did not log in`,
+      `Check the host and port in "image" (or "registry"), and that the registry is running and reachable from this runner`,
+    );
   }
   return error;
 }
@@ -218,6 +226,19 @@ type Resolved =
   | { kind: 'digest'; digest: string }
   | { kind: 'image'; ref: string; image: LocalImage; names: Map<string, string> };
 
+/** The local image `source` names; the push names it may get are looked up alongside, to restore them afterwards. */
+async function localSource(ref: string, inputs: Inputs): Promise<Resolved> {
+  const [image, names] = await Promise.all([
+    requireLocalImage(runner, ref),
+    localNames(
+      runner,
+      inputs.tags.map((tag) => `${inputs.target.full}:${tag}`),
+    ),
+  ]);
+  core.info(`${ref} is ${image.id}`);
+  return { kind: 'image', ref, image, names };
+}
+
 /** What each tag holds now, and so which tags to write. Refuses before any write when a tag holds another image. */
 async function planPush(
   inputs: Inputs,
@@ -307,25 +328,6 @@ export async function main(): Promise<void> {
   });
   const given = inputs.source;
   const tokens = createAccessTokenSource(inputs.auth);
-  const source: Resolved =
-    given.kind === 'image'
-      ? await core.group('Local image', async () => {
-          // The names the push may give the image are looked up alongside, to restore them afterwards.
-          const inspected = Promise.all([
-            requireLocalImage(runner, given.ref),
-            localNames(
-              runner,
-              inputs.tags.map((tag) => `${inputs.target.full}:${tag}`),
-            ),
-          ]);
-          warmUpFetch();
-          const [image, names] = await inspected;
-          core.info(`${given.ref} is ${image.id}`);
-          return { kind: 'image', ref: given.ref, image, names };
-        })
-      : given;
-  await core.group('Access token', () => mintToken(tokens, inputs.auth));
-
   const repo: Repository = {
     client: new RegistryClient({
       registry: inputs.target.registry,
@@ -340,6 +342,34 @@ export async function main(): Promise<void> {
     log,
     counter,
   };
+  const attempt: Attempt = {
+    host: inputs.target.registry,
+    path: inputs.target.path,
+    gar: inputs.gar,
+    identity: identityOf(inputs.auth),
+    authMode: inputs.auth.mode,
+  };
+  // Before any token is minted or docker logs in: does anything answer there at all? First asked (without a
+  // credential) while docker inspects the image, which also hides the first load of Node's fetch, about 50 ms.
+  const asking = new AbortController();
+  const asked = repo.client.ping(asking.signal);
+  asked.catch(() => undefined); // awaited in its own phase
+  let source: Resolved;
+  try {
+    source =
+      given.kind === 'image' ? await core.group('Local image', () => localSource(given.ref, inputs)) : given;
+  } catch (error) {
+    asking.abort(); // the answer is not needed any more, and must not keep the step waiting
+    throw error;
+  }
+  await core.group('Registry', async () => {
+    const status = await registryAnswers(repo, options, asked).catch((error: unknown) => {
+      throw explain(error, attempt);
+    });
+    core.info(`${repo.client.baseUrl} answers (${status} to GET /v2/ without credentials).`);
+  });
+  await core.group('Access token', () => mintToken(tokens, inputs.auth));
+
   const written: Written = { results: new Map(), notes: [] };
   // Pushing a local image needs docker logged in: that starts now, alongside reading the tags.
   const session =
@@ -376,13 +406,7 @@ export async function main(): Promise<void> {
       notes: written.notes,
     });
   } catch (error) {
-    throw explain(error, {
-      host: inputs.target.registry,
-      path: inputs.target.path,
-      gar: inputs.gar,
-      identity: identityOf(inputs.auth),
-      authMode: inputs.auth.mode,
-    });
+    throw explain(error, attempt);
   } finally {
     const opened = await session?.catch(() => undefined);
     for (const line of (await opened?.close()) ?? []) core.info(line);

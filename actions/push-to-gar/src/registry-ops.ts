@@ -15,8 +15,13 @@ import type { ExistingTag } from './plan.js';
 
 /** Like the registry client's classification, except that a host DNS does not know is not worth waiting for. */
 export function classifyRegistryCall(error: unknown): RetryDecision {
-  if (error instanceof RegistryConnectionError && /^ENOTFOUND\b/.test(error.reason)) return { retry: false };
+  if (error instanceof RegistryConnectionError && error.code === 'ENOTFOUND') return { retry: false };
   return classifyRegistryFailure(error);
+}
+
+/** Nothing listens at the address: before anything else was done, that is the answer, not a failure to wait out. */
+export function isRefused(error: unknown): error is RegistryConnectionError {
+  return error instanceof RegistryConnectionError && error.code === 'ECONNREFUSED';
 }
 
 export interface Repository {
@@ -47,6 +52,25 @@ export async function readTag(
       return { digest: head.digest, configDigest: manifest && manifestContent(manifest)?.config?.digest };
     },
     classifyRegistryCall,
+    readOnly(options),
+  );
+  return value;
+}
+
+/**
+ * Whether a registry answers at all (any HTTP status to `GET /v2/`), asked before a token is minted or docker
+ * logs in: a refused connection or an unknown host fails here, at once. `asked` is a first ping already under
+ * way. Returns the status.
+ */
+export async function registryAnswers(
+  repo: Repository,
+  options: AttemptOptions,
+  asked?: Promise<number>,
+): Promise<number> {
+  const { value } = await withAttempts(
+    `reaching ${repo.client.baseUrl}`,
+    (attempt) => (attempt === 1 && asked !== undefined ? asked : repo.client.ping()),
+    (error) => (isRefused(error) ? { retry: false } : classifyRegistryCall(error)),
     readOnly(options),
   );
   return value;

@@ -19,6 +19,15 @@ describe('readInputs', () => {
     });
   });
 
+  it('takes keywords in any case, like booleans: AUTO, Any, TRUE', () => {
+    expect(
+      readInputs(
+        inputsFrom({ jobs: 'AUTO', 'yamllint-version': 'Any', strict: 'TRUE', 'changed-only': 'False' }),
+      ),
+    ).toMatchObject({ jobs: undefined, yamllintVersion: 'any', strict: true, changedOnly: false });
+    expect(readInputs(inputsFrom({ jobs: ' 8 ' })).jobs).toBe(8);
+  });
+
   it('reads every input', () => {
     const inputs = readInputs(
       inputsFrom({

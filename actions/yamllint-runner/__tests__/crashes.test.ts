@@ -1,59 +1,77 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProcessRunner } from '@hub-image-actions/process';
-import { crashError, findCrashes, lastWords, type YamllintCall } from '../src/lint-run.js';
+import { crashError, findCrashes, lastWords, type Segment, type YamllintCall } from '../src/lint-run.js';
 
 /** A yamllint double that dies with a traceback whenever it is given one of `bad`, and counts its runs. */
 function crashingOn(bad: Set<string>): { call: YamllintCall; runs: () => number } {
   let runs = 0;
   const runner: ProcessRunner = {
-    run: async (_command, args) => {
+    run: async (_command, _args, options) => {
       runs += 1;
+      // The driver reads yamllint's arguments NUL-separated from stdin.
+      const args = String(options?.stdin ?? '').split('\0');
       const culprit = args.find((arg) => bad.has(arg));
       return culprit === undefined
-        ? { exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '' }
+        ? { exitCode: 0, signal: null, timedOut: false, stdout: '', stdoutBytes: Buffer.alloc(0), stderr: '' }
         : {
             exitCode: 1,
             signal: null,
             timedOut: false,
             stdout: '',
+            stdoutBytes: Buffer.alloc(0),
             stderr: `Traceback (most recent call last):\n  File "x", line 1\nValueError: bad ${culprit}\n`,
           };
     },
   };
   return {
-    call: { command: 'yamllint', runner, cwd: '/', env: {}, config: { kind: 'discovery' } },
+    call: { python: ['python3'], runner, cwd: '/', env: {}, config: { kind: 'discovery' } },
     runs: () => runs,
   };
 }
 
-const list = (count: number) => Array.from({ length: count }, (_, i) => `./f-${i}.yaml`);
+const list = (count: number) => Array.from({ length: count }, (_, i) => Buffer.from(`./f-${i}.yaml`));
+const b = (name: string): Buffer => Buffer.from(name);
+
+/** The crashing files the segments name, and what the runs say of them. */
+function crashed(segments: Segment[]): Array<[string | undefined, string]> {
+  return segments.flatMap((segment) =>
+    'crash' in segment
+      ? [[segment.file?.toString(), segment.crash.lastLine] as [string | undefined, string]]
+      : [],
+  );
+}
 
 describe('findCrashes', () => {
   it('finds the one file in 200 by bisection, in about 2·log2(200) runs', async () => {
     const { call, runs } = crashingOn(new Set(['./f-137.yaml']));
-    const found = await findCrashes(call, list(200), 5);
-    expect(found.map((crash) => [crash.file, crash.lastLine])).toEqual([
-      ['./f-137.yaml', 'ValueError: bad ./f-137.yaml'],
-    ]);
+    const segments = await findCrashes(call, list(200), 5);
+    expect(crashed(segments)).toEqual([['./f-137.yaml', 'ValueError: bad ./f-137.yaml']]);
     expect(runs()).toBeLessThanOrEqual(16);
+    // The other 199 files linted, in segments that keep the list's order.
+    expect(segments.flatMap((segment) => segment.files)).toEqual(list(200));
+    const linted = segments.filter((segment) => 'problems' in segment).flatMap((segment) => segment.files);
+    expect(linted).toHaveLength(199);
   });
 
-  it('finds several, in list order, and stops at the limit', async () => {
+  it('finds several, in list order, and stops at the limit, leaving the rest unlinted', async () => {
     const bad = new Set(['./f-3.yaml', './f-50.yaml', './f-51.yaml', './f-99.yaml']);
-    expect((await findCrashes(crashingOn(bad).call, list(100), 5)).map((crash) => crash.file)).toEqual([
+    expect(crashed(await findCrashes(crashingOn(bad).call, list(100), 5)).map(([file]) => file)).toEqual([
       './f-3.yaml',
       './f-50.yaml',
       './f-51.yaml',
       './f-99.yaml',
     ]);
-    expect((await findCrashes(crashingOn(bad).call, list(100), 2)).map((crash) => crash.file)).toEqual([
-      './f-3.yaml',
-      './f-50.yaml',
-    ]);
+    const limited = await findCrashes(crashingOn(bad).call, list(100), 2);
+    expect(crashed(limited).map(([file]) => file)).toEqual(['./f-3.yaml', './f-50.yaml']);
+    expect(limited.flatMap((segment) => segment.files)).toEqual(list(100));
+    const skipped = limited.filter((segment) => 'skipped' in segment).flatMap((segment) => segment.files);
+    expect(skipped.map(String)).toContain('./f-99.yaml');
   });
 
-  it('finds nothing when no smaller run crashes', async () => {
-    expect(await findCrashes(crashingOn(new Set()).call, list(10), 5)).toEqual([]);
+  it('finds nothing when no smaller run crashes: every file linted', async () => {
+    const segments = await findCrashes(crashingOn(new Set()).call, list(10), 5);
+    expect(crashed(segments)).toEqual([]);
+    expect(segments.every((segment) => 'problems' in segment)).toBe(true);
   });
 });
 
@@ -79,10 +97,10 @@ describe('crashError', () => {
   it('names every file and mentions UTF-8 only when yamllint does', () => {
     const error = crashError(
       [
-        { file: './a.yaml', files: ['./a.yaml'], exit: 'exit code 1', lastLine: utf8 },
+        { file: b('./a.yaml'), files: [b('./a.yaml')], exit: 'exit code 1', lastLine: utf8 },
         {
-          file: './b.yaml',
-          files: ['./b.yaml'],
+          file: b('./b.yaml'),
+          files: [b('./b.yaml')],
           exit: 'exit code 1',
           lastLine: 'OSError: [Errno 5] I/O error',
         },
@@ -98,8 +116,8 @@ describe('crashError', () => {
     const other = crashError(
       [
         {
-          file: './b.yaml',
-          files: ['./b.yaml'],
+          file: b('./b.yaml'),
+          files: [b('./b.yaml')],
           exit: 'exit code 1',
           lastLine: 'OSError: [Errno 5] I/O error',
         },
@@ -116,7 +134,7 @@ describe('crashError', () => {
       [
         {
           file: undefined,
-          files: ['./a.yaml', './m.yaml', './z.yaml'],
+          files: [b('./a.yaml'), b('./m.yaml'), b('./z.yaml')],
           exit: 'exit code -9',
           lastLine: 'nothing on stderr',
         },

@@ -9,7 +9,7 @@ import {
   verdict,
   type SummaryInput,
 } from '../src/report.js';
-import { toSarif } from '../src/sarif.js';
+import { type SarifResult, toSarif } from '../src/sarif.js';
 
 function problem(
   file: string,
@@ -19,13 +19,13 @@ function problem(
   description = 'x',
 ): Problem {
   return {
-    file,
+    file: Buffer.from(file),
     line,
     column: 1,
     level,
     rule,
     description,
-    raw: `${file}:${line}:1: [${level}] ${description}`,
+    raw: Buffer.from(`${file}:${line}:1: [${level}] ${description}`),
   };
 }
 
@@ -118,6 +118,8 @@ describe('failureMessage when the job summary was cut to fit', () => {
     facts: [],
     notes: [],
     repoPath: (file) => file,
+    sarifFile: '/w/out.sarif',
+    localCommand: "yamllint -d 'extends: relaxed' -f parsable -- .",
     budgetBytes: 20_000,
   });
   const context = {
@@ -174,6 +176,8 @@ describe('failureMessage when the job summary was cut to fit', () => {
       facts: [],
       notes: [],
       repoPath: (file) => file,
+      sarifFile: undefined,
+      localCommand: 'yamllint -f parsable -- .',
     });
     expect(fits.cut).toBeUndefined();
     expect(
@@ -197,12 +201,14 @@ describe('summaryMarkdown', () => {
       },
       problems,
       noWarnings: false,
-      filesWithProblems: new Set(problems.map((p) => p.file)).size,
+      filesWithProblems: new Set(problems.map((p) => p.file.toString())).size,
       filesChecked: 10,
       plan: planAnnotations(problems, true),
       facts: [['yamllint', '1.29.0']],
       notes: [],
-      repoPath: (file) => file.replace(/^\.\//, ''),
+      repoPath: (file) => file.subarray(file.indexOf('./') === 0 ? 2 : 0),
+      sarifFile: undefined,
+      localCommand: 'yamllint -f parsable -- .',
       ...overrides,
     });
 
@@ -234,11 +240,35 @@ describe('summaryMarkdown', () => {
     );
   });
 
-  it('says so when the problems do not fit in a job summary', () => {
+  it('says so when the problems do not fit in a job summary, at its top and at its end, and where they all are', () => {
     const problems = Array.from({ length: 300 }, (_, i) => problem(`./file-${i}.yaml`, 1, 'error', 'colons'));
-    const markdown = base(problems, { budgetBytes: 20_000 });
-    expect(Buffer.byteLength(markdown)).toBeLessThan(21_000);
-    expect(markdown).toMatch(/> Note: \d+ more problems in \d+ more files do not fit in a job summary/);
+    const markdown = base(problems, { budgetBytes: 20_000, sarifFile: '/w/out.sarif' });
+    expect(Buffer.byteLength(markdown)).toBeLessThan(20_000);
+    const listed = markdown.split('\n').filter((line) => line.startsWith('| 1 | 1 | error |')).length;
+    expect(listed).toBeGreaterThan(10);
+    expect(markdown).not.toContain('Every problem is listed below');
+    expect(markdown).toContain(
+      `> Note: annotations show the first 9 of 300 errors (GitHub displays at most 10 of each per step). The first ${listed} of 300 problems are listed below; the step log and the SARIF file <code>/w/out.sarif</code> list them all.`,
+    );
+    expect(markdown.trimEnd().split('\n').at(-1)).toBe(
+      `> Note: ${300 - listed} more problems in ${300 - listed} more files do not fit in a job summary (GitHub's limit is 1 MiB); the step log and the SARIF file <code>/w/out.sarif</code> list every problem.`,
+    );
+    const without = base(problems, { budgetBytes: 20_000 });
+    expect(without.trimEnd().split('\n').at(-1)).toMatch(
+      /the step log and <code>yamllint -f parsable -- \.<\/code> run in a checkout list every problem\.$/,
+    );
+  });
+
+  it('says yamllint stopped, and what it linted, when it has no verdict on some files', () => {
+    const markdown = base([problem('./a.yaml', 1, 'error', 'colons')], {
+      stopped:
+        '1 of 10 files have no verdict: yamllint stopped without a verdict: it crashes on this file:\n  b.yaml: X',
+    });
+    expect(markdown).toContain('### yamllint stopped: 1 error in 1 of 10 files linted');
+    expect(markdown).toContain(
+      '> **1 of 10 files have no verdict: yamllint stopped without a verdict: it crashes on this file:<br>  b.yaml: X**',
+    );
+    expect(markdown).toContain('| 1 | 1 | error | colons | x |');
   });
 
   it('says a clean run passed, with no tables', () => {
@@ -257,7 +287,7 @@ describe('toSarif', () => {
         problem('./c.yaml', 9, 'error', 'syntax', 'syntax error: could not find expected :'),
       ],
       yamllintVersion: '1.29.0',
-      repoPath: (file) => file.replace(/^\.\//, ''),
+      repoPath: (file) => file.subarray(2),
     }) as {
       version: string;
       $schema: string;
@@ -269,18 +299,7 @@ describe('toSarif', () => {
             rules: Array<{ id: string; helpUri: string; defaultConfiguration: { level: string } }>;
           };
         };
-        results: Array<{
-          ruleId: string;
-          ruleIndex: number;
-          level: string;
-          message: { text: string };
-          locations: Array<{
-            physicalLocation: {
-              artifactLocation: { uri: string };
-              region: { startLine: number; startColumn: number };
-            };
-          }>;
-        }>;
+        results: SarifResult[];
       }>;
     };
     expect(sarif.version).toBe('2.1.0');

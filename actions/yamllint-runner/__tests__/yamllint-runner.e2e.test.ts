@@ -1,4 +1,5 @@
-// The bundled action, run as the runner runs it, against Debian's real yamllint and real git.
+// The bundled action, run as the runner runs it, against the real yamllint on PATH (whatever its version: the
+// tests pin its behaviour, compared with plain yamllint, not a distribution's version) and real git.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { systemRunner } from '@hub-image-actions/process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,11 +10,18 @@ import { GitServer } from '@hub-image-actions/local-world/git-server';
 import { findLeaks } from '@hub-image-actions/local-world/leak-checker';
 import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { writeCorpus } from '../bench/corpus.ts';
+import { failureOf, pathYamllint, plainYamllint, problemLines } from './plain-yamllint.js';
 
 jest.setTimeout(120_000);
 
 const dirs: string[] = [];
 const runs: ActionRun[] = [];
+/** The yamllint on PATH, which every run uses unless a test is about choosing one. */
+let yamllint = { path: '', version: '' };
+
+beforeAll(async () => {
+  yamllint = await pathYamllint();
+});
 
 afterAll(async () => {
   for (const run of runs) await cleanupRun(run);
@@ -38,15 +46,13 @@ async function lint(
     env?: Record<string, string | undefined>;
   },
 ): Promise<ActionRun> {
-  const run = await runAction({ action: 'yamllint-runner', inputs, ...options });
+  const run = await runAction({
+    action: 'yamllint-runner',
+    inputs: { 'yamllint-version': yamllint.version, ...inputs },
+    ...options,
+  });
   runs.push(run);
   return run;
-}
-
-/** What plain yamllint prints for the same files: the reference the action must equal. */
-async function plainYamllint(cwd: string, args: string[]): Promise<{ lines: string[]; exitCode: number }> {
-  const result = await systemRunner.run('yamllint', ['-f', 'parsable', ...args], { cwd });
-  return { lines: result.stdout.split('\n').filter((line) => line !== ''), exitCode: result.exitCode };
 }
 
 async function listedFiles(cwd: string, args: string[]): Promise<string[]> {
@@ -54,26 +60,10 @@ async function listedFiles(cwd: string, args: string[]): Promise<string[]> {
   return result.stdout.split('\n').filter((line) => line !== '');
 }
 
-/** The problem lines the action printed between its stop-commands markers. */
-function problemLines(run: ActionRun): string[] {
-  const start = /^::stop-commands::(.+)$/m.exec(run.log);
-  if (start === null) return [];
-  const begin = run.log.indexOf('\n', start.index) + 1;
-  const end = run.log.indexOf(`::${start[1]}::`, begin);
-  return run.log
-    .slice(begin, end)
-    .split('\n')
-    .filter((line) => line !== '');
-}
+const failure = failureOf;
 
 function problemAnnotations(run: ActionRun) {
   return run.annotations.filter((annotation) => annotation.title?.startsWith('yamllint'));
-}
-
-function failure(run: ActionRun): string | undefined {
-  return run.annotations.find((annotation) =>
-    annotation.message.startsWith('yamllint-runner action failed: '),
-  )?.message;
 }
 
 // One file per default rule, plus the cases image repos run into.
@@ -184,7 +174,7 @@ describe('fixtures', () => {
       outcome: 'failed',
       errors: String(errors),
       warnings: String(warnings),
-      'yamllint-version': '1.29.0',
+      'yamllint-version': yamllint.version,
     });
     expect(failure(run)).toMatch(
       new RegExp(
@@ -307,6 +297,12 @@ describe('warnings, strict and no-warnings, with a relaxed config like the image
     expect(run.exitCode).toBe(1);
     expect(run.outputs['outcome']).toBe('failed');
     expect(failure(run)).toMatch(/warnings in 2 of 3 files \(strict: true fails on warnings\)/);
+    // Plain yamllint --strict exits 2 here; the step's own code is 1, and the log says which it was.
+    const plain = await systemRunner.run('yamllint', ['--strict', '-c', 'ci/relaxed.yaml', '.'], { cwd: ws });
+    expect(plain.exitCode).toBe(2);
+    expect(run.log).toContain(
+      'Plain yamllint --strict exits with code 2 (warnings, with --strict); this step fails with exit code 1.',
+    );
   });
 
   it('hides warnings with no-warnings from the log, annotations, summary and SARIF, and still counts them', async () => {
@@ -468,6 +464,38 @@ describe('conformance on a generated corpus', () => {
   });
 });
 
+describe('a job summary too large for GitHub', () => {
+  it('is cut, says so at its top and its end, and points to the SARIF file for the rest', async () => {
+    // About 16,000 problems: two on each line (too many spaces after a colon, trailing spaces).
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 100; f += 1) {
+      const lines = Array.from({ length: 80 }, (_, i) => `key${i}:  value   `);
+      files[`values/f-${String(f).padStart(3, '0')}.yaml`] = `---\n${lines.join('\n')}\n`;
+    }
+    const ws = await workspace(files);
+    const run = await lint({ 'sarif-file': 'all.sarif' }, { workspace: ws });
+    expect(run.outputs['outcome']).toBe('failed');
+    const total = Number(run.outputs['errors']) + Number(run.outputs['warnings']);
+    const rows = run.summary.split('\n').filter((line) => /^\| \d+ \| \d+ \| (error|warning) \|/.test(line));
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(rows.length).toBeLessThan(total);
+    expect(Buffer.byteLength(run.summary)).toBeLessThan(1024 * 1024);
+    expect(run.summary).not.toContain('Every problem is listed below');
+    const sarif = `<code>${join(ws, 'all.sarif')}</code>`;
+    expect(run.summary).toContain(
+      `The first ${rows.length} of ${total} problems are listed below; the step log and the SARIF file ${sarif} list them all.`,
+    );
+    expect(run.summary.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `do not fit in a job summary \\(GitHub's limit is 1 MiB\\); the step log and the SARIF file ${sarif.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} list every problem\\.$`,
+      ),
+    );
+    expect(failure(run)).toContain(
+      `so does the SARIF file ${join(ws, 'all.sarif')}; the job summary lists ${rows.length} of ${total} problems`,
+    );
+  });
+});
+
 describe('configuration problems get their own outcome', () => {
   let ws: string;
   beforeAll(async () => {
@@ -492,7 +520,7 @@ describe('configuration problems get their own outcome', () => {
     [
       'inline config with a syntax error',
       { 'config-data': 'rules: {colons: [' },
-      /the yamllint configuration the inline YAML of input "config-data" is not usable: invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"$/,
+      /^yamllint-runner action failed: the yamllint configuration given inline in input "config-data" is not usable: invalid config: while parsing[\s\S]*Fix the YAML given in "config-data"$/,
     ],
     [
       'a config naming an unknown rule',
@@ -503,6 +531,16 @@ describe('configuration problems get their own outcome', () => {
     const run = await lint(inputs, { workspace: ws });
     expect(run.exitCode).toBe(1);
     expect(run.outputs['outcome']).toBe('config-error');
+    if (!('config-file' in inputs && inputs['config-file'] === 'missing.yaml')) {
+      const plain = await systemRunner.run(
+        'yamllint',
+        [...Object.entries(inputs).flatMap(([k, v]) => [k === 'config-file' ? '-c' : '-d', v]), '.'],
+        { cwd: ws },
+      );
+      expect(run.log).toContain(
+        `yamllint exits with code ${plain.exitCode} (an invalid configuration, or a file it could not open); this step fails with exit code 1.`,
+      );
+    }
     expect(run.outputs['errors']).toBeUndefined();
     expect(failure(run)).toMatch(message);
     expect(failure(run)).not.toMatch(/found \d+ error/);
@@ -643,6 +681,33 @@ describe('yamllint crashing on a file', () => {
     );
   });
 
+  it('reports what it linted (problems, counts, summary), then the error', async () => {
+    const run = await lint({ paths: 'good', jobs: '2', 'sarif-file': 'partial.sarif' }, { workspace: ws });
+    expect(run.outputs['outcome']).toBe('error');
+    const others = (await listedFiles(ws, ['good'])).filter((file) => file !== 'good/f-100.yaml');
+    expect(others).toHaveLength(149);
+    const plain = await plainYamllint(ws, others);
+    expect(plain.lines).toHaveLength(149);
+    expect(problemLines(run)).toEqual(plain.lines);
+    expect(run.outputs).toMatchObject({ errors: '149', warnings: '0', 'files-checked': '149' });
+    expect(run.summary).toContain('### yamllint stopped: 149 errors in 149 of 149 files linted');
+    expect(run.summary).toContain('> **1 of 150 files have no verdict: yamllint stopped without a verdict');
+    expect(
+      run.summary.split('\n').filter((line) => /^\| 2 \| \d+ \| error \| colons \|/.test(line)),
+    ).toHaveLength(149);
+    const sarif = JSON.parse(await readFile(join(ws, 'partial.sarif'), 'utf8')) as {
+      runs: Array<{ results: unknown[] }>;
+    };
+    expect(sarif.runs[0]?.results).toHaveLength(149);
+    expect(run.log).toContain(
+      'yamllint linted 149 of 150 files; it stopped without a verdict on the others.',
+    );
+    // The error comes last, after what was linted.
+    expect(run.annotations.at(-1)?.message).toMatch(
+      /^yamllint-runner action failed: yamllint stopped without a verdict/,
+    );
+  });
+
   it('names a file that crashes yamllint for another reason, without blaming UTF-8', async () => {
     const run = await lint({ paths: 'nul\ngood/f-000.yaml' }, { workspace: ws });
     expect(run.outputs['outcome']).toBe('error');
@@ -660,12 +725,13 @@ describe('yamllint crashing on a file', () => {
 describe('yamllint itself', () => {
   it('a version that cannot be installed is a clear error that says how to fix it', async () => {
     const ws = await workspace({ 'a.yaml': '---\na: 1\n' });
+    const wanted = yamllint.version === '1.28.0' ? '1.27.0' : '1.28.0';
     const runnerTemp = await makeTempDir('yamllint-rt');
     dirs.push(runnerTemp);
     // pip gets no index: it fails at once here, as it does on a runner that cannot reach PyPI.
     const run = await runAction({
       action: 'yamllint-runner',
-      inputs: { 'yamllint-version': '1.28.0' },
+      inputs: { 'yamllint-version': wanted },
       workspace: ws,
       runnerTemp,
       env: { PIP_NO_INDEX: '1', PIP_CONFIG_FILE: '/dev/null' },
@@ -675,19 +741,21 @@ describe('yamllint itself', () => {
     expect(run.outputs['outcome']).toBe('error');
     const message = failure(run) ?? '';
     expect(message).toContain(
-      'yamllint 1.28.0 (input "yamllint-version") is needed, PATH has yamllint 1.29.0 (/usr/bin/yamllint), and installing it with pip failed: pip install yamllint==1.28.0 exited with code 1:',
+      `yamllint ${wanted} (input "yamllint-version") is needed, PATH has yamllint ${yamllint.version} (${yamllint.path}), and installing it with pip failed: pip install yamllint==${wanted} exited with code 1:`,
     );
-    expect(message).toContain('No matching distribution found for yamllint==1.28.0');
-    expect(message).toContain('or set yamllint-version to "any" to use the yamllint on PATH or to "1.29.0"');
+    expect(message).toContain(`No matching distribution found for yamllint==${wanted}`);
+    expect(message).toContain(
+      `or set yamllint-version to "any" to use the yamllint on PATH or to "${yamllint.version}"`,
+    );
     // Nothing half-installed is left to be picked up by the next run.
-    await expect(access(join(runnerTemp, 'hub-image-actions-yamllint', '1.28.0'))).rejects.toThrow();
+    await expect(access(join(runnerTemp, 'hub-image-actions-yamllint', wanted))).rejects.toThrow();
   });
 
   it('"any" uses whatever yamllint is on PATH', async () => {
     const ws = await workspace({ 'a.yaml': '---\na: 1\n' });
     const run = await lint({ 'yamllint-version': 'any' }, { workspace: ws });
     expect(run.exitCode).toBe(0);
-    expect(run.log).toContain('Using yamllint 1.29.0: /usr/bin/yamllint, found on PATH.');
+    expect(run.log).toContain(`Using yamllint ${yamllint.version}: ${yamllint.path}, found on PATH.`);
   });
 
   it('"any" with no yamllint anywhere says what to install', async () => {
@@ -782,7 +850,7 @@ describe('changed-only', () => {
   it('on pull_request lints only the YAML files changed against the merge base, fetching what is missing', async () => {
     const run = await runAction({
       action: 'yamllint-runner',
-      inputs: { 'changed-only': 'true' },
+      inputs: { 'changed-only': 'true', 'yamllint-version': yamllint.version },
       workspace: checkoutDir,
       event: event(),
       recordArgvOf: ['git'],

@@ -90,6 +90,8 @@ try {
         GITHUB_EVENT_NAME: changedOnly ? 'pull_request' : 'push',
         GITHUB_EVENT_PATH: event,
         'INPUT_CHANGED-ONLY': String(changedOnly),
+        // The same yamllint as the plain runs, whatever its version.
+        'INPUT_YAMLLINT-VERSION': 'any',
         ...files,
       },
     });

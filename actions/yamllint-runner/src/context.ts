@@ -1,4 +1,4 @@
-import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
+import { InputReader, type InputSource, runnerInputs, workspacePath } from '@hub-image-actions/action-io';
 import { availableParallelism, tmpdir } from 'node:os';
 import type { ConfigSource } from './yamllint-cli.js';
 
@@ -19,21 +19,39 @@ export const DEFAULT_YAMLLINT_VERSION = '1.29.0';
 
 const VERSION = /^(any|[0-9]+(\.[0-9]+){1,2})$/;
 
-/** Reads and validates every input; throws all problems at once, before yamllint runs. */
-export function readInputs(source: InputSource = runnerInputs): Inputs {
+/** Where relative paths start (the step's working directory), and the workspace they must stay in. */
+export interface Places {
+  cwd: string;
+  workspace: string;
+}
+
+const herePlaces = (): Places => ({
+  cwd: process.cwd(),
+  workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+});
+
+/**
+ * Reads and validates every input; throws all problems at once, before yamllint runs. Paths must stay inside
+ * the workspace once symlinks are resolved (whether they exist is checked next, see local-files.ts).
+ */
+export function readInputs(source: InputSource = runnerInputs, places: Places = herePlaces()): Inputs {
   const r = new InputReader(source);
+  const inWorkspace = (input: string) => (value: string) =>
+    workspacePath(input, value, { workspace: places.workspace, from: places.cwd });
   const configFile = r.optional('config-file');
+  r.check('config-file', configFile, inWorkspace('config-file'));
   // Inline YAML: keep its indentation, only blank edges go.
   const configDataRaw = source('config-data') ?? '';
   const configData = configDataRaw.trim() === '' ? undefined : configDataRaw.replace(/^\s*\n/, '').trimEnd();
   if (configFile !== undefined && configData !== undefined) {
     r.reject('config-data', undefined, 'cannot be combined with "config-file"', 'Give one of the two.');
   }
-  const yamllintVersion = r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
+  const yamllintVersion =
+    r.keyword('yamllint-version', ['any']) ?? r.string('yamllint-version', DEFAULT_YAMLLINT_VERSION);
   if (!VERSION.test(yamllintVersion))
     r.reject('yamllint-version', yamllintVersion, 'expected a version such as 1.29.0 or 1.29, or "any"');
   const jobs =
-    r.string('jobs', 'auto') === 'auto'
+    r.optional('jobs') === undefined || r.keyword('jobs', ['auto']) !== undefined
       ? undefined
       : r.integer(
           'jobs',
@@ -45,6 +63,9 @@ export function readInputs(source: InputSource = runnerInputs): Inputs {
           },
         );
   const paths = r.list('paths', 'newline');
+  for (const path of paths) r.check('paths', path, inWorkspace('paths'));
+  const sarifFile = r.optional('sarif-file');
+  r.check('sarif-file', sarifFile, inWorkspace('sarif-file'));
   const inputs: Inputs = {
     paths: paths.length === 0 ? ['.'] : paths,
     config:
@@ -57,7 +78,7 @@ export function readInputs(source: InputSource = runnerInputs): Inputs {
     changedOnly: r.boolean('changed-only', false),
     strict: r.boolean('strict', false),
     noWarnings: r.boolean('no-warnings', false),
-    sarifFile: r.optional('sarif-file'),
+    sarifFile,
     jobs,
   };
   r.finish();

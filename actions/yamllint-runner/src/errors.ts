@@ -8,7 +8,12 @@ export type Outcome = 'passed' | 'failed' | 'config-error' | 'error';
 
 /** The yamllint configuration is missing or invalid. Plain yamllint exits 1 or 255 for this; we tell it apart. */
 export class YamllintConfigError extends ConfigurationError {
-  constructor(message: string, fix?: string) {
+  constructor(
+    message: string,
+    fix?: string,
+    /** The code plain yamllint exited with, when it was run (255 for an invalid configuration). */
+    readonly yamllintExit?: number,
+  ) {
     super(message, fix);
     this.name = 'YamllintConfigError';
   }

@@ -1,19 +1,55 @@
 /** Runs yamllint: the file list (which also validates the configuration), then the shards in parallel. */
-import { type ProcessRunner, tailLines } from '@hub-image-actions/process';
+import { type ProcessRunner, stdoutBytesOf, tailLines } from '@hub-image-actions/process';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { decodeRecords, driverArgv, encodeArgs, FramingError } from './driver.js';
 import { YamllintConfigError, YamllintStoppedError } from './errors.js';
-import { parseParsable, type Problem, UnexpectedOutputError } from './problems.js';
 import type { ConfigInUse } from './local-files.js';
+import { absoluteName, quotedName, shellWord } from './names.js';
+import { parseParsable, type Problem, UnexpectedOutputError } from './problems.js';
 import { planShards } from './shards.js';
 import { type ConfigSource, lintArgv, listFilesArgv, readFileList } from './yamllint-cli.js';
 
 export interface YamllintCall {
-  command: string;
+  /** The Python that runs yamllint, with its options: yamllint runs through the driver (see driver.ts). */
+  python: readonly string[];
   runner: ProcessRunner;
   cwd: string;
   env: NodeJS.ProcessEnv;
   config: ConfigSource;
+}
+
+export interface YamllintOutput {
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  /** What yamllint printed, one record per problem or file (see driver.ts). */
+  records: Buffer[];
+  /** Set when the output could not be read back (yamllint killed mid-write). */
+  framingError: string | undefined;
+  stderr: string;
+}
+
+/** Runs yamllint with `args` (which may hold file names that are not UTF-8) through the driver. */
+export async function runYamllint(
+  call: YamllintCall,
+  args: ReadonlyArray<string | Buffer>,
+  timeoutMs?: number,
+): Promise<YamllintOutput> {
+  const { command, args: argv } = driverArgv(call.python);
+  const result = await call.runner.run(command, argv, {
+    cwd: call.cwd,
+    env: call.env,
+    stdin: encodeArgs(args),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  let records: Buffer[] = [];
+  let framingError: string | undefined;
+  try {
+    records = decodeRecords(stdoutBytesOf(result));
+  } catch (error) {
+    if (!(error instanceof FramingError)) throw error;
+    framingError = error.message;
+  }
+  return { exitCode: result.exitCode, signal: result.signal, records, framingError, stderr: result.stderr };
 }
 
 /**
@@ -25,24 +61,65 @@ export async function listFiles(
   call: YamllintCall,
   paths: readonly string[],
   config: Pick<ConfigInUse, 'named' | 'fix'>,
-): Promise<string[]> {
-  const result = await call.runner.run(call.command, listFilesArgv(call.config, paths), {
-    cwd: call.cwd,
-    env: call.env,
-    timeoutMs: 300_000,
-  });
+): Promise<Buffer[]> {
+  const result = await runYamllint(call, listFilesArgv(call.config, paths), 300_000);
   const list = readFileList(result);
   if ('configProblem' in list) {
+    const missing = missingBase(list.configProblem);
+    const problem =
+      missing === undefined
+        ? list.configProblem.replace(/[ \t]+$/gm, '')
+        : `it extends ${JSON.stringify(missing)}, which is neither a preset of yamllint (${(await yamllintPresets(call)).join(', ')}) nor a file (a path is relative to the working directory, ${call.cwd})`;
     throw new YamllintConfigError(
-      `the yamllint configuration ${config.named} is not usable: ${list.configProblem.replace(/[ \t]+$/gm, '')}\n${config.fix}`,
+      `${config.named} is not usable: ${problem}\n${config.fix}`,
+      undefined,
+      result.exitCode,
     );
   }
   return list.files;
 }
 
+/**
+ * The base an `extends:` names when yamllint could not open it: its message is only Python's
+ * `[Errno 2] No such file or directory: 'relaxd'`. The configuration's own file was checked before, so a missing
+ * file here is a base. Pure.
+ */
+export function missingBase(configProblem: string): string | undefined {
+  const match = /^\[Errno 2\] No such file or directory: (?:'([^']*)'|"([^"]*)")$/.exec(configProblem);
+  return match?.[1] ?? match?.[2];
+}
+
+const PRESETS = `import sys
+if sys.path and sys.path[0] == '':
+    del sys.path[0]
+import os, yamllint.config
+conf = os.path.join(os.path.dirname(os.path.realpath(yamllint.config.__file__)), 'conf')
+print(' '.join(sorted(name[:-5] for name in os.listdir(conf) if name.endswith('.yaml'))))
+`;
+
+/** The configurations yamllint ships (`default`, `relaxed`), which `extends:` names without a path. */
+export async function yamllintPresets(call: YamllintCall): Promise<string[]> {
+  const [command = 'python3', ...options] = call.python;
+  const result = await call.runner.run(command, [...options, '-c', PRESETS], {
+    cwd: call.cwd,
+    env: call.env,
+    timeoutMs: 60_000,
+  });
+  const names = result.exitCode === 0 ? result.stdout.trim().split(/\s+/).filter(Boolean) : [];
+  return names.length > 0 ? names : ['default', 'relaxed'];
+}
+
 export interface LintResult {
-  /** Every problem, in the order one yamllint process over the whole list prints them. */
+  /** Every problem of the files that linted, in the order one yamllint process over the list prints them. */
   problems: Problem[];
+  /** Files yamllint gave a verdict on. */
+  linted: number;
+  /** The files yamllint stopped on without a verdict; empty when every file linted. */
+  crashes: Crash[];
+  /** True when the search for crashing files stopped at its limit (there may be more). */
+  moreCrashes: boolean;
+  /** Files not linted because the search for crashing files stopped first. */
+  unlinted: number;
   shards: number;
   processes: number;
 }
@@ -55,9 +132,9 @@ export interface LintOptions {
   onCrash?: (shards: number) => void;
 }
 
-async function sizeOf(cwd: string, file: string): Promise<number> {
+async function sizeOf(cwd: string, file: Buffer): Promise<number> {
   try {
-    return (await stat(resolve(cwd, file))).size;
+    return (await stat(absoluteName(cwd, file))).size;
   } catch {
     return 0;
   }
@@ -66,11 +143,11 @@ async function sizeOf(cwd: string, file: string): Promise<number> {
 /**
  * Lints `files` in concurrent yamllint processes over contiguous shards and concatenates their problems in
  * shard order: the same problems, in the same order, as one process over the list. When yamllint crashes on
- * a shard, the files it crashes on are found (see `findCrashes`) and named in the error.
+ * a shard, the files it crashes on are looked for (see `findCrashes`); the files around them are linted still.
  */
 export async function lintFiles(
   call: YamllintCall,
-  files: readonly string[],
+  files: readonly Buffer[],
   options: LintOptions,
 ): Promise<LintResult> {
   const sized = await Promise.all(files.map(async (path) => ({ path, bytes: await sizeOf(call.cwd, path) })));
@@ -90,27 +167,47 @@ export async function lintFiles(
   };
   await Promise.all(Array.from({ length: processes }, worker));
 
-  const crashed = shards.flatMap((shard, index) => {
+  const crashedShards = results.filter((outcome) => 'crash' in outcome).length;
+  if (crashedShards > 0) options.onCrash?.(crashedShards);
+  const segments: Segment[] = [];
+  let found = 0;
+  for (const [index, shard] of shards.entries()) {
     const outcome = results[index];
-    return outcome !== undefined && 'crash' in outcome ? [{ files: shard, crash: outcome.crash }] : [];
-  });
-  if (crashed.length > 0) {
-    options.onCrash?.(crashed.length);
-    const crashes: Crash[] = [];
-    for (const shard of crashed) {
-      crashes.push(...(await findCrashes(call, shard.files, MAX_CRASHES - crashes.length)));
-      if (crashes.length >= MAX_CRASHES) break;
+    if (outcome === undefined || !('crash' in outcome)) {
+      segments.push({ files: shard, problems: outcome?.problems ?? [] });
+      continue;
     }
+    const parts = await findCrashes(call, shard, MAX_CRASHES - found);
+    const named = parts.filter((part) => 'crash' in part).length;
+    found += named;
+    segments.push(...parts);
     // A crash that no smaller run repeats (yamllint killed from outside, say) is reported for its shard.
-    const first = crashed[0];
-    if (crashes.length === 0 && first !== undefined)
-      crashes.push({ file: undefined, files: first.files, ...first.crash });
-    throw crashError(crashes, crashes.length >= MAX_CRASHES);
+    if (named === 0 && !parts.some((part) => 'skipped' in part))
+      segments.push({ files: shard, crash: outcome.crash, file: undefined });
   }
   const problems: Problem[] = [];
-  for (const outcome of results)
-    if (outcome !== undefined && 'problems' in outcome) problems.push(...outcome.problems);
-  return { problems, shards: shards.length, processes };
+  const crashes: Crash[] = [];
+  let linted = 0;
+  let unlinted = 0;
+  for (const segment of segments) {
+    if ('problems' in segment) {
+      problems.push(...segment.problems);
+      linted += segment.files.length;
+    } else if ('crash' in segment) {
+      crashes.push({ file: segment.file, files: segment.files, ...segment.crash });
+    } else {
+      unlinted += segment.files.length;
+    }
+  }
+  return {
+    problems,
+    linted,
+    crashes,
+    moreCrashes: unlinted > 0,
+    unlinted,
+    shards: shards.length,
+    processes,
+  };
 }
 
 /** How many crashing files are looked for at most: enough to show a pattern, without re-running a whole corpus. */
@@ -126,17 +223,20 @@ export interface CrashReport {
 
 export interface Crash extends CrashReport {
   /** The file yamllint crashes on by itself, or undefined when no single file repeats the crash. */
-  file: string | undefined;
-  files: readonly string[];
+  file: Buffer | undefined;
+  files: readonly Buffer[];
 }
 
 type ShardOutcome = { problems: Problem[] } | { crash: CrashReport };
 
-async function lintShard(call: YamllintCall, files: readonly string[]): Promise<ShardOutcome> {
-  const result = await call.runner.run(call.command, lintArgv(call.config, files), {
-    cwd: call.cwd,
-    env: call.env,
-  });
+/** A run of files in list order: linted, the one (or ones) yamllint crashes on, or left out when the search stopped. */
+export type Segment =
+  | { files: readonly Buffer[]; problems: Problem[] }
+  | { files: readonly Buffer[]; crash: CrashReport; file: Buffer | undefined }
+  | { files: readonly Buffer[]; skipped: true };
+
+async function lintShard(call: YamllintCall, files: readonly Buffer[]): Promise<ShardOutcome> {
+  const result = await runYamllint(call, lintArgv(call.config, files));
   const crash = (why?: string): ShardOutcome => ({
     crash: {
       exit: result.signal === null ? `exit code ${result.exitCode}` : `killed by ${result.signal}`,
@@ -144,9 +244,10 @@ async function lintShard(call: YamllintCall, files: readonly string[]): Promise<
     },
   });
   if (result.exitCode !== 0 && result.exitCode !== 1) return crash();
+  if (result.framingError !== undefined) return crash(result.framingError);
   let problems: Problem[];
   try {
-    problems = parseParsable(result.stdout, new Set(files));
+    problems = parseParsable(result.records, files);
   } catch (error) {
     if (error instanceof UnexpectedOutputError) return crash(error.message);
     throw error;
@@ -177,31 +278,41 @@ export function lastWords(stderr: string): string {
 /**
  * The files of a shard yamllint crashed on, by bisection: each half is linted again, and a half that crashes
  * is split until single files remain. A crash on k of n files costs about 2·k·log2(n) short yamllint runs,
- * all on this error path only. Stops after `limit` files.
+ * all on this error path only. Stops looking after `limit` files; the halves not linted then are `skipped`.
+ * Returns the shard's files in order, as segments: linted (with their problems), crashing, skipped.
  */
 export async function findCrashes(
   call: YamllintCall,
-  files: readonly string[],
+  files: readonly Buffer[],
   limit: number,
-): Promise<Crash[]> {
-  const found: Crash[] = [];
-  const split = async (part: readonly string[]): Promise<void> => {
-    const middle = Math.ceil(part.length / 2);
-    for (const half of [part.slice(0, middle), part.slice(middle)]) {
-      if (found.length >= limit || half.length === 0) return;
-      const outcome = await lintShard(call, half);
-      if (!('crash' in outcome)) continue;
-      if (half.length === 1) found.push({ file: half[0], files: half, ...outcome.crash });
-      else await split(half);
+): Promise<Segment[]> {
+  const segments: Segment[] = [];
+  let found = 0;
+  const visit = async (part: readonly Buffer[]): Promise<void> => {
+    if (found >= limit) {
+      segments.push({ files: part, skipped: true });
+      return;
+    }
+    const outcome = await lintShard(call, part);
+    if ('problems' in outcome) {
+      segments.push({ files: part, problems: outcome.problems });
+    } else if (part.length === 1) {
+      found += 1;
+      segments.push({ files: part, crash: outcome.crash, file: part[0] });
+    } else {
+      const middle = Math.ceil(part.length / 2);
+      await visit(part.slice(0, middle));
+      await visit(part.slice(middle));
     }
   };
   if (files.length === 1) {
-    const outcome = await lintShard(call, files);
-    if ('crash' in outcome) found.push({ file: files[0], files, ...outcome.crash });
+    await visit(files);
   } else {
-    await split(files);
+    const middle = Math.ceil(files.length / 2);
+    await visit(files.slice(0, middle));
+    await visit(files.slice(middle));
   }
-  return found;
+  return segments;
 }
 
 const UTF8 = /UnicodeDecodeError|codec can't decode|utf-?8/i;
@@ -210,8 +321,8 @@ const UTF8 = /UnicodeDecodeError|codec can't decode|utf-?8/i;
 export function crashError(crashes: readonly Crash[], more: boolean): YamllintStoppedError {
   const lines = crashes.map((crash) =>
     crash.file !== undefined
-      ? `  ${crash.file}: ${crash.lastLine} (${crash.exit})`
-      : `  one of ${crash.files.length} files from ${crash.files[0]} to ${crash.files.at(-1)} (no single file repeats it): ${crash.lastLine} (${crash.exit})`,
+      ? `  ${quotedName(crash.file)}: ${crash.lastLine} (${crash.exit})`
+      : `  one of ${crash.files.length} files from ${quotedName(crash.files[0] ?? Buffer.alloc(0))} to ${quotedName(crash.files.at(-1) ?? Buffer.alloc(0))} (no single file repeats it): ${crash.lastLine} (${crash.exit})`,
   );
   const named = crashes.filter((crash) => crash.file !== undefined).length;
   const head =
@@ -219,7 +330,8 @@ export function crashError(crashes: readonly Crash[], more: boolean): YamllintSt
       ? 'yamllint stopped without a verdict'
       : `yamllint stopped without a verdict: it crashes on ${named === 1 ? 'this file' : `these ${named} files`}${more ? ` (the first ${named} found; there may be more)` : ''}`;
   const files = crashes.flatMap((crash) => (crash.file === undefined ? [] : [crash.file]));
-  const rerun = files.length > 0 ? `; \`yamllint ${files.join(' ')}\` shows the whole traceback` : '';
+  const rerun =
+    files.length > 0 ? `; \`yamllint ${files.map(shellWord).join(' ')}\` shows the whole traceback` : '';
   const fix =
     files.length === 0
       ? 'Run yamllint on those files to see why it stops; a file it cannot read can be left out with the "ignore" setting of the yamllint configuration'

@@ -15,11 +15,40 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Every path in `paths`, and `config-file`, must exist: checked before yamllint is installed or run. */
+/**
+ * The local paths the inputs name, checked before yamllint is installed or run (readInputs checked that they
+ * stay inside the workspace): every path in `paths` exists, `sarif-file` is not a folder, `config-file` exists.
+ */
 export async function checkLocalFiles(inputs: Inputs, cwd: string): Promise<void> {
+  const problems: InputError[] = [];
+  for (const path of inputs.paths) {
+    if (!(await exists(resolve(cwd, path)))) {
+      problems.push(
+        new InputError(
+          'paths',
+          path,
+          `does not exist in ${cwd}`,
+          'List files or directories of the checkout, one per line',
+        ),
+      );
+    }
+  }
+  if (inputs.sarifFile !== undefined) {
+    const path = resolve(cwd, inputs.sarifFile);
+    if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+      problems.push(
+        new InputError(
+          'sarif-file',
+          inputs.sarifFile,
+          `is a directory (${path}); expected the path of a file to write SARIF to`,
+          'Name a file, e.g. "yamllint.sarif" or "results/yamllint.sarif"',
+        ),
+      );
+    }
+  }
+  if (problems.length > 0) throw new InputErrors(problems);
   if (inputs.config.kind === 'file') {
-    const path = resolve(cwd, inputs.config.path);
-    const isFile = await stat(path).then(
+    const isFile = await stat(resolve(cwd, inputs.config.path)).then(
       (info) => info.isFile(),
       () => false,
     );
@@ -30,20 +59,6 @@ export async function checkLocalFiles(inputs: Inputs, cwd: string): Promise<void
       );
     }
   }
-  const missing: InputError[] = [];
-  for (const path of inputs.paths) {
-    if (!(await exists(resolve(cwd, path)))) {
-      missing.push(
-        new InputError(
-          'paths',
-          path,
-          `does not exist in ${cwd}`,
-          'List files or directories of the checkout, one per line',
-        ),
-      );
-    }
-  }
-  if (missing.length > 0) throw new InputErrors(missing);
 }
 
 const DISCOVERED = ['.yamllint', '.yamllint.yaml', '.yamllint.yml'];
@@ -59,7 +74,7 @@ async function isFile(path: string): Promise<boolean> {
 export interface ConfigInUse {
   /** For the log and the summary. */
   label: string;
-  /** For an error message: the file (relative to the workspace) or the input that holds the configuration. */
+  /** For an error message, as its subject: which configuration, and where it comes from. */
   named: string;
   fix: string;
 }
@@ -84,14 +99,14 @@ export async function configInUse(
     const path = fromWorkspace(config.path);
     return {
       label: `${config.path} (config-file)`,
-      named: `${JSON.stringify(path)} (input "config-file")`,
+      named: `the yamllint configuration ${JSON.stringify(path)} (input "config-file")`,
       fix: `Fix ${JSON.stringify(path)}, or point "config-file" at another file`,
     };
   }
   if (config.kind === 'data') {
     return {
       label: 'inline YAML (config-data)',
-      named: 'the inline YAML of input "config-data"',
+      named: 'the yamllint configuration given inline in input "config-data"',
       fix: 'Fix the YAML given in "config-data"',
     };
   }
@@ -101,7 +116,7 @@ export async function configInUse(
       const path = fromWorkspace(name);
       return {
         label: `${name} (found by yamllint in the working directory)`,
-        named: `${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
+        named: `the yamllint configuration ${JSON.stringify(path)} (found by yamllint, which looks for ${DISCOVERED.join(', ')} in the working directory, in that order)`,
         fix: `Fix ${JSON.stringify(path)}, ${another}`,
       };
     }
@@ -112,7 +127,7 @@ export async function configInUse(
   if (await isFile(user)) {
     return {
       label: `${user} (the user's yamllint configuration)`,
-      named: `${JSON.stringify(user)} (the user's yamllint configuration, as no ${DISCOVERED.join(', ')} is in the working directory)`,
+      named: `the yamllint configuration ${JSON.stringify(user)} (the user's, as no ${DISCOVERED.join(', ')} is in the working directory)`,
       fix: `Fix ${JSON.stringify(user)}, ${another}`,
     };
   }

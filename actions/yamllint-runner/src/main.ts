@@ -1,26 +1,30 @@
 import * as core from '@actions/core';
-import { appendSummary, formatDuration } from '@hub-image-actions/action-io';
+import { appendSummary, formatDuration, InputError, runnerInputs } from '@hub-image-actions/action-io';
 import {
   absoluteChangedPaths,
   changedFilesSinceMergeBase,
   pullRequestRange,
 } from '@hub-image-actions/git-changes';
-import { systemRunner } from '@hub-image-actions/process';
+import { type ProcessRunner, systemRunner } from '@hub-image-actions/process';
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { Cancellation } from './cancel.js';
 import { type Inputs, readInputs, readRunnerContext, type RunnerContext } from './context.js';
-import { LintFailedError, outcomeOf } from './errors.js';
-import { type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
+import { LintFailedError, outcomeOf, YamllintConfigError } from './errors.js';
+import { crashError, type LintResult, lintFiles, listFiles, type YamllintCall } from './lint-run.js';
 import { checkLocalFiles, configInUse } from './local-files.js';
+import { absoluteName, displayName, nameFrom, nameKey, quotedName } from './names.js';
 import { countLevels, type Problem } from './problems.js';
 import {
   annotationTitle,
   describeCounts,
+  describePlainExit,
   failureMessage,
   nothingMatched,
   planAnnotations,
+  plainExitCode,
   summaryReport,
   verdict,
 } from './report.js';
@@ -35,23 +39,36 @@ const SOURCE = {
 };
 
 export async function main(): Promise<void> {
-  const inputs = readInputs();
-  const context = readRunnerContext();
+  const cancellation = new Cancellation();
   try {
-    await lint(inputs, context);
-  } catch (error) {
+    const context = readRunnerContext();
+    await lint(readInputs(runnerInputs, context), context, cancellation.runner(systemRunner));
+  } catch (caught) {
+    let error = caught;
+    const cancelled = cancellation.cancelled;
+    if (cancelled !== undefined) {
+      await cancellation.settled();
+      error = cancelled;
+      core.info(
+        `${cancelled.signalName}: stopped; ${cancellation.stopped.length === 0 ? 'no child process was running' : `the child processes that were running have ended: ${cancellation.stopped.join(', ')}`}.`,
+      );
+    }
     core.setOutput('outcome', outcomeOf(error));
+    if (error instanceof YamllintConfigError && error.yamllintExit !== undefined)
+      core.info(`yamllint ${describePlainExit(error.yamllintExit)}; this step fails with exit code 1.`);
     throw error;
+  } finally {
+    cancellation.dispose();
   }
 }
 
-async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
+async function lint(inputs: Inputs, context: RunnerContext, runner: ProcessRunner): Promise<void> {
   await checkLocalFiles(inputs, context.cwd);
 
   const yamllint = await core.group('yamllint', async () => {
     const found = await resolveYamllint({
       wanted: inputs.yamllintVersion,
-      runner: systemRunner,
+      runner,
       env: context.env,
       toolRoot: context.toolRoot,
       log: (line) => core.info(line),
@@ -61,8 +78,8 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
     return found;
   });
   const call: YamllintCall = {
-    command: yamllint.command,
-    runner: systemRunner,
+    python: yamllint.python,
+    runner,
     cwd: context.cwd,
     env: context.env,
     config: inputs.config,
@@ -79,7 +96,7 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
   });
 
   const selection = inputs.changedOnly
-    ? await core.group('Changed files', () => selectChangedFiles(files, inputs, context))
+    ? await core.group('Changed files', () => selectChangedFiles(files, inputs, context, runner))
     : {
         files,
         description: `all ${files.length} YAML files in ${inputs.paths.join(', ')}`,
@@ -102,7 +119,7 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
   const jobs = inputs.jobs ?? context.cores;
   const result: LintResult =
     selection.files.length === 0
-      ? { problems: [], shards: 0, processes: 0 }
+      ? { problems: [], linted: 0, crashes: [], moreCrashes: false, unlinted: 0, shards: 0, processes: 0 }
       : await core.group(`Lint ${selection.files.length} files`, async () => {
           const linted = await lintFiles(call, selection.files, {
             jobs,
@@ -129,7 +146,7 @@ async function lint(inputs: Inputs, context: RunnerContext): Promise<void> {
 }
 
 interface Selection {
-  files: string[];
+  files: Buffer[];
   description: string;
   notes: string[];
   /** True when only changed files were selected (possibly none). */
@@ -137,9 +154,10 @@ interface Selection {
 }
 
 async function selectChangedFiles(
-  files: string[],
+  files: Buffer[],
   inputs: Inputs,
   context: RunnerContext,
+  runner: ProcessRunner,
 ): Promise<Selection> {
   const everything = (reason: string, unexpected: boolean): Selection => {
     const note = `changed-only: linting all ${files.length} files because ${reason}.`;
@@ -170,21 +188,21 @@ async function selectChangedFiles(
     `Pull request${range.number === undefined ? '' : ` #${range.number}`}: base ${range.base}, head ${range.head}.`,
   );
   const changed = await changedFilesSinceMergeBase(range, {
-    runner: systemRunner,
+    runner,
     cwd: context.cwd,
     env: context.env,
     log: (line) => core.info(line),
   });
   if (!changed.found) return everything(changed.reason, true);
 
-  const changedPaths = absoluteChangedPaths(changed);
+  const changedPaths = new Set(absoluteChangedPaths(changed).map(nameKey));
   const cwd = realpathSync(context.cwd);
-  const selected = files.filter((file) => changedPaths.has(resolve(cwd, file)));
+  const selected = files.filter((file) => changedPaths.has(nameKey(absoluteName(cwd, file))));
   core.info(
     `${changed.files.length} files changed against the merge base ${changed.mergeBase}; ` +
       `${selected.length} of them are YAML files yamllint lints here:`,
   );
-  for (const file of selected) core.info(`  ${file}`);
+  for (const file of selected) core.info(`  ${quotedName(file)}`);
   return {
     files: selected,
     description: `${selected.length} changed of ${files.length} YAML files (merge base ${changed.mergeBase.slice(0, 12)})`,
@@ -208,15 +226,16 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
     ? result.problems.filter((problem) => problem.level === 'error')
     : result.problems;
   const decision = verdict(found, { strict: inputs.strict });
+  const stopped = result.crashes.length > 0 ? crashError(result.crashes, result.moreCrashes) : undefined;
   const repoPath = repoPathOf(context);
-  const filesWithProblems = new Set(result.problems.map((problem) => problem.file)).size;
+  const filesWithProblems = new Set(result.problems.map((problem) => nameKey(problem.file))).size;
 
-  printProblems(shown, found, inputs.noWarnings, filesWithProblems, selection.files.length);
-  const plan = planAnnotations(shown, decision.failed);
+  printProblems(shown, found, inputs.noWarnings, filesWithProblems, result.linted);
+  const plan = planAnnotations(shown, decision.failed || stopped !== undefined);
   for (const problem of plan.annotated) {
     const properties = {
       title: annotationTitle(problem),
-      file: repoPath(problem.file),
+      file: displayName(repoPath(problem.file)),
       startLine: problem.line,
       startColumn: problem.column,
     };
@@ -225,22 +244,38 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
   }
 
   let sarifPath: string | undefined;
+  let sarifProblem: InputError | undefined;
   if (inputs.sarifFile !== undefined) {
-    sarifPath = resolve(context.cwd, inputs.sarifFile);
+    const path = resolve(context.cwd, inputs.sarifFile);
     const sarif = toSarif({ problems: shown, yamllintVersion: facts.yamllint.version, repoPath });
-    await mkdir(dirname(sarifPath), { recursive: true });
-    await writeFile(sarifPath, `${JSON.stringify(sarif, null, 2)}\n`);
-    core.info(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
-    core.setOutput('sarif-file', sarifPath);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, `${JSON.stringify(sarif, null, 2)}\n`);
+      sarifPath = path;
+      core.info(`SARIF 2.1.0 with ${shown.length} results written to ${sarifPath}.`);
+      core.setOutput('sarif-file', sarifPath);
+    } catch (error) {
+      // Reported after what was linted, like any other stop.
+      sarifProblem = new InputError(
+        'sarif-file',
+        inputs.sarifFile,
+        `could not be written to ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        'Name a file in a folder of the workspace that the step can write to',
+      );
+    }
   }
 
+  const command = localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
+    noWarnings: inputs.noWarnings,
+  });
+  const unlinted = selection.files.length - result.linted;
   const summary = summaryReport({
     verdict: decision,
     found,
     problems: shown,
     noWarnings: inputs.noWarnings,
     filesWithProblems,
-    filesChecked: selection.files.length,
+    filesChecked: result.linted,
     plan,
     facts: [
       [
@@ -259,12 +294,29 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
     ],
     notes: selection.notes,
     repoPath,
+    sarifFile: sarifPath,
+    localCommand: command,
+    stopped:
+      stopped === undefined
+        ? undefined
+        : `${unlinted} of ${selection.files.length} files have no verdict: ${stopped.message}`,
   });
   await appendSummary(summary.markdown);
 
   core.setOutput('errors', String(found.errors));
   core.setOutput('warnings', String(found.warnings));
-  core.setOutput('files-checked', String(selection.files.length));
+  core.setOutput('files-checked', String(result.linted));
+  if (stopped === undefined && sarifProblem !== undefined) throw sarifProblem;
+  if (stopped !== undefined) {
+    core.info(
+      `yamllint linted ${result.linted} of ${selection.files.length} files; it stopped without a verdict on the others.`,
+    );
+    throw stopped;
+  }
+  const exit = plainExitCode(found, inputs.strict);
+  core.info(
+    `Plain yamllint${inputs.strict ? ' --strict' : ''} ${describePlainExit(exit)}${exit === 0 ? '.' : '; this step fails with exit code 1.'}`,
+  );
   if (decision.failed) {
     throw new LintFailedError(
       failureMessage({
@@ -272,13 +324,11 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
         found,
         noWarnings: inputs.noWarnings,
         filesWithProblems,
-        filesChecked: selection.files.length,
+        filesChecked: result.linted,
         plan,
         sarifFile: sarifPath,
         summaryCut: summary.cut,
-        localCommand: localCommand(inputs.config, selection.changedOnly ? selection.files : inputs.paths, {
-          noWarnings: inputs.noWarnings,
-        }),
+        localCommand: command,
       }),
     );
   }
@@ -286,13 +336,14 @@ async function report(inputs: Inputs, context: RunnerContext, facts: RunFacts): 
 }
 
 /** yamllint prints paths relative to the working directory; annotations and SARIF want them from the repo root. */
-function repoPathOf(context: RunnerContext): (file: string) => string {
-  const cache = new Map<string, string>();
+function repoPathOf(context: RunnerContext): (file: Buffer) => Buffer {
+  const cache = new Map<string, Buffer>();
   return (file) => {
-    let path = cache.get(file);
+    const key = nameKey(file);
+    let path = cache.get(key);
     if (path === undefined) {
-      path = relative(context.workspace, resolve(context.cwd, file)).split(sep).join('/');
-      cache.set(file, path);
+      path = nameFrom(context.workspace, context.cwd, file);
+      cache.set(key, path);
     }
     return path;
   };
@@ -314,7 +365,12 @@ function printProblems(
   );
   if (problems.length === 0) return;
   const token = `yamllint-output-${randomUUID()}`;
+  const newline = Buffer.from('\n');
   process.stdout.write(
-    `::stop-commands::${token}\n${problems.map((problem) => problem.raw).join('\n')}\n::${token}::\n`,
+    Buffer.concat([
+      Buffer.from(`::stop-commands::${token}\n`),
+      ...problems.flatMap((problem) => [problem.raw, newline]),
+      Buffer.from(`::${token}::\n`),
+    ]),
   );
 }

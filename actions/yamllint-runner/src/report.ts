@@ -1,5 +1,6 @@
 /** What the user sees: the verdict, which problems become annotations, the job summary. Pure. */
 import { markdownTable } from '@hub-image-actions/action-io';
+import { quotedName } from './names.js';
 import { countByRule, type Counts, groupByFile, type Problem } from './problems.js';
 
 /** GitHub shows at most this many error and this many warning annotations per step. */
@@ -29,6 +30,23 @@ export function describeCounts(counts: Counts, hiddenWarnings: boolean): string 
  */
 export function verdict(found: Counts, options: { strict: boolean }): Verdict {
   return { failed: found.errors > 0 || (options.strict && found.warnings > 0) };
+}
+
+/** The code plain yamllint exits with for these problems: 1 for errors, 2 for warnings under --strict, else 0. */
+export function plainExitCode(found: Counts, strict: boolean): number {
+  if (found.errors > 0) return 1;
+  return strict && found.warnings > 0 ? 2 : 0;
+}
+
+/** Plain yamllint's exit code in words, for the log: a failed step's own code is always 1. */
+export function describePlainExit(code: number): string {
+  const meaning: Record<number, string> = {
+    0: 'no errors',
+    1: 'errors, or a configuration it could not read',
+    2: 'warnings, with --strict',
+    255: 'an invalid configuration, or a file it could not open',
+  };
+  return `exits with code ${code}${meaning[code] === undefined ? '' : ` (${meaning[code]})`}`;
 }
 
 export interface AnnotationPlan {
@@ -148,13 +166,20 @@ export interface SummaryInput {
   noWarnings: boolean;
   /** Files with a problem found, hidden warnings included. */
   filesWithProblems: number;
+  /** Files linted to a verdict. */
   filesChecked: number;
   plan: AnnotationPlan;
   /** Facts about the run (yamllint, configuration, files, processes, time), as markdown values. */
   facts: ReadonlyArray<readonly [string, string]>;
   /** Lines shown above the tables, e.g. why changed-only linted everything. */
   notes: readonly string[];
-  repoPath: (file: string) => string;
+  /** Turns a path as yamllint printed it into the path from the repository root. */
+  repoPath: (file: Buffer) => Buffer;
+  /** Where every problem is when the summary cannot hold them all. */
+  sarifFile: string | undefined;
+  localCommand: string;
+  /** Set when yamllint stopped without a verdict on some files: what the failure says. */
+  stopped?: string | undefined;
   budgetBytes?: number;
 }
 
@@ -170,35 +195,15 @@ export function summaryMarkdown(input: SummaryInput): string {
   return summaryReport(input).markdown;
 }
 
-/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
-export function summaryReport(input: SummaryInput): { markdown: string; cut: SummaryCut | undefined } {
+/** The file sections that fit in `budget` bytes. */
+function fileSections(
+  input: SummaryInput,
+  budget: number,
+): { sections: string[]; cut: SummaryCut | undefined } {
   const files = groupByFile(input.problems);
-  const status = input.verdict.failed ? 'failed' : 'passed';
-  const parts: string[] = [
-    `### yamllint ${status}: ${describeCounts(input.found, input.noWarnings)} in ${input.filesWithProblems} of ${plural(input.filesChecked, 'file')}`,
-    '',
-    ...input.facts.map(([name, value]) => `- **${name}**: ${value}`),
-    '',
-  ];
-  for (const note of input.notes) parts.push(`> ${escapeHtml(note)}`, '');
-  if (input.plan.cut) parts.push(`> Note: ${describeCut(input.plan)}. Every problem is listed below.`, '');
-  if (input.problems.length === 0) return { markdown: `${parts.join('\n')}\n`, cut: undefined };
-
-  parts.push(
-    '#### Problems per rule',
-    '',
-    markdownTable(
-      ['Rule', 'Errors', 'Warnings'],
-      countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)]),
-    ),
-    '',
-    '#### Problems per file',
-    '',
-  );
-  const budget = input.budgetBytes ?? SUMMARY_BUDGET_BYTES;
-  let used = Buffer.byteLength(parts.join('\n'));
   const open = files.length <= 10 ? ' open' : '';
-  let listed = 0;
+  const sections: string[] = [];
+  let used = 0;
   for (const { file, problems } of files) {
     const counts = describeCounts(
       {
@@ -208,7 +213,7 @@ export function summaryReport(input: SummaryInput): { markdown: string; cut: Sum
       false,
     );
     const section = [
-      `<details${open}><summary>${code(input.repoPath(file))}: ${counts}</summary>`,
+      `<details${open}><summary>${code(quotedName(input.repoPath(file)))}: ${counts}</summary>`,
       '',
       markdownTable(
         ['Line', 'Column', 'Level', 'Rule', 'Message'],
@@ -218,27 +223,75 @@ export function summaryReport(input: SummaryInput): { markdown: string; cut: Sum
       '</details>',
       '',
     ].join('\n');
-    const size = Buffer.byteLength(section);
+    const size = Buffer.byteLength(section) + 1;
     if (used + size > budget) break;
-    parts.push(section);
+    sections.push(section);
     used += size;
-    listed += 1;
   }
-  let cut: SummaryCut | undefined;
-  if (listed < files.length) {
-    const rest = files.slice(listed);
-    const restProblems = rest.reduce((sum, group) => sum + group.problems.length, 0);
-    cut = {
-      listedProblems: input.problems.length - restProblems,
+  if (sections.length === files.length) return { sections, cut: undefined };
+  const listedProblems = files
+    .slice(0, sections.length)
+    .reduce((sum, group) => sum + group.problems.length, 0);
+  return {
+    sections,
+    cut: {
+      listedProblems,
       totalProblems: input.problems.length,
-      listedFiles: listed,
+      listedFiles: sections.length,
       totalFiles: files.length,
-    };
-    parts.push(
-      `> Note: ${plural(restProblems, 'more problem')} in ${plural(rest.length, 'more file')} do not fit in a job ` +
-        `summary (GitHub's limit is 1 MiB); the step log lists every problem.`,
+    },
+  };
+}
+
+/** The job summary, and what it had to leave out to stay under `budgetBytes` (undefined when it lists everything). */
+export function summaryReport(input: SummaryInput): { markdown: string; cut: SummaryCut | undefined } {
+  const status = input.stopped !== undefined ? 'stopped' : input.verdict.failed ? 'failed' : 'passed';
+  const head: string[] = [
+    `### yamllint ${status}: ${describeCounts(input.found, input.noWarnings)} in ${input.filesWithProblems} of ${plural(input.filesChecked, 'file')}${input.stopped !== undefined ? ' linted' : ''}`,
+    '',
+    ...input.facts.map(([name, value]) => `- **${name}**: ${value}`),
+    '',
+  ];
+  if (input.stopped !== undefined) head.push(`> **${escapeHtml(input.stopped).replace(/\n/g, '<br>')}**`, '');
+  for (const note of input.notes) head.push(`> ${escapeHtml(note)}`, '');
+  if (input.problems.length === 0) {
+    if (input.plan.cut) head.push(`> Note: ${describeCut(input.plan)}.`, '');
+    return { markdown: `${head.join('\n')}\n`, cut: undefined };
+  }
+  const rules = [
+    '#### Problems per rule',
+    '',
+    markdownTable(
+      ['Rule', 'Errors', 'Warnings'],
+      countByRule(input.problems).map((entry) => [entry.rule, String(entry.errors), String(entry.warnings)]),
+    ),
+    '',
+    '#### Problems per file',
+    '',
+  ];
+  const fullList =
+    input.sarifFile === undefined
+      ? `${code(input.localCommand)} run in a checkout`
+      : `the SARIF file ${code(input.sarifFile)}`;
+  // The notes are written last, once the cut is known, but the budget keeps room for them.
+  const reserve = 2048 + Buffer.byteLength(fullList) + Buffer.byteLength(input.localCommand);
+  const budget =
+    (input.budgetBytes ?? SUMMARY_BUDGET_BYTES) - Buffer.byteLength([...head, ...rules].join('\n')) - reserve;
+  const { sections, cut } = fileSections(input, Math.max(0, budget));
+  const where =
+    cut === undefined
+      ? 'Every problem is listed below.'
+      : `The first ${cut.listedProblems} of ${cut.totalProblems} problems are listed below; the step log and ${fullList} list them all.`;
+  if (input.plan.cut) head.push(`> Note: ${describeCut(input.plan)}. ${where}`, '');
+  else if (cut !== undefined) head.push(`> Note: ${where}`, '');
+  const tail: string[] = [];
+  if (cut !== undefined) {
+    const restProblems = cut.totalProblems - cut.listedProblems;
+    tail.push(
+      `> Note: ${plural(restProblems, 'more problem')} in ${plural(cut.totalFiles - cut.listedFiles, 'more file')} do not fit in a job ` +
+        `summary (GitHub's limit is 1 MiB); the step log and ${fullList} list every problem.`,
       '',
     );
   }
-  return { markdown: `${parts.join('\n')}\n`, cut };
+  return { markdown: `${[...head, ...rules, ...sections, ...tail].join('\n')}\n`, cut };
 }

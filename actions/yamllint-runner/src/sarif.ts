@@ -1,4 +1,5 @@
 /** SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). Pure. */
+import { uriPath } from './names.js';
 import type { Problem } from './problems.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -36,15 +37,25 @@ function helpUri(rule: string): string {
   return `https://yamllint.readthedocs.io/en/stable/rules.html#module-yamllint.rules.${rule.replace(/-/g, '_')}`;
 }
 
+/** One result as toSarif writes it. */
+export interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  message: { text: string };
+  locations: Array<{
+    physicalLocation: {
+      artifactLocation: { uri: string; uriBaseId: string };
+      region: { startLine: number; startColumn: number };
+    };
+  }>;
+}
+
 export interface SarifInput {
   problems: readonly Problem[];
   yamllintVersion: string;
-  /** Turns a path as yamllint printed it into a path relative to the repository root. */
-  repoPath: (file: string) => string;
-}
-
-function encodeUri(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
+  /** Turns a path as yamllint printed it into a path relative to the repository root (bytes, see names.ts). */
+  repoPath: (file: Buffer) => Buffer;
 }
 
 /**
@@ -81,17 +92,17 @@ export function toSarif(input: SarifInput): object {
         },
         originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
         columnKind: 'unicodeCodePoints',
-        results: input.problems.map((problem) => {
+        results: input.problems.map((problem): SarifResult => {
           const id = problem.rule ?? 'yamllint';
           return {
             ruleId: id,
-            ruleIndex: ruleIndex.get(id),
+            ruleIndex: ruleIndex.get(id) ?? 0,
             level: problem.level,
             message: { text: problem.description },
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: encodeUri(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
+                  artifactLocation: { uri: uriPath(input.repoPath(problem.file)), uriBaseId: '%SRCROOT%' },
                   region: { startLine: problem.line, startColumn: problem.column },
                 },
               },

@@ -7,8 +7,8 @@
  * idle; shards are cut by bytes, since yamllint's time follows the size of a file more than its count.
  */
 
-export interface ShardFile {
-  path: string;
+export interface ShardFile<Name = Buffer> {
+  path: Name;
   bytes: number;
 }
 
@@ -19,35 +19,27 @@ export interface ShardLimits {
   shardsPerJob?: number;
   /** Below this many files per shard, starting another Python process (about 0.1 s) costs more than it saves. Default 50. */
   minFilesPerShard?: number;
-  /** Keeps each command line well under the kernel's limit. Default 256 KiB of paths. */
-  maxArgBytes?: number;
 }
 
-export function planShards(files: readonly ShardFile[], limits: ShardLimits): string[][] {
+export function planShards<Name>(files: readonly ShardFile<Name>[], limits: ShardLimits): Name[][] {
   if (files.length === 0) return [];
   const minFiles = limits.minFilesPerShard ?? 50;
   const wanted = limits.jobs <= 1 ? 1 : limits.jobs * (limits.shardsPerJob ?? 3);
   const count = Math.max(1, Math.min(wanted, Math.floor(files.length / minFiles)));
-  const maxArgBytes = limits.maxArgBytes ?? 256 * 1024;
 
   // Each file weighs its size plus a fixed cost (opening it, the per-file work), so empty files still count.
-  const weight = (file: ShardFile): number => file.bytes + 512;
+  const weight = (file: ShardFile<Name>): number => file.bytes + 512;
   const total = files.reduce((sum, file) => sum + weight(file), 0);
-  const shards: string[][] = [];
-  let current: string[] = [];
-  let currentArgBytes = 0;
+  const shards: Name[][] = [];
+  let current: Name[] = [];
   let done = 0;
   for (const file of files) {
-    const argBytes = Buffer.byteLength(file.path) + 1;
     const boundary = (total * (shards.length + 1)) / count;
-    const full = shards.length < count - 1 && done >= boundary;
-    if (current.length > 0 && (full || currentArgBytes + argBytes > maxArgBytes)) {
+    if (current.length > 0 && shards.length < count - 1 && done >= boundary) {
       shards.push(current);
       current = [];
-      currentArgBytes = 0;
     }
     current.push(file.path);
-    currentArgBytes += argBytes;
     done += weight(file);
   }
   shards.push(current);

@@ -1,5 +1,6 @@
 /** yamllint's command line: the argv we run, and what its exit codes and stderr mean. Pure. */
 import { tailLines } from '@hub-image-actions/process';
+import { shellWord } from './names.js';
 
 export type ConfigSource =
   { kind: 'file'; path: string } | { kind: 'data'; yaml: string } | { kind: 'discovery' };
@@ -24,7 +25,7 @@ export function listFilesArgv(config: ConfigSource, paths: readonly string[]): s
  * Lints `files` in the parsable format. No `--strict` (the verdict is ours, from the problems) and no
  * `--no-warnings` (hidden warnings still count under strict, as they do in yamllint).
  */
-export function lintArgv(config: ConfigSource, files: readonly string[]): string[] {
+export function lintArgv(config: ConfigSource, files: readonly Buffer[]): Array<string | Buffer> {
   return [...configArgs(config), '-f', 'parsable', '--', ...files];
 }
 
@@ -35,10 +36,10 @@ export function lintArgv(config: ConfigSource, files: readonly string[]): string
  */
 export function readFileList(result: {
   exitCode: number;
-  stdout: string;
+  records: Buffer[];
   stderr: string;
-}): { files: string[] } | { configProblem: string } {
-  if (result.exitCode === 0) return { files: result.stdout.split('\n').filter((line) => line !== '') };
+}): { files: Buffer[] } | { configProblem: string } {
+  if (result.exitCode === 0) return { files: result.records };
   return { configProblem: describeConfigProblem(result.stderr, result.exitCode) };
 }
 
@@ -53,15 +54,10 @@ export function describeConfigProblem(stderr: string, exitCode: number): string 
   return tail.length > 0 ? tail.join('\n') : `yamllint exited with code ${exitCode} and printed nothing`;
 }
 
-/** A word for a POSIX shell: as is when it is safe, else single-quoted. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./,:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The command that prints every problem this run found, to paste into a shell in the working directory. */
 export function localCommand(
   config: ConfigSource,
-  files: readonly string[],
+  files: ReadonlyArray<string | Buffer>,
   options: { noWarnings: boolean },
 ): string {
   const argv = [

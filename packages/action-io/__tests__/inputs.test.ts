@@ -31,6 +31,17 @@ describe('InputReader', () => {
     r.finish();
   });
 
+  it('matches keywords whatever their case: booleans, choices and keywords, returned as declared', () => {
+    const r = reader({ a: 'TRUE', b: 'tRuE', c: 'False', mode: 'AUTO', test: 'True', jobs: 'Auto', n: '4' });
+    expect([r.boolean('a', false), r.boolean('b', false), r.boolean('c', true)]).toEqual([true, true, false]);
+    expect(r.choice('mode', ['auto', 'true', 'false'] as const, 'false')).toBe('auto');
+    expect(r.choice('test', ['auto', 'true', 'false'] as const, 'auto')).toBe('true');
+    expect(r.keyword('jobs', ['auto'])).toBe('auto');
+    expect(r.keyword('n', ['auto'])).toBeUndefined();
+    expect(r.keyword('absent', ['auto'])).toBeUndefined();
+    r.finish();
+  });
+
   it('parses KEY=VALUE lines, keeping "=" inside values', () => {
     const r = reader({ labels: 'a=1\nb = x=y\n' });
     expect(r.keyValues('labels')).toEqual([

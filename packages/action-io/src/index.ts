@@ -4,3 +4,5 @@ export * from './mask.js';
 export * from './boundary.js';
 export * from './state.js';
 export * from './summary.js';
+export * from './workspace.js';
+export * from './declared-inputs.js';

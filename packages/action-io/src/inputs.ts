@@ -11,12 +11,16 @@ export function inputsFrom(values: Record<string, string>): InputSource {
   return (name) => values[name];
 }
 
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
+/** The one rule for case: keywords (true/false, choices, words like `auto`) match whatever their case. */
+function sameKeyword(value: string, keyword: string): boolean {
+  return value.toLowerCase() === keyword.toLowerCase();
+}
 
 /**
  * Reads and validates inputs, collecting every problem before reporting any. Each reader returns a
  * usable fallback after a problem so reading can go on; `finish()` then throws all problems at once.
+ * Keywords are case-insensitive everywhere: `boolean` takes `true`, `True`, `TRUE`, `tRUE`; `choice` and
+ * `keyword` return the keyword as declared, e.g. `auto` for `AUTO`.
  */
 export class InputReader {
   private readonly problems: InputError[] = [];
@@ -37,6 +41,12 @@ export class InputReader {
     if (value !== '') return value;
     this.problem(new InputError(name, undefined, `is required: ${expected}`));
     return undefined;
+  }
+
+  /** True when the input is set to whitespace only: given, though it reads as empty. */
+  blank(name: string): boolean {
+    const value = this.source(name) ?? '';
+    return value !== '' && value.trim() === '';
   }
 
   /** An optional string; undefined when empty. */
@@ -60,8 +70,8 @@ export class InputReader {
   boolean(name: string, fallback: boolean): boolean {
     const value = this.raw(name);
     if (value === '') return fallback;
-    if (TRUE.includes(value)) return true;
-    if (FALSE.includes(value)) return false;
+    if (sameKeyword(value, 'true')) return true;
+    if (sameKeyword(value, 'false')) return false;
     this.problem(new InputError(name, value, 'expected true or false'));
     return fallback;
   }
@@ -87,11 +97,21 @@ export class InputReader {
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const value = this.raw(name);
     if (value === '') return fallback;
-    if ((choices as readonly string[]).includes(value)) return value as T;
+    const chosen = choices.find((choice) => sameKeyword(value, choice));
+    if (chosen !== undefined) return chosen;
     this.problem(
       new InputError(name, value, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`),
     );
     return fallback;
+  }
+
+  /**
+   * One of `keywords` when the input is one (in any case), as declared; undefined otherwise, with no problem
+   * recorded, so the caller reads the value another way (e.g. `auto` or a number).
+   */
+  keyword<T extends string>(name: string, keywords: readonly T[]): T | undefined {
+    const value = this.raw(name);
+    return keywords.find((keyword) => sameKeyword(value, keyword));
   }
 
   /** Items separated by newlines or commas; blank items and `#` comment lines are dropped. */
@@ -100,6 +120,18 @@ export class InputReader {
     const lines = value.split(/\r?\n/).filter((line) => !line.trim().startsWith('#'));
     const items = separators === 'newline' ? lines : lines.flatMap((line) => line.split(','));
     return items.map((item) => item.trim()).filter((item) => item !== '');
+  }
+
+  /**
+   * A command line, one argument per line, exactly as written: a line starting with `#` is an argument like any
+   * other (no comments), and nothing is trimmed but a line's `\r`. Only empty lines are left out.
+   */
+  argv(name: string): string[] {
+    const value = this.source(name) ?? '';
+    return value
+      .split('\n')
+      .map((line) => line.replace(/\r$/, ''))
+      .filter((line) => line !== '');
   }
 
   /** `key=value` lines, e.g. labels or build args. The value may contain "=". */
@@ -130,7 +162,12 @@ export class InputReader {
     try {
       return validate(value);
     } catch (error) {
-      this.problem(new InputError(name, value, error instanceof Error ? error.message : String(error), fix));
+      // A validator that names the input itself (e.g. workspacePath) is taken as it is.
+      if (error instanceof InputError) this.problem(error);
+      else
+        this.problem(
+          new InputError(name, value, error instanceof Error ? error.message : String(error), fix),
+        );
       return undefined;
     }
   }

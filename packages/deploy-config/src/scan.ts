@@ -242,7 +242,8 @@ function visitString(walk: Walk, node: Scalar<string>, path: PathKey[], alias: n
   const found: InlineImage = {
     document: walk.index,
     path,
-    name: reference.name.full,
+    // As the file writes it: image-ref gives the host in lower case, and lower-casing keeps the length.
+    name: value.slice(0, reference.name.full.length),
     tag: reference.tag,
     digest: reference.digest,
     line: position.line,

@@ -20,7 +20,7 @@ export interface CloneOptions {
 
 const TIMEOUT_MS = 300_000;
 const DROPPED_ENV =
-  /^(INPUT_|GIT_TRACE|GIT_CURL_VERBOSE$|GIT_ASKPASS$|SSH_ASKPASS$|GIT_DIR$|GIT_WORK_TREE$|GIT_INDEX_FILE$|GIT_CONFIG)/;
+  /^(GIT_TRACE|GIT_CURL_VERBOSE$|GIT_ASKPASS$|SSH_ASKPASS$|GIT_DIR$|GIT_WORK_TREE$|GIT_INDEX_FILE$|GIT_CONFIG)/;
 
 /** Escapes a path for a sparse-checkout (gitignore syntax) line that matches exactly that file. */
 export function sparsePattern(path: string): string {

@@ -3,9 +3,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { InputErrors, InputReader, inputsFrom } from '@hub-image-actions/action-io';
 import { isFresh, isFreshDockerConfigDir, parseServiceAccountKey, readGarAuth } from '../src/index.js';
 
-const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+/** The key with one character of its base64 body changed: still PEM-shaped, no longer a key. */
+const corrupt = pem.replace(/\n(.)/, (_m, c: string) => `\n${c === 'A' ? 'B' : 'A'}`);
 const key = {
   type: 'service_account',
   project_id: 'hub-images',
@@ -55,28 +57,15 @@ describe('readGarAuth', () => {
   });
 
   it.each([
-    [{}, /is required: give one auth mode/],
     [
-      { 'access-token': 'ya29.abcdefgh', 'credentials-json': JSON.stringify(key) },
-      /input "credentials-json" conflicts: "credentials-json" and "access-token" were both given, which is more than one auth mode/,
+      {},
+      /^input "workload-identity-provider", "service-account", "credentials-json" or "access-token" is required: none of the auth inputs has a value; give one auth mode, .*An input under another name is not read \(check the spelling in `with:`\)/,
     ],
     [
-      { 'access-token': 'ya29.abcdefgh', 'workload-identity-provider': PROVIDER },
-      /input "workload-identity-provider" conflicts: "workload-identity-provider" and "access-token" were both given/,
+      { 'credentials-json': ' \n ' },
+      /^input "credentials-json" is set, but only to whitespace: the secret it comes from is probably empty or holds only a line break\. Put the service-account key file in the secret/,
     ],
-    [
-      { 'access-token': 'ya29.abcdefgh', 'service-account': SA },
-      /input "service-account" conflicts: "service-account" and "access-token" were both given/,
-    ],
-    [
-      {
-        'workload-identity-provider': PROVIDER,
-        'service-account': SA,
-        'credentials-json': JSON.stringify(key),
-        'access-token': 'ya29.abcdefgh',
-      },
-      /input "workload-identity-provider" conflicts: "workload-identity-provider", "service-account", "credentials-json" and "access-token" were all given/,
-    ],
+    [{ 'access-token': '\n' }, /^input "access-token" is set, but only to whitespace/],
     [{ 'workload-identity-provider': PROVIDER }, /"service-account" is required for keyless auth/],
     [{ 'service-account': SA }, /"workload-identity-provider" is required for keyless auth/],
     [
@@ -104,11 +93,48 @@ describe('readGarAuth', () => {
     expect(problems[0]).toMatch(message);
   });
 
+  it.each([
+    [
+      'a key JSON-encoded twice',
+      { 'credentials-json': JSON.stringify(JSON.stringify(key)) },
+      /^input "credentials-json" is the key file JSON-encoded a second time \(a quoted JSON string that holds the key file\); expected the key file itself, starting with "\{"/,
+    ],
+    [
+      'a key with a corrupt body',
+      { 'credentials-json': JSON.stringify({ ...key, private_key: corrupt }) },
+      /^input "credentials-json" has a "private_key" whose body cannot be read as a key \(OpenSSL: [^)]+\): it was changed after it was downloaded/,
+    ],
+    [
+      'a private key without its PEM armour',
+      { 'credentials-json': JSON.stringify({ ...key, private_key: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }) },
+      /has a "private_key" that is not a PEM private key \(-----BEGIN PRIVATE KEY-----\)/,
+    ],
+  ])('rejects %s, without quoting it', (_label, values, message) => {
+    const { problems } = read(values as Record<string, string>);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('accepts a PKCS#1 key (BEGIN RSA PRIVATE KEY), which google-auth-library signs with as well', () => {
+    expect(pkcs1).toContain('-----BEGIN RSA PRIVATE KEY-----');
+    const { auth, problems } = read({ 'credentials-json': JSON.stringify({ ...key, private_key: pkcs1 }) });
+    expect(problems).toEqual([]);
+    expect(auth).toMatchObject({ mode: 'credentials-json', key: { private_key: pkcs1 } });
+  });
+
+  it('reports a blank secret only when it leaves the step without auth', () => {
+    expect(read({ 'credentials-json': ' ', 'access-token': 'ya29.abcdefgh' }).problems).toEqual([]);
+    expect(read({ 'credentials-json': ' ' }, false).problems).toEqual([]);
+  });
+
   it('never quotes a key in its error', () => {
     const broken = JSON.stringify({ ...key, type: 'nope' });
     const { problems } = read({ 'credentials-json': broken });
     expect(problems.join('\n')).not.toContain('PRIVATE KEY');
     expect(problems.join('\n')).not.toContain(key.client_email);
+    const corrupted = read({ 'credentials-json': JSON.stringify({ ...key, private_key: corrupt }) }).problems;
+    expect(corrupted).toHaveLength(1);
+    for (const line of corrupt.split('\n').slice(1, -2)) expect(corrupted.join('\n')).not.toContain(line);
   });
 });
 

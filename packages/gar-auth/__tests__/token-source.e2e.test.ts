@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ConfigurationError } from '@hub-image-actions/action-io';
 import { RegistryClient } from '@hub-image-actions/registry-client';
+import type { Clock } from '@hub-image-actions/retry';
 import {
   createAccessTokenSource,
+  MINT_RETRY_POLICY,
   parseServiceAccountKey,
   registryCredentials,
   type ServiceAccountKey,
@@ -48,9 +50,11 @@ describe('service-account key', () => {
       key: keyFrom(google.serviceAccountKey().json),
     });
     expect(source.minted).toBe(0);
+    const asked = Date.now();
     const first = await source.token('initial');
     expect(first.token).toMatch(/^ya29\./);
-    expect(first.expiresAt).toBeGreaterThan(Date.now() + 3_000_000);
+    // Google's tokens live an hour from when they are minted, which is after `asked`.
+    expect(first.expiresAt).toBeGreaterThanOrEqual(asked + 3_600_000 - 1_000);
     expect(await registryAccepts(first.token)).toBe(200);
     expect((await source.token('initial')).token).toBe(first.token);
     expect(source.minted).toBe(1);
@@ -112,12 +116,24 @@ describe('service-account key', () => {
 });
 
 describe('Google failing while a token is minted', () => {
-  const fast = { maxAttempts: 3, maxElapsedMs: 10_000, baseDelayMs: 20, maxDelayMs: 40 };
+  /** The mint's own waits pass on this clock at once: attempts are counted, not timed. */
+  function fakeClock(): Clock & { waits: number[] } {
+    let now = 0;
+    const waits: number[] = [];
+    return {
+      waits,
+      now: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    };
+  }
 
-  function keySource(lines: string[]) {
+  function keySource(lines: string[], clock = fakeClock()) {
     return createAccessTokenSource(
       { mode: 'credentials-json', key: keyFrom(google.serviceAccountKey().json) },
-      { retryPolicy: fast, log: (line) => lines.push(line) },
+      { retryPolicy: MINT_RETRY_POLICY, clock, random: () => 0, log: (line) => lines.push(line) },
     );
   }
 
@@ -138,7 +154,7 @@ describe('Google failing while a token is minted', () => {
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^minting an access token from the key of .* \\("credentials-json"\\): attempt 1 of 3 failed \\(POST ${google.url}/token answered 503\\): Injected failure\\. Retrying in [0-9]+ ms\\.$`,
+          `^minting an access token from the key of .* \\("credentials-json"\\): attempt 1 of 3 failed \\(POST ${google.url}/token answered 503\\): Injected failure\\. Retrying in 1\\.0 s\\.$`,
         ),
       ),
     ]);
@@ -156,9 +172,11 @@ describe('Google failing while a token is minted', () => {
   it('gives up within the bound with a configuration error naming the endpoint, status and message', async () => {
     google.fail({ path: /^\/token$/, status: 503, times: 100 });
     const lines: string[] = [];
-    const error = await keySource(lines)
+    const clock = fakeClock();
+    const error = await keySource(lines, clock)
       .token('initial')
       .catch((e: unknown) => e);
+    expect(clock.waits).toEqual([1_000, 2_000]);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toBe(
       `minting an access token from the key of ${google.serviceAccount} ("credentials-json") failed after 3 attempts: POST ${google.url}/token answered 503: Injected failure. ` +
@@ -181,7 +199,7 @@ describe('Google failing while a token is minted', () => {
         provider: google.workloadIdentityProvider,
         serviceAccount: google.serviceAccount,
       },
-      { env, retryPolicy: fast, log: () => undefined },
+      { env, retryPolicy: MINT_RETRY_POLICY, clock: fakeClock(), log: () => undefined },
     )
       .token('initial')
       .catch((e: unknown) => e);

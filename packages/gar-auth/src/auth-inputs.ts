@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { maskSecret, type InputReader } from '@hub-image-actions/action-io';
 
 export interface ServiceAccountKey {
@@ -32,11 +33,48 @@ function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
+/** A key file JSON-encoded once more (a JSON string holding the file), as a secret copied from a JSON value is. */
+function isEncodedTwice(value: string): boolean {
+  if (!value.trim().startsWith('"')) return false;
+  try {
+    const inner: unknown = JSON.parse(value);
+    return typeof inner === 'string' && inner.trim().startsWith('{');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The private key as Node (and so google-auth-library, which signs with Node's crypto) reads it: PKCS#8, the form
+ * Google's key files use, or PKCS#1 (`BEGIN RSA PRIVATE KEY`). The problem never quotes the key.
+ */
+function readPrivateKey(pem: string): KeyObject | string {
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) {
+    return /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem)
+      ? 'has a "private_key" that is encrypted; service-account keys from Google are not'
+      : 'has a "private_key" that is not a PEM private key (-----BEGIN PRIVATE KEY-----)';
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (error) {
+    // OpenSSL's reason, e.g. "DECODER routines::unsupported", without its numeric code.
+    const reason = String((error as Error).message).replace(/^error:[0-9A-F]+:/, '');
+    return `has a "private_key" whose body cannot be read as a key (OpenSSL: ${reason}): it was changed after it was downloaded, e.g. a line cut or its "\\n" escapes turned into other text`;
+  }
+  if (key.asymmetricKeyType !== 'rsa')
+    return `has a "private_key" that is an ${String(key.asymmetricKeyType).toUpperCase()} key; service-account keys are RSA keys`;
+  return key;
+}
+
 /**
  * Parses a service-account key given as JSON or base64-encoded JSON. The problem is returned as text that
  * never quotes the key itself.
  */
 export function parseServiceAccountKey(value: string): ServiceAccountKey | string {
+  if (isEncodedTwice(value)) {
+    return 'is the key file JSON-encoded a second time (a quoted JSON string that holds the key file); expected the key file itself, starting with "{"';
+  }
   const text = value.trim().startsWith('{') ? value : Buffer.from(value.trim(), 'base64').toString('utf8');
   let parsed: unknown;
   try {
@@ -52,9 +90,8 @@ export function parseServiceAccountKey(value: string): ServiceAccountKey | strin
     if (typeof key[field] !== 'string' || key[field] === '')
       return `has no "${field}"; expected a complete service-account key`;
   }
-  if (!String(key['private_key']).includes('-----BEGIN PRIVATE KEY-----')) {
-    return 'has a "private_key" that is not a PEM private key';
-  }
+  const privateKey = readPrivateKey(String(key['private_key']));
+  if (typeof privateKey === 'string') return privateKey;
   const tokenUri =
     typeof key['token_uri'] === 'string' && key['token_uri'] !== '' ? key['token_uri'] : GOOGLE_TOKEN_URI;
   let url: URL;
@@ -87,9 +124,28 @@ export function readGarAuth(r: InputReader, options: { required: boolean }): Gar
     json !== undefined,
     token !== undefined,
   ].filter(Boolean).length;
+  // A secret that holds only whitespace reads as no value; said when it leaves the step without any auth mode.
+  const blank =
+    given === 0 && options.required
+      ? (['credentials-json', 'access-token'] as const).filter((name) => r.blank(name))
+      : [];
+  for (const name of blank) {
+    r.reject(
+      name,
+      undefined,
+      'is set, but only to whitespace: the secret it comes from is probably empty or holds only a line break',
+      `Put the ${name === 'credentials-json' ? 'service-account key file' : 'access token'} in the secret, or remove "${name}" and give another auth mode`,
+    );
+  }
   if (given === 0) {
-    if (options.required)
-      r.reject('workload-identity-provider', undefined, `is required: give one auth mode, ${MODES}`);
+    if (options.required && blank.length === 0) {
+      r.reject(
+        'workload-identity-provider", "service-account", "credentials-json" or "access-token',
+        undefined,
+        `is required: none of the auth inputs has a value; give one auth mode, ${MODES}`,
+        'An input under another name is not read (check the spelling in `with:`), and one set from a secret that is empty or not available to this run (pull requests from forks get no secrets) has no value',
+      );
+    }
     return undefined;
   }
   if (given > 1) {

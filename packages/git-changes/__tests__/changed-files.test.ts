@@ -76,7 +76,10 @@ beforeAll(async () => {
   await commit(work, { 'a.yaml': 'a: 2\n', 'new/b.yml': 'b: 1\n' }, 'change a, add b');
   await commit(work, { 'gone.yaml': null }, 'delete gone');
   await git(work, ['mv', 'old name.yaml', 'new name.yaml']);
-  head = await commit(work, { 'notes.txt': 'text\n' }, 'rename, add a text file');
+  // A name that is not UTF-8 and one with a newline: git gives them as bytes, and so must we.
+  await writeFile(Buffer.from(`${work}/caf\xe9.yaml`, 'latin1'), 'c: 1\n');
+  await writeFile(join(work, 'new\nline.yaml'), 'n: 1\n');
+  head = await commit(work, { 'notes.txt': 'text\n' }, 'rename, add a text file and two odd names');
   await git(work, ['checkout', '-q', 'main']);
   await git(work, ['merge', '-q', '--no-ff', '-m', 'merge', 'feature']);
   await git(work, ['push', '-q', remote, 'main', 'feature', 'HEAD:refs/pull/1/merge']);
@@ -87,7 +90,19 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const CHANGED = ['a.yaml', 'new name.yaml', 'new/b.yml', 'notes.txt'];
+const CHANGED = [
+  'a.yaml',
+  Buffer.from('caf\xe9.yaml', 'latin1'),
+  'new\nline.yaml',
+  'new name.yaml',
+  'new/b.yml',
+  'notes.txt',
+].map((name) => Buffer.from(name).toString('latin1'));
+
+/** The names as bytes (one character per byte), to compare. */
+function names(changed: Awaited<ReturnType<typeof changedFilesSinceMergeBase>>): string[] | undefined {
+  return changed.found ? changed.files.map((file) => file.toString('latin1')) : undefined;
+}
 
 describe('changedFilesSinceMergeBase', () => {
   it('finds what the pull request changed in a full clone, without fetching', async () => {
@@ -96,7 +111,8 @@ describe('changedFilesSinceMergeBase', () => {
       { base, head, number: 1 },
       { runner: systemRunner, cwd: dir, env },
     );
-    expect(changed).toMatchObject({ found: true, files: CHANGED, fetches: [] });
+    expect(changed).toMatchObject({ found: true, fetches: [] });
+    expect(names(changed)).toEqual(CHANGED);
   });
 
   it('fetches base and head into a depth-1 checkout and deepens until the merge base appears', async () => {
@@ -106,7 +122,7 @@ describe('changedFilesSinceMergeBase', () => {
       { base, head, number: 1 },
       { runner: systemRunner, cwd: join(dir), env, deepenSteps: [2, 4, 64], log: (line) => lines.push(line) },
     );
-    expect(changed).toMatchObject({ found: true, files: CHANGED });
+    expect(names(changed)).toEqual(CHANGED);
     expect(lines[0]).toBe(`fetched the base commit ${base.slice(0, 12)} from origin (--depth=1)`);
     expect(lines.some((line) => line.startsWith('deepened the history of base and head by 64'))).toBe(true);
     expect(lines.some((line) => line.includes('full history'))).toBe(false);
@@ -118,7 +134,7 @@ describe('changedFilesSinceMergeBase', () => {
       { base, head, number: 1 },
       { runner: systemRunner, cwd: dir, env, deepenSteps: [1] },
     );
-    expect(changed).toMatchObject({ found: true, files: CHANGED });
+    expect(names(changed)).toEqual(CHANGED);
     expect(changed.found && changed.fetches.at(-1)).toBe(
       'fetched the full history of base and head to look for their merge base',
     );

@@ -32,10 +32,10 @@ describe('pullRequestRange', () => {
   });
 
   it('splits NUL-separated paths, keeping spaces and newlines in names', () => {
-    expect(parseNulSeparated('a.yaml\0dir/b c.yml\0odd\nname.yaml\0')).toEqual([
-      'a.yaml',
-      'dir/b c.yml',
-      'odd\nname.yaml',
-    ]);
+    expect(
+      parseNulSeparated(Buffer.from('a.yaml\0dir/b c.yml\0odd\nname.yaml\0caf\xe9.yaml\0', 'latin1')),
+    ).toEqual(
+      ['a.yaml', 'dir/b c.yml', 'odd\nname.yaml', 'caf\xe9.yaml'].map((name) => Buffer.from(name, 'latin1')),
+    );
   });
 });

@@ -1,5 +1,4 @@
-import { type ProcessRunner, type RunResult, tailLines } from '@hub-image-actions/process';
-import { join } from 'node:path';
+import { type ProcessRunner, type RunResult, stdoutBytesOf, tailLines } from '@hub-image-actions/process';
 import { parseNulSeparated, type PullRequestRange } from './pull-request.js';
 
 export interface ChangedFilesOptions {
@@ -23,8 +22,8 @@ export interface ChangedFiles {
   mergeBase: string;
   /** Absolute path of the checkout's top level. */
   topLevel: string;
-  /** Paths relative to the top level, changed between the merge base and head, that exist in head. */
-  files: string[];
+  /** Paths relative to the top level, changed between the merge base and head, that exist in head: bytes. */
+  files: Buffer[];
   /** The fetches that were needed, for the log (e.g. "fetched base 1234abc with --depth=1"). */
   fetches: string[];
 }
@@ -144,10 +143,10 @@ export async function changedFilesSinceMergeBase(
   ]);
   if (diff.exitCode !== 0)
     return { found: false, reason: `git diff ${short(base)} ${short(range.head)} failed: ${lastLine(diff)}` };
-  return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(diff.stdout), fetches };
+  return { found: true, mergeBase: base, topLevel, files: parseNulSeparated(stdoutBytesOf(diff)), fetches };
 }
 
-/** Absolute paths of changed files, for matching against a file list made from another directory. */
-export function absoluteChangedPaths(changed: ChangedFiles): Set<string> {
-  return new Set(changed.files.map((file) => join(changed.topLevel, file)));
+/** Absolute paths of changed files (bytes), for matching against a file list made from another directory. */
+export function absoluteChangedPaths(changed: ChangedFiles): Buffer[] {
+  return changed.files.map((file) => Buffer.concat([Buffer.from(`${changed.topLevel}/`), file]));
 }

@@ -50,7 +50,14 @@ export function pullRequestRange(eventName: string, payload: unknown): PullReque
   };
 }
 
-/** `git diff --name-only -z` output → paths. */
-export function parseNulSeparated(output: string): string[] {
-  return output.split('\0').filter((path) => path !== '');
+/** `git diff --name-only -z` output → paths, as the bytes git gave (a name need not be UTF-8). */
+export function parseNulSeparated(output: Buffer): Buffer[] {
+  const paths: Buffer[] = [];
+  for (let start = 0; start < output.length;) {
+    const end = output.indexOf(0, start);
+    const stop = end < 0 ? output.length : end;
+    if (stop > start) paths.push(output.subarray(start, stop));
+    start = stop + 1;
+  }
+  return paths;
 }

@@ -14,6 +14,14 @@ describe('parseGarAddress', () => {
     expect(gar.name.full).toBe('us-central1-docker.pkg.dev/cal-icor-hubs/user-images/base-user-image');
   });
 
+  it('takes the host in any case and uses it in lower case', () => {
+    const gar = parseGarAddress('US-CENTRAL1-DOCKER.PKG.DEV/cal-icor-hubs/user-images/base-user-image');
+    expect(gar).toMatchObject({ host: 'us-central1-docker.pkg.dev', location: 'us-central1' });
+    expect(gar.name.full).toBe('us-central1-docker.pkg.dev/cal-icor-hubs/user-images/base-user-image');
+    expect(isGarHost('Europe-West4-Docker.Pkg.Dev')).toBe(true);
+    expect(garAddressFrom('US-docker.pkg.dev', 'my-project/repo/img').host).toBe('us-docker.pkg.dev');
+  });
+
   it('accepts multi-regions, nested image paths and domain-scoped projects', () => {
     expect(parseGarAddress('us-docker.pkg.dev/my-project/repo/team/img').image).toBe('team/img');
     const scoped = parseGarAddress('europe-west4-docker.pkg.dev/example.com/my-proj/repo/img');
@@ -25,7 +33,6 @@ describe('parseGarAddress', () => {
   it.each([
     ['gcr.io/proj-ect/repo/img', 'host', /not an Artifact Registry host/],
     ['us-central1-docker.pkg.dev', 'host', /is missing/],
-    ['US-central1-docker.pkg.dev/proj-ect/repo/img', 'location', /not a location/],
     ['uscentral-1-docker.pkg.dev/proj-ect/repo/img', 'location', /not a location/],
     ['us-central1-docker.pkg.dev/123456789/repo/img', 'project', /must start with a lowercase letter/],
     ['us-central1-docker.pkg.dev/proj/repo/img', 'project', /4 characters long/],

@@ -33,6 +33,19 @@ describe('parseImageName', () => {
   });
 
   it.each([
+    ['US-CENTRAL1-DOCKER.PKG.DEV/cal-icor-hubs/img', 'us-central1-docker.pkg.dev', 'cal-icor-hubs/img'],
+    ['LOCALHOST:5000/a/b', 'localhost:5000', 'a/b'],
+    ['Registry.Example:443/a', 'registry.example:443', 'a'],
+    ['[::A]:5000/a', '[::a]:5000', 'a'],
+    // Docker's rule: a first component with an upper-case letter is a host, never a path.
+    ['MyHost/img', 'myhost', 'img'],
+  ])('uses the host of %s in lower case', (input, registry, path) => {
+    const name = parseImageName(input);
+    expect(name).toEqual({ registry, path, full: `${registry}/${path}` });
+    expect(parseReference(`${input}:v1`).name).toEqual(name);
+  });
+
+  it.each([
     ['', 'path', /is empty/],
     ['us-central1-docker.pkg.dev/Cal-ICOR/img', 'path', /uppercase letters.*"cal-icor"/],
     ['reg.io/a//b', 'path', /empty path component/],

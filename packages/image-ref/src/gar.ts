@@ -1,6 +1,12 @@
 // Google Artifact Registry addresses: LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE.
 // A domain-scoped project `example.com:proj` appears in the path as `example.com/proj`.
-import { InvalidReferenceError, parseImageName, validatePathComponent, type ImageName } from './reference.js';
+import {
+  InvalidReferenceError,
+  normalizeHost,
+  parseImageName,
+  validatePathComponent,
+  type ImageName,
+} from './reference.js';
 
 export type GarPart = 'host' | 'location' | 'project' | 'repository' | 'image';
 
@@ -16,6 +22,7 @@ export class InvalidGarAddressError extends Error {
 }
 
 export interface GarAddress {
+  /** In lower case, e.g. `us-central1-docker.pkg.dev`. */
   readonly host: string;
   readonly location: string;
   /** The project as GCP names it: `proj` or, domain-scoped, `example.com:proj`. */
@@ -32,15 +39,17 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const PROJECT_DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const REPOSITORY_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** Whether `host` is `LOCATION-docker.pkg.dev`, in any case. */
 export function isGarHost(host: string): boolean {
-  return host.endsWith(HOST_SUFFIX);
+  return normalizeHost(host).endsWith(HOST_SUFFIX);
 }
 
-export function garLocation(host: string): string {
+export function garLocation(given: string): string {
+  const host = normalizeHost(given);
   if (!isGarHost(host)) {
     throw new InvalidGarAddressError(
       'host',
-      host,
+      given,
       `is not an Artifact Registry host; expected LOCATION${HOST_SUFFIX}`,
     );
   }
@@ -83,7 +92,8 @@ export function parseGarAddress(input: string): GarAddress {
 }
 
 /** Builds an address from a host and the `PROJECT/REPOSITORY/IMAGE` path that image repos keep in `IMAGE`. */
-export function garAddressFrom(host: string, imagePath: string): GarAddress {
+export function garAddressFrom(given: string, imagePath: string): GarAddress {
+  const host = normalizeHost(given);
   const location = garLocation(host);
   const components = imagePath.split('/');
   let project: string;

@@ -16,7 +16,10 @@ export class InvalidReferenceError extends Error {
 }
 
 export interface ImageName {
-  /** Registry host with optional port, e.g. `us-central1-docker.pkg.dev` or `127.0.0.1:5000`; undefined for a bare name. */
+  /**
+   * Registry host with optional port, in lower case (`normalizeHost`), e.g. `us-central1-docker.pkg.dev` or
+   * `127.0.0.1:5000`; undefined for a bare name.
+   */
   readonly registry: string | undefined;
   /** Repository path inside the registry, e.g. `cal-icor-hubs/user-images/base-user-image`. */
   readonly path: string;
@@ -76,6 +79,16 @@ export function validateDigest(digest: string): string {
   return digest;
 }
 
+/**
+ * Host names are case-insensitive (RFC 4343), but docker compares them as written: its config keys its
+ * credentials by host, and a name tagged `HOST/…` is another name than `host/…`. So every host is used in lower
+ * case, the one spelling docker, the registry API and deployment files share.
+ */
+export function normalizeHost(registry: string): string {
+  return registry.toLowerCase();
+}
+
+/** Checks `registry` (host and optional port) and returns it in lower case. */
 export function validateRegistry(registry: string): string {
   let host = registry;
   const portMatch = /^(.*):([0-9]+)$/.exec(registry);
@@ -88,7 +101,7 @@ export function validateRegistry(registry: string): string {
   } else if (registry.includes(':') && !IPV6_HOST.test(registry)) {
     throw new InvalidReferenceError('registry', registry, 'has a port that is not a number');
   }
-  if (IPV6_HOST.test(host)) return registry;
+  if (IPV6_HOST.test(host)) return normalizeHost(registry);
   const labels = host.split('.');
   const bad = labels.find((label) => !DOMAIN_LABEL.test(label));
   if (bad !== undefined) {
@@ -100,7 +113,7 @@ export function validateRegistry(registry: string): string {
         : `has the host label ${JSON.stringify(bad)}; labels are letters, digits and inner "-"`,
     );
   }
-  return registry;
+  return normalizeHost(registry);
 }
 
 export function validatePathComponent(component: string, wholePath: string): string {
@@ -126,13 +139,17 @@ export function validatePathComponent(component: string, wholePath: string): str
   );
 }
 
-/** Docker's rule: the first component is a registry when it has a "." or ":", or is "localhost". */
+/**
+ * Docker's rule: the first component is a registry when it has a "." or ":", is "localhost", or has an upper-case
+ * letter (a path never has one).
+ */
 function looksLikeRegistry(component: string): boolean {
   return (
     component.includes('.') ||
     component.includes(':') ||
     component === 'localhost' ||
-    component.startsWith('[')
+    component.startsWith('[') ||
+    component !== component.toLowerCase()
   );
 }
 
@@ -140,7 +157,7 @@ function makeName(registry: string | undefined, path: string): ImageName {
   return { registry, path, full: registry === undefined ? path : `${registry}/${path}` };
 }
 
-/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`. */
+/** A name without tag or digest, e.g. `us-central1-docker.pkg.dev/proj/repo/image`; the host in lower case. */
 export function parseImageName(input: string): ImageName {
   const value = input.trim();
   if (value === '')

@@ -549,12 +549,14 @@ describe('FakeGitHub GitHub App flow', () => {
     expect(installation.json).toMatchObject({ id: 77, app_id: 4242, account: { login: 'acme' } });
     expect(github.requests.at(-1)).toMatchObject({ app: 4242, status: 200 });
 
+    const asked = Date.now();
     const minted = await api('POST', '/app/installations/77/access_tokens', {
       authorization: `Bearer ${appJwt('4242', privateKeyPem)}`,
     });
     expect(minted.status).toBe(201);
     expect(minted.json.token).toMatch(/^ghs_\w{36}$/);
-    expect(Date.parse(minted.json.expires_at)).toBeGreaterThan(Date.now() + 3500_000);
+    // An hour from when it was minted (GitHub gives whole seconds), which is after `asked`.
+    expect(Date.parse(minted.json.expires_at)).toBeGreaterThanOrEqual(asked + 3_600_000 - 1_000);
     expect(minted.json.permissions).toMatchObject({
       contents: 'write',
       pull_requests: 'write',

@@ -14,6 +14,7 @@ import {
   signJwt,
   type RegistryCredentialSink,
 } from '../src/fake-google.js';
+import { ManualClock } from '../src/clock.js';
 import { waitFor } from '../src/net.js';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -21,16 +22,16 @@ const TOKEN_SHAPE = /^ya29\.[A-Za-z0-9_-]{40,}$/;
 
 /** Stands in for TestRegistry: remembers one password per user, and every call. */
 class RecordingSink implements RegistryCredentialSink {
-  readonly calls: Array<{ op: 'set' | 'remove'; username: string; password?: string; at: number }> = [];
+  readonly calls: Array<{ op: 'set' | 'remove'; username: string; password?: string }> = [];
   readonly #passwords = new Map<string, string>();
 
   async setUser(username: string, password: string): Promise<void> {
-    this.calls.push({ op: 'set', username, password, at: Date.now() });
+    this.calls.push({ op: 'set', username, password });
     this.#passwords.set(username, password);
   }
 
   async removeUser(username: string): Promise<void> {
-    this.calls.push({ op: 'remove', username, at: Date.now() });
+    this.calls.push({ op: 'remove', username });
     this.#passwords.delete(username);
   }
 
@@ -354,15 +355,16 @@ describe('FakeGoogle', () => {
     });
 
     it('reports expireTime as RFC 3339 and honours tokenLifetimeSeconds', async () => {
-      fake.tokenLifetimeSeconds = 1200;
+      const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+      const timed = await FakeGoogle.start({ clock });
       try {
-        const { res } = await new IdentityPoolClient(externalAccountConfig(fake)).getAccessToken();
+        timed.tokenLifetimeSeconds = 1200;
+        const { res } = await new IdentityPoolClient(externalAccountConfig(timed)).getAccessToken();
         const { expireTime } = res?.data as { expireTime: string };
         expect(expireTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-        expect(Date.parse(expireTime) - Date.now()).toBeGreaterThan(1190_000);
-        expect(Date.parse(expireTime) - Date.now()).toBeLessThanOrEqual(1200_000);
+        expect(Date.parse(expireTime)).toBe(clock.now() + 1200_000);
       } finally {
-        fake.tokenLifetimeSeconds = 3600;
+        await timed.stop();
       }
     });
 
@@ -490,36 +492,48 @@ describe('FakeGoogle', () => {
   });
 
   describe('token lifetime', () => {
+    // Time moves only when the test moves it.
+    const timedSink = new RecordingSink();
+    let clock: ManualClock;
+    let timed: FakeGoogle;
+
+    beforeAll(async () => {
+      clock = new ManualClock();
+      timed = await FakeGoogle.start({ registry: timedSink, clock });
+    });
+
+    afterAll(async () => {
+      await timed.stop();
+    });
+
     it('removes the registry user when a token runs out', async () => {
-      fake.tokenLifetimeSeconds = 1;
-      try {
-        const { token } = await jwtClientFor(fake.serviceAccountKey().json).getAccessToken();
-        const issuedAt = Date.now();
-        expect(sink.accepts(ACCESS_TOKEN_USER, token ?? '')).toBe(true);
+      timed.tokenLifetimeSeconds = 1;
+      const { token } = await jwtClientFor(timed.serviceAccountKey().json).getAccessToken();
+      expect(timedSink.accepts(ACCESS_TOKEN_USER, token ?? '')).toBe(true);
 
-        const removal = await waitFor(
-          'removeUser after the token lifetime',
-          async () => sink.calls.find((call) => call.op === 'remove' && call.at >= issuedAt),
-          { timeoutMs: 3000 },
-        );
-
-        expect(removal.at - issuedAt).toBeGreaterThanOrEqual(900);
-        expect(sink.accepts(ACCESS_TOKEN_USER, token ?? '')).toBe(false);
-      } finally {
-        fake.tokenLifetimeSeconds = 3600;
-      }
+      clock.advance(999);
+      expect(timedSink.accepts(ACCESS_TOKEN_USER, token ?? '')).toBe(true);
+      clock.advance(1);
+      await waitFor('removeUser after the token lifetime', async () =>
+        timedSink.accepts(ACCESS_TOKEN_USER, token ?? '') ? undefined : true,
+      );
+      expect(timedSink.calls.at(-1)).toMatchObject({ op: 'remove', username: ACCESS_TOKEN_USER });
     });
 
     it('a newer token replaces an older one, and the older timer does not remove it', async () => {
-      fake.tokenLifetimeSeconds = 1;
-      const { token: older } = await jwtClientFor(fake.serviceAccountKey().json).getAccessToken();
-      fake.tokenLifetimeSeconds = 3600;
-      const { token: newer } = await jwtClientFor(fake.serviceAccountKey().json).getAccessToken();
+      timed.tokenLifetimeSeconds = 1;
+      const { token: older } = await jwtClientFor(timed.serviceAccountKey().json).getAccessToken();
+      timed.tokenLifetimeSeconds = 3600;
+      const { token: newer } = await jwtClientFor(timed.serviceAccountKey().json).getAccessToken();
 
-      expect(sink.accepts(ACCESS_TOKEN_USER, older ?? '')).toBe(false);
-      expect(sink.accepts(ACCESS_TOKEN_USER, newer ?? '')).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 1300));
-      expect(sink.accepts(ACCESS_TOKEN_USER, newer ?? '')).toBe(true);
+      expect(timedSink.accepts(ACCESS_TOKEN_USER, older ?? '')).toBe(false);
+      expect(timedSink.accepts(ACCESS_TOKEN_USER, newer ?? '')).toBe(true);
+      const callsBefore = timedSink.calls.length;
+      clock.advance(1300);
+      expect(timedSink.accepts(ACCESS_TOKEN_USER, newer ?? '')).toBe(true);
+      // Registry calls run in order: a removal the older timer queued would come before the next token's.
+      await jwtClientFor(timed.serviceAccountKey().json).getAccessToken();
+      expect(timedSink.calls.slice(callsBefore).map((call) => call.op)).toEqual(['set']);
     });
 
     it('expireNow() revokes the current token at once', async () => {

@@ -1,14 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { BUSYBOX_IMAGE } from '../src/base-images.js';
 import { docker, removeImages } from '../src/docker-engine.js';
+import { waitFor } from '../src/net.js';
 import { FaultProxy } from '../src/fault-proxy.js';
 import { basicAuth, MANIFEST_ACCEPT, TestRegistry } from '../src/registry.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-// jest ignores `testTimeout` inside a project entry of jest.config.js.
-jest.setTimeout(60_000);
 
 const MANIFEST_PUT = { method: 'PUT', path: /\/v2\/.*\/manifests\// };
 
@@ -202,6 +200,36 @@ describe('FaultProxy in front of a real registry', () => {
     expect(answer.headers['www-authenticate']).toMatch(/^Basic /);
   });
 
+  it('holds a request until the test releases it, then forwards it', async () => {
+    let release = () => undefined as void;
+    const rule = proxy.addRule({
+      path: /^\/v2\/$/,
+      action: { until: new Promise<void>((resolve) => (release = resolve)) },
+      times: 1,
+    });
+    proxy.clearLog();
+    const answer = send(`${proxy.url}/v2/`);
+    await waitFor('the held request', async () => (rule.hits === 1 ? true : undefined));
+    expect(proxy.log).toEqual([expect.objectContaining({ path: '/v2/', fault: 'hold' })]);
+    expect(proxy.log[0]?.status).toBeUndefined();
+    release();
+    expect((await answer).status).toBe(401);
+    expect(proxy.log[0]).toMatchObject({ status: 401 });
+    expect(proxy.log[0]?.clientGone).toBeUndefined();
+  });
+
+  it('notes a client that hangs up on a held request, which then never reaches the target', async () => {
+    proxy.addRule({ path: /^\/v2\/$/, action: { until: new Promise(() => undefined) }, times: 1 });
+    proxy.clearLog();
+    const req = request(`${proxy.url}/v2/`, { agent: false });
+    req.on('error', () => undefined);
+    req.end();
+    await waitFor('the held request', async () => (proxy.log.length === 1 ? true : undefined));
+    req.destroy();
+    await waitFor('the hang-up', async () => (proxy.log[0]?.clientGone ? true : undefined));
+    expect(proxy.log[0]?.status).toBeUndefined();
+  });
+
   it('applies the first matching rule with times left, and logs every request in order', async () => {
     const teapot = proxy.addRule({ path: /^\/v2\/_catalog$/, action: { status: 418 }, times: 1 });
     const unavailable = proxy.addRule({ method: 'get', path: /^\/v2\/_catalog$/, action: { status: 503 } });
@@ -233,13 +261,14 @@ describe('FaultProxy.stop', () => {
     const registry = await TestRegistry.start();
     const proxy = await FaultProxy.start(registry.url);
     try {
-      proxy.addRule({ path: /^\/v2\/$/, action: { delayMs: 60_000 } });
+      // Longer than any test may take: a stop() that waited for it would never return.
+      proxy.addRule({ path: /^\/v2\/$/, action: { delayMs: 24 * 3600_000 } });
       const inFlight = send(`${proxy.url}/v2/`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor('the request to reach the proxy', async () =>
+        proxy.log.length === 1 ? true : undefined,
+      );
 
-      const started = Date.now();
       await proxy.stop();
-      expect(Date.now() - started).toBeLessThan(2_000);
       await expect(inFlight).rejects.toThrow(/socket hang up|ECONNRESET/);
       await expect(
         new Promise((resolve, reject) => {

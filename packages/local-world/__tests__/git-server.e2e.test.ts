@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { GitServer } from '../src/git-server.js';
+import { waitFor } from '../src/net.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
 
 const REPO = 'acme/images';
@@ -395,6 +398,91 @@ describe('GitServer.stop', () => {
     await temporary.stop();
     await expect(fetch(`${url}/info/refs`)).rejects.toThrow();
     await expect(readFile(join(dir, 'HEAD'))).rejects.toThrow();
+  });
+});
+
+/** Live `git http-backend` processes serving `git`'s repos, found in /proc by their GIT_PROJECT_ROOT. */
+function backendsOf(git: GitServer): number[] {
+  const projectRoot = dirname(dirname(git.repoDir('a/b')));
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        return env.includes(`GIT_PROJECT_ROOT=${projectRoot}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Sends a push's POST with a body shorter than its Content-Length, and keeps the connection open. */
+async function startCutShortPush(git: GitServer, repo: string, token: string): Promise<Socket> {
+  const socket = connect(Number(new URL(git.url).port), '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => undefined);
+  const auth = Buffer.from(`x-access-token:${token}`).toString('base64');
+  socket.write(
+    `POST /${repo}.git/git-receive-pack HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic ${auth}\r\n` +
+      'Content-Type: application/x-git-receive-pack-request\r\nContent-Length: 100000\r\n\r\n' +
+      '0094'.padEnd(2000, '0'),
+  );
+  return socket;
+}
+
+async function hangUp(socket: Socket): Promise<void> {
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.destroy();
+  await closed;
+}
+
+describe('GitServer when a client goes away', () => {
+  const repo = 'acme/abandoned';
+  beforeAll(async () => {
+    await server.createRepo(repo, { files: { 'a.txt': 'a\n' } });
+  });
+
+  it('ends git http-backend when a pushing client hangs up mid-upload', async () => {
+    const client = await startCutShortPush(server, repo, RW);
+    const [backend] = await waitFor('the backend for the push', async () => {
+      const running = backendsOf(server);
+      return running.length > 0 ? running : undefined;
+    });
+    expect(server.runningBackends).toEqual([backend]);
+    await hangUp(client);
+    await waitFor('the backend to end', async () =>
+      backendsOf(server).length === 0 && server.runningBackends.length === 0 ? true : undefined,
+    );
+  });
+
+  it('starts no git http-backend for a client that left while a hook ran', async () => {
+    const clients: Socket[] = [];
+    let hookRan = false;
+    server.beforeReceive(
+      repo,
+      async () => {
+        for (const client of clients) await hangUp(client);
+        // A git run of its own: the server's event loop sees the hang-up meanwhile.
+        await server.resolve(repo, 'main');
+        hookRan = true;
+      },
+      { stage: 'pack', times: 1 },
+    );
+    clients.push(await startCutShortPush(server, repo, RW));
+    // The server goes on with the request as soon as the hook is done, before this looks.
+    await waitFor('the hook to run', async () => (hookRan ? true : undefined));
+    await waitFor('no backend to run', async () => (backendsOf(server).length === 0 ? true : undefined));
+    expect(server.runningBackends).toEqual([]);
+    // Still serving: a real push goes through.
+    const dir = await cloneAs(RW, [], server.repoUrl(repo));
+    await commitLocally(dir, 'b.txt', 'b\n', 'After the hang-up');
+    expect((await git(['push', 'origin', 'HEAD:main'], { cwd: dir, token: RW })).code).toBe(0);
   });
 });
 

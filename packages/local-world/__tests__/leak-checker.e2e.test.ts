@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,9 +6,6 @@ import { BUSYBOX_IMAGE } from '../src/base-images.js';
 import { docker, removeImages, runCommand } from '../src/docker-engine.js';
 import { findLeaks, leakForms, type Leak } from '../src/leak-checker.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-// jest ignores `testTimeout` inside a project entry of jest.config.js.
-jest.setTimeout(60_000);
 
 // Chosen so that its base64 and base64url forms differ ('?' and '>' encode to '/' and '+' or '_' and '-').
 const TOKEN = 'ya29.tok?en>>value~1234';

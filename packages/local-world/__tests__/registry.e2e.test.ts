@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -7,9 +7,6 @@ import { BUSYBOX_IMAGE } from '../src/base-images.js';
 import { docker, removeImages } from '../src/docker-engine.js';
 import { basicAuth, TestRegistry, type Credentials } from '../src/registry.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
-
-// jest ignores `testTimeout` inside a project entry of jest.config.js.
-jest.setTimeout(60_000);
 
 async function v2Status(registry: TestRegistry, credentials?: Credentials): Promise<Response> {
   const response = await fetch(`${registry.url}/v2/`, {

@@ -2,65 +2,28 @@
 // PATH at the pinned version with buildx (HIA_REAL_TOOLS=1 demands it), else against the double: both must pass, so
 // the double cannot drift from the real tool on anything asserted here.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../src/base-images.js';
 import { TestRegistry } from '../src/registry.js';
 import { doubleEnv, PINNED_REPO2DOCKER, repo2dockerUnderTest } from '../src/repo2docker-double.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
+import { docker, makeRepo as makeRepoIn, run, type Result } from './repo2docker-tests.js';
 
 jest.setTimeout(180_000);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, ...options.env })) {
-      if (value !== undefined) env[key] = value;
-    }
-    const child = spawn(command, [...args], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
-  });
-}
 
 const tool = repo2dockerUnderTest();
 
 /** repo2docker found through PATH, as the actions find it. */
 function repo2docker(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<Result> {
-  return run('repo2docker', args, { env: { ...tool.env, ...env } });
-}
-
-async function docker(args: readonly string[]): Promise<string> {
-  const result = await run('docker', args);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
+  return run('repo2docker', args, { ...tool.env, ...env });
 }
 
 const suffix = randomBytes(4).toString('hex');
 const images: string[] = [];
 const dirs: string[] = [];
+const makeRepo = (files: Record<string, string>) => makeRepoIn(files, dirs);
 
 function imageName(purpose: string): string {
   const name = `hia-r2d-contract/${purpose}:${suffix}`;
@@ -72,19 +35,6 @@ async function labels(name: string): Promise<Record<string, string>> {
   return JSON.parse(
     await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', name]),
   ) as Record<string, string>;
-}
-
-async function makeRepo(files: Record<string, string>): Promise<string> {
-  const dir = await makeTempDir('r2d-repo');
-  dirs.push(dir);
-  for (const [rawPath, content] of Object.entries(files)) {
-    const executable = rawPath.endsWith('*');
-    const path = join(dir, executable ? rawPath.slice(0, -1) : rawPath);
-    await mkdir(join(path, '..'), { recursive: true });
-    await writeFile(path, content);
-    if (executable) await chmod(path, 0o755);
-  }
-  return dir;
 }
 
 const USER = ['--user-id', '1000', '--user-name', 'jovyan'];
@@ -210,16 +160,13 @@ describe(`repo2docker ${PINNED_REPO2DOCKER} (${tool.kind}): the engine`, () => {
   it('needs the buildx plugin, and says so after docker does', async () => {
     const emptyConfig = await makeTempDir('r2d-no-plugins');
     dirs.push(emptyConfig);
-    const hidden =
-      (await run('docker', ['buildx', 'version'], { env: { DOCKER_CONFIG: emptyConfig } })).code !== 0;
+    const hidden = (await run('docker', ['buildx', 'version'], { DOCKER_CONFIG: emptyConfig })).code !== 0;
     // Where buildx is installed system-wide it cannot be hidden from the real tool: the double shows the message.
     const env = hidden ? { DOCKER_CONFIG: emptyConfig } : { ...doubleEnv(), DOCKER_CONFIG: emptyConfig };
     const result = await run(
       'repo2docker',
       [...BUILD, '--image-name', imageName('no-buildx'), await dockerfileRepo()],
-      {
-        env: { ...tool.env, ...env, REPO2DOCKER_DOUBLE_NO_BUILDX: 'fail' },
-      },
+      { ...tool.env, ...env, REPO2DOCKER_DOUBLE_NO_BUILDX: 'fail' },
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/unknown command:? "?docker buildx|'buildx' is not a docker command/);

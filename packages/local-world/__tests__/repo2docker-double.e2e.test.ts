@@ -2,80 +2,30 @@
 // Dockerfile (the real one needs the network for that), and its stand-in for buildx where the machine has none. What
 // it shares with the real tool is in repo2docker-contract.e2e.test.ts, which runs against both.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { ensurePythonImage, PYTHON_IMAGE } from '../src/base-images.js';
 import { freePort, waitFor } from '../src/net.js';
 import { doubleEnv, REQUEST_FILE_IN_IMAGE, type Repo2DockerRequest } from '../src/repo2docker-double.js';
 import { makeTempDir, removeDir } from '../src/tmp.js';
+import { docker, makeRepo as makeRepoIn, run } from './repo2docker-tests.js';
 
 jest.setTimeout(180_000);
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: readonly string[],
-  env: Record<string, string | undefined> = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const merged: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, ...env })) {
-      if (value !== undefined) merged[key] = value;
-    }
-    const child = spawn(command, [...args], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
-  });
-}
-
 const double = (args: readonly string[], env: Record<string, string | undefined> = {}) =>
   run('repo2docker', args, { ...doubleEnv(), ...env });
-
-async function docker(args: readonly string[]): Promise<string> {
-  const result = await run('docker', args);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
-}
 
 const suffix = randomBytes(4).toString('hex');
 const images: string[] = [];
 const containers: string[] = [];
 const dirs: string[] = [];
+const makeRepo = (files: Record<string, string>) => makeRepoIn(files, dirs);
 
 function imageName(purpose: string): string {
   const name = `hia-r2d-double/${purpose}:${suffix}`;
   images.push(name);
   return name;
-}
-
-async function makeRepo(files: Record<string, string>): Promise<string> {
-  const dir = await makeTempDir('r2d-repo');
-  dirs.push(dir);
-  for (const [rawPath, content] of Object.entries(files)) {
-    const executable = rawPath.endsWith('*');
-    const path = join(dir, executable ? rawPath.slice(0, -1) : rawPath);
-    await mkdir(join(path, '..'), { recursive: true });
-    await writeFile(path, content);
-    if (executable) await chmod(path, 0o755);
-  }
-  return dir;
 }
 
 /** The repository as the image holds it: owner, mode and path of everything below REPO_DIR. */
@@ -155,6 +105,27 @@ describe('repo2docker double: a repository without a Dockerfile', () => {
     ]);
     // Nothing the double writes goes into the repository.
     expect((await readdir(repo)).sort()).toEqual(['environment.yml', 'notebooks', 'postBuild']);
+  });
+
+  it("holds a conda record for each package environment.yml pins, where repo2docker's environment is", async () => {
+    const repo = await makeRepo({
+      'environment.yml':
+        'channels: [conda-forge]\ndependencies:\n  - python=3.12\n  - numpy==2.2  # pinned\n  - pandas\n  - pip:\n    - requests==2.32\n',
+    });
+    const name = imageName('conda-records');
+    expect((await double([...BUILD, '--image-name', name, repo])).code).toBe(0);
+    const listing = await docker(['run', '--rm', name, 'ls', '/srv/conda/envs/notebook/conda-meta']);
+    expect(listing).toBe('numpy-2.2-double_0.json\npython-3.12-double_0.json\n');
+    const record = JSON.parse(
+      await docker([
+        'run',
+        '--rm',
+        name,
+        'cat',
+        '/srv/conda/envs/notebook/conda-meta/numpy-2.2-double_0.json',
+      ]),
+    ) as Record<string, unknown>;
+    expect(record).toMatchObject({ name: 'numpy', version: '2.2', build: 'double_0' });
   });
 
   it('leaves out what .dockerignore and then .containerignore exclude, as repo2docker reads them', async () => {

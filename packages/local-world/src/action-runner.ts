@@ -12,6 +12,8 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { parseEnviron, processGroupMembers, ProcessWatch, type SeenProcess } from './process-watch.js';
+import { trackProcess } from './processes.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -44,6 +46,13 @@ export interface RunActionOptions {
   applyInputDefaults?: boolean;
   /** Cancels the run like the runner cancels a job: SIGTERM to the action's process group, SIGKILL 3 s later. */
   signal?: AbortSignal;
+  /**
+   * Watch every process the action starts (/proc, while it runs): `children` and `leftovers`. The calls of
+   * `recordArgvOf` programs are in `children` either way.
+   */
+  watchChildren?: boolean;
+  /** Called with the pid of the action's node process once it is spawned, e.g. to signal it alone as the runner does. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface Annotation {
@@ -93,6 +102,13 @@ export interface ActionRun {
   spawnedAt: number;
   /** Recorded argv of `recordArgvOf` programs, in order; argv[0] is the program name. */
   argv: string[][];
+  /**
+   * The processes the action started, each with the environment it was started with: every call of a
+   * `recordArgvOf` program, and with `watchChildren` every descendant seen in /proc while the action ran.
+   */
+  children: SeenProcess[];
+  /** With `watchChildren`: processes of the action's process group still running when it exited. */
+  leftovers: SeenProcess[];
   workspace: string;
   runnerTemp: string;
   files: { output: string; state: string; env: string; path: string; summary: string; event?: string };
@@ -339,9 +355,11 @@ export function maskLog(log: string, masks: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------------------
 // argv recorder
 
-const RECORDER_SCRIPT = `import { appendFileSync } from 'node:fs';
+// The shim is the action's child: its /proc/PID/environ is the environment the action gave the program.
+const RECORDER_SCRIPT = `import { appendFileSync, readFileSync } from 'node:fs';
 const [log, ...argv] = process.argv.slice(2);
-appendFileSync(log, JSON.stringify({ argv, cwd: process.cwd() }) + '\\n');
+const environ = readFileSync('/proc/' + process.ppid + '/environ', 'utf8');
+appendFileSync(log, JSON.stringify({ argv, cwd: process.cwd(), pid: process.ppid, environ }) + '\\n');
 `;
 
 function shellQuote(value: string): string {
@@ -384,6 +402,15 @@ async function readRecordedArgv(logFile: string): Promise<string[][]> {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => (JSON.parse(line) as { argv: string[] }).argv);
+}
+
+async function readRecordedChildren(logFile: string): Promise<SeenProcess[]> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { argv: string[]; pid: number; environ: string })
+    .map(({ argv, pid, environ }) => ({ pid, argv, env: parseEnviron(environ) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -519,6 +546,8 @@ async function runStep(step: Step): Promise<ActionRun> {
   const stderr: string[] = [];
   let spawnedAt = 0;
   let cancelled = false;
+  let watch: ProcessWatch | undefined;
+  let leftovers: SeenProcess[] = [];
   const { exitCode, timedOut } = await new Promise<{ exitCode: number; timedOut: boolean }>(
     (resolvePromise, reject) => {
       spawnedAt = Date.now();
@@ -529,6 +558,9 @@ async function runStep(step: Step): Promise<ActionRun> {
         // Its own process group, so a timeout or a leftover grandchild can be killed as a whole.
         detached: true,
       });
+      if (options.watchChildren && child.pid !== undefined) watch = new ProcessWatch(child.pid);
+      if (child.pid !== undefined) options.onSpawn?.(child.pid);
+      trackProcess(child, `action ${step.entry}`, { group: true });
       const splitters = { out: new LineSplitter(), err: new LineSplitter() };
       const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
       child.stdout.on('data', (chunk: Buffer) => {
@@ -563,6 +595,8 @@ async function runStep(step: Step): Promise<ActionRun> {
       // A grandchild still holding stdout open must not keep the run waiting after the action exited.
       let lingerTimer: NodeJS.Timeout | undefined;
       child.on('exit', () => {
+        if (options.watchChildren && child.pid !== undefined) leftovers = processGroupMembers(child.pid);
+        watch?.stop(leftovers);
         lingerTimer = setTimeout(() => {
           killGroup('SIGKILL');
           child.stdout.destroy();
@@ -571,6 +605,7 @@ async function runStep(step: Step): Promise<ActionRun> {
       });
       child.on('error', (error) => {
         clearTimeout(timer);
+        watch?.stop();
         reject(new Error(`could not run ${step.entry}: ${error.message}`));
       });
       child.on('close', (code, signal) => {
@@ -622,6 +657,8 @@ async function runStep(step: Step): Promise<ActionRun> {
     cancelled,
     spawnedAt,
     argv: await readRecordedArgv(argvLog),
+    children: [...(await readRecordedChildren(argvLog)), ...(watch?.seen ?? [])],
+    leftovers,
     workspace: step.workspace,
     runnerTemp: step.runnerTemp,
     files,

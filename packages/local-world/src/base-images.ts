@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { docker, imageExists, runCommand } from './docker-engine.js';
+import { withLockFile } from './lock.js';
 import { cacheDir } from './tmp.js';
 
 /** Busybox with a shell, coreutils-like applets, wget and httpd; users root and jovyan (uid 1000). */
@@ -116,10 +117,13 @@ async function busyboxRootfs(): Promise<Buffer> {
 /** Imports BUSYBOX_IMAGE from the machine's busybox-static unless it exists (well under a second). */
 export async function ensureBusyboxImage(): Promise<void> {
   if (await imageExists(BUSYBOX_IMAGE)) return;
-  await docker(
-    ['import', '--change', `ENV PATH=${SYSTEM_PATH}`, '--change', 'CMD ["sh"]', '-', BUSYBOX_IMAGE],
-    { stdin: await busyboxRootfs() },
-  );
+  await withLockFile(join(cacheDir(), 'busybox.lock'), { timeoutMs: 5 * 60_000 }, async () => {
+    if (await imageExists(BUSYBOX_IMAGE)) return;
+    await docker(
+      ['import', '--change', `ENV PATH=${SYSTEM_PATH}`, '--change', 'CMD ["sh"]', '-', BUSYBOX_IMAGE],
+      { stdin: await busyboxRootfs() },
+    );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -190,42 +194,6 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `work` holding an exclusive lock file (across processes); a lock whose holder died is taken over. */
-async function withLockFile<T>(lockFile: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const handle = await open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(holder) && !isRunning(holder)) {
-      await rm(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockFile} (held by pid ${holder})`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  try {
-    return await work();
-  } finally {
-    await rm(lockFile, { force: true });
   }
 }
 
@@ -300,7 +268,7 @@ async function buildPythonRootfsTarball(tarball: string): Promise<void> {
 export async function ensurePythonImage(): Promise<void> {
   if (await imageExists(PYTHON_IMAGE)) return;
   await mkdir(cacheDir(), { recursive: true });
-  await withLockFile(join(cacheDir(), 'python-bookworm.lock'), 30 * 60_000, async () => {
+  await withLockFile(join(cacheDir(), 'python-bookworm.lock'), { timeoutMs: 30 * 60_000 }, async () => {
     if (await imageExists(PYTHON_IMAGE)) return;
     const tarball = pythonRootfsTarball();
     if (!(await exists(tarball))) await buildPythonRootfsTarball(tarball);

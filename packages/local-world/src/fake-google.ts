@@ -2,6 +2,7 @@ import { createSign, createVerify, generateKeyPair, randomBytes, randomInt, rand
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { systemClock, type Clock } from './clock.js';
 
 /**
  * One loopback HTTP server playing the Google (and GitHub OIDC) endpoints that google-auth-library talks to:
@@ -26,6 +27,8 @@ export interface FakeGoogleOptions {
   serviceAccount?: string;
   /** `owner/name` of the repository the GitHub OIDC tokens are issued for. */
   repository?: string;
+  /** What token lifetimes are measured on; the wall clock unless a test moves time itself. */
+  clock?: Clock;
 }
 
 export interface ServiceAccountKey {
@@ -147,10 +150,6 @@ function hasValidSignature(jwt: NonNullable<ReturnType<typeof decodeJwt>>, publi
   return createVerify('RSA-SHA256').update(jwt.signingInput).verify(publicKeyPem, jwt.signature);
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 /** A random token shaped like Google's: `ya29.` and base64url, about 70 characters. */
 function newAccessToken(): string {
   return `ya29.${randomBytes(48).toString('base64url')}`;
@@ -233,8 +232,9 @@ export class FakeGoogle {
   readonly #requests: RecordedRequest[] = [];
   readonly #failures: Array<{ rule: FailureRule; remaining: number }> = [];
   readonly #federated = new Map<string, { subject: string; expiresAt: number }>();
+  readonly #clock: Clock;
   #currentAccessToken: IssuedToken | undefined;
-  #expiryTimer: NodeJS.Timeout | undefined;
+  #cancelExpiry: () => void = () => undefined;
   // Sink calls run one at a time so a removeUser never overtakes the setUser of a newer token.
   #sinkQueue: Promise<void> = Promise.resolve();
 
@@ -248,6 +248,7 @@ export class FakeGoogle {
     this.url = `http://127.0.0.1:${port}`;
     this.#server = server;
     this.#registry = options.registry;
+    this.#clock = options.clock ?? systemClock;
     this.#serviceAccountKeys = serviceAccountKeys;
     this.#oidcKeys = oidcKeys;
     this.serviceAccount = options.serviceAccount ?? 'image-pusher@hub-images-test.iam.gserviceaccount.com';
@@ -333,14 +334,14 @@ export class FakeGoogle {
   async expireNow(): Promise<void> {
     const current = this.#currentAccessToken;
     if (current === undefined) return;
-    current.expiresAt = Math.min(current.expiresAt, Date.now());
+    current.expiresAt = Math.min(current.expiresAt, this.#clock.now());
     this.#currentAccessToken = undefined;
-    clearTimeout(this.#expiryTimer);
+    this.#cancelExpiry();
     await this.#toSink((sink) => sink.removeUser(ACCESS_TOKEN_USER));
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.#expiryTimer);
+    this.#cancelExpiry();
     await this.#sinkQueue;
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
@@ -437,7 +438,7 @@ export class FakeGoogle {
       );
     }
     const { iat, exp } = jwt.claims;
-    const now = nowSeconds();
+    const now = this.#nowSeconds();
     const skew = 60;
     if (
       typeof iat !== 'number' ||
@@ -466,7 +467,7 @@ export class FakeGoogle {
     }
     const [owner] = this.repository.split('/');
     const audience = url.searchParams.get('audience') ?? `https://github.com/${owner ?? ''}`;
-    const iat = nowSeconds();
+    const iat = this.#nowSeconds();
     const exp = iat + this.oidcTokenLifetimeSeconds;
     const sha = randomBytes(20).toString('hex');
     const claims = {
@@ -532,7 +533,7 @@ export class FakeGoogle {
     }
     const subject = this.#verifyOidcToken(field(fields, 'subject_token'));
     const value = newAccessToken();
-    const expiresAt = Date.now() + FEDERATED_TOKEN_SECONDS * 1000;
+    const expiresAt = this.#clock.now() + FEDERATED_TOKEN_SECONDS * 1000;
     this.#federated.set(value, { subject, expiresAt });
     this.#issued.push({ kind: 'federated', value, expiresAt });
     return {
@@ -570,7 +571,7 @@ export class FakeGoogle {
         `The audience in ID Token [${String(aud)}] does not match the expected audience ${allowedAudiences[0]}.`,
       );
     }
-    if (typeof exp !== 'number' || exp <= nowSeconds()) {
+    if (typeof exp !== 'number' || exp <= this.#nowSeconds()) {
       throw oauthError(400, 'invalid_grant', 'The ID Token has expired.');
     }
     if (typeof sub !== 'string') throw oauthError(400, 'invalid_grant', 'The ID Token has no "sub" claim.');
@@ -580,7 +581,7 @@ export class FakeGoogle {
   /** iamcredentials.googleapis.com generateAccessToken, authorised by a federated token. */
   async #generateAccessToken(request: IncomingMessage, email: string, fields: Claims): Promise<unknown> {
     const caller = this.#federated.get(bearerToken(request) ?? '');
-    if (caller === undefined || caller.expiresAt <= Date.now()) {
+    if (caller === undefined || caller.expiresAt <= this.#clock.now()) {
       throw rpcError(
         401,
         'UNAUTHENTICATED',
@@ -629,29 +630,32 @@ export class FakeGoogle {
     const token: IssuedToken = {
       kind: 'access',
       value: newAccessToken(),
-      expiresAt: Date.now() + lifetimeSeconds * 1000,
+      expiresAt: this.#clock.now() + lifetimeSeconds * 1000,
     };
     this.#issued.push(token);
     this.#currentAccessToken = token;
-    clearTimeout(this.#expiryTimer);
-    this.#expiryTimer = setTimeout(() => {
+    this.#cancelExpiry();
+    this.#cancelExpiry = this.#clock.after(lifetimeSeconds * 1000, () => {
       if (this.#currentAccessToken !== token) return;
       this.#currentAccessToken = undefined;
       // Nobody awaits the timer; a failing sink shows up as the registry still accepting the token.
       this.#toSink((sink) => sink.removeUser(ACCESS_TOKEN_USER)).catch(() => undefined);
-    }, lifetimeSeconds * 1000);
-    this.#expiryTimer.unref();
+    });
     try {
       await this.#toSink((sink) => sink.setUser(ACCESS_TOKEN_USER, token.value));
     } catch (error) {
       // The registry never learnt the token: do not hand it out.
       if (this.#currentAccessToken === token) {
         this.#currentAccessToken = undefined;
-        clearTimeout(this.#expiryTimer);
+        this.#cancelExpiry();
       }
       throw error;
     }
     return token;
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#clock.now() / 1000);
   }
 
   #toSink(operation: (sink: RegistryCredentialSink) => Promise<void>): Promise<void> {

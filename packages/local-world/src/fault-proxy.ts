@@ -17,7 +17,9 @@ export type FaultAction =
   /** Forward fully (the target really processes it), then destroy the client socket without answering. */
   | { drop: 'after-forward' }
   /** Wait, then forward. */
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Hold the request until `until` settles, then forward it: the test, not the clock, orders what happens. */
+  | { until: Promise<unknown> };
 
 export interface FaultRule {
   /** Matched case-insensitively; any method when absent. */
@@ -41,6 +43,8 @@ export interface ProxyLogEntry {
   fault?: string;
   /** When the request arrived (epoch ms). */
   at: number;
+  /** The client hung up before it had its answer (e.g. while the request was held). */
+  clientGone?: boolean;
 }
 
 interface ActiveRule {
@@ -68,6 +72,7 @@ function endToEndHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 function faultLabel(action: FaultAction): string {
   if ('status' in action) return `status ${action.status}`;
   if ('drop' in action) return `drop ${action.drop}`;
+  if ('until' in action) return 'hold';
   return `delay ${action.delayMs}ms`;
 }
 
@@ -175,6 +180,16 @@ export class FaultProxy {
         res.writeHead(action.status, action.headers);
         res.end(action.body);
       });
+      return;
+    }
+    if ('until' in action) {
+      res.on('close', () => {
+        if (!res.writableFinished) entry.clientGone = true;
+      });
+      const release = () => {
+        if (!entry.clientGone) this.forward(req, res, entry);
+      };
+      action.until.then(release, release);
       return;
     }
     if ('delayMs' in action) {

@@ -5,6 +5,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { trackProcess } from './processes.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
 /** What a token may do on the git server. */
@@ -99,6 +100,7 @@ export class GitServer {
   private readonly uploadHooks = new Map<string, { hook: () => Promise<void>; remaining: number }>();
   private readonly commitQueues = new Map<string, Promise<unknown>>();
   private readonly children = new Set<ChildProcess>();
+  private readonly backends = new Set<ChildProcess>();
   private readonly requestLog: GitRequestRecord[] = [];
   private readonly projectRoot: string;
 
@@ -309,12 +311,24 @@ export class GitServer {
     this.uploadHooks.set(fullName, { hook, remaining: options.times ?? Number.POSITIVE_INFINITY });
   }
 
+  /** Process ids of the `git http-backend` programs answering requests right now. */
+  get runningBackends(): number[] {
+    return [...this.backends].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
   async stop(): Promise<void> {
+    const exited = [...this.children].map(
+      (child) =>
+        new Promise<void>((resolve) =>
+          child.exitCode !== null ? resolve() : child.once('close', () => resolve()),
+        ),
+    );
     for (const child of this.children) killGroup(child);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+    await Promise.all(exited);
     await Promise.allSettled([...this.commitQueues.values()]);
     if (!this.keepRoot) await removeDir(this.root);
   }
@@ -328,6 +342,11 @@ export class GitServer {
     const credentials = parseBasicAuth(req.headers.authorization);
     const grant = credentials ? this.tokens.get(credentials.password) : undefined;
     const user = grant?.user ?? credentials?.user;
+    // Watched from the start: a client can leave while a hook runs, before git is started for it.
+    const client = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) client.abort();
+    });
     res.on('finish', () => {
       this.requestLog.push({
         method,
@@ -368,7 +387,7 @@ export class GitServer {
       upload.remaining -= 1;
       await upload.hook();
     }
-    await this.runBackend(req, res, url, target, user ?? '');
+    await this.runBackend(req, res, url, target, user ?? '', client.signal);
   }
 
   private async runReceiveHook(fullName: string, stage: ReceiveStage): Promise<void> {
@@ -385,7 +404,9 @@ export class GitServer {
     url: URL,
     target: RepoPath,
     user: string,
+    clientGone: AbortSignal,
   ): Promise<void> {
+    if (clientGone.aborted) return;
     const env: NodeJS.ProcessEnv = {
       ...isolatedGitEnv(this.root),
       GIT_PROJECT_ROOT: this.projectRoot,
@@ -407,13 +428,15 @@ export class GitServer {
     // Own process group, so killing it also ends the upload-pack/receive-pack it starts.
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.children.add(child);
+    this.backends.add(child);
+    trackProcess(child, `git http-backend of the git server at ${this.url}`, { group: true });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdin.on('error', () => undefined); // the backend may answer before reading everything
     req.pipe(child.stdin);
-    res.on('close', () => {
-      if (child.exitCode === null) killGroup(child);
-    });
+    // Nobody reads the answer any more, and git 2.39's http-backend spins on a request body cut short.
+    const endBackend = () => killGroup(child);
+    clientGone.addEventListener('abort', endBackend, { once: true });
 
     await new Promise<void>((resolve) => {
       let head = Buffer.alloc(0);
@@ -438,6 +461,8 @@ export class GitServer {
       });
       child.on('close', (code) => {
         this.children.delete(child);
+        this.backends.delete(child);
+        clientGone.removeEventListener('abort', endBackend);
         if (!headersDone) {
           sendText(res, 500, `git http-backend exited with ${code}: ${stderr.trim()}`);
         } else {
@@ -526,6 +551,7 @@ export class GitServer {
         detached: true,
       });
       this.children.add(child);
+      trackProcess(child, `git ${args[0] ?? ''} of the git server at ${this.url}`, { group: true });
       const stdout: Buffer[] = [];
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

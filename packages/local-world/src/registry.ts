@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runCommand } from './docker-engine.js';
 import { freePort, portIsFree, waitFor } from './net.js';
+import { trackProcess } from './processes.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
 export interface TestRegistryOptions {
@@ -92,6 +93,7 @@ export class TestRegistry {
     this.process = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    trackProcess(this.process, `docker-registry at ${this.url}`, { group: false });
     const collect = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
     this.process.stdout?.on('data', collect);
     this.process.stderr?.on('data', collect);

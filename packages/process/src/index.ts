@@ -1,1 +1,3 @@
 export * from './runner.js';
+export * from './child-env.js';
+export * from './cancel.js';

@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { refusedBy, trackChild } from './cancel.js';
+import { childEnv } from './child-env.js';
 
 export interface RunOptions {
   cwd?: string;
-  /** Replaces the environment when given; merge with process.env yourself to extend it. */
+  /**
+   * Replaces the environment when given; merge with process.env yourself to extend it. Either way the child never
+   * gets the withheld variables (`INPUT_*`, `ACTIONS_ID_TOKEN_REQUEST_*`, `ACTIONS_RUNTIME_TOKEN`) unless named in
+   * `handOver`.
+   */
   env?: NodeJS.ProcessEnv;
+  /** Withheld variables this child needs, by exact name. */
+  handOver?: readonly string[];
   /** Written to the child's stdin, then stdin is closed. Use it for secrets: argv is visible to every process. */
   stdin?: string | Buffer;
   /** Copy the child's output to our stdout as it arrives (for build logs). Off by default. */
@@ -22,6 +31,11 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   stdout: string;
+  /**
+   * stdout exactly as the child wrote it, for output that is not text (file names are bytes). The system runner
+   * always sets it; a test double may leave it out, and `stdoutBytesOf` then takes stdout's UTF-8.
+   */
+  stdoutBytes?: Buffer;
   stderr: string;
 }
 
@@ -35,6 +49,11 @@ const STDERR_TAIL_LINES = 20;
 export function tailLines(text: string, count = STDERR_TAIL_LINES): string[] {
   const trimmed = text.replace(/\s+$/, '');
   return trimmed === '' ? [] : trimmed.split(/\r?\n/).slice(-count);
+}
+
+/** stdout as bytes: `stdoutBytes` when the runner kept them, else stdout's UTF-8. */
+export function stdoutBytesOf(result: RunResult): Buffer {
+  return result.stdoutBytes ?? Buffer.from(result.stdout);
 }
 
 /** A program that exited non-zero (or could not start). Carries the last lines of its stderr. */
@@ -73,11 +92,13 @@ export async function runChecked(
   return result;
 }
 
-function lineSplitter(emit: (line: string) => void): { push: (chunk: string) => void; end: () => void } {
+/** Decodes a stream chunk by chunk (a character split between two writes stays whole) and emits its lines. */
+function lineSplitter(emit: (line: string) => void): { push: (chunk: Buffer) => void; end: () => void } {
+  const decoder = new StringDecoder('utf8');
   let pending = '';
   return {
     push(chunk) {
-      pending += chunk;
+      pending += decoder.write(chunk);
       let newline = pending.indexOf('\n');
       while (newline >= 0) {
         emit(pending.slice(0, newline).replace(/\r$/, ''));
@@ -86,23 +107,38 @@ function lineSplitter(emit: (line: string) => void): { push: (chunk: string) => 
       }
     },
     end() {
+      pending += decoder.end();
       if (pending !== '') emit(pending);
       pending = '';
     },
   };
 }
 
-/** The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. */
+/**
+ * The real runner: node's spawn with `shell: false`. A missing program resolves with exit code 127. Once the run is
+ * cancelled (`cancelRun`), nothing new starts, except from a cleanup: it resolves as killed by the signal.
+ */
 export const systemRunner: ProcessRunner = {
   run(command, args, options = {}) {
+    const refused = refusedBy();
+    if (refused !== undefined) {
+      return Promise.resolve({
+        exitCode: 128,
+        signal: refused,
+        timedOut: false,
+        stdout: '',
+        stderr: `${command}: not started, the step was cancelled (${refused})\n`,
+      });
+    }
     return new Promise((resolve) => {
       const child = spawn(command, [...args], {
         cwd: options.cwd,
-        env: options.env ?? process.env,
+        env: childEnv(options.env ?? process.env, options.handOver),
         shell: false,
         stdio: ['pipe', 'pipe', 'pipe'],
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      trackChild(child);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let timedOut = false;
@@ -121,12 +157,12 @@ export const systemRunner: ProcessRunner = {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout.push(chunk);
         if (options.echo) process.stdout.write(chunk);
-        splitters.stdout.push(chunk.toString('utf8'));
+        splitters.stdout.push(chunk);
       });
       child.stderr.on('data', (chunk: Buffer) => {
         stderr.push(chunk);
         if (options.echo) process.stdout.write(chunk);
-        splitters.stderr.push(chunk.toString('utf8'));
+        splitters.stderr.push(chunk);
       });
       const finish = (exitCode: number, signal: NodeJS.Signals | null, extraStderr = ''): void => {
         if (settled) return;
@@ -134,11 +170,13 @@ export const systemRunner: ProcessRunner = {
         if (timer) clearTimeout(timer);
         splitters.stdout.end();
         splitters.stderr.end();
+        const stdoutBytes = Buffer.concat(stdout);
         resolve({
           exitCode,
           signal,
           timedOut,
-          stdout: Buffer.concat(stdout).toString('utf8'),
+          stdout: stdoutBytes.toString('utf8'),
+          stdoutBytes,
           stderr: Buffer.concat(stderr).toString('utf8') + extraStderr,
         });
       };

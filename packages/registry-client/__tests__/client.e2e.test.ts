@@ -142,6 +142,26 @@ describe('RegistryClient against the real registry', () => {
     });
   });
 
+  it('pings the API root without credentials, over plain http for localhost in any case', async () => {
+    expect(await client().ping()).toBe(401);
+    const port = registry.host.split(':')[1] ?? '';
+    const upper = new RegistryClient({ registry: `LOCALHOST:${port}` });
+    expect(upper.baseUrl).toBe(`http://LOCALHOST:${port}`);
+    expect(await upper.ping()).toBe(401);
+  });
+
+  it('says where a connection was refused', async () => {
+    const port = await freePort();
+    const error = (await new RegistryClient({ registry: `127.0.0.1:${port}` })
+      .ping()
+      .catch((e: unknown) => e)) as RegistryConnectionError;
+    expect(error).toBeInstanceOf(RegistryConnectionError);
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.message).toBe(
+      `GET http://127.0.0.1:${port}/v2/ failed: connection refused at 127.0.0.1:${port} (ECONNREFUSED)`,
+    );
+  });
+
   it('reports a dropped connection as a RegistryConnectionError', async () => {
     proxy.addRule({
       method: 'HEAD',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   classifyRegistryFailure,
+  isLoopbackRegistry,
   isUnknownRepository,
   notFoundKind,
   parseChallenge,
@@ -28,6 +29,25 @@ describe('parseChallenge', () => {
     [null, undefined],
   ])('%j', (header, expected) => {
     expect(parseChallenge(header)).toEqual(expected);
+  });
+});
+
+describe('plain http, as docker decides it', () => {
+  it.each([
+    ['127.0.0.1:5000', true],
+    ['127.8.9.10', true],
+    ['localhost:5000', true],
+    ['LOCALHOST:5000', true],
+    ['LocalHost', true],
+    ['[::1]:5000', true],
+    ['us-central1-docker.pkg.dev', false],
+    ['US-CENTRAL1-DOCKER.PKG.DEV', false],
+    ['128.0.0.1:5000', false],
+    ['localhost.example:5000', false],
+    ['[::2]:5000', false],
+  ])('%s: %s', (registry, plain) => {
+    expect(isLoopbackRegistry(registry)).toBe(plain);
+    expect(new RegistryClient({ registry }).baseUrl).toBe(`${plain ? 'http' : 'https'}://${registry}`);
   });
 });
 

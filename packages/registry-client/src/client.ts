@@ -13,7 +13,7 @@ export interface RegistryClientOptions {
   /** Registry host with optional port, e.g. `us-central1-docker.pkg.dev` or `127.0.0.1:5000`. */
   registry: string;
   credentials?: CredentialProvider;
-  /** Plain http; default only for loopback hosts, as docker itself does. */
+  /** Plain http; by default only for loopback hosts (`isLoopbackRegistry`), as docker itself does. */
   insecure?: boolean;
   fetch?: typeof fetch;
   /** Per request. */
@@ -70,15 +70,22 @@ export class RegistryConnectionError extends Error {
     readonly method: string,
     readonly url: string,
     readonly reason: string,
+    /** The system error code when there was one, e.g. ECONNREFUSED, ENOTFOUND, ECONNRESET. */
+    readonly code?: string,
   ) {
     super(`${method} ${url} failed: ${reason}`);
     this.name = 'RegistryConnectionError';
   }
 }
 
-function isLoopback(registry: string): boolean {
-  const host = registry.replace(/:[0-9]+$/, '');
-  return host === 'localhost' || host === '[::1]' || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
+/**
+ * Docker's rule for talking plain http: dockerd treats a registry as insecure when its host resolves into an
+ * insecure range, 127.0.0.0/8 by default, and ::1/128 too since Docker 28; `localhost` resolves to 127.0.0.1. Host
+ * names are compared in any case, as name lookup does.
+ */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.toLowerCase().replace(/:[0-9]+$/, '');
+  return host === 'localhost' || host === '[::1]' || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(host);
 }
 
 export function sha256Digest(body: Buffer): string {
@@ -141,12 +148,41 @@ function parseErrorBody(text: string): { code: string | undefined; detail: strin
   }
 }
 
-function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
-  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+interface SocketError {
+  code?: string;
+  message?: string;
+  address?: string;
+  port?: number;
+  /** Every address tried, when a name resolved to several (IPv4 and IPv6). */
+  errors?: SocketError[];
+}
+
+/** Why fetch got no answer, with the system error code; a refused connection names the addresses tried. */
+function connectionFailure(method: string, url: string, thrown: unknown): RegistryConnectionError {
+  // Duck-typed: what fetch throws may come from another realm (a test's VM context), where instanceof fails.
+  const error = thrown as { name?: unknown; message?: unknown; cause?: SocketError } | null;
+  if (typeof error !== 'object' || error === null)
+    return new RegistryConnectionError(method, url, String(thrown));
+  if (error.name === 'TimeoutError' || error.name === 'AbortError')
+    return new RegistryConnectionError(method, url, 'timed out');
+  const cause = error.cause;
   const code = cause?.code;
-  return code ? `${code}${cause?.message ? ` (${cause.message})` : ''}` : error.message;
+  if (code === 'ECONNREFUSED' && cause !== undefined) {
+    const addresses = [cause, ...(cause.errors ?? [])]
+      .filter((tried) => tried.address !== undefined)
+      .map((tried) => {
+        const host = tried.address?.includes(':') ? `[${tried.address}]` : tried.address;
+        return tried.port === undefined ? host : `${host}:${tried.port}`;
+      });
+    const where = [...new Set(addresses)].join(' and ') || new URL(url).host;
+    return new RegistryConnectionError(method, url, `connection refused at ${where} (ECONNREFUSED)`, code);
+  }
+  return new RegistryConnectionError(
+    method,
+    url,
+    code ? `${code}${cause?.message ? ` (${cause.message})` : ''}` : String(error.message),
+    code,
+  );
 }
 
 /**
@@ -161,10 +197,29 @@ export class RegistryClient {
   private basic: string | undefined;
 
   constructor(private readonly options: RegistryClientOptions) {
-    const insecure = options.insecure ?? isLoopback(options.registry);
+    const insecure = options.insecure ?? isLoopbackRegistry(options.registry);
     this.baseUrl = `${insecure ? 'http' : 'https'}://${options.registry}`;
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * The status of `GET /v2/` without credentials: any answer (200, or 401 asking to log in) means a registry is
+   * there. `signal` stops the request when its answer is no longer needed.
+   */
+  async ping(signal?: AbortSignal): Promise<number> {
+    const url = `${this.baseUrl}/v2/`;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+      });
+    } catch (error) {
+      throw connectionFailure('GET', url, error);
+    }
+    await response.arrayBuffer().catch(() => undefined);
+    return response.status;
   }
 
   /** The digest and media type a tag (or digest) resolves to; undefined when the registry has no such manifest. */
@@ -297,7 +352,7 @@ export class RegistryClient {
     try {
       response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new RegistryConnectionError('GET', url.origin + url.pathname, describeCause(error));
+      throw connectionFailure('GET', url.origin + url.pathname, error);
     }
     if (!response.ok) throw await this.errorFrom('GET', url.origin + url.pathname, response);
     const body = (await response.json()) as { token?: string; access_token?: string };
@@ -327,7 +382,7 @@ export class RegistryClient {
           signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
         });
       } catch (error) {
-        throw new RegistryConnectionError(method, url, describeCause(error));
+        throw connectionFailure(method, url, error);
       }
       if (response.status === 401 && round < 2) {
         await response.arrayBuffer().catch(() => undefined);

@@ -95,6 +95,23 @@ describe('retry', () => {
     expect(clock.time).toBeLessThanOrEqual(2000);
   });
 
+  it('stops before a wait that would pass a shared deadline, naming its limit rather than the time left', async () => {
+    const clock = new FakeClock();
+    clock.time = 9_000; // what other operations used of the budget
+    const error = await retry(failing(99), {
+      policy,
+      clock,
+      random: () => 0,
+      classify: () => ({ retry: true, reason: 'x' }),
+      deadline: { at: 10_000, limit: 'the 10 s limit of retry-timeout' },
+    }).catch((e: unknown) => e);
+    expect((error as RetriesExhaustedError).attempts).toBe(2);
+    expect((error as Error).message).toBe(
+      'gave up after 2 attempts in 0.5 s (the next attempt, 1.0 s away, would pass the 10 s limit of retry-timeout): 503',
+    );
+    expect(clock.sleeps).toEqual([500]);
+  });
+
   it('waits what the server asked for instead of the backoff', async () => {
     const clock = new FakeClock();
     await retry(failing(1), {

@@ -43,6 +43,11 @@ export interface RetryOptions {
   clock?: Clock;
   /** Source of jitter in [0, 1). */
   random?: () => number;
+  /**
+   * An end shared with other operations, on `clock`: no attempt starts after `at`. `limit` names it where the
+   * retries stop, e.g. "the 10 s limit of retry-timeout": the limit the user set, not the time left of it.
+   */
+  deadline?: { at: number; limit: string };
 }
 
 export interface RetryOutcome<T> {
@@ -100,6 +105,15 @@ export async function retry<T>(
         throw new RetriesExhaustedError(attempt, elapsed, `at most ${policy.maxAttempts} attempts`, error);
       }
       const delayMs = decision.afterMs ?? backoffDelay(attempt, policy, random);
+      const { deadline } = options;
+      if (deadline !== undefined && clock.now() + delayMs > deadline.at) {
+        throw new RetriesExhaustedError(
+          attempt,
+          elapsed,
+          `the next attempt, ${(delayMs / 1000).toFixed(1)} s away, would pass ${deadline.limit}`,
+          error,
+        );
+      }
       if (elapsed + delayMs > policy.maxElapsedMs) {
         throw new RetriesExhaustedError(
           attempt,

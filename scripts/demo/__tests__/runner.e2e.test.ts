@@ -1,20 +1,19 @@
 // The demo's workflow runner against small workflows: outputs flow through steps and needs, if: and permissions
 // are honoured, post steps run last first (also after a cancellation), secrets are masked, and a nested job that
 // asks for more than its caller grants is refused as GitHub refuses it.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { waitFor } from '@hub-image-actions/local-world/net';
 import { stringify } from 'yaml';
 import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { readWorkflowTemplate, type Value } from '@hub-image-actions/workflow-files';
 import { runWorkflow, type Observer, type StepResult, type WorkflowRun } from '../runner.ts';
 
-jest.setTimeout(60_000);
-
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PROBE = 'hub-image-actions/hub-image-actions/actions/probe@v1';
 
-// An action with a post step: it logs "main NAME" / "post NAME", outputs its name, and can sleep until cancelled.
+// An action with a post step: it logs "main NAME" / "post NAME", outputs its name, and can run until cancelled.
 const PROBE_ACTION = `name: probe
 description: records its main and post runs
 inputs:
@@ -31,12 +30,13 @@ runs:
 `;
 const PROBE_CODE = `import { appendFileSync } from 'node:fs';
 const post = process.env.STATE_started === 'yes';
-appendFileSync(process.env['INPUT_LOG'], (post ? 'post ' : 'main ') + process.env['INPUT_NAME'] + '\\n');
 if (!post) {
   appendFileSync(process.env.GITHUB_STATE, 'started=yes\\n');
   appendFileSync(process.env.GITHUB_OUTPUT, 'name=' + process.env['INPUT_NAME'] + '\\n');
-  if (process.env['INPUT_SLEEP'] === 'yes') setTimeout(() => {}, 60_000);
 }
+// Logged last: once the log has it, the main step has said all it says.
+appendFileSync(process.env['INPUT_LOG'], (post ? 'post ' : 'main ') + process.env['INPUT_NAME'] + '\\n');
+if (!post && process.env['INPUT_SLEEP'] === 'yes') setInterval(() => {}, 1 << 30);
 `;
 
 let dir: string;
@@ -219,7 +219,10 @@ describe('runWorkflow', () => {
     const controller = new AbortController();
     const { observer, steps, skipped } = recorder();
     const running = run(workflow, {}, { observer, signal: controller.signal }).result;
-    setTimeout(() => controller.abort(), 1_500);
+    await waitFor('the slow step to run', async () =>
+      (await readFile(log, 'utf8')) === 'main slow\n' ? true : undefined,
+    );
+    controller.abort();
     const done = await running;
     expect(done.conclusion).toBe('cancelled');
     expect(steps.map((step) => `${step.kind} ${step.outcome}`)).toEqual([

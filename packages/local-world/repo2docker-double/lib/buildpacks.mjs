@@ -63,6 +63,43 @@ export function ignoreLines(root, binder) {
 
 const STUB = join(dirname(fileURLToPath(import.meta.url)), 'jupyter-stub.py');
 
+/**
+ * The conda packages an environment.yml pins (`- name=version`, `- name==version`), as the records repo2docker's
+ * image would hold in `conda-meta/` for them: the double installs nothing, but its image says what the real one would
+ * have (the pinned packages, not their dependencies), so a package diff shows what the file changed.
+ */
+export function condaRecords(root, binder) {
+  const path = join(root, binder, 'environment.yml');
+  if (!existsSync(path)) return [];
+  const records = [];
+  let inDependencies = false;
+  let indent;
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    if (/^\S/.test(line)) {
+      inDependencies = /^dependencies\s*:/.test(line);
+      indent = undefined;
+    }
+    const item = inDependencies ? /^(\s+)-\s+(.*)$/.exec(line) : null;
+    if (item === null) continue;
+    indent ??= item[1];
+    // A deeper item belongs to a sub-list (`- pip:`), which conda does not install.
+    const match =
+      item[1] === indent ? /^([A-Za-z0-9_.-]+)\s*==?\s*([A-Za-z0-9_.!+-]+)\s*(?:#.*)?$/.exec(item[2]) : null;
+    if (match) {
+      records.push({
+        name: match[1].toLowerCase(),
+        version: match[2],
+        build: 'double_0',
+        build_number: 0,
+        channel: 'https://conda.anaconda.org/conda-forge/linux-64',
+        subdir: 'linux-64',
+        files: [],
+      });
+    }
+  }
+  return records;
+}
+
 /** A file written by a RUN step, so the build needs nothing beside the repository in its context. */
 function writeFileStep(path, content, mode) {
   const encoded = Buffer.from(content).toString('base64');
@@ -73,7 +110,10 @@ function writeFileStep(path, content, mode) {
  * The Dockerfile the double builds for a repository without one. The environment steps come first, so that a
  * change to the repository's files rebuilds only from the COPY on, as in repo2docker's images.
  */
-export function renderDockerfile({ baseImage, userId, appendix, request }) {
+/** Where repo2docker's conda environment for the notebook lives. */
+const CONDA_META = '/srv/conda/envs/notebook/conda-meta';
+
+export function renderDockerfile({ baseImage, userId, appendix, request, conda = [] }) {
   return `# repo2docker test double: a small image in place of ${request.buildpack}'s (no conda, no pip)
 FROM ${baseImage}
 
@@ -91,6 +131,11 @@ ARG REPO_DIR=\${HOME}
 ENV REPO_DIR=\${REPO_DIR}
 RUN mkdir -p "\${REPO_DIR}" && chown "\${NB_UID}:\${NB_UID}" "\${REPO_DIR}"
 ${writeFileStep('/usr/local/bin/jupyter', readFileSync(STUB), '755')}
+${conda.length === 0 ? '' : `RUN mkdir -p ${CONDA_META}\n`}${conda
+    .map((r) =>
+      writeFileStep(`${CONDA_META}/${r.name}-${r.version}-${r.build}.json`, JSON.stringify(r), '644'),
+    )
+    .join('\n')}
 
 COPY --chown=${userId}:${userId} . \${REPO_DIR}/
 ${writeFileStep('/etc/repo2docker-double.json', `${JSON.stringify(request, null, 2)}\n`, '644')}

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { arch, tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { help, keyValue, parseArgs, traitArgs, usage, UsageError } from './args.mjs';
-import { ignoreLines, pickBuildpack, renderDockerfile } from './buildpacks.mjs';
+import { condaRecords, ignoreLines, pickBuildpack, renderDockerfile } from './buildpacks.mjs';
 import { Engine, Uncaught, withRegistryCredentials } from './engine.mjs';
 
 export const DEFAULT_VERSION = '2026.04.0';
@@ -147,7 +147,13 @@ async function build(argv, args, traits, version) {
       platform,
       extraBuildxBuildArgs: traits.extraBuildxBuildArgs,
     };
-    dockerfile = renderDockerfile({ baseImage: request.baseImage, userId, appendix: args.appendix, request });
+    dockerfile = renderDockerfile({
+      baseImage: request.baseImage,
+      userId,
+      appendix: args.appendix,
+      request,
+      conda: condaRecords(root, buildpack.binder),
+    });
     // Outside the context, with the ignore rules beside it: BuildKit reads `<Dockerfile>.dockerignore` first.
     const dir = mkdtempSync(join(tmpdir(), '.repo2docker-double-'));
     cleanup.push(dir);

@@ -1,0 +1,92 @@
+// A cancelled step: the runner sends SIGINT, then SIGTERM 7.5 s later, to the action's node process alone, and kills
+// what is left 2.5 s after that. Without help, the programs the action started would run on, and what it set up (a
+// docker config holding a credential) would stay. `cancelRun` ends every live child, then runs the cleanups the
+// action registered with `onCancel`.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ChildProcess } from 'node:child_process';
+
+const live = new Set<ChildProcess>();
+const cleanups: Array<() => unknown> = [];
+const inCleanup = new AsyncLocalStorage<true>();
+let cancelledBy: NodeJS.Signals | undefined;
+
+/** Called by the runner for every child it starts. */
+export function trackChild(child: ChildProcess): void {
+  live.add(child);
+  const forget = () => live.delete(child);
+  child.once('exit', forget);
+  child.once('error', forget);
+}
+
+/** The signal that cancelled the run, while a new child would outlive it; undefined inside a cleanup. */
+export function refusedBy(): NodeJS.Signals | undefined {
+  return inCleanup.getStore() === undefined ? cancelledBy : undefined;
+}
+
+/** Runs `work` as cleanup: the programs it starts run even while the step is being cancelled. */
+export function asCleanup<T>(work: () => Promise<T>): Promise<T> {
+  return inCleanup.run(true, work);
+}
+
+/**
+ * Registers work a cancelled run must still do, e.g. removing a docker config that holds a credential. Returns
+ * the function that unregisters it, for when the work was done the ordinary way.
+ */
+export function onCancel(cleanup: () => unknown): () => void {
+  cleanups.push(cleanup);
+  return () => {
+    const at = cleanups.indexOf(cleanup);
+    if (at >= 0) cleanups.splice(at, 1);
+  };
+}
+
+export interface CancelReport {
+  /** Children that ended after `signal`. */
+  ended: number;
+  /** Children still running after the grace period, killed with SIGKILL. */
+  killed: number;
+  /** Cleanups that failed, with their error messages. */
+  failures: string[];
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+}
+
+/**
+ * Ends every live child (`signal`, then SIGKILL after `graceMs`), then runs the registered cleanups, newest first.
+ * From then on the runner starts no child, except from a cleanup.
+ */
+export async function cancelRun(signal: NodeJS.Signals, graceMs = 1_500): Promise<CancelReport> {
+  cancelledBy = signal;
+  const children = [...live];
+  for (const child of children) child.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+  const all = Promise.all(children.map(exited));
+  const late = (await Promise.race([all, graceOver])) === 'late';
+  clearTimeout(timer);
+  let killed = 0;
+  if (late) {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        killed += 1;
+      }
+    }
+    await all;
+  }
+  const failures: string[] = [];
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await inCleanup.run(true, async () => cleanup());
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return { ended: children.length - killed, killed, failures };
+}
