@@ -72,7 +72,13 @@ beforeAll(async () => {
   const month = new Date(Date.now() - 30 * DAY);
   youngAt = new Date(Date.now() - 2 * DAY);
   const repo = await world.deployment('fleet', { staging, prod: { ...hubFile('drifty', base, c2) } }, month);
-  await world.commitAt(repo, 'staging', hubFile('young', base, c3), 'Bump young to the newest image', youngAt);
+  await world.commitAt(
+    repo,
+    'staging',
+    hubFile('young', base, c3),
+    'Bump young to the newest image',
+    youngAt,
+  );
   // An open bump pull request of the base image, as bump-hubploy opens it.
   world.github.addToken(ADMIN_TOKEN, { login: 'bump-bot' });
   const branch = bumpBranch(parseImageName(base));
