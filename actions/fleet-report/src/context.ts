@@ -1,7 +1,15 @@
 import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
-import { readGitHubAuth, type GitHubAuth, type Repo } from '@hub-image-actions/github-access';
+import {
+  parseRepo,
+  readGitHubAuth,
+  repoName,
+  type GitHubAuth,
+  type Repo,
+} from '@hub-image-actions/github-access';
+
+export { parseRepo, repoName };
 import { validateRegistry } from '@hub-image-actions/image-ref';
 
 export type { Repo };
@@ -40,20 +48,8 @@ export interface RunnerEnvironment {
   runUrl: string | undefined;
 }
 
-const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 // What git accepts in a branch name, less what would need quoting in a refspec or a message.
 const BRANCH = /^(?!\/|.*(?:\/\/|\.\.|@\{|\/\.|\.lock$|\.$|\/$))[A-Za-z0-9._/-]+$/;
-
-export function parseRepo(value: string): Repo {
-  const match = REPO.exec(value);
-  if (!match || match[2]?.endsWith('.git'))
-    throw new Error('expected OWNER/NAME, e.g. cal-icor/cal-icor-hubs');
-  return { owner: match[1] ?? '', repo: match[2] ?? '' };
-}
-
-export function repoName(repo: Repo): string {
-  return `${repo.owner}/${repo.repo}`;
-}
 
 /** Reads and validates every input; throws all problems at once, before anything is fetched. */
 export function readInputs(source: InputSource = runnerInputs, env: NodeJS.ProcessEnv = process.env): Inputs {
