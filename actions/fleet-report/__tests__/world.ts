@@ -171,9 +171,14 @@ export class World {
     deployment: string;
     inputs?: Record<string, string>;
     env?: Record<string, string | undefined>;
+    /** For the child-environment checks: the programs whose argv and environment are recorded. */
+    recordArgvOf?: string[];
+    watchChildren?: boolean;
   }): Promise<ActionRun> {
     return runAction({
       action: 'fleet-report',
+      ...(options.recordArgvOf === undefined ? {} : { recordArgvOf: options.recordArgvOf }),
+      ...(options.watchChildren === undefined ? {} : { watchChildren: options.watchChildren }),
       inputs: {
         'deployment-repo': options.deployment,
         token: DEPLOY_TOKEN,
