@@ -17,6 +17,7 @@ const expected = {
   'build-image': /::error::build-image action failed: .*input "image" is required/,
   'push-to-gar': /::error::push-to-gar action failed: .*input "tags" is required/,
   'bump-hubploy': /::error::bump-hubploy action failed: .*input "image" is required/,
+  'fleet-report': /::error::fleet-report action failed: .*input "token" is required/,
   // No inputs in an empty workspace: yamllint runs and finds nothing to lint. Like plain yamllint that passes,
   // with a warning that names "paths".
   'yamllint-runner':

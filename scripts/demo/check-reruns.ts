@@ -1,5 +1,6 @@
 // CI's check of the README's demo run twice: the first run built, pushed and opened (or updated) the bump pull
-// request; the second reused the same image and left that pull request unchanged; no secret leaked in either.
+// request; the second reused the same image and left that pull request unchanged; no secret leaked in either. Both
+// fleet reports showed what the demo seeded, and kept one issue.
 // Run: node --experimental-transform-types scripts/demo/check-reruns.ts FIRST/result.json SECOND/result.json
 import { readFileSync } from 'node:fs';
 import type { DemoOutcome } from './report.ts';
@@ -24,6 +25,18 @@ export function rerunChecks(first: DemoOutcome, second: DemoOutcome): Array<[str
     [
       'and is the same pull request',
       second.bump.number !== undefined && second.bump.number === first.bump.number,
+    ],
+    [
+      "both fleet reports show the seeded hub's missing tag and the unused repo",
+      [first, second].every(
+        (run) => run.fleet !== undefined && run.fleet.missingAt !== '' && run.fleet.unusedAt !== '',
+      ),
+    ],
+    [
+      'and keep one report issue',
+      first.fleet?.issueUrl !== undefined &&
+        first.fleet.issueUrl !== '' &&
+        second.fleet?.issueUrl === first.fleet.issueUrl,
     ],
   ];
 }

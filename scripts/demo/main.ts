@@ -16,6 +16,7 @@ import { readCallerJob, readWorkflows, reusableInputs, reusableSecrets, Workflow
 import {
   DemoError,
   DEPLOYMENT_REPO,
+  FLEET_SEED,
   IMAGE_REPO,
   lockStateDir,
   removeLocalImages,
@@ -26,6 +27,8 @@ import {
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const CALLER = 'templates/image-repo/.github/workflows/image-main.yml';
 const REUSABLE = '.github/workflows/image-main.yml';
+const FLEET_CALLER = 'templates/deployment-repo/.github/workflows/fleet-report.yml';
+const FLEET_REUSABLE = '.github/workflows/fleet-report.yml';
 /** A pytest selection of the template's image tests that the double's image can honestly pass. */
 const DOUBLE_IMAGE_TESTS = 'not test_course_package_imports';
 
@@ -142,7 +145,15 @@ async function main(options: DemoOptions): Promise<number> {
     };
     const inputs = reusableInputs(reusable, given);
     const secrets = reusableSecrets(reusable, callerJob.secrets);
-    out.caller({ file: CALLER, job: callerJob, overrides, sha, runNumber });
+    out.caller({
+      file: CALLER,
+      job: callerJob,
+      overrides,
+      sha,
+      runNumber,
+      reusable: REUSABLE,
+      event: 'push to main of the image repo',
+    });
 
     const masks = [
       world.appPrivateKey,
@@ -183,7 +194,6 @@ async function main(options: DemoOptions): Promise<number> {
       signal: cancel.signal,
       postSignal: cancelPosts.signal,
     });
-    await world.save();
     const info = { mode, runNumber, durationMs: Date.now() - started };
     outcome = await out.outcome(world, result, { ...info, deployment: DEPLOYMENT_REPO });
     await printPackages(out, world, {
@@ -193,6 +203,16 @@ async function main(options: DemoOptions): Promise<number> {
       deployment: DEPLOYMENT_REPO,
       pull: outcome.bump.number,
     });
+    if (result.conclusion !== 'cancelled') {
+      outcome.fleet = await fleetReport(world, out, {
+        runNumber,
+        env,
+        masks,
+        signals: { cancel, cancelPosts },
+        mode,
+      });
+    }
+    await world.save();
     await out.secretsCheck(world, outcome, [logDirOf(world, runNumber), join(stateDir, 'github.json')]);
     out.summary(world, result, outcome, info);
     const resultText = `${JSON.stringify(outcome, null, 2)}\n`;
@@ -200,7 +220,11 @@ async function main(options: DemoOptions): Promise<number> {
     await writeFile(join(stateDir, 'result.json'), resultText);
     await writeFile(join(logDirOf(world, runNumber), 'result.json'), resultText);
     if (result.conclusion === 'cancelled') return 130;
-    return result.conclusion === 'success' && outcome.secretsLeaked === 0 ? 0 : 1;
+    return result.conclusion === 'success' &&
+      outcome.fleet?.conclusion === 'success' &&
+      outcome.secretsLeaked === 0
+      ? 0
+      : 1;
   } finally {
     if (world !== undefined) {
       const removed = await removeLocalImages(world.image).catch(() => []);
@@ -213,6 +237,94 @@ async function main(options: DemoOptions): Promise<number> {
     // Last, for scripts: one line of JSON with what the run did.
     if (outcome !== undefined) out.result(outcome);
   }
+}
+
+/**
+ * The deployment repo's scheduled fleet report: its caller in templates/deployment-repo, run like the image repo's,
+ * on the deploy branches the bump just targeted. It finds what the demo seeded (a hub on a tag the registry does not
+ * hold, a repo in repos.txt no hub uses) among the fixture's own problems.
+ */
+async function fleetReport(
+  world: World,
+  out: Printer,
+  run: {
+    runNumber: number;
+    env: Record<string, string>;
+    masks: string[];
+    signals: { cancel: AbortController; cancelPosts: AbortController };
+    mode: Repo2DockerMode;
+  },
+): Promise<NonNullable<DemoOutcome['fleet']>> {
+  out.phase(`Fleet report of ${DEPLOYMENT_REPO}`);
+  const { caller, reusable } = await readWorkflows(
+    (path) => readFile(join(REPO_ROOT, path), 'utf8'),
+    FLEET_CALLER,
+    FLEET_REUSABLE,
+  );
+  const sha = (await world.git.resolve(DEPLOYMENT_REPO, 'refs/heads/staging')) ?? '';
+  const contexts = {
+    github: { event_name: 'schedule', ref: 'refs/heads/staging', sha, repository: DEPLOYMENT_REPO },
+    inputs: {},
+    vars: world.vars(),
+    secrets: world.secrets(),
+  };
+  const callerJob = readCallerJob(caller, FLEET_REUSABLE, contexts);
+  const overrides: Record<string, { value: Value; why: string }> = {
+    registry: {
+      value: world.registryHost,
+      why: 'the local registry stands in for us-central1-docker.pkg.dev',
+    },
+    'fail-on': {
+      value: 'none',
+      why: `the demo seeds a broken hub on purpose (${FLEET_SEED.missingHub}); the caller's default, broken, would fail the run`,
+    },
+  };
+  const given = {
+    ...callerJob.with,
+    ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v.value])),
+  };
+  out.caller({
+    file: FLEET_CALLER,
+    job: callerJob,
+    overrides,
+    sha,
+    runNumber: run.runNumber,
+    reusable: FLEET_REUSABLE,
+    event: `the weekly schedule of the deployment repo, staging`,
+  });
+  const result = await runWorkflow({
+    workflow: reusable,
+    inputs: reusableInputs(reusable, given),
+    secrets: reusableSecrets(reusable, callerJob.secrets),
+    vars: world.vars(),
+    callerPermissions: callerJob.permissions,
+    event: {
+      repository: DEPLOYMENT_REPO,
+      sha,
+      ref: 'refs/heads/staging',
+      defaultBranch: 'staging',
+      serverUrl: world.github.serverUrl,
+      apiUrl: world.github.url,
+      actor: 'ada-admin',
+      runNumber: run.runNumber,
+      workflow: 'Fleet report',
+    },
+    machine: {
+      actionsDir: join(REPO_ROOT, 'actions'),
+      runStepAction: join(REPO_ROOT, 'scripts', 'demo', 'run-step'),
+      env: run.env,
+      oidcEnv: world.google.oidcEnv(),
+      jobToken: (jobId, permissions) => world.jobToken(jobId, permissions, DEPLOYMENT_REPO),
+      masks: run.masks,
+    },
+    observer: out.observer(join(logDirOf(world, run.runNumber), 'fleet-report'), run.mode),
+    signal: run.signals.cancel.signal,
+    postSignal: run.signals.cancelPosts.signal,
+  });
+  const step = result.jobs
+    .flatMap((job) => job.steps)
+    .find((candidate) => candidate.action === 'fleet-report');
+  return out.fleet(result, step, { seed: FLEET_SEED });
 }
 
 let options: DemoOptions;

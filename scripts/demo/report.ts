@@ -8,6 +8,7 @@ import { highlights, renderLog } from './highlights.ts';
 import type { JobResult, Observer, StepResult, WorkflowResult } from './runner.ts';
 import type { Value } from '@hub-image-actions/workflow-files';
 import type { CallerJob } from './workflow.ts';
+import { fleetFindings, type FleetSeed } from './fleet.ts';
 import type { World } from './world.ts';
 
 export type Repo2DockerMode =
@@ -43,6 +44,17 @@ export interface DemoOutcome {
     changedFiles: string[];
   };
   workflowOutputs: Record<string, string>;
+  /** The deployment repo's fleet report, run after the image's workflow. */
+  fleet?: {
+    conclusion: WorkflowResult['conclusion'];
+    broken: number;
+    problems: number;
+    counts: Record<string, number>;
+    issueUrl: string;
+    /** Where it found what the demo seeded, `FILE:LINE`; empty when it did not. */
+    missingAt: string;
+    unusedAt: string;
+  };
   /** Secrets of the run found in its logs, saved state or image (see `secretsCheck`). */
   secretsLeaked: number;
 }
@@ -123,17 +135,20 @@ export class Printer {
     overrides: Record<string, { value: Value; why: string }>;
     sha: string;
     runNumber: number;
+    /** The reusable workflow the caller calls. */
+    reusable: string;
+    /** What started the run, e.g. `push to main of the image repo`. */
+    event: string;
   }): void {
-    this.phase(`Run ${info.runNumber}: push to main of the image repo, commit ${info.sha.slice(0, 12)}`);
+    this.phase(`Run ${info.runNumber}: ${info.event}, commit ${info.sha.slice(0, 12)}`);
     this.line(
-      `${info.file}, job '${info.job.id}' (permissions: ${permissionsText(info.job.permissions)}) calls .github/workflows/image-main.yml with:`,
+      `${info.file}, job '${info.job.id}' (permissions: ${permissionsText(info.job.permissions)}) calls ${info.reusable} with:`,
     );
     for (const [key, value] of Object.entries(info.job.with))
       this.line(`${key}: ${JSON.stringify(value)}`, 6);
+    const secrets = Object.entries(info.job.secrets);
     this.line(
-      `secrets: ${Object.entries(info.job.secrets)
-        .map(([k, v]) => `${k} (${v === '' ? 'not set' : 'set'})`)
-        .join(', ')}`,
+      `secrets: ${secrets.length === 0 ? 'none' : secrets.map(([k, v]) => `${k} (${v === '' ? 'not set' : 'set'})`).join(', ')}`,
       4,
     );
     this.line('and, for this machine (the demo adds these):', 4);
@@ -340,6 +355,15 @@ export class Printer {
     this.line(
       `bump: ${outcome.bump.operation || 'not run'}${outcome.bump.number === undefined ? '' : ` pull request #${outcome.bump.number}, ${outcome.bump.hubs.length} hubs`}`,
     );
+    if (outcome.fleet !== undefined) {
+      const seeded =
+        outcome.fleet.missingAt !== '' && outcome.fleet.unusedAt !== ''
+          ? `shows what the demo seeded (${outcome.fleet.missingAt}, ${outcome.fleet.unusedAt})`
+          : 'does NOT show what the demo seeded';
+      this.line(
+        `fleet report: ${outcome.fleet.conclusion}, ${outcome.fleet.broken} broken, ${outcome.fleet.problems} problems; ${seeded}${outcome.fleet.issueUrl === '' ? '' : `; issue ${outcome.fleet.issueUrl}`}`,
+      );
+    }
     if (info.mode.kind === 'double') {
       this.line(
         `repo2docker: the demo's images are built by the TEST DOUBLE, not repo2docker ${info.mode.version}; for real builds: ${info.mode.install}`,
@@ -356,6 +380,42 @@ export class Printer {
         'next: run it again (reuse, unchanged pull request); --change (rebuild with cache, updated pull request); --reset',
       );
     }
+  }
+
+  /** Prints the fleet report's job summary and whether it shows what the demo seeded. */
+  fleet(
+    result: WorkflowResult,
+    step: StepResult | undefined,
+    info: { seed: FleetSeed },
+  ): NonNullable<DemoOutcome['fleet']> {
+    const summary = step?.summary ?? '';
+    const outputs = step?.outputs ?? {};
+    let counts: Record<string, number>;
+    try {
+      counts = JSON.parse(outputs['counts'] ?? '{}') as Record<string, number>;
+    } catch {
+      counts = {};
+    }
+    const found = fleetFindings(summary, info.seed);
+    this.phase('The fleet report (its job summary)');
+    for (const text of summary.trimEnd().split('\n')) this.line(text, 4);
+    this.phase('What the demo seeded');
+    this.line(
+      `${found.missingAt === undefined ? '✗ not found' : `✓ ${found.missingAt}`}: a hub on ${info.seed.missingImage}:${info.seed.missingTag}, which the registry does not hold (broken)`,
+    );
+    this.line(
+      `${found.unusedAt === undefined ? '✗ not found' : `✓ ${found.unusedAt}`}: ${info.seed.unusedRepo} in ${info.seed.reposFile}, which no hub uses`,
+    );
+    const bothFound = found.missingAt !== undefined && found.unusedAt !== undefined;
+    return {
+      conclusion: result.conclusion === 'success' && !bothFound ? 'failure' : result.conclusion,
+      broken: Number(outputs['broken'] ?? 0),
+      problems: Number(outputs['problems'] ?? 0),
+      counts,
+      issueUrl: outputs['issue-url'] ?? '',
+      missingAt: found.missingAt ?? '',
+      unusedAt: found.unusedAt ?? '',
+    };
   }
 
   /**

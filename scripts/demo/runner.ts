@@ -90,6 +90,8 @@ export interface StepResult {
   outputs: Record<string, string>;
   /** The log as the runner shows it: masked. */
   log: string;
+  /** What the step wrote to GITHUB_STEP_SUMMARY, masked. */
+  summary: string;
   durationMs: number;
   /** Why it failed, when the failure is the demo's rather than the step's (an expression, a refused input). */
   problem: string | undefined;
@@ -416,6 +418,7 @@ async function runJob(run: WorkflowRun, id: string, name: string, contexts: Cont
         outcome: 'skipped',
         outputs: {},
         log: '',
+        summary: '',
         durationMs: 0,
         problem: undefined,
       };
@@ -561,7 +564,7 @@ function fromRun(
   result: ActionRun,
   masks: string[],
   fields: { inputs?: Record<string, string>; env?: Record<string, string> },
-): Pick<StepResult, 'inputs' | 'env' | 'outcome' | 'outputs' | 'log' | 'problem'> {
+): Pick<StepResult, 'inputs' | 'env' | 'outcome' | 'outputs' | 'log' | 'summary' | 'problem'> {
   const problems = [
     ...(result.timedOut ? ["the job's timeout-minutes ran out, so the runner stopped the step"] : []),
     ...result.commandErrors,
@@ -572,6 +575,7 @@ function fromRun(
     outcome: result.cancelled ? 'cancelled' : result.failed ? 'failure' : 'success',
     outputs: result.outputs,
     log: maskLog(result.maskedLog, [...masks, ...result.masks]),
+    summary: maskLog(result.summary, [...masks, ...result.masks]),
     problem: problems.length > 0 ? problems.join('; ') : undefined,
   };
 }

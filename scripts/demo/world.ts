@@ -37,6 +37,19 @@ const APP_ID = 424242;
 const FIXTURE_TAG = '8b48b4867330';
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.edu' };
 const APP_INSTALLATION = 77;
+/** The deploy branch the fleet report compares with staging. */
+export const PROD_BRANCH = 'prod';
+/**
+ * What the demo adds to the fixture for the fleet report: a hub on an image the registry never got (so its tag is
+ * missing), and a repos.txt that lists the image repo and one no hub uses.
+ */
+export const FLEET_SEED = {
+  missingHub: 'deployments/retired-course/config/common.yaml',
+  missingImage: 'cal-icor-hubs/user-images/physics-user-image',
+  missingTag: '5e1d0c0ffee1',
+  reposFile: 'configs/repos.txt',
+  unusedRepo: 'example-org/chemistry-user-image',
+};
 
 /** A mistake or a state the user can fix: printed without a stack trace. */
 export class DemoError extends Error {
@@ -299,25 +312,53 @@ export class World {
         `${IMAGE_REPO}: the template's example image repo (${Object.keys(files).length} files, 2 commits)`,
       );
     }
+    // The template's image repo is public, as the fleet report's job token (of the deployment repo) expects.
+    this.github.makePublic(IMAGE_REPO);
     if (!(await this.git.hasRepo(DEPLOYMENT_REPO))) {
       const [, first] = (await this.git.log(IMAGE_REPO, 'refs/heads/main')).map((entry) => entry.sha);
-      const files = fixtureFiles(join(FIXTURES, 'deployment-repo'), [
-        [GAR_HOST, this.registry.host],
-        [FIXTURE_TAG, (first ?? FIXTURE_TAG).slice(0, 12)],
-      ]);
+      const files = {
+        ...fixtureFiles(join(FIXTURES, 'deployment-repo'), [
+          [GAR_HOST, this.registry.host],
+          [FIXTURE_TAG, (first ?? FIXTURE_TAG).slice(0, 12)],
+        ]),
+        ...this.fleetFiles(),
+      };
       await this.git.createRepo(DEPLOYMENT_REPO, {
         branch: 'staging',
         files,
         message: 'Hub deployment configs',
       });
+      await this.git.runGit(DEPLOYMENT_REPO, ['branch', PROD_BRANCH, 'staging']);
       const hubs = new Set(
         Object.keys(files).flatMap((path) => /^deployments\/([^/]+)\//.exec(path)?.[1] ?? []),
       );
       made.push(
-        `${DEPLOYMENT_REPO}: ${hubs.size} hub folders on staging, in every format (packages/deploy-config's fixture; ${GAR_HOST} → ${this.registry.host}, ${FIXTURE_TAG} → the image repo's first commit)`,
+        `${DEPLOYMENT_REPO}: ${hubs.size} hub folders on staging and ${PROD_BRANCH}, in every format (packages/deploy-config's fixture; ${GAR_HOST} → ${this.registry.host}, ${FIXTURE_TAG} → the image repo's first commit), ${FLEET_SEED.missingHub} on a tag the registry does not hold, and ${FLEET_SEED.reposFile} listing ${FLEET_SEED.unusedRepo}, which no hub uses`,
       );
     }
+    if ((await this.git.resolve(DEPLOYMENT_REPO, `refs/heads/${PROD_BRANCH}`)) === undefined) {
+      // State from before the fleet report: add what it shows, once.
+      await this.git.commit(DEPLOYMENT_REPO, 'staging', this.fleetFiles(), 'Seed the fleet report', ADMIN);
+      await this.git.runGit(DEPLOYMENT_REPO, ['branch', PROD_BRANCH, 'staging']);
+      made.push(`${DEPLOYMENT_REPO}: ${PROD_BRANCH}, ${FLEET_SEED.missingHub} and ${FLEET_SEED.reposFile}`);
+    }
     return made;
+  }
+
+  private fleetFiles(): Record<string, string> {
+    const seed = FLEET_SEED;
+    return {
+      [seed.missingHub]: [
+        '# A course that ended: its image was deleted from the registry, and nobody moved the hub.',
+        'jupyterhub:',
+        '  singleuser:',
+        '    image:',
+        `      name: ${this.registry.host}/${seed.missingImage}`,
+        `      tag: ${seed.missingTag}`,
+        '',
+      ].join('\n'),
+      [seed.reposFile]: `${IMAGE_REPO}\n${seed.unusedRepo}\n`,
+    };
   }
 
   /** `--change`: a merged pull request that edits environment.yml on main. */
@@ -355,8 +396,12 @@ export class World {
     return sha;
   }
 
-  /** A GITHUB_TOKEN for a job: its permissions on the image repo, on the API and the git server. */
-  jobToken(jobId: string, permissions: Permissions): { token: string; revoke: () => void } {
+  /** A GITHUB_TOKEN for a job: its permissions on its repository (the image repo's by default), on the API and the git server. */
+  jobToken(
+    jobId: string,
+    permissions: Permissions,
+    repo: string = IMAGE_REPO,
+  ): { token: string; revoke: () => void } {
     const token = `ghs_${jobId.replace(/\W/g, '')}${randomBytes(18).toString('hex')}`.slice(0, 40);
     this.jobTokens.push(token);
     const scope = (name: string) => {
@@ -367,7 +412,7 @@ export class World {
     const pulls = scope('pull-requests');
     const issues = scope('issues');
     this.github.addToken(token, {
-      repos: [IMAGE_REPO],
+      repos: [repo],
       login: 'github-actions[bot]',
       permissions: {
         ...(contents ? { contents } : {}),
@@ -375,7 +420,7 @@ export class World {
         ...(issues ? { issues } : {}),
       },
     });
-    if (contents !== undefined) this.git.addToken(token, { push: contents === 'write', repos: [IMAGE_REPO] });
+    if (contents !== undefined) this.git.addToken(token, { push: contents === 'write', repos: [repo] });
     return {
       token,
       revoke: () => {

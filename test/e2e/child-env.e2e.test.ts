@@ -11,6 +11,11 @@ import { makeTempDir, removeDir } from '@hub-image-actions/local-world/tmp';
 import { Fixture } from '../../actions/build-image/__tests__/fixture.js';
 import { DEPLOY_TOKEN, hubFiles, World } from '../../actions/bump-hubploy/__tests__/world.js';
 import {
+  DEPLOY_TOKEN as FLEET_TOKEN,
+  hubFile,
+  World as FleetWorld,
+} from '../../actions/fleet-report/__tests__/world.js';
+import {
   buildImage,
   push,
   secretsOf,
@@ -198,6 +203,40 @@ describe('bump-hubploy', () => {
     // When that changes, this fails: drop the exception above.
     expect(run.children.some((child) => Object.entries(child.env).some(([n, v]) => extraHeader(n, v)))).toBe(
       true,
+    );
+    await cleanupRun(run);
+  });
+});
+
+describe('fleet-report', () => {
+  let world: FleetWorld;
+  beforeAll(async () => {
+    world = await FleetWorld.start();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('reading the deploy branches: git gets no input and no runner variable, and the token only as its http.extraHeader', async () => {
+    const image = `${world.registry.host}/proj/user-images/child-env-image`;
+    const hubs = hubFile('a', image, 'PLACEHOLDER');
+    const repo = await world.deployment('child-env-fleet', { staging: hubs, prod: hubs });
+    const run = await world.run({
+      deployment: repo,
+      inputs: { 'fail-on': 'none' },
+      env: runnerSecrets(),
+      recordArgvOf: ['git'],
+      watchChildren: true,
+    });
+    expect(run.outputs['hubs']).toBe('1');
+    // As for bump-hubploy: the token reaches git only as an http.extraHeader in GIT_CONFIG_VALUE_n.
+    const extraHeader = (name: string, value: string) =>
+      /^GIT_CONFIG_VALUE_[0-9]+$/.test(name) && value.startsWith('Authorization: Basic ');
+    await expectCleanChildren(
+      [run],
+      { token: FLEET_TOKEN },
+      [(argv) => programOf(argv) === 'git' && argv.includes('fetch')],
+      extraHeader,
     );
     await cleanupRun(run);
   });

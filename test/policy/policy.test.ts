@@ -39,10 +39,12 @@ describe('the repository and the template pass the workflow policy', () => {
   it('reads every workflow and action it is about', () => {
     expect(repository.workflows.map((file) => file.path)).toEqual([
       '.github/workflows/ci.yml',
+      '.github/workflows/fleet-report.yml',
       '.github/workflows/image-main.yml',
       '.github/workflows/image-pr.yml',
       '.github/workflows/release.yml',
       '.github/workflows/yaml-lint.yml',
+      'templates/deployment-repo/.github/workflows/fleet-report.yml',
       `${TEMPLATE}/image-main.yml`,
       `${TEMPLATE}/image-pr.yml`,
       `${TEMPLATE}/yaml-lint.yml`,
@@ -50,6 +52,7 @@ describe('the repository and the template pass the workflow policy', () => {
     expect(catalog.ownActions().map((action) => action.id)).toEqual([
       'actions/build-image',
       'actions/bump-hubploy',
+      'actions/fleet-report',
       'actions/push-to-gar',
       'actions/yamllint-runner',
     ]);
@@ -91,16 +94,18 @@ describe('the repository and the template pass the workflow policy', () => {
     expect([...refs].sort()).toEqual(['repo@v1', 'template@v1']);
   });
 
-  it('grants id-token: write only to the jobs that use the registry keylessly, and to the template jobs calling them', () => {
+  it('grants id-token: write only to the jobs that reach the registry keylessly, and to the template jobs calling them', () => {
     const granted = repository.workflows.flatMap((file) =>
       jobsOf(file.data)
         .filter(([, job]) => grantsIdToken(job.permissions))
         .map(([id]) => `${file.path}#${id}`),
     );
     expect(granted).toEqual([
+      '.github/workflows/fleet-report.yml#report',
       '.github/workflows/image-main.yml#build-push',
       '.github/workflows/image-main.yml#bump', // reads the package manifests of the old and new images
       '.github/workflows/image-pr.yml#build-push-candidate',
+      'templates/deployment-repo/.github/workflows/fleet-report.yml#report',
       `${TEMPLATE}/image-main.yml#image`,
       `${TEMPLATE}/image-pr.yml#image`,
     ]);

@@ -2,18 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { inputsFrom } from '@hub-image-actions/action-io';
 import { findImageUses, legacyOnlyReferences, scanFile } from '@hub-image-actions/deploy-config';
 import { parseImageName } from '@hub-image-actions/image-ref';
-import {
-  branchTag,
-  bumpBranch,
-  commitMessage,
-  foreignCommits,
-  readTrailers,
-  type BranchCommit,
-} from '../src/branch.js';
+import { branchTag, commitMessage, foreignCommits, readTrailers, type BranchCommit } from '../src/branch.js';
 import { normalizePrivateKey } from '@hub-image-actions/github-access';
 import { readInputs } from '../src/context.js';
-import { classifyGitFailure, parsePushOutcome } from '../src/git-failures.js';
-import { decideMove, orderFromCompare, tagKind } from '../src/order.js';
+import { decideMove } from '../src/order.js';
 import { planBump } from '../src/plan.js';
 import { labelChanges } from '../src/labels.js';
 import { foreignCommitsError, noFileSelected, unsafeFiles } from '../src/messages.js';
@@ -22,36 +14,7 @@ import { keptTable, pullRequestBody, shownTag } from '../src/report.js';
 const IMAGE = parseImageName('us-central1-docker.pkg.dev/cal-icor-hubs/user-images/base-user-image');
 const BOT = 'hub-image-bot@users.noreply.github.com';
 
-describe('commit order', () => {
-  it.each([
-    ['PLACEHOLDER', 'placeholder'],
-    ['placeholder', 'placeholder'],
-    ['8b48b4867330', 'commit'],
-    ['123456789012', 'commit'],
-    ['1234e5', 'other'],
-    ['8B48B4867330', 'other'],
-    ['v2', 'other'],
-  ])('tagKind(%s) is %s', (tag, kind) => {
-    expect(tagKind(tag)).toBe(kind);
-  });
-
-  it.each([
-    ['ahead', 0, { kind: 'older' }],
-    ['identical', 0, { kind: 'same' }],
-    ['behind', 3, { kind: 'newer', aheadBy: 3 }],
-  ] as const)('orders compare status %s', (status, behindBy, order) => {
-    expect(orderFromCompare(status, behindBy, { current: undefined, next: undefined })).toEqual(order);
-  });
-
-  it('orders diverged histories by commit date', () => {
-    const dates = { current: '2026-01-02T00:00:00Z', next: '2026-01-01T00:00:00Z' };
-    expect(orderFromCompare('diverged', 1, dates)).toEqual({ kind: 'diverged', currentIsLater: true });
-    expect(orderFromCompare('diverged', 1, { current: dates.next, next: dates.current })).toEqual({
-      kind: 'diverged',
-      currentIsLater: false,
-    });
-  });
-
+describe('moving a reference', () => {
   it.each([
     ['same tag', 'aaaaaaaaaaaa', undefined, 'current'],
     ['placeholder', 'PLACEHOLDER', undefined, 'bump'],
@@ -74,13 +37,6 @@ describe('commit order', () => {
 });
 
 describe('the bump branch', () => {
-  it('is named per image, readable and unique', () => {
-    expect(bumpBranch(IMAGE)).toMatch(/^hub-image-bump\/base-user-image-[0-9a-f]{8}$/);
-    expect(bumpBranch(IMAGE)).toBe(bumpBranch(IMAGE));
-    const other = parseImageName('us-central1-docker.pkg.dev/other-project/user-images/base-user-image');
-    expect(bumpBranch(other)).not.toBe(bumpBranch(IMAGE));
-  });
-
   it('writes and reads its trailers', () => {
     const message = commitMessage({
       image: IMAGE,
@@ -119,35 +75,6 @@ describe('the bump branch', () => {
   it('reads the tag of the newest commit', () => {
     expect(branchTag([ours('a'), ours('b')])).toBe('b');
     expect(branchTag([])).toBeUndefined();
-  });
-});
-
-describe('git failures', () => {
-  it.each([
-    ['remote: Repository not found.\nfatal: repository not found', 'not-found'],
-    ['fatal: unable to access: The requested URL returned error: 403', 'forbidden'],
-    ['remote: Permission to a/b.git denied to reader.', 'forbidden'],
-    ["fatal: could not read Username for 'http://x': terminal prompts disabled", 'unauthorized'],
-    ['fatal: unable to access: Failed to connect to 127.0.0.1 port 9', 'unreachable'],
-    ["fatal: couldn't find remote ref refs/heads/x", 'missing-ref'],
-    ['something else', 'other'],
-  ])('classifyGitFailure(%j) is %s', (stderr, kind) => {
-    expect(classifyGitFailure(stderr)).toBe(kind);
-  });
-
-  it.each([
-    ['*\tabc:refs/heads/b\t[new branch]\nDone\n', '', 0, 'pushed'],
-    ['+\tabc:refs/heads/b\t111...222 (forced update)\nDone\n', '', 0, 'pushed'],
-    ['!\tabc:refs/heads/b\t[rejected] (stale info)\nDone\n', 'error: failed to push', 1, 'moved'],
-    ['!\tabc:refs/heads/b\t[remote rejected] (failed to update ref)\n', '', 1, 'moved'],
-    [
-      '!\tabc:refs/heads/b\t[remote rejected] (pre-receive hook declined)\n',
-      'remote: protected branch\n',
-      1,
-      'refused',
-    ],
-  ])('parsePushOutcome %#', (stdout, stderr, code, status) => {
-    expect(parsePushOutcome(stdout, stderr, code).status).toBe(status);
   });
 });
 

@@ -1,22 +1,10 @@
-import { createHash } from 'node:crypto';
+import { bumpTrailers, readTrailers } from '@hub-image-actions/deployment-repo';
 import type { ImageName } from '@hub-image-actions/image-ref';
 
-// The bump branch and its commits. One branch per image, named from the image so every run (and every re-run)
-// of that image's bump finds it; each commit says which image and tag it carries in trailers.
+// The bump branch's commits: each says which image and tag it carries in trailers (packages/deployment-repo names
+// the branch and reads the trailers).
 
-export const BRANCH_PREFIX = 'hub-image-bump';
-const IMAGE_TRAILER = 'Hub-Image-Bump';
-const TAG_TRAILER = 'Hub-Image-Tag';
-
-/**
- * `hub-image-bump/<last path component>-<8 hex of the full name>`: readable, unique per image (two images may
- * share a last component), and never a prefix of another branch (git cannot hold both `a/b` and `a/b/c`).
- */
-export function bumpBranch(image: ImageName): string {
-  const last = image.path.slice(image.path.lastIndexOf('/') + 1);
-  const hash = createHash('sha256').update(image.full).digest('hex').slice(0, 8);
-  return `${BRANCH_PREFIX}/${last}-${hash}`;
-}
+export { bumpBranch, readTrailers } from '@hub-image-actions/deployment-repo';
 
 export function shortName(image: ImageName): string {
   return image.path.slice(image.path.lastIndexOf('/') + 1);
@@ -39,18 +27,8 @@ export function commitMessage(facts: CommitMessageFacts): string {
     ...facts.files.map((file) => `- ${file}`),
   ];
   if (facts.sourceCommitUrl !== undefined) lines.push('', `Built from ${facts.sourceCommitUrl}`);
-  lines.push('', `${IMAGE_TRAILER}: ${facts.image.full}`, `${TAG_TRAILER}: ${facts.tag}`);
+  lines.push('', ...bumpTrailers(facts.image, facts.tag));
   return `${lines.join('\n')}\n`;
-}
-
-export function readTrailers(message: string): { image?: string; tag?: string } {
-  const found: { image?: string; tag?: string } = {};
-  for (const line of message.split(/\r?\n/)) {
-    const match = /^([A-Za-z-]+):\s*(\S+)\s*$/.exec(line);
-    if (match?.[1] === IMAGE_TRAILER) found.image = match[2];
-    if (match?.[1] === TAG_TRAILER) found.tag = match[2];
-  }
-  return found;
 }
 
 export interface BranchCommit {

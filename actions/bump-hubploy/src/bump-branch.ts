@@ -4,7 +4,7 @@ import { editFile, encodeFile, UnsafeEditError } from '@hub-image-actions/deploy
 import type { Clock } from '@hub-image-actions/retry';
 import { branchTag, commitMessage, foreignCommits, type BranchCommit } from './branch.js';
 import { repoName, type Inputs } from './context.js';
-import type { DeploymentClone } from './git.js';
+import type { DeploymentClone } from '@hub-image-actions/deployment-repo';
 import * as gh from './github.js';
 import { foreignCommitsError, unsafeFiles } from './messages.js';
 import type { BranchResult } from './outcome.js';

@@ -1,7 +1,15 @@
 import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
-import { readGitHubAuth, type GitHubAuth, type Repo } from '@hub-image-actions/github-access';
+import {
+  parseRepo,
+  readGitHubAuth,
+  repoName,
+  type GitHubAuth,
+  type Repo,
+} from '@hub-image-actions/github-access';
+
+export { parseRepo, repoName };
 import { parseImageName, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { tagKind } from './order.js';
 
@@ -36,19 +44,7 @@ export interface RunnerEnvironment {
   runnerTemp: string;
 }
 
-const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 const HUB = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-export function parseRepo(value: string): Repo {
-  const match = REPO.exec(value);
-  if (!match || match[2]?.endsWith('.git'))
-    throw new Error('expected OWNER/NAME, e.g. cal-icor/cal-icor-hubs');
-  return { owner: match[1] ?? '', repo: match[2] ?? '' };
-}
-
-export function repoName(repo: Repo): string {
-  return `${repo.owner}/${repo.repo}`;
-}
 
 /** Reads and validates every input; throws all problems at once, before anything is cloned. */
 export function readInputs(source: InputSource = runnerInputs, env: NodeJS.ProcessEnv = process.env): Inputs {

@@ -12,7 +12,7 @@ import {
 } from '@hub-image-actions/github-access';
 import { retry, RetriesExhaustedError, type RetryPolicy } from '@hub-image-actions/retry';
 import type { BranchCommit } from './branch.js';
-import type { CompareStatus } from './order.js';
+import { compareCommits, type CompareStatus, type Comparison } from '@hub-image-actions/image-history';
 
 // The GitHub API calls a bump makes, each failure told in terms of the call and the permission it needs.
 // Retries of server errors and rate limits happen in the client (packages/github-access).
@@ -372,33 +372,7 @@ export async function mergedPullFor(
   return pull === undefined ? undefined : { number: pull.number, title: pull.title, url: pull.html_url };
 }
 
-export type SourceComparison =
-  { found: true; status: CompareStatus; behindBy: number; baseDate: string | undefined } | { found: false };
-
 /** Compares CURRENT...NEW in the image repo; `found: false` when CURRENT is not a commit there. */
-export async function compareSource(
-  api: Api,
-  source: Repo,
-  current: string,
-  next: string,
-): Promise<SourceComparison> {
-  try {
-    const { data } = await api.rest.repos.compareCommitsWithBasehead({
-      owner: source.owner,
-      repo: source.repo,
-      basehead: `${current}...${next}`,
-      per_page: 1,
-    });
-    const base = data.base_commit.commit;
-    return {
-      found: true,
-      status: data.status,
-      behindBy: data.behind_by,
-      baseDate: base.committer?.date ?? base.author?.date,
-    };
-  } catch (error) {
-    const status = statusOf(error);
-    if (status === 404 || status === 422) return { found: false };
-    throw sourceReadError(error, source, `comparing ${current.slice(0, 12)} with ${next.slice(0, 12)}`);
-  }
+export function compareSource(api: Api, source: Repo, current: string, next: string): Promise<Comparison> {
+  return compareCommits(api, source, current, next, (error, call) => sourceReadError(error, source, call));
 }

@@ -21,7 +21,7 @@ import { bumpBranch } from './branch.js';
 import { updateBranch } from './bump-branch.js';
 import { RunScope } from './cancel.js';
 import { readInputs, repoName, runnerEnvironment, type Inputs } from './context.js';
-import { DeploymentClone } from './git.js';
+import { DeploymentClone } from '@hub-image-actions/deployment-repo';
 import * as gh from './github.js';
 import { headline, outputsFor, summaryFor, type Outcome } from './outcome.js';
 import { WORK_DIR_PREFIX } from './post.js';

@@ -9,7 +9,7 @@ import {
   type LegacyOnlyReference,
 } from '@hub-image-actions/deploy-config';
 import type { Inputs } from './context.js';
-import type { DeploymentClone } from './git.js';
+import type { DeploymentClone } from '@hub-image-actions/deployment-repo';
 import { legacyWarning, noFileSelected, unsafeFiles } from './messages.js';
 
 export interface Found {

@@ -1,4 +1,5 @@
 import { markdownTable } from '@hub-image-actions/action-io';
+import { bumpMarker as marker } from '@hub-image-actions/deployment-repo';
 import { formatPath, type ImageUse, type LegacyOnlyReference } from '@hub-image-actions/deploy-config';
 import type { ImageName } from '@hub-image-actions/image-ref';
 import { shortName } from './branch.js';
@@ -18,10 +19,7 @@ export function pullRequestTitle(image: ImageName, tag: string): string {
   return `Bump ${shortName(image)} image to ${tag}`;
 }
 
-/** A hidden line that says which image and tag a pull request or comment is about. */
-export function marker(kind: 'pull-request' | 'updated', image: ImageName, tag: string): string {
-  return `<!-- hub-image-bump ${kind} image=${image.full} tag=${tag} -->`;
-}
+export { bumpMarker as marker } from '@hub-image-actions/deployment-repo';
 
 export function changesTable(plan: BumpPlan): string {
   const rows = plan.changes.map(({ use, from }) => [

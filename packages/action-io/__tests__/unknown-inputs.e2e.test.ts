@@ -14,6 +14,7 @@ describe('a misspelt input', () => {
     ['push-to-gar', 'credential-json', 'credentials-json'],
     ['bump-hubploy', 'deployment_repo', 'deployment-repo'],
     ['yamllint-runner', 'config_file', 'config-file'],
+    ['fleet-report', 'fail_on', 'fail-on'],
   ])('%s: "%s" gets a warning that names "%s"', async (action, given, meant) => {
     const value = 'v4lue-that-must-not-show';
     const run = await runAction({ action, inputs: { [given]: value }, timeoutMs: 60_000 });

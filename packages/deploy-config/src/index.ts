@@ -5,3 +5,4 @@ export * from './scan.js';
 export * from './find.js';
 export * from './edit.js';
 export * from './legacy.js';
+export * from './fleet.js';

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { inputsFrom, InputReader, InputErrors } from '@hub-image-actions/action-io';
 import {
+  parseRepo,
+  repoName,
   callError,
   normalizePrivateKey,
   openSealedToken,
@@ -206,4 +208,21 @@ describe('the sealed installation token', () => {
       expect(sealed).not.toContain(form);
     expect(sealToken(token, key)).not.toBe(sealed);
   });
+});
+
+describe('a repository input', () => {
+  it.each([
+    ['cal-icor/cal-icor-hubs', { owner: 'cal-icor', repo: 'cal-icor-hubs' }],
+    ['a.b/c_d-e.f', { owner: 'a.b', repo: 'c_d-e.f' }],
+  ])('%s is read as OWNER/NAME', (value, repo) => {
+    expect(parseRepo(value)).toEqual(repo);
+    expect(repoName(repo)).toBe(value);
+  });
+
+  it.each(['cal-icor', 'cal-icor/hubs.git', 'https://github.com/cal-icor/hubs', 'a/b/c', ''])(
+    '%j is refused, with the shape expected',
+    (value) => {
+      expect(() => parseRepo(value)).toThrow('expected OWNER/NAME, e.g. cal-icor/cal-icor-hubs');
+    },
+  );
 });

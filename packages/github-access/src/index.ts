@@ -5,3 +5,4 @@ export * from './client.js';
 export * from './installation.js';
 export * from './access.js';
 export * from './sealed-token.js';
+export * from './repo-name.js';

@@ -55,6 +55,10 @@ function withNulls(node: unknown): unknown {
   const { nullable, ...rest } = node as Record<string, unknown>;
   const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, withNulls(value)]));
   if (nullable !== true) return converted;
+  // An enum that may be null (e.g. an open issue's state_reason) lists the values other than null.
+  if (Array.isArray(converted['enum']) && !converted['enum'].includes(null)) {
+    converted['enum'] = [...(converted['enum'] as unknown[]), null];
+  }
   if (typeof converted['type'] === 'string') return { ...converted, type: [converted['type'], 'null'] };
   return { anyOf: [converted, { type: 'null' }] };
 }

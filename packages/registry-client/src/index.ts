@@ -3,3 +3,4 @@ export * from './image-config.js';
 export * from './manifest.js';
 export * from './blobs.js';
 export * from './referrers.js';
+export * from './tags.js';

@@ -3,6 +3,15 @@ import { rerunChecks } from '../check-reruns.ts';
 import type { DemoOutcome } from '../report.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
+const FLEET: NonNullable<DemoOutcome['fleet']> = {
+  conclusion: 'success',
+  broken: 1,
+  problems: 2,
+  counts: { missing: 1, 'unused-repo': 1 },
+  issueUrl: 'http://127.0.0.1/o/d/issues/2',
+  missingAt: 'deployments/retired-course/config/common.yaml:6',
+  unusedAt: 'configs/repos.txt:2',
+};
 
 type Changes = Omit<Partial<DemoOutcome>, 'image' | 'bump'> & {
   image?: Partial<DemoOutcome['image']>;
@@ -40,6 +49,7 @@ function outcome(run: number, changes: Changes = {}): DemoOutcome {
     },
     workflowOutputs: {},
     secretsLeaked: 0,
+    fleet: FLEET,
     ...rest,
   };
 }
@@ -77,6 +87,24 @@ describe('the re-run check CI makes of the demo', () => {
     ],
     ['a leak', { ...second, secretsLeaked: 1 }, ['no secret leaked in either']],
     ['a failed run', { ...second, conclusion: 'failure' }, ['both runs succeeded']],
+    [
+      'a fleet report without the seeded hub',
+      { ...second, fleet: { ...FLEET, missingAt: '' } },
+      ["both fleet reports show the seeded hub's missing tag and the unused repo"],
+    ],
+    [
+      'no fleet report',
+      { ...second, fleet: undefined },
+      [
+        "both fleet reports show the seeded hub's missing tag and the unused repo",
+        'and keep one report issue',
+      ],
+    ],
+    [
+      'a second report issue',
+      { ...second, fleet: { ...FLEET, issueUrl: 'http://127.0.0.1/o/d/issues/3' } },
+      ['and keep one report issue'],
+    ],
   ])('fails %s', (_name, rerun, expected) => {
     expect(failing(rerunChecks(first, rerun))).toEqual(expected);
   });

@@ -96,3 +96,22 @@ export async function resolveSpec(
   }
   return ctx.git.resolve(fullName, spec);
 }
+
+/** The commits of a branch (default: the repo's default branch), newest first, with page/per_page and a Link. */
+export async function listCommits(ctx: Context, request: RouteRequest): Promise<RouteResponse> {
+  const fullName = repoOf(request);
+  await ctx.authorize(request, fullName, ['contents', 'read']);
+  if ((await ctx.git.branches(fullName)).length === 0)
+    throw new GitHubApiError(409, 'Git Repository is empty.');
+  const spec = request.query.get('sha') ?? `refs/heads/${await ctx.git.defaultBranch(fullName)}`;
+  const sha =
+    (await ctx.git.resolve(fullName, spec.startsWith('refs/') ? spec : `refs/heads/${spec}`)) ??
+    (await ctx.git.resolve(fullName, spec));
+  if (sha === undefined) throw new GitHubApiError(404, 'Not Found');
+  const path = request.query.get('path');
+  return page(
+    ctx.url,
+    request,
+    await ctx.shapes.commits(fullName, [sha, ...(path === null ? [] : ['--', path])]),
+  );
+}

@@ -4,10 +4,20 @@ import type { AddressInfo } from 'node:net';
 import type { GitServer } from '../git-server.js';
 import { verifyAppJwt } from './app-jwt.js';
 import { createInstallationToken, getInstallation, revokeInstallationToken } from './apps.js';
-import { compare, getCommit, pullsForCommit } from './commits.js';
+import { compare, getCommit, listCommits, pullsForCommit } from './commits.js';
 import type { Context } from './context.js';
 import { Faults } from './faults.js';
-import { addLabels, createComment, listComments, listLabels, removeLabel } from './issues.js';
+import {
+  addLabels,
+  createComment,
+  createIssue,
+  getIssue,
+  listComments,
+  listIssues,
+  listLabels,
+  removeLabel,
+  updateIssue,
+} from './issues.js';
 import { createPull, getPull, listPulls, updatePull } from './pulls.js';
 import { getRepo } from './repos.js';
 import { Shapes } from './shapes.js';
@@ -29,6 +39,7 @@ import {
   type FaultRule,
   type HoldRule,
   type InstallationToken,
+  type IssueRecord,
   type MergedPull,
   type PermissionScope,
   type PullRequestRecord,
@@ -68,6 +79,7 @@ export class FakeGitHub {
   private readonly minted: InstallationToken[] = [];
   private readonly requestLog: ApiRequestRecord[] = [];
   private readonly rateLimitUsed = new Map<string, number>();
+  private readonly publicRepos = new Set<string>();
   private readonly context: Context;
 
   private constructor(
@@ -135,6 +147,15 @@ export class FakeGitHub {
       ...(grant.repos === undefined ? {} : { repos: grant.repos }),
       permissions: grant.permissions ?? ALL_WRITE,
     });
+  }
+
+  /** Makes a repository public: any token may read it through the API (writes still need access). */
+  makePublic(fullName: string): void {
+    this.publicRepos.add(fullName);
+  }
+
+  get issues(): ReadonlyArray<IssueRecord> {
+    return this.store.issues;
   }
 
   removeToken(token: string): void {
@@ -243,8 +264,13 @@ export class FakeGitHub {
   ): Promise<ApiCaller> {
     const caller = request.caller;
     if (caller === undefined) throw new GitHubApiError(401, 'Requires authentication');
-    const visible = caller.repos === undefined || caller.repos.includes(fullName);
+    const granted = caller.repos === undefined || caller.repos.includes(fullName);
+    const visible = granted || this.publicRepos.has(fullName);
     if (!visible || !(await this.git.hasRepo(fullName))) throw new GitHubApiError(404, 'Not Found');
+    if (!granted) {
+      if (anyOf.length === 0 || anyOf.some(([, access]) => access === 'read')) return caller;
+      throw new GitHubApiError(403, 'Resource not accessible by integration');
+    }
     if (anyOf.length > 0 && !anyOf.some(([scope, access]) => allows(caller.permissions[scope], access))) {
       throw new GitHubApiError(403, 'Resource not accessible by integration');
     }
@@ -412,6 +438,13 @@ export class FakeGitHub {
     add('POST', `${repo}/issues/:number/comments`, 'issues/comments#create-an-issue-comment', (r) =>
       createComment(this.context, r),
     );
+    add('GET', `${repo}/issues`, 'issues/issues#list-repository-issues', (r) => listIssues(this.context, r));
+    add('POST', `${repo}/issues`, 'issues/issues#create-an-issue', (r) => createIssue(this.context, r));
+    add('GET', `${repo}/issues/:number`, 'issues/issues#get-an-issue', (r) => getIssue(this.context, r));
+    add('PATCH', `${repo}/issues/:number`, 'issues/issues#update-an-issue', (r) =>
+      updateIssue(this.context, r),
+    );
+    add('GET', `${repo}/commits`, 'commits/commits#list-commits', (r) => listCommits(this.context, r));
     add('GET', `${repo}/compare/:basehead+`, 'commits/commits#compare-two-commits', (r) =>
       compare(this.context, r),
     );

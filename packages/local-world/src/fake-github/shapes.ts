@@ -1,6 +1,13 @@
 import type { GitServer } from '../git-server.js';
 import { installationRepos, type Store } from './store.js';
-import type { ApiCaller, AppRecord, CommentRecord, LabelRecord, PullRequestRecord } from './types.js';
+import type {
+  ApiCaller,
+  AppRecord,
+  CommentRecord,
+  IssueRecord,
+  LabelRecord,
+  PullRequestRecord,
+} from './types.js';
 import { allows, timestamp } from './wire.js';
 
 /** The JSON bodies the fake answers with, with the fields GitHub's API description requires. */
@@ -154,7 +161,7 @@ export class Shapes {
     };
   }
 
-  issueLabels(pull: PullRequestRecord): Array<Record<string, unknown>> {
+  issueLabels(pull: Pick<PullRequestRecord, 'repo' | 'labels'>): Array<Record<string, unknown>> {
     const known = this.store.labels.get(pull.repo) ?? new Map<string, LabelRecord>();
     return pull.labels.flatMap((name) => {
       const label = known.get(name.toLowerCase());
@@ -241,6 +248,54 @@ export class Shapes {
         commits: { href: `${apiUrl}/pulls/${pull.number}/commits` },
         statuses: { href: `${apiUrl}/statuses/${pull.head.sha}` },
       },
+    };
+  }
+
+  /** An issue, or a pull request as the issues API lists it (with `pull_request`). */
+  issueJson(issue: IssueRecord | PullRequestRecord): Record<string, unknown> {
+    const api = `${this.url}/repos/${issue.repo}/issues/${issue.number}`;
+    const pull = 'head' in issue;
+    return {
+      id: this.store.repoId(`${issue.repo}#${issue.number}`),
+      node_id: Buffer.from(`${pull ? 'PullRequest' : 'Issue'}:${issue.repo}#${issue.number}`).toString(
+        'base64',
+      ),
+      url: api,
+      repository_url: `${this.url}/repos/${issue.repo}`,
+      labels_url: `${api}/labels{/name}`,
+      comments_url: `${api}/comments`,
+      events_url: `${api}/events`,
+      html_url: issue.html_url,
+      number: issue.number,
+      state: issue.state,
+      state_reason: pull ? null : issue.state_reason,
+      title: issue.title,
+      body: issue.body,
+      user: this.userJson(issue.user),
+      labels: this.issueLabels(issue),
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      locked: false,
+      active_lock_reason: null,
+      comments: this.store.comments.filter((c) => c.repo === issue.repo && c.issueNumber === issue.number)
+        .length,
+      closed_at: issue.closed_at,
+      created_at: issue.created_at,
+      updated_at: issue.updated_at,
+      author_association: 'MEMBER',
+      ...(pull
+        ? {
+            draft: issue.draft,
+            pull_request: {
+              url: `${this.url}/repos/${issue.repo}/pulls/${issue.number}`,
+              html_url: issue.html_url,
+              diff_url: `${issue.html_url}.diff`,
+              patch_url: `${issue.html_url}.patch`,
+              merged_at: issue.merged_at,
+            },
+          }
+        : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import {
   type AppRecord,
   type CommentRecord,
   type FakeGitHubSnapshot,
+  type IssueRecord,
   type LabelRecord,
   type MergedPull,
   type PullRequestRecord,
@@ -12,6 +13,7 @@ import { timestamp, validationFailed } from './wire.js';
 /** What the fake keeps of repositories beyond git: pull requests, comments, labels and the numbers handed out. */
 export class Store {
   readonly pulls: PullRequestRecord[] = [];
+  readonly issues: IssueRecord[] = [];
   readonly comments: CommentRecord[] = [];
   readonly issueCounters = new Map<string, number>();
   readonly labels = new Map<string, Map<string, LabelRecord>>();
@@ -38,6 +40,25 @@ export class Store {
     );
     if (pull === undefined) throw new GitHubApiError(404, 'Not Found');
     return pull;
+  }
+
+  findIssue(fullName: string, number: string | undefined): IssueRecord | undefined {
+    return this.issues.find(
+      (candidate) => candidate.repo === fullName && String(candidate.number) === number,
+    );
+  }
+
+  /** An issue or a pull request by its number: GitHub serves comments and labels of both as the issue's. */
+  findThread(fullName: string, number: string | undefined): PullRequestRecord | IssueRecord {
+    const issue = this.findIssue(fullName, number);
+    return issue ?? this.findPull(fullName, number);
+  }
+
+  /** The next issue or pull request number of a repository. */
+  nextNumber(fullName: string): number {
+    const number = (this.issueCounters.get(fullName) ?? 0) + 1;
+    this.issueCounters.set(fullName, number);
+    return number;
   }
 
   assertNoOpenDuplicate(fullName: string, headLabel: string, base: string): void {
@@ -100,6 +121,7 @@ export class Store {
       ),
       repoIds: Object.fromEntries(this.repoIds),
       nextId: this.nextId,
+      issues: copy(this.issues),
     };
   }
 
@@ -109,13 +131,15 @@ export class Store {
    */
   restore(snapshot: FakeGitHubSnapshot, serverUrl: string): void {
     if (snapshot.version !== 1) throw new Error(`FakeGitHub snapshot version ${String(snapshot.version)}`);
-    if (this.pulls.length > 0 || this.comments.length > 0 || this.labels.size > 0) {
+    if (this.pulls.length > 0 || this.issues.length > 0 || this.comments.length > 0 || this.labels.size > 0) {
       throw new Error('FakeGitHub.restore: this fake already has pull requests, comments or labels');
     }
     const rebase = (url: string) =>
       url.startsWith(`${snapshot.serverUrl}/`) ? `${serverUrl}${url.slice(snapshot.serverUrl.length)}` : url;
     for (const pull of structuredClone(snapshot.pulls))
       this.pulls.push({ ...pull, html_url: rebase(pull.html_url) });
+    for (const issue of structuredClone(snapshot.issues ?? []))
+      this.issues.push({ ...issue, html_url: rebase(issue.html_url) });
     for (const comment of structuredClone(snapshot.comments)) {
       this.comments.push({ ...comment, html_url: rebase(comment.html_url) });
     }

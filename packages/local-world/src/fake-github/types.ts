@@ -28,6 +28,8 @@ export interface FakeGitHubSnapshot {
   labels: Record<string, LabelRecord[]>;
   repoIds: Record<string, number>;
   nextId: number;
+  /** Issues (absent in snapshots taken before the fake had them). */
+  issues?: IssueRecord[];
 }
 
 export interface ApiTokenGrant {
@@ -76,6 +78,22 @@ export interface PullRequestRecord {
   merged: boolean;
   merged_at: string | null;
   merge_commit_sha: string | null;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  html_url: string;
+  user: string;
+}
+
+/** An issue (not a pull request; those share its numbers). */
+export interface IssueRecord {
+  repo: string;
+  number: number;
+  state: 'open' | 'closed';
+  state_reason: 'completed' | 'not_planned' | 'reopened' | null;
+  title: string;
+  body: string | null;
+  labels: string[];
   created_at: string;
   updated_at: string;
   closed_at: string | null;

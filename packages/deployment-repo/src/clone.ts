@@ -127,6 +127,59 @@ export class DeploymentClone {
     throw new ProcessError('git', args, result);
   }
 
+  /**
+   * Fetches a branch with the commits of the last days (`--shallow-since`), and one more beyond them, so the
+   * branch as it was at `since` is there too. `quiet` when no commit is that recent (git refuses the request): the
+   * tip alone is fetched then, and it is older than `since`.
+   */
+  async fetchSince(branch: string, since: Date): Promise<'fetched' | 'quiet' | 'missing'> {
+    const refspec = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
+    const base = ['fetch', '--quiet', '--no-tags', '--filter=blob:none'];
+    const args = [...base, `--shallow-since=${since.toISOString()}`, 'origin', refspec];
+    const result = await this.git(args, { allowFailure: true });
+    if (result.exitCode !== 0 || result.timedOut) {
+      if (!result.timedOut && /no commits selected for shallow requests/.test(result.stderr)) {
+        return (await this.fetch([branch])) === 'fetched' ? 'quiet' : 'missing';
+      }
+      if (!result.timedOut && classifyGitFailure(result.stderr) === 'missing-ref') return 'missing';
+      this.explain(args, result);
+      throw new ProcessError('git', args, result);
+    }
+    await this.git([...base, '--deepen=1', 'origin', refspec]);
+    return 'fetched';
+  }
+
+  /** The commit `rev` pointed at on `date` (first parents, by commit date), if the fetched history reaches back. */
+  async commitAt(rev: string, date: Date): Promise<{ sha: string; date: string } | undefined> {
+    const result = await this.git([
+      'log',
+      '-1',
+      '--first-parent',
+      '--format=%H %cI',
+      `--before=${date.toISOString()}`,
+      rev,
+      '--',
+    ]);
+    const [sha, when] = result.stdout.trim().split(' ');
+    return sha === undefined || sha === '' ? undefined : { sha, date: when ?? '' };
+  }
+
+  /** The newest commit on `rev` that changed how often `text` occurs in `path` (git log -S), within the fetched history. */
+  async lastChange(
+    rev: string,
+    path: string,
+    text: string,
+  ): Promise<{ sha: string; date: string } | undefined> {
+    const result = await this.git(['log', '-1', '--format=%H %cI', `-S${text}`, rev, '--', path]);
+    const [sha, when] = result.stdout.trim().split(' ');
+    return sha === undefined || sha === '' ? undefined : { sha, date: when ?? '' };
+  }
+
+  /** Commit date of a revision (ISO 8601). */
+  async commitDate(rev: string): Promise<string> {
+    return (await this.git(['log', '-1', '--format=%cI', rev, '--'])).stdout.trim();
+  }
+
   async resolve(rev: string): Promise<string> {
     return (
       await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
@@ -143,6 +196,13 @@ export class DeploymentClone {
       .split('\0')
       .filter((entry) => /^100(644|755) blob /.test(entry))
       .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+  }
+
+  /** The tree entry at `path` in `rev`: its mode (`100644`, `120000` for a symlink, `040000` for a folder…), if any. */
+  async entryMode(rev: string, path: string): Promise<string | undefined> {
+    const result = await this.git(['ls-tree', '--full-tree', rev, '--', path]);
+    const line = result.stdout.split('\n').find((entry) => entry.endsWith(`\t${path}`));
+    return line?.split(' ')[0];
   }
 
   /** Checks out exactly `paths` of `rev` (detached, discarding any edit); their contents are fetched in one batch. */

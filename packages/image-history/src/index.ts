@@ -1,0 +1,3 @@
+export * from './order.js';
+export * from './github.js';
+export * from './newest.js';
