@@ -8,8 +8,7 @@ import { join, relative } from 'node:path';
 import { docker } from '@hub-image-actions/local-world/docker-engine';
 import {
   hostileTable,
-  outsideWorkspace,
-  refusal,
+  rowsOf,
   treeListing,
   type HostileRow,
 } from '@hub-image-actions/local-world/hostile-table';
@@ -41,29 +40,10 @@ afterAll(async () => {
 });
 
 const failed = { built: 'false', tests: 'skipped' };
-const refused = (input: string, value: string, rest = ''): HostileRow => ({
-  name: `${input}: ${value}`,
-  inputs: { [input]: value },
-  error: refusal(ACTION, input, value, rest),
-  outputs: failed,
-});
-const leaves = (input: string, value: string | (() => string), what?: string): HostileRow => ({
-  name: `${input}: ${what ?? String(value)} (leaves the workspace)`,
-  inputs: () => ({ [input]: typeof value === 'string' ? value : value() }),
-  error: () => outsideWorkspace(ACTION, input, typeof value === 'string' ? value : value()),
+const { refused, leaves, accepted } = rowsOf(ACTION, {
+  bad: ['user-id', '0'],
   outputs: failed,
   notInLog: [OUTSIDE_SECRET],
-});
-/** `inputs` alone would build: beside one bad input, the step's only complaint must be about that one. */
-const accepted = (
-  inputs: Record<string, string> | (() => Record<string, string>),
-  what = JSON.stringify(inputs),
-  bad: [string, string] = ['user-id', '0'],
-): HostileRow => ({
-  name: `${what} is accepted (beside ${bad[0]}: ${bad[1]})`,
-  inputs: () => ({ ...(typeof inputs === 'function' ? inputs() : inputs), [bad[0]]: bad[1] }),
-  error: refusal(ACTION, bad[0], bad[1]),
-  outputs: failed,
 });
 
 const rows: HostileRow[] = [
