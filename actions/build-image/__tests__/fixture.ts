@@ -130,6 +130,7 @@ export class Fixture {
     runnerTemp?: string;
     signal?: AbortSignal;
     watchChildren?: boolean;
+    onSpawn?: (pid: number) => void;
   }): Promise<{ run: ActionRun; builds: string[][]; invocations: string[][] }> {
     const tool = options.double ? { env: doubleEnv() } : repo2dockerUnderTest();
     const run = await runAction({
@@ -152,6 +153,7 @@ export class Fixture {
       ...(options.runnerTemp ? { runnerTemp: options.runnerTemp } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.watchChildren ? { watchChildren: true } : {}),
+      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
       timeoutMs: options.timeoutMs ?? 240_000,
     });
     this.runs.push(run);

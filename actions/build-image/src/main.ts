@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { appendSummary } from '@hub-image-actions/action-io';
 import { formatReference } from '@hub-image-actions/image-ref';
-import { systemRunner, type ProcessRunner } from '@hub-image-actions/process';
+import { onCancel, systemRunner, type ProcessRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { argvPlan, buildImage } from './build.js';
 import { packagesPhase, withLayers, type ThisImage } from './packages.js';
@@ -30,11 +30,19 @@ import { normalVersion } from './versions.js';
 /** Runs `work` with workflow commands switched off, so build and test output cannot issue any. */
 async function shielded<T>(work: () => Promise<T>): Promise<T> {
   const token = randomBytes(16).toString('hex');
+  let resumed = false;
+  const resume = () => {
+    if (!resumed) process.stdout.write(`::${token}::\n`);
+    resumed = true;
+  };
   process.stdout.write(`::stop-commands::${token}\n`);
+  // A cancelled step's failure is reported before this unwinds: commands must work again by then.
+  const forgetCancel = onCancel(resume);
   try {
     return await work();
   } finally {
-    process.stdout.write(`::${token}::\n`);
+    forgetCancel();
+    resume();
   }
 }
 
@@ -69,6 +77,13 @@ export async function main(): Promise<void> {
   // Everything that does not wait on something else starts now; each phase awaits its part.
   const pending = startEarly({ inputs, runner, env, imageRef, runnerTemp, workspace, hashInputs });
 
+  // A cancelled step may not unwind in time (the runner kills it 2.5 s after SIGTERM): the login goes first.
+  const removeLogin = async () => {
+    await pending.loggingIn.catch(() => undefined);
+    const configDir = pending.dockerConfig();
+    if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
+  };
+  const forgetCancel = onCancel(removeLogin);
   let diskPlaces: DiskPlace[] = [];
   try {
     const engine = await core.group('Docker engine', async () => {
@@ -203,9 +218,8 @@ export async function main(): Promise<void> {
   } finally {
     pending.probe.abort();
     // A login still in flight (the build failed before it was needed) must finish before its config is removed.
-    await pending.loggingIn.catch(() => undefined);
-    const configDir = pending.dockerConfig();
-    if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
+    forgetCancel();
+    await removeLogin();
     record.finished(clock.now() - started);
     if (diskPlaces.length > 0) report.disk.after = await readDisk(diskPlaces);
     for (const [name, value] of Object.entries(record.outputs)) core.setOutput(name, value);

@@ -4,6 +4,7 @@
 // action registered with `onCancel`.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const live = new Set<ChildProcess>();
 const cleanups: Array<() => unknown> = [];
@@ -58,13 +59,63 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Ends every live child (`signal`, then SIGKILL after `graceMs`), then runs the registered cleanups, newest first.
+ * The processes below `roots` (children, grandchildren…), from /proc; none where there is no /proc. A program that
+ * dies of a signal leaves its own children running (repo2docker's docker build), holding the pipes the action reads.
+ */
+export function descendantsOf(roots: readonly number[]): number[] {
+  const parentOf = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  const wanted = new Set(roots);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, parent] of parentOf) {
+      if (wanted.has(parent) && !wanted.has(pid)) {
+        wanted.add(pid);
+        found.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Ends every live child and the processes it started (`signal`, then SIGKILL after `graceMs`), then runs the
+ * registered cleanups, newest first.
  * From then on the runner starts no child, except from a cleanup.
  */
 export async function cancelRun(signal: NodeJS.Signals, graceMs = 1_500): Promise<CancelReport> {
   cancelledBy = signal;
   const children = [...live];
+  // Read before the children end: an orphan's parent becomes pid 1.
+  const below = descendantsOf(children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])));
   for (const child of children) child.kill(signal);
+  signalAll(below, signal);
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
   const all = Promise.all(children.map(exited));
@@ -78,6 +129,7 @@ export async function cancelRun(signal: NodeJS.Signals, graceMs = 1_500): Promis
         killed += 1;
       }
     }
+    signalAll(below, 'SIGKILL');
     await all;
   }
   const failures: string[] = [];
