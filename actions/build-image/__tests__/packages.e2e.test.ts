@@ -106,6 +106,20 @@ describe('packages: what changed inside the image', () => {
     expect(run.log).toMatch(
       /Against the parent commit's image .*: packages: 1 upgraded \(1 major\), 1 added, 1 removed/,
     );
+    // What was read from the parent's layers is now stored with it: the next reader makes a few small requests.
+    expect(run.log).toMatch(
+      /The compared image's package manifest, read from its layers: stored with \S+@sha256:[0-9a-f]{64} \(tag-schema\)/,
+    );
+    const reader = new RegistryClient({
+      registry: fx.registry.host,
+      credentials: async () => fx.registry.admin,
+    });
+    const parentStored = await storedManifestOf(
+      reader,
+      image.slice(fx.registry.host.length + 1),
+      first.slice(0, 12),
+    );
+    expect(parentStored).toMatchObject({ found: true, source: 'stored' });
 
     // push-to-gar, handed both files as image-main.yml hands them, stores the manifest with the image and shows the
     // diff against the parent commit's image; a later reader finds it through the referrers tag.

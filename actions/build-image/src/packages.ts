@@ -12,6 +12,7 @@ import {
   serializeManifest,
   sizeChange,
   storedManifestOf,
+  storeLayersRead,
   summarizeDiff,
   withLayersRead,
   type ChangeCounts,
@@ -125,6 +126,12 @@ export async function recordPackages(request: PackagesRequest): Promise<Packages
   if (!before.found) {
     outcome.report.against = `not compared: ${before.why}`;
     return outcome;
+  }
+  // Read from its layers: with credentials, stored with that image, so the next run reads it in a few requests.
+  if (before.source === 'layers' && request.reader !== undefined && !request.reader.anonymous) {
+    const stored = await storeLayersRead(request.reader.client, request.reader.repository, before);
+    if (stored !== undefined)
+      request.log(`The compared image's package manifest, read from its layers: ${stored}`);
   }
   const diff = diffManifests(
     before.manifest,

@@ -1,6 +1,7 @@
 // The package manifest of an image in a registry: the one stored with it as an OCI referrer, or, for an image pushed
 // before manifests were stored, one read from its layers (streamed, and only up to a size).
 import {
+  attachArtifact,
   imageLayers,
   readArtifact,
   streamBlob,
@@ -8,7 +9,12 @@ import {
   type RegistryClient,
 } from '@hub-image-actions/registry-client';
 import { formatBytes } from './file-view.js';
-import { PACKAGE_MANIFEST_ARTIFACT_TYPE, parseManifest, type PackageManifest } from './manifest.js';
+import {
+  PACKAGE_MANIFEST_ARTIFACT_TYPE,
+  parseManifest,
+  serializeManifest,
+  type PackageManifest,
+} from './manifest.js';
 import { manifestFromLayers } from './tar-source.js';
 
 export type RegistryManifest =
@@ -115,4 +121,29 @@ export async function manifestOfRegistryImage(
     await storedManifestOf(client, repository, reference, options.platform),
     options.maxLayerBytes,
   );
+}
+
+/**
+ * Stores a manifest read from an image's layers with that image (an OCI referrer, once), so the next reader makes a
+ * few small requests instead of streaming the layers again. Says what happened; never throws: a reader that may not
+ * write (a pull-only token) only loses the shortcut.
+ */
+export async function storeLayersRead(
+  client: RegistryClient,
+  repository: string,
+  lookup: RegistryManifest,
+): Promise<string | undefined> {
+  if (!lookup.found || lookup.source !== 'layers') return undefined;
+  try {
+    const subject = await client.headManifest(repository, lookup.imageDigest);
+    if (subject === undefined)
+      return `not stored: ${repository}@${lookup.imageDigest} is gone from the registry`;
+    const attached = await attachArtifact(client, repository, subject, {
+      artifactType: PACKAGE_MANIFEST_ARTIFACT_TYPE,
+      content: Buffer.from(serializeManifest(lookup.manifest)),
+    });
+    return `stored with ${repository}@${lookup.imageDigest} (${attached.via}), so later runs need not read its layers`;
+  } catch (error) {
+    return `not stored with ${repository}@${lookup.imageDigest}: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
