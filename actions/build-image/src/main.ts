@@ -26,25 +26,7 @@ import { runTests } from './test-phase.js';
 import { selectSuites } from './test-plan.js';
 import { describeEngine, findTheRepo2docker } from './tools.js';
 import { normalVersion } from './versions.js';
-
-/** Runs `work` with workflow commands switched off, so build and test output cannot issue any. */
-async function shielded<T>(work: () => Promise<T>): Promise<T> {
-  const token = randomBytes(16).toString('hex');
-  let resumed = false;
-  const resume = () => {
-    if (!resumed) process.stdout.write(`::${token}::\n`);
-    resumed = true;
-  };
-  process.stdout.write(`::stop-commands::${token}\n`);
-  // A cancelled step's failure is reported before this unwinds: commands must work again by then.
-  const forgetCancel = onCancel(resume);
-  try {
-    return await work();
-  } finally {
-    forgetCancel();
-    resume();
-  }
-}
+import { shielded } from './workflow-commands.js';
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
