@@ -1,19 +1,9 @@
 import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
-import {
-  parseRepo,
-  readGitHubAuth,
-  repoName,
-  type GitHubAuth,
-  type Repo,
-} from '@hub-image-actions/github-access';
-
-export { parseRepo, repoName };
+import { parseRepo, readGitHubAuth, type GitHubAuth, type Repo } from '@hub-image-actions/github-access';
 import { parseImageName, validateTag, type ImageName } from '@hub-image-actions/image-ref';
 import { tagKind } from './order.js';
-
-export type { Repo };
 
 export interface Inputs {
   image: ImageName;

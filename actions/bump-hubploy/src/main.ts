@@ -14,13 +14,14 @@ import {
   sealToken,
   tokenClient,
   type GitHubAccess,
+  repoName,
 } from '@hub-image-actions/github-access';
 import { systemRunner } from '@hub-image-actions/process';
 import { systemClock } from '@hub-image-actions/retry';
 import { bumpBranch } from './branch.js';
 import { updateBranch } from './bump-branch.js';
 import { RunScope } from './cancel.js';
-import { readInputs, repoName, runnerEnvironment, type Inputs } from './context.js';
+import { readInputs, runnerEnvironment, type Inputs } from './context.js';
 import { DeploymentClone } from '@hub-image-actions/deployment-repo';
 import * as gh from './github.js';
 import { headline, outputsFor, summaryFor, type Outcome } from './outcome.js';

@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { ConfigurationError } from '@hub-image-actions/action-io';
+import { type Repo } from '@hub-image-actions/github-access';
 import type { BumpWork } from './bump-branch.js';
-import type { Inputs, Repo } from './context.js';
+import type { Inputs } from './context.js';
 import * as gh from './github.js';
 import { labelChanges, MAX_LABEL_LENGTH } from './labels.js';
 import type { BranchResult, Outcome } from './outcome.js';

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { ConfigurationError } from '@hub-image-actions/action-io';
-import type { Inputs, Repo } from './context.js';
+import { type Repo } from '@hub-image-actions/github-access';
+import type { Inputs } from './context.js';
 import * as gh from './github.js';
 import { decideMove, orderFromCompare, tagKind, type CommitOrder, type Move } from './order.js';
 import type { SourceFacts } from './report.js';

@@ -1,8 +1,8 @@
 // The GitHub side of the report: the given token, or an installation token for the deployment repo alone.
 import * as core from '@actions/core';
 import { maskSecret } from '@hub-image-actions/action-io';
-import { openAccess, type GitHubAccess } from '@hub-image-actions/github-access';
-import { repoName, type Inputs } from './context.js';
+import { openAccess, type GitHubAccess, repoName } from '@hub-image-actions/github-access';
+import type { Inputs } from './context.js';
 
 /** The given token, or an installation token for the deployment repo alone: read, plus issues when asked. */
 export async function authenticate(inputs: Inputs): Promise<GitHubAccess> {

@@ -1,18 +1,8 @@
 import { tmpdir } from 'node:os';
 import { InputReader, type InputSource, runnerInputs } from '@hub-image-actions/action-io';
 import { readGarAuth, type GarAuth } from '@hub-image-actions/gar-auth';
-import {
-  parseRepo,
-  readGitHubAuth,
-  repoName,
-  type GitHubAuth,
-  type Repo,
-} from '@hub-image-actions/github-access';
-
-export { parseRepo, repoName };
+import { parseRepo, readGitHubAuth, type GitHubAuth, type Repo } from '@hub-image-actions/github-access';
 import { validateRegistry } from '@hub-image-actions/image-ref';
-
-export type { Repo };
 
 const DEFAULT_REPOS_FILE = 'configs/repos.txt';
 
