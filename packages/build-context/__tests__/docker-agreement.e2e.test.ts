@@ -39,7 +39,10 @@ const CASES = [
 
 /** What `COPY . /c/` copied, from the filesystem of a container of the built image. */
 async function copiedByDocker(context: string, tag: string): Promise<string[]> {
-  const built = await docker(['build', '-q', '-t', tag, context], { env: { DOCKER_BUILDKIT: '0' } });
+  // Without the build cache: a cached step could be another run's intermediate image, removed while this build uses it.
+  const built = await docker(['build', '-q', '--no-cache', '-t', tag, context], {
+    env: { DOCKER_BUILDKIT: '0' },
+  });
   if (built.exitCode !== 0) throw new Error(`docker build failed: ${built.stderr}`);
   try {
     const listed = await docker(['run', '--rm', '--entrypoint', 'find', tag, '/c', '-type', 'f']);
@@ -76,6 +79,6 @@ describe('listContext agrees with docker build', () => {
       )
       .map((entry) => entry.path)
       .sort();
-    expect(ours).toEqual(await copiedByDocker(context, `hia-test/ignore-agreement:${index}`));
+    expect(ours).toEqual(await copiedByDocker(context, `hia-test/ignore-agreement:${process.pid}-${index}`));
   });
 });
