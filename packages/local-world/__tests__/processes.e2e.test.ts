@@ -10,6 +10,7 @@ import {
   groupMembers,
   identify,
   isRunning,
+  listProcesses,
   openRun,
   RUN_DIR_VARIABLE,
   stillRuns,
@@ -45,6 +46,11 @@ async function abandonedServices(runDir: string) {
 }
 
 const gone = (pid: number) => waitFor(`pid ${pid} to end`, async () => (isRunning(pid) ? undefined : true));
+/** A killed group's members end a moment after its leader: wait for the last, as closeRun would see them. */
+const groupGone = (pgid: number) =>
+  waitFor(`process group ${pgid} to end`, async () =>
+    listProcesses().some((p) => p.pgrp === pgid) ? undefined : true,
+  );
 
 describe('what a test run starts never outlives it', () => {
   it('global teardown stops the services of a worker that was killed before their stop()', async () => {
@@ -82,7 +88,7 @@ describe('what a test run starts never outlives it', () => {
       worker.stdin.write('exit\n');
       await exited;
       await gone(services.registry);
-      await gone(services.backend);
+      await groupGone(services.backend);
       expect(await closeRun(runDir)).toEqual([]);
     } finally {
       await removeDir(runDir);
